@@ -1,0 +1,149 @@
+"""Pydantic models of an audit type definition: the neutral form every YAML file becomes.
+
+Only shape is checked here (``extra="forbid"``, names, numbers); rules that span the whole
+graph live in ``states.graph`` so they can report every problem with its place in the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, StringConstraints, model_validator
+
+SCHEMA_VERSION = 1
+
+Name = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$"),
+    Field(description="Lower-case letters, digits and underscores, starting with a letter."),
+]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class OverdueStep(Strict):
+    """An escalation sent a number of working days after a deadline has passed."""
+
+    after_working_days: PositiveInt
+    notify: list[Name] = Field(min_length=1, description="Roles to notify.")
+
+
+class ReminderLadder(Strict):
+    before_working_days: list[PositiveInt] = Field(
+        default_factory=list, description="Remind this many working days before the deadline."
+    )
+    on_due_day: bool = True
+    remind: list[Name] = Field(min_length=1, description="Roles reminded before and on the day.")
+    overdue: list[OverdueStep] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _descending(self) -> ReminderLadder:
+        days = self.before_working_days
+        if days != sorted(set(days), reverse=True):
+            raise ValueError("before_working_days must be distinct and in descending order")
+        steps = [s.after_working_days for s in self.overdue]
+        if steps != sorted(set(steps)):
+            raise ValueError("overdue steps must have distinct after_working_days in ascending order")
+        return self
+
+
+class DeadlineDef(Strict):
+    """Work owed within a time limit counted from the moment the state is entered."""
+
+    name: Name
+    working_days: PositiveInt | None = None
+    calendar_days: PositiveInt | None = None
+    owed_by: Literal["participants", "sign_off_members", "chair", "action_owners"]
+    reminders: ReminderLadder | None = None
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> DeadlineDef:
+        if (self.working_days is None) == (self.calendar_days is None):
+            raise ValueError("give exactly one of working_days or calendar_days")
+        return self
+
+
+class StateDef(Strict):
+    name: Name
+    title: Text
+    description: str = ""
+    initial: bool = False
+    final: bool = False
+    deadline: DeadlineDef | None = None
+
+
+class TransitionDef(Strict):
+    trigger: Name
+    title: Text
+    source: Literal["*"] | Name | list[Name] = Field(
+        description="State name, list of state names, or '*' for every state that is not final."
+    )
+    dest: Name | None = Field(default=None, description="Omit only for internal transitions.")
+    internal: bool = Field(
+        default=False, description="Recorded in the history without changing the state."
+    )
+    roles: list[Name] = Field(min_length=1, description="Roles allowed to fire this trigger.")
+    gates: list[Name] = Field(default_factory=list)
+    requires_reason: bool = False
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return (self.source,) if isinstance(self.source, str) else tuple(self.source)
+
+
+class SignOffDef(Strict):
+    roles: list[Name] = Field(min_length=1, description="Roles whose approval counts.")
+    quorum: PositiveInt
+    exclude_author: bool = Field(
+        default=True, description="The report author's own approval never counts."
+    )
+    link_expiry_working_days: PositiveInt = 10
+
+
+class AuditTypeDefinition(Strict):
+    schema_version: Literal[1]
+    audit_type: Name
+    title: Text
+    description: Text
+    framework_reference: Text = Field(description="Where the framework describes this audit.")
+    tool: Name = Field(description="Name of the audit tool (definitions/tools/NAME.yaml).")
+    roles: list[Name] = Field(min_length=1)
+    case_window_months: PositiveInt | None = None
+    sign_off: SignOffDef | None = None
+    states: list[StateDef] = Field(min_length=2)
+    transitions: list[TransitionDef] = Field(min_length=1)
+
+    def state(self, name: str) -> StateDef:
+        for state in self.states:
+            if state.name == name:
+                return state
+        raise KeyError(name)
+
+    @property
+    def initial_state(self) -> str:
+        return next(s.name for s in self.states if s.initial)
+
+    @property
+    def final_states(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.states if s.final)
+
+    def canonical_json(self) -> str:
+        return self.model_dump_json(exclude_defaults=False)
+
+    def content_hash(self) -> str:
+        """Version of the definition: comments and layout in the YAML do not change it."""
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+
+def definition_json_schema() -> str:
+    """The JSON schema editors use to check audit type YAML as it is typed (committed)."""
+    import json
+
+    schema = AuditTypeDefinition.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "oscp-audit-type.schema.json"
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,124 @@
+"""One error taxonomy for the whole engine.
+
+Every error a person can cause is an ``AuditEngineError`` whose message is one plain
+sentence saying what went wrong and what to do next; adapters (CLI, web, flows) translate
+these into exit codes, 4xx pages or non-retried failures. Context is kept as attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class AuditEngineError(Exception):
+    """Root of every error the engine raises on purpose."""
+
+    retryable = False
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a definition file, located as precisely as YAML allows."""
+
+    file: str
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}, line {self.line}"
+        inside = f" at {self.path}" if self.path else ""
+        return f"{where}{inside}: {self.message}"
+
+
+class DefinitionError(AuditEngineError):
+    """A definition file is unreadable or breaks a rule; nothing from it was stored."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        first = str(self.problems[0])
+        more = len(self.problems) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        super().__init__(f"{first}{suffix}. Fix the file and validate it again.")
+
+
+class UnknownAuditType(AuditEngineError):
+    def __init__(self, audit_type: str, known: Sequence[str]) -> None:
+        self.audit_type = audit_type
+        super().__init__(
+            f"There is no audit type called '{audit_type}'; choose one of: {', '.join(known)}."
+        )
+
+
+class NotFound(AuditEngineError):
+    """A record the caller named does not exist (or is not theirs to see)."""
+
+    def __init__(self, what: str, key: object) -> None:
+        self.what = what
+        self.key = key
+        super().__init__(f"No {what} '{key}' was found; check the reference and try again.")
+
+
+class TransitionNotAllowed(AuditEngineError):
+    def __init__(self, *, audit: str, trigger: str, state: str, allowed: Sequence[str]) -> None:
+        self.audit = audit
+        self.trigger = trigger
+        self.state = state
+        self.allowed = tuple(allowed)
+        options = ", ".join(self.allowed) if self.allowed else "none (the audit is closed)"
+        super().__init__(
+            f"Audit {audit} is '{state}', where '{trigger}' is not allowed; "
+            f"allowed now: {options}."
+        )
+
+
+@dataclass(frozen=True)
+class GateFailure:
+    gate: str
+    reason: str
+
+
+class GateBlocked(AuditEngineError):
+    """Every gate that failed is listed, so a person can fix them all at once."""
+
+    def __init__(self, *, audit: str, trigger: str, failures: Sequence[GateFailure]) -> None:
+        self.audit = audit
+        self.trigger = trigger
+        self.failures = tuple(failures)
+        reasons = "; ".join(f"{f.gate}: {f.reason}" for f in self.failures)
+        super().__init__(f"Audit {audit} cannot '{trigger}' yet: {reasons}.")
+
+
+class ConcurrencyConflict(AuditEngineError):
+    """Someone else changed the audit first; reload and decide again."""
+
+    retryable = True
+
+    def __init__(self, *, audit: str, expected_version: int | None = None) -> None:
+        self.audit = audit
+        self.expected_version = expected_version
+        super().__init__(
+            f"Audit {audit} was changed by someone else at the same moment; "
+            "reload it and try again if the action is still needed."
+        )
+
+
+class AuditorConflicted(AuditEngineError):
+    def __init__(self, *, auditor: str, case: str) -> None:
+        self.auditor = auditor
+        self.case = case
+        super().__init__(
+            f"{auditor} declared involvement in case {case}, so cannot audit it; "
+            "assign an independent auditor."
+        )
+
+
+class InvalidInput(AuditEngineError):
+    """A value given to a command is not acceptable."""
+
+
+class StoreUnavailable(AuditEngineError):
+    """The database could not be reached; transient, so callers may retry."""
+
+    retryable = True

@@ -1,0 +1,233 @@
+"""Gates: named rules a transition must pass, resolved from this registry by name.
+
+YAML names a gate; it never carries code or import paths. Each gate returns ``None`` when it
+passes or one plain sentence saying why not, so a blocked transition can list every reason.
+Gates read what they need through ``AuditFacts``, which the persistence layer implements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, Protocol
+
+from states.definition import AuditTypeDefinition, TransitionDef
+from states.errors import GateFailure
+
+Decision = Literal["approve", "refuse"]
+
+
+@dataclass(frozen=True)
+class SignOffDecision:
+    person_id: int
+    person: str
+    roles: frozenset[str]
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class CaseWindow:
+    reference: str
+    last_intervention_on: date | None
+
+
+class AuditFacts(Protocol):
+    """What gates may ask about one audit. Implementations query lazily: only gates used pay."""
+
+    def participation_count(self) -> int: ...
+    def outstanding_returns(self) -> list[str]: ...
+    def finding_counts(self) -> tuple[int, int]: ...
+    def sign_off_decisions(self, round_: int) -> list[SignOffDecision]: ...
+    def cases(self) -> list[CaseWindow]: ...
+    def unassigned_cases(self) -> list[str]: ...
+    def conflicted_assignments(self) -> list[tuple[str, str]]: ...
+    def open_escalations(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class GateContext:
+    audit_reference: str
+    audit_started_on: date
+    lead_id: int | None
+    sign_off_round: int
+    actor_id: int
+    actor_name: str
+    actor_roles: frozenset[str]
+    definition: AuditTypeDefinition
+    transition: TransitionDef
+    facts: AuditFacts
+    reason: str | None
+
+
+Check = Callable[[GateContext], str | None]
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    name: str
+    description: str
+    check: Check
+    needs: Literal["case_window_months", "sign_off"] | None = None
+
+
+GATES: dict[str, GateSpec] = {}
+# Applied to every transition by the compiler; YAML never lists them.
+IMPLICIT_GATES = ("role_allowed", "reason_given")
+
+
+def gate(
+    name: str, description: str, needs: Literal["case_window_months", "sign_off"] | None = None
+) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        GATES[name] = GateSpec(name, description, check, needs)
+        return check
+
+    return register
+
+
+def failures(ctx: GateContext, names: Sequence[str]) -> list[GateFailure]:
+    found = []
+    for name in names:
+        reason = GATES[name].check(ctx)
+        if reason is not None:
+            found.append(GateFailure(name, reason))
+    return found
+
+
+def _listed(items: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
+
+
+@gate("role_allowed", "The person firing the trigger holds one of the transition's roles.")
+def _role_allowed(ctx: GateContext) -> str | None:
+    allowed = ctx.transition.roles
+    if ctx.actor_roles.intersection(allowed):
+        return None
+    held = ", ".join(sorted(ctx.actor_roles)) or "no role"
+    return f"only {' or '.join(allowed)} may do this, and {ctx.actor_name} holds {held}"
+
+
+@gate("reason_given", "A reason is recorded when the transition asks for one.")
+def _reason_given(ctx: GateContext) -> str | None:
+    if ctx.transition.requires_reason and not (ctx.reason and ctx.reason.strip()):
+        return "a reason must be given"
+    return None
+
+
+@gate("all_returns_in", "Every agency required to take part has submitted its return.")
+def _all_returns_in(ctx: GateContext) -> str | None:
+    if ctx.facts.participation_count() == 0:
+        return "no agencies have been asked to take part yet"
+    outstanding = ctx.facts.outstanding_returns()
+    if outstanding:
+        return f"still waiting for returns from {_listed(outstanding)}"
+    return None
+
+
+@gate("findings_moderated", "Findings exist and every one has been moderated.")
+def _findings_moderated(ctx: GateContext) -> str | None:
+    total, unmoderated = ctx.facts.finding_counts()
+    if total == 0:
+        return "no findings have been recorded yet"
+    if unmoderated:
+        return f"{unmoderated} of {total} findings have not been moderated"
+    return None
+
+
+def _eligible(ctx: GateContext) -> list[SignOffDecision]:
+    rule = ctx.definition.sign_off
+    assert rule is not None  # guaranteed by the graph check on `needs`
+    return [
+        d
+        for d in ctx.facts.sign_off_decisions(ctx.sign_off_round)
+        if d.roles.intersection(rule.roles)
+        and not (rule.exclude_author and d.person_id == ctx.lead_id)
+    ]
+
+
+@gate("sign_off_quorum", "Enough eligible members approved and none refused.", "sign_off")
+def _sign_off_quorum(ctx: GateContext) -> str | None:
+    rule = ctx.definition.sign_off
+    assert rule is not None
+    decisions = _eligible(ctx)
+    refusals = [d.person for d in decisions if d.decision == "refuse"]
+    if refusals:
+        return f"{_listed(refusals)} refused sign-off and asked for further assurance"
+    approvals = sum(1 for d in decisions if d.decision == "approve")
+    if approvals < rule.quorum:
+        return f"{approvals} of the {rule.quorum} approvals needed have been given"
+    return None
+
+
+@gate("sign_off_refused", "An eligible member refused sign-off this round.", "sign_off")
+def _sign_off_refused(ctx: GateContext) -> str | None:
+    if any(d.decision == "refuse" for d in _eligible(ctx)):
+        return None
+    return "no eligible member has refused sign-off in this round"
+
+
+def months_before(day: date, months: int) -> date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")
+
+
+@gate(
+    "cases_within_window",
+    "Cases are sampled and each had an intervention in the window before the audit started.",
+    "case_window_months",
+)
+def _cases_within_window(ctx: GateContext) -> str | None:
+    months = ctx.definition.case_window_months
+    assert months is not None
+    cases = ctx.facts.cases()
+    if not cases:
+        return "no cases have been sampled yet"
+    start = months_before(ctx.audit_started_on, months)
+    outside = [
+        c.reference
+        for c in cases
+        if c.last_intervention_on is None
+        or not start <= c.last_intervention_on <= ctx.audit_started_on
+    ]
+    if outside:
+        return (
+            f"cases {_listed(outside)} had no intervention between {start:%d %B %Y} "
+            f"and {ctx.audit_started_on:%d %B %Y}"
+        )
+    return None
+
+
+@gate(
+    "auditors_independent",
+    "Every sampled case has an auditor and no auditor declared involvement in their case.",
+)
+def _auditors_independent(ctx: GateContext) -> str | None:
+    conflicted = ctx.facts.conflicted_assignments()
+    if conflicted:
+        pairs = [f"{auditor} on {case}" for auditor, case in conflicted]
+        return f"auditors declared involvement: {_listed(pairs)}"
+    unassigned = ctx.facts.unassigned_cases()
+    if unassigned:
+        return f"cases {_listed(unassigned)} have no auditor yet"
+    return None
+
+
+@gate("escalations_assured", "Every immediate-risk concern raised has been answered with assurance.")
+def _escalations_assured(ctx: GateContext) -> str | None:
+    still_open = ctx.facts.open_escalations()
+    if still_open:
+        return f"immediate-risk concerns still await assurance from {_listed(still_open)}"
+    return None
+
+
+@gate("escalation_open", "There is an immediate-risk concern awaiting assurance.")
+def _escalation_open(ctx: GateContext) -> str | None:
+    return None if ctx.facts.open_escalations() else "no immediate-risk concern is awaiting assurance"

@@ -1,0 +1,110 @@
+"""Read → validate shape → check graph → neutral model; a bad file stops here, whole.
+
+Every problem names the file, the path inside it, the line where YAML gives one, and says in
+a plain sentence what is wrong. Nothing is stored by loading.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from states.definition import SCHEMA_VERSION, AuditTypeDefinition
+from states.errors import DefinitionError, Problem
+from states.graph import check_graph
+from states.yaml_source import YamlSource, parse_yaml, read_yaml
+
+DEFINITION_SUFFIXES = (".yaml", ".yml")
+
+
+def load_definition(path: Path) -> AuditTypeDefinition:
+    source = read_yaml(path)
+    model = validate_source(source)
+    if model.audit_type != path.stem:
+        raise DefinitionError(
+            [source.problem(("audit_type",), f"must match the file name '{path.stem}'")]
+        )
+    return model
+
+
+def load_text(text: str, name: str) -> AuditTypeDefinition:
+    """For definitions that arrive as text (snapshots, uploads, tests)."""
+    return validate_source(parse_yaml(text, name))
+
+
+def validate_source(source: YamlSource) -> AuditTypeDefinition:
+    data = source.data
+    if not isinstance(data, dict):
+        raise DefinitionError([Problem(source.file, "", "must be a mapping of keys to values")])
+    _check_schema_version(source, data)
+    try:
+        model = AuditTypeDefinition.model_validate(data)
+    except ValidationError as exc:
+        raise DefinitionError(_validation_problems(source, exc)) from exc
+    problems = [source.problem(path, message) for path, message in check_graph(model)]
+    if problems:
+        raise DefinitionError(problems)
+    return model
+
+
+def _check_schema_version(source: YamlSource, data: dict[Any, Any]) -> None:
+    version = data.get("schema_version")
+    if version is None:
+        raise DefinitionError([source.problem((), "schema_version is missing (use 1)")])
+    if version != SCHEMA_VERSION:
+        raise DefinitionError(
+            [source.problem(("schema_version",), f"schema_version {version!r} is not "
+                            f"supported; this engine reads version {SCHEMA_VERSION}")]
+        )
+
+
+def _validation_problems(source: YamlSource, exc: ValidationError) -> list[Problem]:
+    """One problem per place: a union reports every branch it tried, which helps nobody."""
+    by_path: dict[tuple[str | int, ...], str] = {}
+    for err in exc.errors():
+        path = tuple(part for part in err["loc"] if not _is_branch_tag(part))
+        by_path.setdefault(path, _plain(err))
+    return [source.problem(path, message) for path, message in by_path.items()]
+
+
+def _is_branch_tag(part: str | int) -> bool:
+    return isinstance(part, str) and any(c in part for c in "[-'")
+
+
+def _plain(err: Any) -> str:
+    """Pydantic's messages, reworded for someone editing YAML rather than Python."""
+    kind = err["type"]
+    loc = err["loc"]
+    key = loc[-1] if loc else ""
+    if kind == "extra_forbidden":
+        return f"unknown key '{key}'; remove it or check its spelling"
+    if kind == "missing":
+        return f"required key '{key}' is missing"
+    if kind == "string_pattern_mismatch":
+        return "names use lower-case letters, digits and underscores, starting with a letter"
+    message = str(err["msg"])
+    return message[0].lower() + message[1:] if message else message
+
+
+def definition_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix in DEFINITION_SUFFIXES)
+
+
+def load_directory(directory: Path) -> dict[str, AuditTypeDefinition]:
+    """Load every audit type; all files' problems are reported together."""
+    if not directory.is_dir():
+        raise DefinitionError([Problem(str(directory), "", "is not a folder of definitions")])
+    loaded: dict[str, AuditTypeDefinition] = {}
+    problems: list[Problem] = []
+    for path in definition_files(directory):
+        try:
+            model = load_definition(path)
+        except DefinitionError as exc:
+            problems.extend(exc.problems)
+            continue
+        loaded[model.audit_type] = model
+    if problems:
+        raise DefinitionError(problems)
+    return loaded

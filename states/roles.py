@@ -1,0 +1,21 @@
+"""The partnership's role vocabulary.
+
+Definitions may only name these roles, so a typo in a YAML file is caught at load time
+rather than silently locking everyone out of a transition.
+"""
+
+from __future__ import annotations
+
+ROLES: dict[str, str] = {
+    "coordinator": "Learning hub coordinator in the OSCP business unit",
+    "chair": "Chair of the audit and author of its summary report (the audit's lead)",
+    "auditor": "Practitioner assigned to audit cases, independent of them",
+    "agency_lead": "Audit lead of a participating agency or setting",
+    "strategic_lead": "Strategic lead of an agency, who receives escalations",
+    "learning_hub_member": "Member of the OSCP learning hub",
+    "statutory_partner": "Lead safeguarding partner (council, police or health)",
+    "system": "The engine itself, acting on a deadline",
+}
+
+# Roles a person holds because of their place in one audit rather than in the partnership.
+AUDIT_SCOPED_ROLES = frozenset({"chair", "auditor", "agency_lead"})

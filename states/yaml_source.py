@@ -1,0 +1,147 @@
+"""Reading YAML that people edit, safely and with line numbers for every complaint.
+
+``yaml.safe_load`` alone accepts duplicate keys (the last silently wins), turns ``on``/``no``
+into booleans and expands alias bombs without limit. This reader refuses all three and keeps
+the node tree so later checks can say which line a problem is on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from states.errors import DefinitionError, Problem
+
+MAX_BYTES = 1_000_000
+# A definition has a few hundred nodes; anything past this is an alias bomb or not a definition.
+MAX_NODES = 20_000
+
+_BOOL = "tag:yaml.org,2002:bool"
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans: only true/false, so a state called 'no' stays a string."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+PathPart = str | int
+
+
+@dataclass(frozen=True)
+class YamlSource:
+    file: str
+    data: Any
+    root: Node | None
+
+    def line_of(self, path: Sequence[PathPart]) -> int | None:
+        """1-based line of the deepest node along ``path`` that exists in the file."""
+        node = self.root
+        line = None if node is None else node.start_mark.line + 1
+        for part in path:
+            node = _child(node, part)
+            if node is None:
+                break
+            line = node.start_mark.line + 1
+        return line
+
+    def problem(self, path: Sequence[PathPart], message: str) -> Problem:
+        return Problem(self.file, format_path(path), message, self.line_of(path))
+
+
+def format_path(path: Sequence[PathPart]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _child(node: Node | None, part: PathPart) -> Node | None:
+    if isinstance(node, MappingNode) and isinstance(part, str):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == part:
+                return value
+    if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        return node.value[part]
+    return None
+
+
+def read_yaml(path: Path) -> YamlSource:
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DefinitionError([Problem(name, "", f"cannot be read ({exc.strerror})")]) from exc
+    if size > MAX_BYTES:
+        raise DefinitionError(
+            [Problem(name, "", f"is {size:,} bytes, over the {MAX_BYTES:,}-byte limit")]
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DefinitionError([Problem(name, "", "is not UTF-8 text")]) from exc
+    return parse_yaml(text, name)
+
+
+def parse_yaml(text: str, name: str) -> YamlSource:
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is not None:
+            _check_nodes(root, name)
+        data = None if root is None else loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = None if mark is None else mark.line + 1
+        what = exc.problem or "is not valid YAML"
+        raise DefinitionError([Problem(name, "", f"is not valid YAML: {what}", line)]) from exc
+    except yaml.YAMLError as exc:
+        raise DefinitionError([Problem(name, "", f"is not valid YAML: {exc}")]) from exc
+    finally:
+        loader.dispose()
+    return YamlSource(name, data, root)
+
+
+def _check_nodes(root: Node, name: str) -> None:
+    """Count nodes as aliases expand them and refuse duplicate keys, before constructing."""
+    budget = MAX_NODES
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise DefinitionError(
+                [Problem(name, "", f"expands to more than {MAX_NODES:,} YAML nodes "
+                         "(aliases repeated too often); write the content out plainly")]
+            )
+        if isinstance(node, MappingNode):
+            _refuse_duplicate_keys(node, name)
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+
+
+def _refuse_duplicate_keys(node: MappingNode, name: str) -> None:
+    seen: set[str] = set()
+    for key, _ in node.value:
+        if not isinstance(key, ScalarNode):
+            continue
+        if key.value in seen:
+            line = key.start_mark.line + 1
+            raise DefinitionError(
+                [Problem(name, "", f"repeats the key '{key.value}' in one mapping", line)]
+            )
+        seen.add(key.value)
