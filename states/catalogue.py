@@ -1,0 +1,66 @@
+"""Which definitions exist now, and the compiled machine for any version an audit started with.
+
+New audits use the definition currently in ``definitions/``; a running audit is compiled from
+the snapshot stored when it started, so editing the YAML never changes an audit in flight.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from states.compiler import CompiledType, compile_definition
+from states.definition import AuditTypeDefinition
+from states.errors import DefinitionError, Problem, UnknownAuditType
+from states.graph import check_graph
+from states.loader import load_directory
+
+SnapshotReader = Callable[[str], str | None]
+
+
+class Catalogue:
+    def __init__(self, definitions: dict[str, AuditTypeDefinition]) -> None:
+        self._current = {name: compile_definition(d) for name, d in definitions.items()}
+        self._by_hash = {c.content_hash: c for c in self._current.values()}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_directory(cls, directory: Path) -> Catalogue:
+        return cls(load_directory(directory))
+
+    @property
+    def audit_types(self) -> list[str]:
+        return sorted(self._current)
+
+    def current(self, audit_type: str) -> CompiledType:
+        try:
+            return self._current[audit_type]
+        except KeyError:
+            raise UnknownAuditType(audit_type, self.audit_types) from None
+
+    def by_hash(self, content_hash: str, read_snapshot: SnapshotReader) -> CompiledType:
+        with self._lock:
+            found = self._by_hash.get(content_hash)
+        if found is not None:
+            return found
+        text = read_snapshot(content_hash)
+        if text is None:
+            raise DefinitionError(
+                [Problem(f"snapshot {content_hash[:12]}", "", "is missing from the database")]
+            )
+        compiled = compile_definition(_revalidate(content_hash, text))
+        with self._lock:
+            return self._by_hash.setdefault(content_hash, compiled)
+
+
+def _revalidate(content_hash: str, text: str) -> AuditTypeDefinition:
+    """A stored snapshot is re-checked: the engine's gates may have changed since it ran."""
+    model = AuditTypeDefinition.model_validate_json(text)
+    problems = [
+        Problem(f"snapshot {content_hash[:12]}", ".".join(map(str, path)), message)
+        for path, message in check_graph(model)
+    ]
+    if problems:
+        raise DefinitionError(problems)
+    return model

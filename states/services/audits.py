@@ -1,0 +1,179 @@
+"""Starting audits and firing their triggers: load, check gates, move, record — one commit."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from states import deadlines
+from states.clock import LONDON
+from states.compiler import AuditModel, CompiledType
+from states.errors import ConcurrencyConflict, InvalidInput, NotFound
+from states.facts import SqlAuditFacts
+from states.gates import GateContext
+from states.records import Agency, AuditCycle, AuditEvent, Participation
+from states.services.deps import Deps
+from states.store import Actor, AuditRow, AuditStore
+from states.uow import UnitOfWork
+
+_audit = AuditCycle.__table__  # type: ignore[attr-defined]
+_event = AuditEvent.__table__  # type: ignore[attr-defined]
+_agency = Agency.__table__  # type: ignore[attr-defined]
+_participation = Participation.__table__  # type: ignore[attr-defined]
+
+# Crockford's alphabet: no I, L, O or U, so a reference read aloud or retyped stays right.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+START_TRIGGER = "start"
+
+
+@dataclass(frozen=True)
+class Fired:
+    reference: str
+    trigger: str
+    from_state: str
+    to_state: str
+    version: int
+
+
+def new_reference() -> str:
+    """Opaque: says nothing about the theme, the agencies or the cases."""
+    return "AUD-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+
+
+@contextmanager
+def conflicts_as_errors(reference: str) -> Iterator[None]:
+    """A unique-key clash on the event log means another writer got there first."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise ConcurrencyConflict(audit=reference) from exc
+
+
+def start_audit(
+    deps: Deps,
+    *,
+    audit_type: str,
+    theme: str,
+    lead: str | int,
+    actor: str | int,
+    agencies: Sequence[str] = (),
+    started_on: date | None = None,
+) -> Fired:
+    compiled = deps.catalogue.current(audit_type)
+    theme = theme.strip()
+    if not theme or len(theme) > 200:
+        raise InvalidInput("Give the audit a theme of 1 to 200 characters.")
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        store = AuditStore(uow.connection)
+        starter = store.load_actor(actor)
+        if "coordinator" not in starter.roles:
+            raise InvalidInput(f"Only a coordinator can start an audit, and {starter.name} is not one.")
+        lead_person = store.load_actor(lead)
+        _save_snapshot(store, compiled, now)
+        reference = new_reference()
+        initial = compiled.definition.initial_state
+        audit_id = uow.connection.execute(
+            insert(_audit).returning(_audit.c.id),
+            {
+                "reference": reference, "audit_type": audit_type, "theme": theme,
+                "definition_hash": compiled.content_hash, "state": initial, "version": 1,
+                "state_round": 1, "lead_id": lead_person.id,
+                "started_on": started_on or now.astimezone(LONDON).date(),
+                "started_at": now, "state_entered_at": now, "closed_at": None,
+            },
+        ).scalar_one()
+        uow.connection.execute(insert(_event), {
+            "audit_id": audit_id, "version": 1, "at": now, "actor_id": starter.id,
+            "trigger": START_TRIGGER, "from_state": "", "to_state": initial, "reason": None,
+            "definition_hash": compiled.content_hash,
+        })
+        _invite(uow, audit_id, agencies)
+        deadlines.open_for(uow.connection, compiled.definition, deps.calendar,
+                           audit_id=audit_id, state=initial, round_=1, at=now)
+        uow.commit()
+    return Fired(reference, START_TRIGGER, "", initial, 1)
+
+
+def _save_snapshot(store: AuditStore, compiled: CompiledType, now: object) -> None:
+    store.save_snapshot(
+        content_hash=compiled.content_hash, audit_type=compiled.audit_type,
+        text=compiled.definition.canonical_json(), at=now,  # type: ignore[arg-type]
+    )
+
+
+def _invite(uow: UnitOfWork, audit_id: int, codes: Sequence[str]) -> None:
+    for code in dict.fromkeys(codes):
+        agency_id = uow.connection.execute(
+            select(_agency.c.id).where(_agency.c.code == code)
+        ).scalar_one_or_none()
+        if agency_id is None:
+            raise NotFound("agency", code)
+        uow.connection.execute(
+            insert(_participation).values(audit_id=audit_id, agency_id=agency_id)
+        )
+
+
+def fire(
+    deps: Deps,
+    *,
+    audit: str | int,
+    trigger: str,
+    actor: str | int,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Fired:
+    """Fire one trigger; the state change and its event commit together or not at all."""
+    with deps.uow() as uow:
+        store = AuditStore(uow.connection)
+        row = store.load_audit(audit)
+        if expected_version is not None and row.version != expected_version:
+            raise ConcurrencyConflict(audit=row.reference, expected_version=expected_version)
+        who = store.load_actor(actor)
+        with conflicts_as_errors(row.reference):
+            fired = fire_loaded(deps, store, row, who, trigger, reason)
+            uow.commit()
+    return fired
+
+
+def compiled_for(deps: Deps, store: AuditStore, row: AuditRow) -> CompiledType:
+    return deps.catalogue.by_hash(row.definition_hash, store.read_snapshot)
+
+
+def gate_context(
+    compiled: CompiledType, store: AuditStore, row: AuditRow, actor: Actor, trigger: str,
+    reason: str | None,
+) -> GateContext:
+    transition = compiled.transition(reference=row.reference, state=row.state, trigger=trigger)
+    return GateContext(
+        audit_reference=row.reference, audit_started_on=row.started_on, lead_id=row.lead_id,
+        sign_off_round=row.state_round, actor_id=actor.id, actor_name=actor.name,
+        actor_roles=actor.roles_in(row), definition=compiled.definition, transition=transition,
+        facts=SqlAuditFacts(store.connection, row.id), reason=reason,
+    )
+
+
+def fire_loaded(
+    deps: Deps, store: AuditStore, row: AuditRow, actor: Actor, trigger: str, reason: str | None
+) -> Fired:
+    compiled = compiled_for(deps, store, row)
+    context = gate_context(compiled, store, row, actor, trigger, reason)
+    new_state = compiled.fire(AuditModel(row.reference, row.state), trigger, context)
+    entered = not context.transition.internal
+    now = deps.clock.now()
+    version = store.advance(
+        row, to_state=new_state, trigger=trigger, actor_id=actor.id, reason=reason, at=now,
+        entered=entered, closed=new_state in compiled.definition.final_states,
+    )
+    if entered:
+        deadlines.on_state_change(
+            store.connection, compiled.definition, deps.calendar, audit_id=row.id,
+            left=row.state, entered=new_state, new_round=version, at=now,
+        )
+    return Fired(row.reference, trigger, row.state, new_state, version)

@@ -1,0 +1,70 @@
+"""The partnership's agencies and people, and auditors' declarations of involvement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import insert, select
+
+from states.errors import InvalidInput, NotFound
+from states.records import Agency, ConflictDeclaration, Person, PersonRole
+from states.roles import ROLES
+from states.services.deps import Deps
+
+_agency = Agency.__table__  # type: ignore[attr-defined]
+_person = Person.__table__  # type: ignore[attr-defined]
+_role = PersonRole.__table__  # type: ignore[attr-defined]
+_conflict = ConflictDeclaration.__table__  # type: ignore[attr-defined]
+
+INVOLVEMENT = ("practice", "management")
+
+
+def add_agency(deps: Deps, *, code: str, name: str, kind: str) -> int:
+    with deps.uow() as uow:
+        agency_id = uow.connection.execute(
+            insert(_agency).returning(_agency.c.id), {"code": code, "name": name, "kind": kind}
+        ).scalar_one()
+        uow.commit()
+    return int(agency_id)
+
+
+def add_person(
+    deps: Deps, *, name: str, email: str, roles: Iterable[str], agency: str | None = None
+) -> int:
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise InvalidInput(f"Unknown role {', '.join(unknown)}; use one of {', '.join(ROLES)}.")
+    with deps.uow() as uow:
+        agency_id = None
+        if agency is not None:
+            agency_id = uow.connection.execute(
+                select(_agency.c.id).where(_agency.c.code == agency)
+            ).scalar_one_or_none()
+            if agency_id is None:
+                raise NotFound("agency", agency)
+        person_id = uow.connection.execute(
+            insert(_person).returning(_person.c.id),
+            {"name": name, "email": email.lower(), "agency_id": agency_id},
+        ).scalar_one()
+        for role in sorted(set(roles)):
+            uow.connection.execute(insert(_role), {"person_id": person_id, "role": role})
+        uow.commit()
+    return int(person_id)
+
+
+def declare_conflict(deps: Deps, *, person: str | int, case_reference: str, involvement: str) -> None:
+    """An auditor records involvement in a case's practice or management (framework s.11)."""
+    if involvement not in INVOLVEMENT:
+        raise InvalidInput(f"Involvement must be one of {', '.join(INVOLVEMENT)}.")
+    with deps.uow() as uow:
+        column = _person.c.id if isinstance(person, int) else _person.c.email
+        person_id = uow.connection.execute(
+            select(_person.c.id).where(column == person)
+        ).scalar_one_or_none()
+        if person_id is None:
+            raise NotFound("person", person)
+        uow.connection.execute(insert(_conflict), {
+            "person_id": person_id, "case_reference": case_reference,
+            "involvement": involvement, "declared_at": deps.clock.now(),
+        })
+        uow.commit()

@@ -1,0 +1,122 @@
+"""Read-only views of audits for people: where an audit is, what could happen next, history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from states.clock import as_utc
+from states.errors import GateFailure
+from states.records import AuditCycle, Deadline, Person
+from states.services.audits import compiled_for, gate_context
+from states.services.deps import Deps
+from states.store import AuditStore
+
+_audit = AuditCycle.__table__  # type: ignore[attr-defined]
+_deadline = Deadline.__table__  # type: ignore[attr-defined]
+_person = Person.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    trigger: str
+    title: str
+    dest: str | None
+    blocked_by: tuple[GateFailure, ...]
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    name: str
+    state: str
+    due_at: datetime
+    met_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditStatus:
+    reference: str
+    audit_type: str
+    title: str
+    theme: str
+    state: str
+    state_title: str
+    version: int
+    lead: str
+    definition_hash: str
+    next_steps: tuple[NextStep, ...]
+    deadlines: tuple[DeadlineView, ...]
+
+
+@dataclass(frozen=True)
+class EventView:
+    version: int
+    at: datetime
+    actor: str
+    trigger: str
+    from_state: str
+    to_state: str
+    reason: str | None
+
+
+def audit_status(deps: Deps, *, audit: str | int, as_person: str | int) -> AuditStatus:
+    """Gate status is shown as it stands for ``as_person``, since roles decide some gates."""
+    with deps.uow(readonly=True) as uow:
+        store = AuditStore(uow.connection)
+        row = store.load_audit(audit)
+        viewer = store.load_actor(as_person)
+        compiled = compiled_for(deps, store, row)
+        steps = []
+        for trigger in compiled.allowed_triggers(row.state):
+            context = gate_context(compiled, store, row, viewer, trigger, reason="(preview)")
+            t = context.transition
+            steps.append(NextStep(trigger, t.title, t.dest, tuple(compiled.gate_failures(context))))
+        deadlines = uow.connection.execute(
+            select(_deadline.c.name, _deadline.c.state, _deadline.c.due_at, _deadline.c.met_at)
+            .where(_deadline.c.audit_id == row.id)
+            .order_by(_deadline.c.starts_at, _deadline.c.id)
+        ).all()
+        lead = uow.connection.execute(
+            select(_person.c.name).where(_person.c.id == row.lead_id)
+        ).scalar_one()
+    definition = compiled.definition
+    return AuditStatus(
+        row.reference, row.audit_type, definition.title, row.theme, row.state,
+        definition.state(row.state).title, row.version, lead, row.definition_hash, tuple(steps),
+        tuple(DeadlineView(n, s, as_utc(d), None if m is None else as_utc(m))
+              for n, s, d, m in deadlines),
+    )
+
+
+def history(deps: Deps, *, audit: str | int) -> list[EventView]:
+    with deps.uow(readonly=True) as uow:
+        store = AuditStore(uow.connection)
+        row = store.load_audit(audit)
+        return [
+            EventView(e.version, as_utc(e.at), e.actor, e.trigger, e.from_state, e.to_state,
+                      e.reason)
+            for e in store.events(row.id)
+        ]
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    reference: str
+    audit_type: str
+    theme: str
+    state: str
+    version: int
+    started_on: object
+
+
+def list_audits(deps: Deps, *, audit_type: str | None = None) -> list[AuditSummary]:
+    statement = select(
+        _audit.c.reference, _audit.c.audit_type, _audit.c.theme, _audit.c.state,
+        _audit.c.version, _audit.c.started_on,
+    ).order_by(_audit.c.started_at, _audit.c.id)
+    if audit_type is not None:
+        statement = statement.where(_audit.c.audit_type == audit_type)
+    with deps.uow(readonly=True) as uow:
+        return [AuditSummary(*r) for r in uow.connection.execute(statement)]
