@@ -1,0 +1,146 @@
+"""The ``oscp`` command. Heavy modules are imported inside commands so ``oscp --help`` stays
+fast (and never imports Prefect). Engine errors become one plain line and exit code 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from states.services.deps import Deps
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Run the OSCP audit programme: definitions, audits and their history.")
+definitions_app = typer.Typer(no_args_is_help=True, help="Check and draw audit type definitions.")
+audit_app = typer.Typer(no_args_is_help=True, help="Start audits, move them on, and inspect them.")
+db_app = typer.Typer(no_args_is_help=True, help="Look after the engine's database.")
+app.add_typer(definitions_app, name="definitions")
+app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+AsPerson = Annotated[str | None, typer.Option("--as", help="E-mail of the person acting (or OSCP_ACTOR).")]
+
+
+@contextmanager
+def plain_errors() -> Iterator[None]:
+    """Anything the engine raises on purpose is one sentence for a person, not a traceback."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from states.errors import AuditEngineError
+
+    try:
+        yield
+    except AuditEngineError as exc:
+        err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except IntegrityError:
+        err.print(
+            "[bold red]Error:[/] that would duplicate a record that already exists; "
+            "check the codes, e-mails or references given.", highlight=False, soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
+    except OperationalError as exc:
+        err.print(
+            "[bold red]Error:[/] the database could not be reached "
+            f"({type(exc.orig).__name__}); start it or check OSCP_DATABASE_URL.",
+            highlight=False, soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
+
+
+def _deps() -> Deps:
+    from oscp_flow.wiring import build
+
+    return build()
+
+
+def _actor(given: str | None) -> str:
+    from oscp_flow.settings import Settings
+
+    actor = given or Settings().actor
+    if not actor:
+        err.print("[bold red]Error:[/] say who is acting with --as EMAIL (or set OSCP_ACTOR).")
+        raise typer.Exit(2)
+    return actor
+
+
+@definitions_app.command("validate")
+def definitions_validate(
+    path: Annotated[Path | None, typer.Argument(help="A file or folder (default: the shipped ones).")] = None,
+) -> None:
+    """Check definitions without storing anything; every problem is listed with its line."""
+    from oscp_flow.output import show_definitions
+    from oscp_flow.settings import Settings
+    from states.errors import DefinitionError
+    from states.loader import load_definition, load_directory
+
+    target = path or Settings().definitions
+    try:
+        found = load_directory(target) if target.is_dir() else {"": load_definition(target)}
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            err.print(f"[bold red]Error:[/] {problem}.", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    show_definitions(out, list(found.values()))
+
+
+@definitions_app.command("diagram")
+def definitions_diagram(
+    audit_type: str,
+    fmt: Annotated[str, typer.Option("--format", help="mermaid or dot")] = "mermaid",
+) -> None:
+    """Print the audit type as a Mermaid state diagram or Graphviz DOT."""
+    from oscp_flow.settings import Settings
+    from states.catalogue import Catalogue
+    from states.diagram import draw
+
+    if fmt not in ("mermaid", "dot"):
+        err.print("[bold red]Error:[/] --format is mermaid or dot.")
+        raise typer.Exit(2)
+    with plain_errors():
+        compiled = Catalogue.from_directory(Settings().definitions).current(audit_type)
+        typer.echo(draw(compiled.definition, "dot" if fmt == "dot" else "mermaid"))
+
+
+@definitions_app.command("schema")
+def definitions_schema(
+    output: Annotated[Path, typer.Option(help="Where to write it.")] = Path(
+        "definitions/schema/audit-type.schema.json"
+    ),
+) -> None:
+    """Regenerate the JSON schema editors use to check definitions as they are typed."""
+    from states.definition import definition_json_schema
+
+    output.write_text(definition_json_schema(), encoding="utf-8")
+    out.print(f"Wrote {output}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the newest version."""
+    from oscp_flow.settings import Settings
+    from oscp_flow.wiring import database
+
+    with plain_errors():
+        settings = Settings()
+        database(settings)
+    out.print("The database schema is up to date.")
+
+
+def _run(action: Callable[[Deps], None]) -> None:
+    with plain_errors():
+        action(_deps())
+
+
+from oscp_flow import cli_audit, cli_demo  # noqa: E402  (registers their commands)
+
+__all__ = ["app", "audit_app", "cli_audit", "cli_demo"]

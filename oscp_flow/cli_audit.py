@@ -1,0 +1,87 @@
+"""``oscp audit ...``: start, fire, show, history, list."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from oscp_flow.cli import AsPerson, _actor, _run, audit_app, out
+
+if TYPE_CHECKING:
+    from states.services.deps import Deps
+
+
+@audit_app.command("start")
+def audit_start(
+    audit_type: str,
+    theme: Annotated[str, typer.Option(help="The audit's theme, e.g. 'Domestic abuse'.")],
+    lead: Annotated[str, typer.Option(help="E-mail of the chair and report author.")],
+    agency: Annotated[list[str] | None, typer.Option(help="Agency code taking part (repeat).")] = None,
+    as_person: AsPerson = None,
+) -> None:
+    """Start an audit of TYPE on its current definition."""
+    from states.services import audits
+
+    actor = _actor(as_person)
+
+    def action(deps: Deps) -> None:
+        fired = audits.start_audit(deps, audit_type=audit_type, theme=theme, lead=lead,
+                                   actor=actor, agencies=agency or [])
+        out.print(f"Started {fired.reference} ({audit_type}) in state {fired.to_state}.")
+
+    _run(action)
+
+
+@audit_app.command("fire")
+def audit_fire(
+    audit: str,
+    trigger: str,
+    as_person: AsPerson = None,
+    reason: Annotated[str | None, typer.Option(help="Why (required by some triggers).")] = None,
+    expect_version: Annotated[
+        int | None, typer.Option(help="Refuse if the audit changed since this version.")
+    ] = None,
+) -> None:
+    """Fire TRIGGER on AUDIT: gates are checked, the change and its event are saved together."""
+    from states.services import audits
+
+    actor = _actor(as_person)
+
+    def action(deps: Deps) -> None:
+        fired = audits.fire(deps, audit=audit, trigger=trigger, actor=actor, reason=reason,
+                            expected_version=expect_version)
+        moved = "recorded" if fired.from_state == fired.to_state else f"now {fired.to_state}"
+        out.print(f"{fired.reference}: {trigger} done, {moved} (version {fired.version}).")
+
+    _run(action)
+
+
+@audit_app.command("show")
+def audit_show(audit: str, as_person: AsPerson = None) -> None:
+    """Where AUDIT is, what can happen next (and what blocks it), and its deadlines."""
+    from oscp_flow.output import show_status
+    from states.services import queries
+
+    actor = _actor(as_person)
+    _run(lambda deps: show_status(out, queries.audit_status(deps, audit=audit, as_person=actor)))
+
+
+@audit_app.command("history")
+def audit_history(audit: str) -> None:
+    """Every change to AUDIT: who, when, trigger, from, to and why."""
+    from oscp_flow.output import show_history
+    from states.services import queries
+
+    _run(lambda deps: show_history(out, queries.history(deps, audit=audit)))
+
+
+@audit_app.command("list")
+def audit_list(
+    audit_type: Annotated[str | None, typer.Option("--type", help="Only this audit type.")] = None,
+) -> None:
+    """All audits, oldest first."""
+    from oscp_flow.output import show_audits
+    from states.services import queries
+
+    _run(lambda deps: show_audits(out, queries.list_audits(deps, audit_type=audit_type)))

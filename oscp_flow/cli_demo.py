@@ -1,0 +1,64 @@
+"""``oscp demo``: the demonstration partnership and one rehearsed cycle of every audit type."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.progress import Progress
+from rich.table import Table
+
+from oscp_flow.cli import _run, app, out
+
+if TYPE_CHECKING:
+    from states.services.deps import Deps
+
+THEMES = {
+    "mace": "Domestic abuse",
+    "dip_sample": "Partner agency engagement with core groups",
+    "single_agency_exception": "Exception reported from a single-agency audit",
+    "section_11": "Section 11 self-assessment",
+    "section_175": "Section 175/157 self-assessment",
+    "training_impact": "Neglect training (GCP2) impact",
+    "deep_dive": "CAMHS waiting times",
+    "effectiveness_report": "What difference are we making (quarterly)",
+    "benchmarking": "Serious youth violence",
+    "scrutiny_audit": "Child emotional health and wellbeing",
+}
+
+
+@app.command("demo")
+def demo() -> None:
+    """Load the demo partnership and rehearse a whole cycle of every audit type."""
+    _run(_demo)
+
+
+def _demo(deps: Deps) -> None:
+    from oscp_flow.demo import email, load_demo_partnership
+    from oscp_flow.walkthrough import Walker, main_path
+    from states.clock import LONDON
+    from states.services import audits
+
+    if load_demo_partnership(deps):
+        out.print("Loaded the demonstration partnership (fictional people at example.org).")
+    today = deps.clock.now().astimezone(LONDON).date()
+    summary = Table(title="Rehearsed audit cycles")
+    for column in ("type", "reference", "transitions", "final state"):
+        summary.add_column(column)
+    plans = []
+    for audit_type in deps.catalogue.audit_types:
+        definition = deps.catalogue.current(audit_type).definition
+        plans.append((audit_type, definition, len(main_path(definition, definition.initial_state))))
+    with Progress(console=out, transient=True) as progress:
+        task = progress.add_task("Rehearsing audit cycles", total=sum(n for *_, n in plans))
+        for audit_type, definition, _steps in plans:
+            started = audits.start_audit(
+                deps, audit_type=audit_type, theme=THEMES.get(audit_type, audit_type),
+                lead=email("chair"), actor=email("coordinator"), started_on=today,
+            )
+            last, steps = started, 0
+            for last in Walker(deps, started.reference, today).walk(definition):
+                steps += 1
+                progress.advance(task)
+            summary.add_row(audit_type, started.reference, str(steps), last.to_state)
+    out.print(summary)
+    out.print("See one with: oscp audit history REFERENCE, or oscp audit list.")

@@ -1,0 +1,67 @@
+"""A fictional demonstration partnership: the real kinds of partner, invented people.
+
+Addresses are on the reserved ``example.org`` domain; no real practitioner or child appears.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from states.records import Agency
+from states.services import partnership
+from states.services.deps import Deps
+
+AGENCIES: tuple[tuple[str, str, str], ...] = (
+    ("council", "Oldham Council", "statutory partner"),
+    ("police", "Greater Manchester Police (Oldham district)", "statutory partner"),
+    ("icb", "NHS Greater Manchester Integrated Care Board", "statutory partner"),
+    ("csc", "Children's Social Care", "local authority"),
+    ("acute", "Acute hospital trust", "health"),
+    ("community_health", "Community health services", "health"),
+    ("camhs", "Child and adolescent mental health services", "health"),
+    ("yjs", "Youth Justice Service", "local authority"),
+    ("probation", "Probation Service", "justice"),
+    ("early_help", "Early Help", "local authority"),
+    ("schools", "Schools and colleges", "education"),
+    ("early_years", "Early years settings", "education"),
+    ("housing", "Housing provider", "housing"),
+    ("vcs", "Voluntary and community sector", "voluntary"),
+)
+
+# (name, e-mail local part, agency code, roles)
+PEOPLE: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
+    ("Robin Ashworth", "coordinator", None, ("coordinator",)),
+    ("Sam Greenfield", "chair", None, ("learning_hub_member",)),
+    ("Alex Moorcroft", "lhm", None, ("learning_hub_member",)),
+    ("Jordan Pennine", "lsp.council", "council", ("statutory_partner", "strategic_lead")),
+    ("Taylor Holt", "lsp.police", "police", ("statutory_partner", "strategic_lead")),
+    ("Morgan Lees", "lsp.health", "icb", ("statutory_partner", "strategic_lead")),
+    ("Casey Whitworth", "lead.police", "police", ("agency_lead",)),
+    ("Jamie Buckley", "lead.csc", "csc", ("agency_lead",)),
+    ("Riley Crompton", "lead.health", "community_health", ("agency_lead",)),
+    ("Avery Dunham", "lead.schools", "schools", ("agency_lead",)),
+    ("Quinn Halliwell", "auditor.one", "csc", ("auditor",)),
+    ("Drew Saddleworth", "auditor.two", "community_health", ("auditor",)),
+    ("OSCP engine", "system", None, ("system",)),
+)
+
+DOMAIN = "example.org"
+
+
+def email(local: str) -> str:
+    return f"{local}@{DOMAIN}"
+
+
+def load_demo_partnership(deps: Deps) -> bool:
+    """Adds the demo agencies and people once; returns False when they were already there."""
+    with deps.uow(readonly=True) as uow:
+        present = uow.connection.execute(
+            select(Agency.__table__.c.id).limit(1)  # type: ignore[attr-defined]
+        ).first()
+    if present is not None:
+        return False
+    for code, name, kind in AGENCIES:
+        partnership.add_agency(deps, code=code, name=name, kind=kind)
+    for name, local, agency, roles in PEOPLE:
+        partnership.add_person(deps, name=name, email=email(local), roles=roles, agency=agency)
+    return True

@@ -1,0 +1,68 @@
+"""Rich tables for the CLI. Times are shown in London time, the partnership's own."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.console import Console
+from rich.table import Table
+
+from states.clock import LONDON
+from states.definition import AuditTypeDefinition
+from states.services.queries import AuditStatus, AuditSummary, EventView
+
+
+def local(instant: datetime | None) -> str:
+    return "" if instant is None else instant.astimezone(LONDON).strftime("%a %d %b %Y %H:%M")
+
+
+def show_definitions(console: Console, definitions: Sequence[AuditTypeDefinition]) -> None:
+    table = Table(title="Valid definitions")
+    for column in ("type", "title", "states", "transitions", "tool", "version"):
+        table.add_column(column)
+    for d in sorted(definitions, key=lambda d: d.audit_type):
+        table.add_row(d.audit_type, d.title, str(len(d.states)), str(len(d.transitions)),
+                      d.tool, d.content_hash()[:12])
+    console.print(table)
+    console.print(f"{len(definitions)} definition(s) valid; nothing was stored.")
+
+
+def show_status(console: Console, status: AuditStatus) -> None:
+    console.print(f"[bold]{status.reference}[/] {status.title} — {status.theme}")
+    console.print(f"State: [bold]{status.state_title}[/] ({status.state}), version {status.version}, "
+                  f"lead {status.lead}, definition {status.definition_hash[:12]}")
+    steps = Table(title="Next steps")
+    for column in ("trigger", "goes to", "status"):
+        steps.add_column(column)
+    for step in status.next_steps:
+        blocked = "; ".join(f"{f.gate}: {f.reason}" for f in step.blocked_by)
+        steps.add_row(step.trigger, step.dest or "(stays)", blocked or "[green]ready[/]")
+    console.print(steps)
+    if status.deadlines:
+        deadlines = Table(title="Deadlines")
+        for column in ("deadline", "state", "due", "met"):
+            deadlines.add_column(column)
+        for d in status.deadlines:
+            deadlines.add_row(d.name, d.state, local(d.due_at), local(d.met_at) or "open")
+        console.print(deadlines)
+
+
+def show_history(console: Console, events: Sequence[EventView]) -> None:
+    table = Table(title="History")
+    for column in ("version", "when", "who", "trigger", "from", "to", "reason"):
+        table.add_column(column)
+    for e in events:
+        table.add_row(str(e.version), local(e.at), e.actor, e.trigger, e.from_state or "—",
+                      e.to_state, e.reason or "")
+    console.print(table)
+
+
+def show_audits(console: Console, audits: Sequence[AuditSummary]) -> None:
+    table = Table(title="Audits")
+    for column in ("reference", "type", "theme", "state", "version", "started"):
+        table.add_column(column)
+    for a in audits:
+        table.add_row(a.reference, a.audit_type, a.theme, a.state, str(a.version), str(a.started_on))
+    console.print(table)
+    console.print(f"{len(audits)} audit(s).")

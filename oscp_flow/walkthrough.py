@@ -1,0 +1,154 @@
+"""Walks an audit from where it is to a final state, doing what each gate asks first.
+
+Used by ``oscp demo`` to show a whole cycle, and by the tests to prove every shipped audit
+type can be completed through the service layer. It plays every part with the demo
+partnership's people: it is a rehearsal, not a shortcut (every gate is met, none skipped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from oscp_flow.demo import email
+from states.definition import AuditTypeDefinition, TransitionDef
+from states.graph import WILDCARD, expand_sources
+from states.services import audits, partnership, queries, work
+from states.services.audits import Fired
+from states.services.deps import Deps
+
+RETURNING = {"police": "lead.police", "csc": "lead.csc", "community_health": "lead.health"}
+ACTOR_FOR_ROLE = {
+    "coordinator": "coordinator",
+    "chair": "chair",
+    "system": "system",
+    "learning_hub_member": "lhm",
+    "statutory_partner": "lsp.police",
+    "auditor": "auditor.two",
+    "agency_lead": "lead.police",
+    "strategic_lead": "lsp.police",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    trigger: str
+    dest: str
+
+
+def main_path(definition: AuditTypeDefinition, start: str, goal: str = "closed") -> list[Step]:
+    """The longest loop-free path by the audit's own transitions to ``goal``: the full process,
+    not a shortcut such as closing at triage. Definitions are small, so searching all is cheap.
+    """
+    edges = [
+        (t.trigger, t.dest, expand_sources(definition, t.sources))
+        for t in definition.transitions
+        if not t.internal and t.dest is not None and t.sources != (WILDCARD,)
+    ]
+    best: list[Step] | None = None
+    stack: list[tuple[str, list[Step], frozenset[str]]] = [(start, [], frozenset({start}))]
+    while stack:
+        state, path, seen = stack.pop()
+        if state == goal:
+            if best is None or len(path) > len(best):
+                best = path
+            continue
+        for trigger, dest, sources in edges:
+            if state in sources and dest not in seen:
+                stack.append((dest, [*path, Step(trigger, dest)], seen | {dest}))
+    if best is None:
+        raise ValueError(f"no path from {start} to {goal}")
+    return best
+
+
+def actor_for(transition: TransitionDef) -> str:
+    return email(ACTOR_FOR_ROLE[transition.roles[0]])
+
+
+class Walker:
+    def __init__(self, deps: Deps, reference: str, started_on: date) -> None:
+        self.deps = deps
+        self.reference = reference
+        self.started_on = started_on
+        self._cases = 0
+        self._invited = False
+        self._assigned = False
+        self._prepare: dict[str, Callable[[], None]] = {
+            "cases_within_window": self._sample_cases,
+            "auditors_independent": self._assign_auditors,
+            "all_returns_in": self._collect_returns,
+            "findings_moderated": self._moderate_findings,
+            "sign_off_quorum": self._approve,
+            "sign_off_refused": self._refuse,
+        }
+
+    def walk(self, definition: AuditTypeDefinition, goal: str = "closed") -> Iterator[Fired]:
+        state = queries.audit_status(self.deps, audit=self.reference, as_person=email("coordinator")).state
+        for step in main_path(definition, state, goal):
+            transition = next(
+                t for t in definition.transitions
+                if t.trigger == step.trigger and state in expand_sources(definition, t.sources)
+            )
+            yield self.fire(transition)
+            state = step.dest
+
+    def fire(self, transition: TransitionDef) -> Fired:
+        for gate in transition.gates:
+            prepare = self._prepare.get(gate)
+            if prepare is not None:
+                prepare()
+        reason = "Rehearsed by the walkthrough" if transition.requires_reason else None
+        return audits.fire(self.deps, audit=self.reference, trigger=transition.trigger,
+                           actor=actor_for(transition), reason=reason)
+
+    def _sample_cases(self) -> None:
+        for _ in range(3):
+            self._cases += 1
+            work.add_case(
+                self.deps, audit=self.reference, actor=email("coordinator"),
+                reference=f"{self.reference}-C{self._cases:02d}",
+                first_intervention_on=self.started_on - timedelta(days=300),
+                last_intervention_on=self.started_on - timedelta(days=30 * self._cases),
+            )
+
+    def _assign_auditors(self) -> None:
+        if self._assigned:
+            return
+        self._assigned = True
+        for n in range(1, self._cases + 1):
+            case = f"{self.reference}-C{n:02d}"
+            # The first auditor managed the first case; the walkthrough respects that.
+            if n == 1:
+                partnership.declare_conflict(self.deps, person=email("auditor.one"),
+                                             case_reference=case, involvement="management")
+            auditor = "auditor.two" if n == 1 else "auditor.one"
+            work.assign_auditor(self.deps, audit=self.reference, actor=email("coordinator"),
+                                case=case, auditor=email(auditor))
+
+    def _collect_returns(self) -> None:
+        if not self._invited:
+            work.invite_agencies(self.deps, audit=self.reference, actor=email("coordinator"),
+                                 agencies=list(RETURNING))
+            self._invited = True
+        for agency, lead in RETURNING.items():
+            work.submit_return(self.deps, audit=self.reference, actor=email(lead), agency=agency)
+
+    def _moderate_findings(self) -> None:
+        for kind, summary in (("strength", "Timely information sharing at the front door"),
+                              ("gap", "The child's voice is not always recorded in plans")):
+            finding = work.record_finding(self.deps, audit=self.reference, actor=email("chair"),
+                                          kind=kind, summary=summary)
+            work.moderate_finding(self.deps, audit=self.reference, actor=email("chair"),
+                                  finding_id=finding)
+
+    def _approve(self) -> None:
+        for member in ("lhm", "lsp.police"):
+            work.record_sign_off_decision(self.deps, audit=self.reference, actor=email(member),
+                                          decision="approve")
+
+    def _refuse(self) -> None:
+        work.record_sign_off_decision(
+            self.deps, audit=self.reference, actor=email("lsp.health"), decision="refuse",
+            comment="Please evidence how the recommendations will be resourced.",
+        )

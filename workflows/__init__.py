@@ -1,0 +1,1 @@
+"""When things happen: Prefect flows and the APScheduler tick (thin wrappers over services)."""
