@@ -15,13 +15,14 @@ from another process on this small machine skews neither side alone.
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
-# Run as a script, this file's folder heads sys.path and its name would shadow the
-# `transitions` library the engine compiles to; the project root takes its place.
-sys.path.remove(str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Run as a script, this file's folder heads sys.path and the file's name would shadow the
+# `transitions` library the engine compiles to; a stable sort sends that folder to the back.
+sys.path.sort(
+    key=lambda entry: os.path.abspath(entry or ".") == os.path.dirname(os.path.abspath(__file__))
+)
 
 import argparse
 import sqlite3
@@ -32,6 +33,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg

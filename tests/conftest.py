@@ -1,0 +1,98 @@
+"""Shared fixtures: a fake clock, and real databases — a SQLite file and a PostgreSQL schema.
+
+PostgreSQL tests need the server on 127.0.0.1:5432 (``scripts/services`` starts it). Under CI
+an unreachable server fails the run instead of skipping, so PostgreSQL is never silently
+untested.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine
+
+from oscp_flow.demo import load_demo_partnership
+from states.catalogue import Catalogue
+from states.clock import FakeClock
+from states.db import make_engine
+from states.migrate import upgrade
+from states.services.deps import Deps
+from states.uow import UnitOfWorkFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFINITIONS = ROOT / "definitions" / "audit_types"
+POSTGRES_URL = os.environ.get("OSCP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# A Monday in term time, well clear of bank holidays.
+START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+def _postgres_available() -> bool:
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    if not _postgres_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}; run scripts/services")
+        pytest.skip("PostgreSQL is not running; run scripts/services")
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    """A fresh schema per test, so tests never see each other's rows."""
+    schema = f"t_{secrets.token_hex(6)}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    engine = make_engine(f"{postgres_url}?options=-csearch_path%3D{schema}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'oscp.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    return request.getfixturevalue(f"{request.param}_engine")  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return Catalogue.from_directory(DEFINITIONS)
+
+
+@pytest.fixture
+def deps(engine: Engine, catalogue: Catalogue, clock: FakeClock) -> Deps:
+    return Deps(uow=UnitOfWorkFactory(engine), catalogue=catalogue, clock=clock)
+
+
+@pytest.fixture
+def partnership(deps: Deps) -> Deps:
+    """``deps`` with the fictional demonstration partnership loaded."""
+    load_demo_partnership(deps)
+    return deps
