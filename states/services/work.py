@@ -63,7 +63,8 @@ def _write(
             raise InvalidInput(f"Audit {row.reference} is {row.state}; its records are closed.")
         if not who.roles_in(row) & roles:
             raise InvalidInput(
-                f"Only {' or '.join(sorted(roles))} may {action.replace('_', ' ')} on this audit."
+                f"Only a {' or '.join(sorted(r.replace('_', ' ') for r in roles))} may "
+                f"{action.replace('_', ' ')} on audit {row.reference}; {who.name} is neither."
             )
         with conflicts_as_errors(row.reference):
             result = work(uow, row, who, deps.clock.now())

@@ -1,0 +1,3 @@
+from oscp_flow.cli import app
+
+app()

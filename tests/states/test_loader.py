@@ -1,0 +1,496 @@
+"""Loading audit type definitions: every broken rule is refused with its place in the file.
+
+``broken_definitions/`` holds one small file per rule, each the minimal valid definition below
+with exactly one thing wrong and an ``audit_type`` equal to its file name (except the file that
+breaks that rule). ``EXPECTED`` says, for every file there, which problem it must produce.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from states.definition import AuditTypeDefinition, definition_json_schema
+from states.errors import DefinitionError, Problem
+from states.loader import load_definition, load_directory, load_text
+from states.yaml_source import MAX_BYTES, MAX_NODES, parse_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = Path(__file__).resolve().parent / "broken_definitions"
+AUDIT_TYPES = ROOT / "definitions" / "audit_types"
+SCHEMA_FILE = ROOT / "definitions" / "schema" / "audit-type.schema.json"
+
+MINIMAL = """\
+schema_version: 1
+audit_type: {audit_type}
+title: Minimal audit
+description: The smallest definition the loader accepts.
+framework_reference: Section 1
+tool: mace_case_file
+roles: [coordinator, chair]
+states:
+  - name: planning
+    title: Planning
+    initial: true
+  - name: closed
+    title: Closed
+    final: true
+transitions:
+  - trigger: close
+    title: Close the audit
+    source: planning
+    dest: closed
+    roles: [coordinator]
+"""
+
+# file name -> (path inside the file, fragment of the message, line)
+EXPECTED: dict[str, tuple[str, str, int | None]] = {
+    "alias_bomb.yaml": ("", f"expands to more than {MAX_NODES:,} YAML nodes", None),
+    "audit_type_not_matching_file_name.yaml": (
+        "audit_type",
+        "must match the file name 'audit_type_not_matching_file_name'",
+        3,
+    ),
+    "deadline_with_both_measures.yaml": (
+        "states[0].deadline",
+        "give exactly one of working_days or calendar_days",
+        14,
+    ),
+    "duplicate_state_name.yaml": ("states[1].name", "state 'planning' is declared twice", 13),
+    "duplicate_trigger_from_one_state.yaml": (
+        "transitions[1].trigger",
+        "trigger 'close' is declared twice from 'planning'",
+        25,
+    ),
+    "duplicate_yaml_key.yaml": ("", "repeats the key 'title' in one mapping", 21),
+    "final_state_with_deadline.yaml": (
+        "states[1].deadline",
+        "final state 'closed' cannot have a deadline",
+        17,
+    ),
+    "gate_needs_setting.yaml": (
+        "transitions[0].gates[0]",
+        "gate 'cases_within_window' needs 'case_window_months' set",
+        22,
+    ),
+    "gate_needs_sign_off.yaml": (
+        "transitions[0].gates[0]",
+        "gate 'sign_off_quorum' needs 'sign_off' set",
+        22,
+    ),
+    "initial_and_final_state.yaml": (
+        "states[1]",
+        "state 'closed' cannot be both initial and final",
+        12,
+    ),
+    "internal_with_dest.yaml": (
+        "transitions[1].dest",
+        "an internal transition keeps the state, so it takes no dest",
+        26,
+    ),
+    "missing_dest.yaml": ("transitions[1]", "dest is required (or mark the transition internal)", 22),
+    "missing_required_key.yaml": ("tool", "required key 'tool' is missing", 2),
+    "missing_schema_version.yaml": ("", "schema_version is missing (use 1)", 2),
+    "name_not_lowercase.yaml": (
+        "states[1].name",
+        "names use lower-case letters, digits and underscores",
+        13,
+    ),
+    "no_final_state.yaml": ("states", "at least one state must be final", 10),
+    "no_initial_state.yaml": ("states", "exactly one state must be initial (found: none)", 10),
+    "not_a_mapping.yaml": ("", "must be a mapping of keys to values", None),
+    "reminder_role_not_declared.yaml": (
+        "states[0].deadline.reminders.overdue[0].notify[0]",
+        "role 'strategic_lead' is not declared in roles",
+        22,
+    ),
+    "reminders_not_descending.yaml": (
+        "states[0].deadline.reminders",
+        "before_working_days must be distinct and in descending order",
+        18,
+    ),
+    "role_not_in_partnership_vocabulary.yaml": (
+        "roles[2]",
+        "'caseworker' is not a role of the partnership",
+        8,
+    ),
+    "sign_off_role_not_declared.yaml": (
+        "sign_off.roles[1]",
+        "role 'statutory_partner' is not declared in roles",
+        10,
+    ),
+    "state_cannot_reach_final.yaml": (
+        "states[1].name",
+        "state 'limbo' cannot reach any final state",
+        13,
+    ),
+    "transition_out_of_final_state.yaml": (
+        "transitions[1].source",
+        "'reopen' leaves final state 'closed'",
+        24,
+    ),
+    "two_initial_states.yaml": (
+        "states",
+        "exactly one state must be initial (found: planning, review)",
+        10,
+    ),
+    "unknown_dest_state.yaml": (
+        "transitions[0].dest",
+        "destination state 'finished' is not declared",
+        20,
+    ),
+    "unknown_gate.yaml": ("transitions[0].gates[0]", "gate 'all_returns_received' is not known", 22),
+    "unknown_key_nested.yaml": ("states[1].colour", "unknown key 'colour'", 15),
+    "unknown_key_top_level.yaml": ("owner", "unknown key 'owner'", 9),
+    "unknown_role_in_transition.yaml": (
+        "transitions[0].roles[0]",
+        "role 'auditor' is not declared in roles",
+        21,
+    ),
+    "unknown_source_state.yaml": (
+        "transitions[0].source",
+        "source state 'planing' is not declared",
+        19,
+    ),
+    "unreachable_state.yaml": (
+        "states[1].name",
+        "state 'archived' cannot be reached from 'planning'",
+        13,
+    ),
+    "wrong_schema_version.yaml": ("schema_version", "schema_version 2 is not supported", 2),
+    "yaml_syntax_error.yaml": ("", "is not valid YAML: mapping values are not allowed here", 11),
+}
+
+
+def minimal(audit_type: str = "minimal") -> str:
+    return MINIMAL.format(audit_type=audit_type)
+
+
+def only_problem(path: Path) -> Problem:
+    with pytest.raises(DefinitionError) as info:
+        load_definition(path)
+    problems = info.value.problems
+    assert len(problems) == 1, f"{path.name} should break exactly one rule: {problems}"
+    return problems[0]
+
+
+def padded(text: str, size: int) -> str:
+    """``text`` followed by comment lines, exactly ``size`` bytes of UTF-8 in all."""
+    line = "# " + "padding " * 12 + "\n"
+    need = size - len(text.encode("utf-8"))
+    count, last = divmod(need, len(line))
+    if last == 1:  # the shortest comment line is "#\n"
+        count, last = count - 1, last + len(line)
+    tail = "#" + "x" * (last - 2) + "\n" if last else ""
+    result = text + line * count + tail
+    assert len(result.encode("utf-8")) == size
+    return result
+
+
+# --- the corpus --------------------------------------------------------------------------
+
+
+def test_minimal_definition_is_valid() -> None:
+    """Each corpus file is this with one change, so this itself must load."""
+    model = load_text(minimal(), "minimal.yaml")
+    assert model.initial_state == "planning"
+    assert model.final_states == {"closed"}
+
+
+def test_every_corpus_file_has_an_expectation() -> None:
+    on_disk = {p.name for p in CORPUS.iterdir()}
+    assert on_disk == set(EXPECTED), (
+        f"untested: {sorted(on_disk - set(EXPECTED))}, missing: {sorted(set(EXPECTED) - on_disk)}"
+    )
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(EXPECTED.items()), ids=sorted(EXPECTED))
+def test_broken_definition_is_refused_with_its_place(
+    name: str, expected: tuple[str, str, int | None]
+) -> None:
+    path_in_file, fragment, line = expected
+    problem = only_problem(CORPUS / name)
+    assert problem.file == name
+    assert fragment in problem.message
+    assert problem.path == path_in_file
+    assert problem.line == line
+
+
+def test_expected_messages_are_distinct() -> None:
+    fragments = [fragment for _, fragment, _ in EXPECTED.values()]
+    assert len(set(fragments)) == len(fragments)
+
+
+def test_every_corpus_file_produces_a_different_message() -> None:
+    messages = [only_problem(CORPUS / name).message for name in sorted(EXPECTED)]
+    repeated = {m for m in messages if messages.count(m) > 1}
+    assert not repeated
+
+
+def test_corpus_audit_types_match_their_file_names() -> None:
+    """So no corpus file fails only because its audit_type differs from its name."""
+    for name in EXPECTED:
+        if name in {"audit_type_not_matching_file_name.yaml", "not_a_mapping.yaml"}:
+            continue
+        text = (CORPUS / name).read_text(encoding="utf-8")
+        assert f"\naudit_type: {Path(name).stem}\n" in text, name
+
+
+# --- size and encoding -------------------------------------------------------------------
+
+
+def test_file_over_the_size_limit_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "too_big.yaml"
+    path.write_text(padded(minimal("too_big"), MAX_BYTES + 1), encoding="utf-8")
+    problem = only_problem(path)
+    assert problem == Problem(
+        "too_big.yaml", "", f"is {MAX_BYTES + 1:,} bytes, over the {MAX_BYTES:,}-byte limit"
+    )
+
+
+def test_file_exactly_at_the_size_limit_loads(tmp_path: Path) -> None:
+    path = tmp_path / "at_the_limit.yaml"
+    path.write_text(padded(minimal("at_the_limit"), MAX_BYTES), encoding="utf-8")
+    assert load_definition(path).audit_type == "at_the_limit"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="load_text (documented for uploads) skips the 1 MB limit that read_yaml enforces",
+)
+def test_text_over_the_size_limit_is_refused() -> None:
+    text = padded(minimal("too_big"), MAX_BYTES + 1)
+    with pytest.raises(DefinitionError, match="over the 1,000,000-byte limit"):
+        load_text(text, "too_big.yaml")
+
+
+def test_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "latin.yaml"
+    path.write_bytes(minimal("latin").replace("Minimal", "Minimal \xe9").encode("latin-1"))
+    assert only_problem(path) == Problem("latin.yaml", "", "is not UTF-8 text")
+
+
+def test_missing_file_is_refused(tmp_path: Path) -> None:
+    problem = only_problem(tmp_path / "absent.yaml")
+    assert problem.file == "absent.yaml"
+    assert problem.message.startswith("cannot be read")
+
+
+# --- the shipped definitions -------------------------------------------------------------
+
+
+def test_every_shipped_definition_loads() -> None:
+    stems = {p.stem for p in AUDIT_TYPES.iterdir() if p.suffix in {".yaml", ".yml"}}
+    assert stems, "no definitions found"
+    loaded = load_directory(AUDIT_TYPES)
+    assert set(loaded) == stems
+    assert all(isinstance(m, AuditTypeDefinition) for m in loaded.values())
+
+
+def test_load_directory_reports_the_problems_of_every_file(tmp_path: Path) -> None:
+    (tmp_path / "fine.yaml").write_text(minimal("fine"), encoding="utf-8")
+    for name in ("unknown_gate.yaml", "unknown_dest_state.yaml"):
+        (tmp_path / name).write_bytes((CORPUS / name).read_bytes())
+    (tmp_path / "notes.txt").write_text("not a definition", encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        load_directory(tmp_path)
+    assert [p.file for p in info.value.problems] == ["unknown_dest_state.yaml", "unknown_gate.yaml"]
+    assert str(info.value).endswith("(and 1 more problem). Fix the file and validate it again.")
+
+
+def test_load_directory_refuses_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(DefinitionError, match="is not a folder of definitions"):
+        load_directory(tmp_path / "nowhere")
+
+
+# --- the message -------------------------------------------------------------------------
+
+
+def test_message_names_the_file_line_and_place_on_one_line() -> None:
+    with pytest.raises(DefinitionError) as info:
+        load_definition(CORPUS / "unknown_dest_state.yaml")
+    message = str(info.value)
+    assert message == (
+        "unknown_dest_state.yaml, line 20 at transitions[0].dest: destination state 'finished' "
+        "is not declared. Fix the file and validate it again."
+    )
+    assert "\n" not in message
+
+
+def test_message_counts_the_other_problems() -> None:
+    text = minimal("several").replace("dest: closed", "dest: finished").replace(
+        "roles: [coordinator]\n", "roles: [auditor]\n    gates: [no_such_gate]\n"
+    )
+    with pytest.raises(DefinitionError) as info:
+        load_text(text, "several.yaml")
+    assert len(info.value.problems) == 3
+    assert "(and 2 more problems)" in str(info.value)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DefinitionError appends a second sentence ('. Fix the file and validate it "
+    "again.') where the error convention asks for one sentence",
+)
+def test_message_is_one_sentence() -> None:
+    with pytest.raises(DefinitionError) as info:
+        load_definition(CORPUS / "unknown_dest_state.yaml")
+    message = str(info.value)
+    assert message.startswith("unknown_dest_state.yaml, line 20")
+    assert message.endswith(".")
+    assert re.findall(r"[.!?](?:\s|$)", message) == ["."]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pydantic's 'value error, ' prefix reaches the person editing the YAML",
+)
+def test_validator_messages_are_reworded_for_yaml_editors() -> None:
+    problem = only_problem(CORPUS / "deadline_with_both_measures.yaml")
+    assert problem.message == "give exactly one of working_days or calendar_days"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a bad name in `source` reports the union's first branch, \"input should be '*'\", "
+    "instead of the naming rule it breaks",
+)
+def test_badly_named_source_state_reports_the_naming_rule() -> None:
+    text = minimal("bad_source").replace("source: planning", "source: Planning")
+    with pytest.raises(DefinitionError) as info:
+        load_text(text, "bad_source.yaml")
+    [problem] = info.value.problems
+    assert problem.path == "transitions[0].source"
+    assert problem.line == 18
+    assert "names use lower-case letters" in problem.message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PyYAML's merge flattening rewrites the node tree, so line_of finds the merged-in "
+    "copy of a key (the anchor's line) instead of the key written in the mapping",
+)
+def test_line_of_a_key_that_overrides_a_merge() -> None:
+    text = minimal("merged") + (
+        "  - <<: *close\n"
+        "    trigger: finish\n"
+        "    dest: nowhere\n"
+    )
+    text = text.replace("  - trigger: close\n", "  - &close\n    trigger: close\n")
+    with pytest.raises(DefinitionError) as info:
+        load_text(text, "merged.yaml")
+    [problem] = info.value.problems
+    assert problem.message == "destination state 'nowhere' is not declared"
+    assert problem.path == "transitions[1].dest"
+    assert problem.line == 24  # where `dest: nowhere` is written
+
+
+# --- YAML 1.2 and the safe reader --------------------------------------------------------
+
+
+def test_yes_no_on_off_stay_strings() -> None:
+    data = parse_yaml("words: [on, off, yes, no, On, OFF, Yes, NO, true, false]\n", "w.yaml").data
+    assert data == {"words": ["on", "off", "yes", "no", "On", "OFF", "Yes", "NO", True, False]}
+
+
+def test_states_and_triggers_called_on_off_yes_no_load_as_names() -> None:
+    text = """\
+schema_version: 1
+audit_type: switches
+title: yes
+description: no
+framework_reference: on
+tool: off
+roles: [coordinator]
+states:
+  - {name: on, title: On, initial: true}
+  - {name: off, title: Off}
+  - {name: yes, title: Yes}
+  - {name: no, title: No, final: true}
+transitions:
+  - {trigger: off, title: Off, source: on, dest: off, roles: [coordinator]}
+  - {trigger: yes, title: Yes, source: off, dest: yes, roles: [coordinator]}
+  - {trigger: no, title: No, source: yes, dest: no, roles: [coordinator]}
+"""
+    model = load_text(text, "switches.yaml")
+    assert [s.name for s in model.states] == ["on", "off", "yes", "no"]
+    assert [t.trigger for t in model.transitions] == ["off", "yes", "no"]
+    assert [t.source for t in model.transitions] == ["on", "off", "yes"]
+    assert (model.title, model.description, model.tool) == ("yes", "no", "off")
+    assert model.initial_state == "on"
+    assert model.final_states == {"no"}
+
+
+@pytest.mark.xfail(
+    strict=True, reason="`schema_version: true` passes: True == 1 and pydantic's Literal[1] takes it"
+)
+def test_schema_version_must_be_the_number_one() -> None:
+    text = minimal("boolean_version").replace("schema_version: 1", "schema_version: true")
+    with pytest.raises(DefinitionError, match="schema_version"):
+        load_text(text, "boolean_version.yaml")
+
+
+def test_a_few_aliases_are_allowed() -> None:
+    text = minimal("aliased").replace("roles: [coordinator, chair]", "roles: &all [coordinator, chair]")
+    text = text.replace("    roles: [coordinator]", "    roles: *all")
+    model = load_text(text, "aliased.yaml")
+    assert model.transitions[0].roles == ["coordinator", "chair"]
+
+
+def test_recursive_alias_is_refused() -> None:
+    with pytest.raises(DefinitionError) as info:
+        parse_yaml("loop: &loop [*loop]\n", "loop.yaml")
+    assert "YAML nodes" in info.value.problems[0].message
+
+
+def test_duplicate_key_is_refused_even_when_quoted_differently() -> None:
+    with pytest.raises(DefinitionError) as info:
+        parse_yaml("a: 1\nb: 2\n'a': 3\n", "dup.yaml")
+    assert info.value.problems == (
+        Problem("dup.yaml", "", "repeats the key 'a' in one mapping", 3),
+    )
+
+
+# --- versions and the committed schema ---------------------------------------------------
+
+
+def test_content_hash_ignores_comments_whitespace_and_key_order() -> None:
+    original = (AUDIT_TYPES / "mace.yaml").read_text(encoding="utf-8")
+    relaid = "# A comment at the top.\n\n" + original
+    relaid = relaid.replace("\nstates:\n", "\n\n# The states, in order.\nstates:   \n")
+    relaid = relaid.replace("  quorum: 2\n", "  quorum:    2   # two approvals\n")
+    relaid = relaid.replace("case_window_months: 12\n", "")
+    relaid = relaid.replace("\nstates:", "\ncase_window_months: 12\nstates:", 1)
+    assert relaid != original
+    assert (
+        load_text(relaid, "mace.yaml").content_hash()
+        == load_text(original, "mace.yaml").content_hash()
+    )
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("  quorum: 2\n", "  quorum: 3\n"),
+        ("    title: Moderation\n", "    title: Moderation meeting\n"),
+        ("    gates: [findings_moderated]\n", "    gates: []\n"),
+    ],
+)
+def test_content_hash_changes_with_a_real_edit(before: str, after: str) -> None:
+    original = (AUDIT_TYPES / "mace.yaml").read_text(encoding="utf-8")
+    assert original.count(before) == 1
+    edited = original.replace(before, after)
+    assert (
+        load_text(edited, "mace.yaml").content_hash()
+        != load_text(original, "mace.yaml").content_hash()
+    )
+
+
+def test_committed_json_schema_is_up_to_date() -> None:
+    committed = SCHEMA_FILE.read_text(encoding="utf-8")
+    generated = definition_json_schema()
+    assert json.loads(committed) == json.loads(generated)
+    assert committed == generated, "regenerate it with states.definition.definition_json_schema()"

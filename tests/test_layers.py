@@ -1,0 +1,49 @@
+"""The architecture as a test: imports point one way, and only the clock reads the time."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# package -> top-level modules it must never import
+FORBIDDEN = {
+    "states": {"prefect", "fastapi", "starlette", "smtplib", "aiosmtpd", "jinja2", "apscheduler",
+               "notifications", "workflows", "oscp_flow", "typer", "rich"},
+    "notifications": {"prefect", "fastapi", "workflows", "oscp_flow"},
+    "workflows": {"fastapi", "oscp_flow"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_imports_point_down_the_layers(package: str) -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(_imports(path) & FORBIDDEN[package])
+        for path in (ROOT / package).rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_only_the_clock_reads_the_time() -> None:
+    pattern = re.compile(r"datetime\.(now|utcnow|today)\(|date\.today\(|time\.time\(")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for package in ("states", "notifications", "workflows", "oscp_flow")
+        for path in (ROOT / package).rglob("*.py")
+        if path.name != "clock.py" and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
