@@ -354,7 +354,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=None,
                         help="transitions per timed round (default 2000 SQLite, 1000 PostgreSQL)")
     parser.add_argument("--postgres-url", default=DEFAULT_PG)
-    parser.add_argument("--rounds", type=int, default=3, help="timed rounds; the best counts")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds; the best counts")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
     return parser.parse_args()
 

@@ -15,8 +15,12 @@ from rich.console import Console
 if TYPE_CHECKING:
     from states.services.deps import Deps
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="Run the OSCP audit programme: definitions, audits and their history.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Run the OSCP audit programme: definitions, audits and their history.",
+)
 definitions_app = typer.Typer(no_args_is_help=True, help="Check and draw audit type definitions.")
 audit_app = typer.Typer(no_args_is_help=True, help="Start audits, move them on, and inspect them.")
 db_app = typer.Typer(no_args_is_help=True, help="Look after the engine's database.")
@@ -27,7 +31,9 @@ app.add_typer(db_app, name="db")
 out = Console()
 err = Console(stderr=True)
 
-AsPerson = Annotated[str | None, typer.Option("--as", help="E-mail of the person acting (or OSCP_ACTOR).")]
+AsPerson = Annotated[
+    str | None, typer.Option("--as", help="E-mail of the person acting (or OSCP_ACTOR).")
+]
 
 
 @contextmanager
@@ -45,14 +51,17 @@ def plain_errors() -> Iterator[None]:
     except IntegrityError:
         err.print(
             "[bold red]Error:[/] that would duplicate a record that already exists; "
-            "check the codes, e-mails or references given.", highlight=False, soft_wrap=True,
+            "check the codes, e-mails or references given.",
+            highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(1) from None
     except OperationalError as exc:
         err.print(
             "[bold red]Error:[/] the database could not be reached "
             f"({type(exc.orig).__name__}); start it or check OSCP_DATABASE_URL.",
-            highlight=False, soft_wrap=True,
+            highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(1) from None
 
@@ -75,7 +84,9 @@ def _actor(given: str | None) -> str:
 
 @definitions_app.command("validate")
 def definitions_validate(
-    path: Annotated[Path | None, typer.Argument(help="A file or folder (default: the shipped ones).")] = None,
+    path: Annotated[
+        Path | None, typer.Argument(help="A file or folder (default: the shipped ones).")
+    ] = None,
 ) -> None:
     """Check definitions without storing anything; every problem is listed with its line."""
     from oscp_flow.output import show_definitions

@@ -17,7 +17,9 @@ def audit_start(
     audit_type: str,
     theme: Annotated[str, typer.Option(help="The audit's theme, e.g. 'Domestic abuse'.")],
     lead: Annotated[str, typer.Option(help="E-mail of the chair and report author.")],
-    agency: Annotated[list[str] | None, typer.Option(help="Agency code taking part (repeat).")] = None,
+    agency: Annotated[
+        list[str] | None, typer.Option(help="Agency code taking part (repeat).")
+    ] = None,
     as_person: AsPerson = None,
 ) -> None:
     """Start an audit of TYPE on its current definition."""
@@ -26,8 +28,9 @@ def audit_start(
     actor = _actor(as_person)
 
     def action(deps: Deps) -> None:
-        fired = audits.start_audit(deps, audit_type=audit_type, theme=theme, lead=lead,
-                                   actor=actor, agencies=agency or [])
+        fired = audits.start_audit(
+            deps, audit_type=audit_type, theme=theme, lead=lead, actor=actor, agencies=agency or []
+        )
         out.print(f"Started {fired.reference} ({audit_type}) in state {fired.to_state}.")
 
     _run(action)
@@ -49,8 +52,14 @@ def audit_fire(
     actor = _actor(as_person)
 
     def action(deps: Deps) -> None:
-        fired = audits.fire(deps, audit=audit, trigger=trigger, actor=actor, reason=reason,
-                            expected_version=expect_version)
+        fired = audits.fire(
+            deps,
+            audit=audit,
+            trigger=trigger,
+            actor=actor,
+            reason=reason,
+            expected_version=expect_version,
+        )
         moved = "recorded" if fired.from_state == fired.to_state else f"now {fired.to_state}"
         out.print(f"{fired.reference}: {trigger} done, {moved} (version {fired.version}).")
 

@@ -52,12 +52,16 @@ def _demo(deps: Deps) -> None:
         task = progress.add_task("Rehearsing audit cycles", total=sum(n for *_, n in plans))
         for audit_type, definition, _steps in plans:
             started = audits.start_audit(
-                deps, audit_type=audit_type, theme=THEMES.get(audit_type, audit_type),
-                lead=email("chair"), actor=email("coordinator"), started_on=today,
+                deps,
+                audit_type=audit_type,
+                theme=THEMES.get(audit_type, audit_type),
+                lead=email("chair"),
+                actor=email("coordinator"),
+                started_on=today,
             )
             last, steps = started, 0
-            for last in Walker(deps, started.reference, today).walk(definition):
-                steps += 1
+            for fired in Walker(deps, started.reference, today).walk(definition):
+                last, steps = fired, steps + 1
                 progress.advance(task)
             summary.add_row(audit_type, started.reference, str(steps), last.to_state)
     out.print(summary)

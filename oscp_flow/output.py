@@ -22,16 +22,24 @@ def show_definitions(console: Console, definitions: Sequence[AuditTypeDefinition
     for column in ("type", "title", "states", "transitions", "tool", "version"):
         table.add_column(column)
     for d in sorted(definitions, key=lambda d: d.audit_type):
-        table.add_row(d.audit_type, d.title, str(len(d.states)), str(len(d.transitions)),
-                      d.tool, d.content_hash()[:12])
+        table.add_row(
+            d.audit_type,
+            d.title,
+            str(len(d.states)),
+            str(len(d.transitions)),
+            d.tool,
+            d.content_hash()[:12],
+        )
     console.print(table)
     console.print(f"{len(definitions)} definition(s) valid; nothing was stored.")
 
 
 def show_status(console: Console, status: AuditStatus) -> None:
     console.print(f"[bold]{status.reference}[/] {status.title} — {status.theme}")
-    console.print(f"State: [bold]{status.state_title}[/] ({status.state}), version {status.version}, "
-                  f"lead {status.lead}, definition {status.definition_hash[:12]}")
+    console.print(
+        f"State: [bold]{status.state_title}[/] ({status.state}), version {status.version}, "
+        f"lead {status.lead}, definition {status.definition_hash[:12]}"
+    )
     steps = Table(title="Next steps")
     for column in ("trigger", "goes to", "status"):
         steps.add_column(column)
@@ -53,8 +61,15 @@ def show_history(console: Console, events: Sequence[EventView]) -> None:
     for column in ("version", "when", "who", "trigger", "from", "to", "reason"):
         table.add_column(column)
     for e in events:
-        table.add_row(str(e.version), local(e.at), e.actor, e.trigger, e.from_state or "—",
-                      e.to_state, e.reason or "")
+        table.add_row(
+            str(e.version),
+            local(e.at),
+            e.actor,
+            e.trigger,
+            e.from_state or "—",
+            e.to_state,
+            e.reason or "",
+        )
     console.print(table)
 
 
@@ -63,6 +78,8 @@ def show_audits(console: Console, audits: Sequence[AuditSummary]) -> None:
     for column in ("reference", "type", "theme", "state", "version", "started"):
         table.add_column(column)
     for a in audits:
-        table.add_row(a.reference, a.audit_type, a.theme, a.state, str(a.version), str(a.started_on))
+        table.add_row(
+            a.reference, a.audit_type, a.theme, a.state, str(a.version), str(a.started_on)
+        )
     console.print(table)
     console.print(f"{len(audits)} audit(s).")

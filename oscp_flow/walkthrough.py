@@ -84,10 +84,13 @@ class Walker:
         }
 
     def walk(self, definition: AuditTypeDefinition, goal: str = "closed") -> Iterator[Fired]:
-        state = queries.audit_status(self.deps, audit=self.reference, as_person=email("coordinator")).state
+        state = queries.audit_status(
+            self.deps, audit=self.reference, as_person=email("coordinator")
+        ).state
         for step in main_path(definition, state, goal):
             transition = next(
-                t for t in definition.transitions
+                t
+                for t in definition.transitions
                 if t.trigger == step.trigger and state in expand_sources(definition, t.sources)
             )
             yield self.fire(transition)
@@ -99,14 +102,21 @@ class Walker:
             if prepare is not None:
                 prepare()
         reason = "Rehearsed by the walkthrough" if transition.requires_reason else None
-        return audits.fire(self.deps, audit=self.reference, trigger=transition.trigger,
-                           actor=actor_for(transition), reason=reason)
+        return audits.fire(
+            self.deps,
+            audit=self.reference,
+            trigger=transition.trigger,
+            actor=actor_for(transition),
+            reason=reason,
+        )
 
     def _sample_cases(self) -> None:
         for _ in range(3):
             self._cases += 1
             work.add_case(
-                self.deps, audit=self.reference, actor=email("coordinator"),
+                self.deps,
+                audit=self.reference,
+                actor=email("coordinator"),
                 reference=f"{self.reference}-C{self._cases:02d}",
                 first_intervention_on=self.started_on - timedelta(days=300),
                 last_intervention_on=self.started_on - timedelta(days=30 * self._cases),
@@ -120,35 +130,56 @@ class Walker:
             case = f"{self.reference}-C{n:02d}"
             # The first auditor managed the first case; the walkthrough respects that.
             if n == 1:
-                partnership.declare_conflict(self.deps, person=email("auditor.one"),
-                                             case_reference=case, involvement="management")
+                partnership.declare_conflict(
+                    self.deps,
+                    person=email("auditor.one"),
+                    case_reference=case,
+                    involvement="management",
+                )
             auditor = "auditor.two" if n == 1 else "auditor.one"
-            work.assign_auditor(self.deps, audit=self.reference, actor=email("coordinator"),
-                                case=case, auditor=email(auditor))
+            work.assign_auditor(
+                self.deps,
+                audit=self.reference,
+                actor=email("coordinator"),
+                case=case,
+                auditor=email(auditor),
+            )
 
     def _collect_returns(self) -> None:
         if not self._invited:
-            work.invite_agencies(self.deps, audit=self.reference, actor=email("coordinator"),
-                                 agencies=list(RETURNING))
+            work.invite_agencies(
+                self.deps,
+                audit=self.reference,
+                actor=email("coordinator"),
+                agencies=list(RETURNING),
+            )
             self._invited = True
         for agency, lead in RETURNING.items():
             work.submit_return(self.deps, audit=self.reference, actor=email(lead), agency=agency)
 
     def _moderate_findings(self) -> None:
-        for kind, summary in (("strength", "Timely information sharing at the front door"),
-                              ("gap", "The child's voice is not always recorded in plans")):
-            finding = work.record_finding(self.deps, audit=self.reference, actor=email("chair"),
-                                          kind=kind, summary=summary)
-            work.moderate_finding(self.deps, audit=self.reference, actor=email("chair"),
-                                  finding_id=finding)
+        for kind, summary in (
+            ("strength", "Timely information sharing at the front door"),
+            ("gap", "The child's voice is not always recorded in plans"),
+        ):
+            finding = work.record_finding(
+                self.deps, audit=self.reference, actor=email("chair"), kind=kind, summary=summary
+            )
+            work.moderate_finding(
+                self.deps, audit=self.reference, actor=email("chair"), finding_id=finding
+            )
 
     def _approve(self) -> None:
         for member in ("lhm", "lsp.police"):
-            work.record_sign_off_decision(self.deps, audit=self.reference, actor=email(member),
-                                          decision="approve")
+            work.record_sign_off_decision(
+                self.deps, audit=self.reference, actor=email(member), decision="approve"
+            )
 
     def _refuse(self) -> None:
         work.record_sign_off_decision(
-            self.deps, audit=self.reference, actor=email("lsp.health"), decision="refuse",
+            self.deps,
+            audit=self.reference,
+            actor=email("lsp.health"),
+            decision="refuse",
             comment="Please evidence how the recommendations will be resourced.",
         )

@@ -57,21 +57,24 @@ class CompiledType:
         """Evaluate without firing, e.g. to show what stands between an audit and its next step."""
         return failures(context, gate_names(context.transition))
 
+    def _not_allowed(self, model: AuditModel, trigger: str) -> TransitionNotAllowed:
+        return TransitionNotAllowed(
+            audit=model.reference,
+            trigger=trigger,
+            state=model.state,
+            allowed=self.allowed_triggers(model.state),
+        )
+
     def fire(self, model: AuditModel, trigger: str, context: GateContext) -> str:
         """Run the trigger through the machine; returns the new state (unchanged if internal)."""
         event = self.machine.events.get(trigger)
         if event is None:
-            self.transition(reference=model.reference, state=model.state, trigger=trigger)
+            raise self._not_allowed(model, trigger)
         model.context = context
         try:
             event.trigger(model)
         except MachineError as exc:
-            raise TransitionNotAllowed(
-                audit=model.reference,
-                trigger=trigger,
-                state=model.state,
-                allowed=self.allowed_triggers(model.state),
-            ) from exc
+            raise self._not_allowed(model, trigger) from exc
         finally:
             model.context = None
         return model.state

@@ -38,8 +38,9 @@ def on_state_change(
             )
             .values(met_at=at)
         )
-    open_for(connection, definition, calendar, audit_id=audit_id, state=entered,
-             round_=new_round, at=at)
+    open_for(
+        connection, definition, calendar, audit_id=audit_id, state=entered, round_=new_round, at=at
+    )
 
 
 def open_for(
@@ -58,7 +59,11 @@ def open_for(
     due = calendar.due_at(at, working_days=spec.working_days, calendar_days=spec.calendar_days)
     connection.execute(
         insert(_deadline).values(
-            audit_id=audit_id, state=state, name=spec.name, round=round_, starts_at=at,
+            audit_id=audit_id,
+            state=state,
+            name=spec.name,
+            round=round_,
+            starts_at=at,
             due_at=due,
         )
     )

@@ -47,7 +47,9 @@ class ReminderLadder(Strict):
             raise ValueError("before_working_days must be distinct and in descending order")
         steps = [s.after_working_days for s in self.overdue]
         if steps != sorted(set(steps)):
-            raise ValueError("overdue steps must have distinct after_working_days in ascending order")
+            raise ValueError(
+                "overdue steps must have distinct after_working_days in ascending order"
+            )
         return self
 
 

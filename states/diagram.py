@@ -29,10 +29,16 @@ def _everywhere(definition: AuditTypeDefinition) -> list[str]:
     ]
 
 
-def draw(definition: AuditTypeDefinition, fmt: Format = "mermaid", current: str | None = None) -> str:
+def draw(
+    definition: AuditTypeDefinition, fmt: Format = "mermaid", current: str | None = None
+) -> str:
     model = _Shown()
     transitions = [
-        {"trigger": t.trigger, "source": list(expand_sources(definition, t.sources)), "dest": t.dest}
+        {
+            "trigger": t.trigger,
+            "source": list(expand_sources(definition, t.sources)),
+            "dest": t.dest,
+        }
         for t in definition.transitions
         if t.sources != (WILDCARD,) and not t.internal
     ]

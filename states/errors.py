@@ -68,8 +68,7 @@ class TransitionNotAllowed(AuditEngineError):
         self.allowed = tuple(allowed)
         options = ", ".join(self.allowed) if self.allowed else "none (the audit is closed)"
         super().__init__(
-            f"Audit {audit} is '{state}', where '{trigger}' is not allowed; "
-            f"allowed now: {options}."
+            f"Audit {audit} is '{state}', where '{trigger}' is not allowed; allowed now: {options}."
         )
 
 

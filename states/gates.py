@@ -220,7 +220,9 @@ def _auditors_independent(ctx: GateContext) -> str | None:
     return None
 
 
-@gate("escalations_assured", "Every immediate-risk concern raised has been answered with assurance.")
+@gate(
+    "escalations_assured", "Every immediate-risk concern raised has been answered with assurance."
+)
 def _escalations_assured(ctx: GateContext) -> str | None:
     still_open = ctx.facts.open_escalations()
     if still_open:
@@ -230,4 +232,6 @@ def _escalations_assured(ctx: GateContext) -> str | None:
 
 @gate("escalation_open", "There is an immediate-risk concern awaiting assurance.")
 def _escalation_open(ctx: GateContext) -> str | None:
-    return None if ctx.facts.open_escalations() else "no immediate-risk concern is awaiting assurance"
+    return (
+        None if ctx.facts.open_escalations() else "no immediate-risk concern is awaiting assurance"
+    )

@@ -48,33 +48,34 @@ def _check_states(model: AuditTypeDefinition) -> Found:
         yield ("states",), "at least one state must be final"
 
 
-def _check_roles(model: AuditTypeDefinition) -> Found:
-    for i, role in enumerate(model.roles):
-        if role not in ROLES:
-            yield ("roles", i), f"'{role}' is not a role of the partnership ({', '.join(ROLES)})"
-    declared = set(model.roles)
+def _role_references(model: AuditTypeDefinition) -> Iterator[tuple[tuple[PathPart, ...], str]]:
+    """Every place a definition names a role, with its path in the file."""
     for i, t in enumerate(model.transitions):
         for j, role in enumerate(t.roles):
-            if role not in declared:
-                yield ("transitions", i, "roles", j), f"role '{role}' is not declared in roles"
+            yield ("transitions", i, "roles", j), role
     if model.sign_off is not None:
         for j, role in enumerate(model.sign_off.roles):
-            if role not in declared:
-                yield ("sign_off", "roles", j), f"role '{role}' is not declared in roles"
+            yield ("sign_off", "roles", j), role
     for i, state in enumerate(model.states):
         ladder = state.deadline.reminders if state.deadline else None
         if ladder is None:
             continue
         base = ("states", i, "deadline", "reminders")
         for j, role in enumerate(ladder.remind):
-            if role not in declared:
-                yield (*base, "remind", j), f"role '{role}' is not declared in roles"
+            yield (*base, "remind", j), role
         for k, step in enumerate(ladder.overdue):
             for j, role in enumerate(step.notify):
-                if role not in declared:
-                    yield (*base, "overdue", k, "notify", j), (
-                        f"role '{role}' is not declared in roles"
-                    )
+                yield (*base, "overdue", k, "notify", j), role
+
+
+def _check_roles(model: AuditTypeDefinition) -> Found:
+    for i, role in enumerate(model.roles):
+        if role not in ROLES:
+            yield ("roles", i), f"'{role}' is not a role of the partnership ({', '.join(ROLES)})"
+    declared = set(model.roles)
+    for path, role in _role_references(model):
+        if role not in declared:
+            yield path, f"role '{role}' is not declared in roles"
 
 
 def _check_transitions(model: AuditTypeDefinition) -> Found:
@@ -109,9 +110,7 @@ def _check_destination(
         yield (*here, "dest"), f"destination state '{dest}' is not declared"
 
 
-def _check_gates(
-    model: AuditTypeDefinition, gates: list[str], here: tuple[PathPart, ...]
-) -> Found:
+def _check_gates(model: AuditTypeDefinition, gates: list[str], here: tuple[PathPart, ...]) -> Found:
     for j, name in enumerate(gates):
         spec = GATES.get(name)
         if spec is None:
@@ -150,8 +149,9 @@ def _check_reachability(model: AuditTypeDefinition) -> Found:
     finishing = _reach(set(model.final_states), backward)
     for i, state in enumerate(model.states):
         if state.name not in reachable:
-            yield ("states", i, "name"), (
-                f"state '{state.name}' cannot be reached from '{model.initial_state}'"
+            yield (
+                ("states", i, "name"),
+                (f"state '{state.name}' cannot be reached from '{model.initial_state}'"),
             )
         elif state.name not in finishing:
             yield ("states", i, "name"), f"state '{state.name}' cannot reach any final state"

@@ -55,8 +55,13 @@ def _check_schema_version(source: YamlSource, data: dict[Any, Any]) -> None:
         raise DefinitionError([source.problem((), "schema_version is missing (use 1)")])
     if version != SCHEMA_VERSION:
         raise DefinitionError(
-            [source.problem(("schema_version",), f"schema_version {version!r} is not "
-                            f"supported; this engine reads version {SCHEMA_VERSION}")]
+            [
+                source.problem(
+                    ("schema_version",),
+                    f"schema_version {version!r} is not "
+                    f"supported; this engine reads version {SCHEMA_VERSION}",
+                )
+            ]
         )
 
 

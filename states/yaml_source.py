@@ -72,9 +72,11 @@ def _child(node: Node | None, part: PathPart) -> Node | None:
     if isinstance(node, MappingNode) and isinstance(part, str):
         for key, value in node.value:
             if isinstance(key, ScalarNode) and key.value == part:
-                return value
+                found: Node = value
+                return found
     if isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-        return node.value[part]
+        item: Node = node.value[part]
+        return item
     return None
 
 
@@ -123,8 +125,14 @@ def _check_nodes(root: Node, name: str) -> None:
         budget -= 1
         if budget < 0:
             raise DefinitionError(
-                [Problem(name, "", f"expands to more than {MAX_NODES:,} YAML nodes "
-                         "(aliases repeated too often); write the content out plainly")]
+                [
+                    Problem(
+                        name,
+                        "",
+                        f"expands to more than {MAX_NODES:,} YAML nodes "
+                        "(aliases repeated too often); write the content out plainly",
+                    )
+                ]
             )
         if isinstance(node, MappingNode):
             _refuse_duplicate_keys(node, name)

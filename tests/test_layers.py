@@ -11,8 +11,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # package -> top-level modules it must never import
 FORBIDDEN = {
-    "states": {"prefect", "fastapi", "starlette", "smtplib", "aiosmtpd", "jinja2", "apscheduler",
-               "notifications", "workflows", "oscp_flow", "typer", "rich"},
+    "states": {
+        "prefect",
+        "fastapi",
+        "starlette",
+        "smtplib",
+        "aiosmtpd",
+        "jinja2",
+        "apscheduler",
+        "notifications",
+        "workflows",
+        "oscp_flow",
+        "typer",
+        "rich",
+    },
     "notifications": {"prefect", "fastapi", "workflows", "oscp_flow"},
     "workflows": {"fastapi", "oscp_flow"},
 }

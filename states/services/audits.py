@@ -74,7 +74,9 @@ def start_audit(
         store = AuditStore(uow.connection)
         starter = store.load_actor(actor)
         if "coordinator" not in starter.roles:
-            raise InvalidInput(f"Only a coordinator can start an audit, and {starter.name} is not one.")
+            raise InvalidInput(
+                f"Only a coordinator can start an audit, and {starter.name} is not one."
+            )
         lead_person = store.load_actor(lead)
         _save_snapshot(store, compiled, now)
         reference = new_reference()
@@ -82,29 +84,54 @@ def start_audit(
         audit_id = uow.connection.execute(
             insert(_audit).returning(_audit.c.id),
             {
-                "reference": reference, "audit_type": audit_type, "theme": theme,
-                "definition_hash": compiled.content_hash, "state": initial, "version": 1,
-                "state_round": 1, "lead_id": lead_person.id,
+                "reference": reference,
+                "audit_type": audit_type,
+                "theme": theme,
+                "definition_hash": compiled.content_hash,
+                "state": initial,
+                "version": 1,
+                "state_round": 1,
+                "lead_id": lead_person.id,
                 "started_on": started_on or now.astimezone(LONDON).date(),
-                "started_at": now, "state_entered_at": now, "closed_at": None,
+                "started_at": now,
+                "state_entered_at": now,
+                "closed_at": None,
             },
         ).scalar_one()
-        uow.connection.execute(insert(_event), {
-            "audit_id": audit_id, "version": 1, "at": now, "actor_id": starter.id,
-            "trigger": START_TRIGGER, "from_state": "", "to_state": initial, "reason": None,
-            "definition_hash": compiled.content_hash,
-        })
+        uow.connection.execute(
+            insert(_event),
+            {
+                "audit_id": audit_id,
+                "version": 1,
+                "at": now,
+                "actor_id": starter.id,
+                "trigger": START_TRIGGER,
+                "from_state": "",
+                "to_state": initial,
+                "reason": None,
+                "definition_hash": compiled.content_hash,
+            },
+        )
         _invite(uow, audit_id, agencies)
-        deadlines.open_for(uow.connection, compiled.definition, deps.calendar,
-                           audit_id=audit_id, state=initial, round_=1, at=now)
+        deadlines.open_for(
+            uow.connection,
+            compiled.definition,
+            deps.calendar,
+            audit_id=audit_id,
+            state=initial,
+            round_=1,
+            at=now,
+        )
         uow.commit()
     return Fired(reference, START_TRIGGER, "", initial, 1)
 
 
 def _save_snapshot(store: AuditStore, compiled: CompiledType, now: object) -> None:
     store.save_snapshot(
-        content_hash=compiled.content_hash, audit_type=compiled.audit_type,
-        text=compiled.definition.canonical_json(), at=now,  # type: ignore[arg-type]
+        content_hash=compiled.content_hash,
+        audit_type=compiled.audit_type,
+        text=compiled.definition.canonical_json(),
+        at=now,  # type: ignore[arg-type]
     )
 
 
@@ -137,7 +164,7 @@ def fire(
             raise ConcurrencyConflict(audit=row.reference, expected_version=expected_version)
         who = store.load_actor(actor)
         with conflicts_as_errors(row.reference):
-            fired = fire_loaded(deps, store, row, who, trigger, reason)
+            fired = fire_loaded(deps, store, row, who, trigger=trigger, reason=reason)
             uow.commit()
     return fired
 
@@ -147,33 +174,57 @@ def compiled_for(deps: Deps, store: AuditStore, row: AuditRow) -> CompiledType:
 
 
 def gate_context(
-    compiled: CompiledType, store: AuditStore, row: AuditRow, actor: Actor, trigger: str,
+    compiled: CompiledType,
+    store: AuditStore,
+    row: AuditRow,
+    actor: Actor,
+    *,
+    trigger: str,
     reason: str | None,
 ) -> GateContext:
     transition = compiled.transition(reference=row.reference, state=row.state, trigger=trigger)
     return GateContext(
-        audit_reference=row.reference, audit_started_on=row.started_on, lead_id=row.lead_id,
-        sign_off_round=row.state_round, actor_id=actor.id, actor_name=actor.name,
-        actor_roles=actor.roles_in(row), definition=compiled.definition, transition=transition,
-        facts=SqlAuditFacts(store.connection, row.id), reason=reason,
+        audit_reference=row.reference,
+        audit_started_on=row.started_on,
+        lead_id=row.lead_id,
+        sign_off_round=row.state_round,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        actor_roles=actor.roles_in(row),
+        definition=compiled.definition,
+        transition=transition,
+        facts=SqlAuditFacts(store.connection, row.id),
+        reason=reason,
     )
 
 
 def fire_loaded(
-    deps: Deps, store: AuditStore, row: AuditRow, actor: Actor, trigger: str, reason: str | None
+    deps: Deps, store: AuditStore, row: AuditRow, actor: Actor, *, trigger: str, reason: str | None
 ) -> Fired:
     compiled = compiled_for(deps, store, row)
-    context = gate_context(compiled, store, row, actor, trigger, reason)
+    context = gate_context(compiled, store, row, actor, trigger=trigger, reason=reason)
     new_state = compiled.fire(AuditModel(row.reference, row.state), trigger, context)
     entered = not context.transition.internal
     now = deps.clock.now()
     version = store.advance(
-        row, to_state=new_state, trigger=trigger, actor_id=actor.id, reason=reason, at=now,
-        entered=entered, closed=new_state in compiled.definition.final_states,
+        row,
+        to_state=new_state,
+        trigger=trigger,
+        actor_id=actor.id,
+        reason=reason,
+        at=now,
+        entered=entered,
+        closed=new_state in compiled.definition.final_states,
     )
     if entered:
         deadlines.on_state_change(
-            store.connection, compiled.definition, deps.calendar, audit_id=row.id,
-            left=row.state, entered=new_state, new_round=version, at=now,
+            store.connection,
+            compiled.definition,
+            deps.calendar,
+            audit_id=row.id,
+            left=row.state,
+            entered=new_state,
+            new_round=version,
+            at=now,
         )
     return Fired(row.reference, trigger, row.state, new_state, version)

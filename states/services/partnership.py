@@ -52,7 +52,9 @@ def add_person(
     return int(person_id)
 
 
-def declare_conflict(deps: Deps, *, person: str | int, case_reference: str, involvement: str) -> None:
+def declare_conflict(
+    deps: Deps, *, person: str | int, case_reference: str, involvement: str
+) -> None:
     """An auditor records involvement in a case's practice or management (framework s.11)."""
     if involvement not in INVOLVEMENT:
         raise InvalidInput(f"Involvement must be one of {', '.join(INVOLVEMENT)}.")
@@ -63,13 +65,20 @@ def declare_conflict(deps: Deps, *, person: str | int, case_reference: str, invo
         ).scalar_one_or_none()
         if person_id is None:
             raise NotFound("person", person)
-        already = uow.connection.execute(select(_conflict.c.id).where(
-            _conflict.c.person_id == person_id, _conflict.c.case_reference == case_reference
-        )).first()
+        already = uow.connection.execute(
+            select(_conflict.c.id).where(
+                _conflict.c.person_id == person_id, _conflict.c.case_reference == case_reference
+            )
+        ).first()
         if already is not None:  # declaring twice is harmless; the first declaration stands
             return
-        uow.connection.execute(insert(_conflict), {
-            "person_id": person_id, "case_reference": case_reference,
-            "involvement": involvement, "declared_at": deps.clock.now(),
-        })
+        uow.connection.execute(
+            insert(_conflict),
+            {
+                "person_id": person_id,
+                "case_reference": case_reference,
+                "involvement": involvement,
+                "declared_at": deps.clock.now(),
+            },
+        )
         uow.commit()

@@ -70,7 +70,9 @@ def audit_status(deps: Deps, *, audit: str | int, as_person: str | int) -> Audit
         compiled = compiled_for(deps, store, row)
         steps = []
         for trigger in compiled.allowed_triggers(row.state):
-            context = gate_context(compiled, store, row, viewer, trigger, reason="(preview)")
+            context = gate_context(
+                compiled, store, row, viewer, trigger=trigger, reason="(preview)"
+            )
             t = context.transition
             steps.append(NextStep(trigger, t.title, t.dest, tuple(compiled.gate_failures(context))))
         deadlines = uow.connection.execute(
@@ -83,10 +85,20 @@ def audit_status(deps: Deps, *, audit: str | int, as_person: str | int) -> Audit
         ).scalar_one()
     definition = compiled.definition
     return AuditStatus(
-        row.reference, row.audit_type, definition.title, row.theme, row.state,
-        definition.state(row.state).title, row.version, lead, row.definition_hash, tuple(steps),
-        tuple(DeadlineView(n, s, as_utc(d), None if m is None else as_utc(m))
-              for n, s, d, m in deadlines),
+        row.reference,
+        row.audit_type,
+        definition.title,
+        row.theme,
+        row.state,
+        definition.state(row.state).title,
+        row.version,
+        lead,
+        row.definition_hash,
+        tuple(steps),
+        tuple(
+            DeadlineView(n, s, as_utc(d), None if m is None else as_utc(m))
+            for n, s, d, m in deadlines
+        ),
     )
 
 
@@ -95,8 +107,9 @@ def history(deps: Deps, *, audit: str | int) -> list[EventView]:
         store = AuditStore(uow.connection)
         row = store.load_audit(audit)
         return [
-            EventView(e.version, as_utc(e.at), e.actor, e.trigger, e.from_state, e.to_state,
-                      e.reason)
+            EventView(
+                e.version, as_utc(e.at), e.actor, e.trigger, e.from_state, e.to_state, e.reason
+            )
             for e in store.events(row.id)
         ]
 
@@ -113,8 +126,12 @@ class AuditSummary:
 
 def list_audits(deps: Deps, *, audit_type: str | None = None) -> list[AuditSummary]:
     statement = select(
-        _audit.c.reference, _audit.c.audit_type, _audit.c.theme, _audit.c.state,
-        _audit.c.version, _audit.c.started_on,
+        _audit.c.reference,
+        _audit.c.audit_type,
+        _audit.c.theme,
+        _audit.c.state,
+        _audit.c.version,
+        _audit.c.started_on,
     ).order_by(_audit.c.started_at, _audit.c.id)
     if audit_type is not None:
         statement = statement.where(_audit.c.audit_type == audit_type)

@@ -51,7 +51,12 @@ FINDING_KINDS = ("strength", "gap", "concern")
 
 
 def _write(
-    deps: Deps, audit: str | int, actor: str | int, action: str, roles: frozenset[str],
+    deps: Deps,
+    audit: str | int,
+    actor: str | int,
+    action: str,
+    *,
+    roles: frozenset[str],
     work: Write[T],
 ) -> T:
     with deps.uow() as uow:
@@ -68,20 +73,37 @@ def _write(
             )
         with conflicts_as_errors(row.reference):
             result = work(uow, row, who, deps.clock.now())
-            store.advance(row, to_state=row.state, trigger=action, actor_id=who.id, reason=None,
-                          at=deps.clock.now(), entered=False)
+            store.advance(
+                row,
+                to_state=row.state,
+                trigger=action,
+                actor_id=who.id,
+                reason=None,
+                at=deps.clock.now(),
+                entered=False,
+            )
             uow.commit()
     return result
 
 
-def invite_agencies(deps: Deps, *, audit: str | int, actor: str | int, agencies: Iterable[str]) -> None:
+def invite_agencies(
+    deps: Deps, *, audit: str | int, actor: str | int, agencies: Iterable[str]
+) -> None:
     codes = list(agencies)
-    _write(deps, audit, actor, "invite_agencies", ORGANISERS,
-           lambda uow, row, _who, _now: _invite(uow, row.id, codes))
+    _write(
+        deps,
+        audit,
+        actor,
+        "invite_agencies",
+        roles=ORGANISERS,
+        work=lambda uow, row, _who, _now: _invite(uow, row.id, codes),
+    )
 
 
 def _agency_id(connection: Connection, code: str) -> int:
-    found = connection.execute(select(_agency.c.id).where(_agency.c.code == code)).scalar_one_or_none()
+    found = connection.execute(
+        select(_agency.c.id).where(_agency.c.code == code)
+    ).scalar_one_or_none()
     if found is None:
         raise NotFound("agency", code)
     return int(found)
@@ -102,24 +124,40 @@ def submit_return(deps: Deps, *, audit: str | int, actor: str | int, agency: str
         if done.rowcount != 1:
             raise NotFound("participation", f"{row.reference}/{agency}")
 
-    _write(deps, audit, actor, "submit_return", frozenset({"agency_lead", "coordinator"}), work)
+    _write(
+        deps,
+        audit,
+        actor,
+        "submit_return",
+        roles=frozenset({"agency_lead", "coordinator"}),
+        work=work,
+    )
 
 
 def add_case(
-    deps: Deps, *, audit: str | int, actor: str | int, reference: str,
-    first_intervention_on: date | None = None, last_intervention_on: date | None = None,
+    deps: Deps,
+    *,
+    audit: str | int,
+    actor: str | int,
+    reference: str,
+    first_intervention_on: date | None = None,
+    last_intervention_on: date | None = None,
 ) -> None:
     if not reference or len(reference) > 40 or " " in reference:
         raise InvalidInput("A case reference is a pseudonymous code of up to 40 characters.")
 
     def work(uow: UnitOfWork, row: AuditRow, _who: Actor, _now: datetime) -> None:
-        uow.connection.execute(insert(_case), {
-            "audit_id": row.id, "reference": reference,
-            "first_intervention_on": first_intervention_on,
-            "last_intervention_on": last_intervention_on,
-        })
+        uow.connection.execute(
+            insert(_case),
+            {
+                "audit_id": row.id,
+                "reference": reference,
+                "first_intervention_on": first_intervention_on,
+                "last_intervention_on": last_intervention_on,
+            },
+        )
 
-    _write(deps, audit, actor, "add_case", ORGANISERS, work)
+    _write(deps, audit, actor, "add_case", roles=ORGANISERS, work=work)
 
 
 def assign_auditor(
@@ -137,14 +175,19 @@ def assign_auditor(
         ).scalar_one_or_none()
         if case_id is None:
             raise NotFound("case", case)
-        declared = uow.connection.execute(select(_conflict.c.id).where(and_(
-            _conflict.c.person_id == person.id, _conflict.c.case_reference == case,
-        ))).first()
+        declared = uow.connection.execute(
+            select(_conflict.c.id).where(
+                and_(
+                    _conflict.c.person_id == person.id,
+                    _conflict.c.case_reference == case,
+                )
+            )
+        ).first()
         if declared is not None:
             raise AuditorConflicted(auditor=person.name, case=case)
         uow.connection.execute(insert(_assignment), {"case_id": case_id, "person_id": person.id})
 
-    _write(deps, audit, actor, "assign_auditor", ORGANISERS, work)
+    _write(deps, audit, actor, "assign_auditor", roles=ORGANISERS, work=work)
 
 
 def record_finding(
@@ -154,12 +197,14 @@ def record_finding(
         raise InvalidInput(f"A finding is one of {', '.join(FINDING_KINDS)}.")
 
     def work(uow: UnitOfWork, row: AuditRow, _who: Actor, _now: datetime) -> int:
-        return int(uow.connection.execute(
-            insert(_finding).returning(_finding.c.id),
-            {"audit_id": row.id, "kind": kind, "summary": summary},
-        ).scalar_one())
+        return int(
+            uow.connection.execute(
+                insert(_finding).returning(_finding.c.id),
+                {"audit_id": row.id, "kind": kind, "summary": summary},
+            ).scalar_one()
+        )
 
-    return _write(deps, audit, actor, "record_finding", ORGANISERS | {"auditor"}, work)
+    return _write(deps, audit, actor, "record_finding", roles=ORGANISERS | {"auditor"}, work=work)
 
 
 def moderate_finding(deps: Deps, *, audit: str | int, actor: str | int, finding_id: int) -> None:
@@ -172,7 +217,7 @@ def moderate_finding(deps: Deps, *, audit: str | int, actor: str | int, finding_
         if done.rowcount != 1:
             raise NotFound("finding", finding_id)
 
-    _write(deps, audit, actor, "moderate_finding", frozenset({"chair"}), work)
+    _write(deps, audit, actor, "moderate_finding", roles=frozenset({"chair"}), work=work)
 
 
 def record_sign_off_decision(
@@ -190,13 +235,20 @@ def record_sign_off_decision(
             raise InvalidInput(f"{who.name} is not among those who sign off this audit.")
         if rule.exclude_author and who.id == row.lead_id:
             raise InvalidInput("The report's author cannot sign off their own report.")
-        uow.connection.execute(insert(_decision), {
-            "audit_id": row.id, "round": row.state_round, "person_id": who.id,
-            "decision": decision, "comment": comment, "decided_at": now,
-        })
+        uow.connection.execute(
+            insert(_decision),
+            {
+                "audit_id": row.id,
+                "round": row.state_round,
+                "person_id": who.id,
+                "decision": decision,
+                "comment": comment,
+                "decided_at": now,
+            },
+        )
 
     roles = frozenset({"learning_hub_member", "statutory_partner"})
-    _write(deps, audit, actor, f"record_{decision}", roles, work)
+    _write(deps, audit, actor, f"record_{decision}", roles=roles, work=work)
 
 
 def raise_immediate_risk(
@@ -208,11 +260,17 @@ def raise_immediate_risk(
         row = store.load_audit(audit)
         who = store.load_actor(actor)
         with conflicts_as_errors(row.reference):
-            fire_loaded(deps, store, row, who, "raise_immediate_risk", concern)
-            escalation_id = uow.connection.execute(insert(_escalation).returning(_escalation.c.id), {
-                "audit_id": row.id, "agency_id": _agency_id(uow.connection, agency),
-                "raised_by": who.id, "raised_at": deps.clock.now(), "concern": concern,
-            }).scalar_one()
+            fire_loaded(deps, store, row, who, trigger="raise_immediate_risk", reason=concern)
+            escalation_id = uow.connection.execute(
+                insert(_escalation).returning(_escalation.c.id),
+                {
+                    "audit_id": row.id,
+                    "agency_id": _agency_id(uow.connection, agency),
+                    "raised_by": who.id,
+                    "raised_at": deps.clock.now(),
+                    "concern": concern,
+                },
+            ).scalar_one()
             uow.commit()
     return int(escalation_id)
 
@@ -225,11 +283,14 @@ def record_assurance(
         row = store.load_audit(audit)
         who = store.load_actor(actor)
         with conflicts_as_errors(row.reference):
-            fire_loaded(deps, store, row, who, "record_assurance", assurance)
+            fire_loaded(deps, store, row, who, trigger="record_assurance", reason=assurance)
             done = uow.connection.execute(
                 update(_escalation)
-                .where(_escalation.c.id == escalation_id, _escalation.c.audit_id == row.id,
-                       _escalation.c.assured_at.is_(None))
+                .where(
+                    _escalation.c.id == escalation_id,
+                    _escalation.c.audit_id == row.id,
+                    _escalation.c.assured_at.is_(None),
+                )
                 .values(assured_at=deps.clock.now(), assured_by=who.id, assurance=assurance)
             )
             if done.rowcount != 1:

@@ -19,19 +19,21 @@ def oscp(home: Path, *args: str, actor: str | None = None) -> subprocess.Complet
     env.pop("OSCP_DATABASE_URL", None)
     if actor:
         env["OSCP_ACTOR"] = actor
-    return subprocess.run([*OSCP, *args], capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [*OSCP, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False
+    )
 
 
 def test_help_imports_neither_prefect_nor_the_engine() -> None:
     probe = (
         "import sys\nfrom typer.testing import CliRunner\nfrom oscp_flow.cli import app\n"
         "assert CliRunner().invoke(app, ['--help']).exit_code == 0\n"
-        "heavy = [m for m in ('prefect', 'sqlalchemy', 'states.services.audits') if m in sys.modules]\n"
-        "print(heavy)\n"
+        "heavy = ('prefect', 'sqlalchemy', 'states.services.audits')\n"
+        "print([m for m in heavy if m in sys.modules])\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert result.stdout.strip() == "[]"
 
 
@@ -44,12 +46,18 @@ def test_validate_shipped_definitions(tmp_path: Path) -> None:
 
 def test_validate_reports_a_broken_file_in_one_line(tmp_path: Path) -> None:
     broken = tmp_path / "mace.yaml"
-    broken.write_text((ROOT / "definitions/audit_types/mace.yaml").read_text().replace(
-        "dest: moderation", "dest: moderaton"))
+    broken.write_text(
+        (ROOT / "definitions/audit_types/mace.yaml")
+        .read_text()
+        .replace("dest: moderation", "dest: moderaton")
+    )
     result = oscp(tmp_path, "definitions", "validate", str(broken))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "mace.yaml, line" in result.stderr and "destination state 'moderaton' is not declared" in result.stderr
+    assert (
+        "mace.yaml, line" in result.stderr
+        and "destination state 'moderaton' is not declared" in result.stderr
+    )
 
 
 def test_diagram(tmp_path: Path) -> None:
@@ -63,13 +71,33 @@ def test_diagram(tmp_path: Path) -> None:
 def test_a_coordinator_runs_an_audit_from_the_command_line(tmp_path: Path) -> None:
     assert oscp(tmp_path, "demo").returncode == 0
     coordinator = "coordinator@example.org"
-    started = oscp(tmp_path, "audit", "start", "mace", "--theme", "Domestic abuse", "--lead",
-                   "chair@example.org", "--agency", "police", "--agency", "csc", actor=coordinator)
+    started = oscp(
+        tmp_path,
+        "audit",
+        "start",
+        "mace",
+        "--theme",
+        "Domestic abuse",
+        "--lead",
+        "chair@example.org",
+        "--agency",
+        "police",
+        "--agency",
+        "csc",
+        actor=coordinator,
+    )
     assert started.returncode == 0, started.stderr
     reference = started.stdout.split()[1]
 
-    fired = oscp(tmp_path, "audit", "fire", reference, "agree_terms_of_reference",
-                 "--as", "chair@example.org")
+    fired = oscp(
+        tmp_path,
+        "audit",
+        "fire",
+        reference,
+        "agree_terms_of_reference",
+        "--as",
+        "chair@example.org",
+    )
     assert "now terms_of_reference_agreed (version 2)" in fired.stdout
 
     blocked = oscp(tmp_path, "audit", "fire", reference, "select_sample", actor=coordinator)
@@ -79,8 +107,18 @@ def test_a_coordinator_runs_an_audit_from_the_command_line(tmp_path: Path) -> No
     wrong = oscp(tmp_path, "audit", "fire", reference, "sign_off", actor=coordinator)
     assert wrong.returncode == 1 and "'sign_off' is not allowed" in wrong.stderr
 
-    stale = oscp(tmp_path, "audit", "fire", reference, "withdraw", "--reason", "Duplicate",
-                 "--expect-version", "1", actor=coordinator)
+    stale = oscp(
+        tmp_path,
+        "audit",
+        "fire",
+        reference,
+        "withdraw",
+        "--reason",
+        "Duplicate",
+        "--expect-version",
+        "1",
+        actor=coordinator,
+    )
     assert stale.returncode == 1 and "changed by someone else" in stale.stderr
 
     show = oscp(tmp_path, "audit", "show", reference, actor=coordinator)
@@ -92,6 +130,15 @@ def test_a_coordinator_runs_an_audit_from_the_command_line(tmp_path: Path) -> No
 
     missing = oscp(tmp_path, "audit", "show", "AUD-NOPE", actor=coordinator)
     assert missing.returncode == 1 and "No audit 'AUD-NOPE' was found" in missing.stderr
-    unknown = oscp(tmp_path, "audit", "start", "mase", "--theme", "x", "--lead", "chair@example.org",
-                   actor=coordinator)
+    unknown = oscp(
+        tmp_path,
+        "audit",
+        "start",
+        "mase",
+        "--theme",
+        "x",
+        "--lead",
+        "chair@example.org",
+        actor=coordinator,
+    )
     assert "There is no audit type called 'mase'" in unknown.stderr

@@ -44,14 +44,21 @@ class NothingYet:
         return []
 
 
-def context(compiled: CompiledType, state: str, trigger: str, roles: set[str],
-            reason: str | None = None) -> GateContext:
+def context(
+    compiled: CompiledType, state: str, trigger: str, roles: set[str], reason: str | None = None
+) -> GateContext:
     return GateContext(
-        audit_reference="AUD-T", audit_started_on=date(2026, 3, 2), lead_id=1, sign_off_round=1,
-        actor_id=9, actor_name="Pat", actor_roles=frozenset(roles),
+        audit_reference="AUD-T",
+        audit_started_on=date(2026, 3, 2),
+        lead_id=1,
+        sign_off_round=1,
+        actor_id=9,
+        actor_name="Pat",
+        actor_roles=frozenset(roles),
         definition=compiled.definition,
         transition=compiled.transition(reference="AUD-T", state=state, trigger=trigger),
-        facts=NothingYet(), reason=reason,
+        facts=NothingYet(),
+        reason=reason,
     )
 
 
@@ -76,7 +83,11 @@ def test_blocked_transition_lists_every_failed_gate() -> None:
     ctx = context(mace, "awaiting_sign_off", "request_further_assurance", {"chair"})
     with pytest.raises(GateBlocked) as blocked:
         mace.fire(model, "request_further_assurance", ctx)
-    assert [f.gate for f in blocked.value.failures] == ["role_allowed", "reason_given", "sign_off_refused"]
+    assert [f.gate for f in blocked.value.failures] == [
+        "role_allowed",
+        "reason_given",
+        "sign_off_refused",
+    ]
 
 
 def test_unknown_and_out_of_state_triggers_are_refused() -> None:

@@ -35,21 +35,32 @@ def _race(deps: Deps, reference: str, version: int, fire: object) -> list[object
 @pytest.mark.slow
 def test_fifty_threads_one_transition(partnership: Deps) -> None:
     deps = partnership
-    reference = audits.start_audit(deps, audit_type="mace", theme="Race", lead=email("chair"),
-                                   actor=email("coordinator")).reference
+    reference = audits.start_audit(
+        deps, audit_type="mace", theme="Race", lead=email("chair"), actor=email("coordinator")
+    ).reference
     seen = queries.audit_status(deps, audit=reference, as_person=email("chair")).version
 
-    outcomes = _race(deps, reference, seen, lambda: audits.fire(
-        deps, audit=reference, trigger="agree_terms_of_reference", actor=email("chair"),
-        expected_version=seen,
-    ))
+    outcomes = _race(
+        deps,
+        reference,
+        seen,
+        lambda: audits.fire(
+            deps,
+            audit=reference,
+            trigger="agree_terms_of_reference",
+            actor=email("chair"),
+            expected_version=seen,
+        ),
+    )
 
     winners = [o for o in outcomes if isinstance(o, audits.Fired)]
     losers = [o for o in outcomes if isinstance(o, ConcurrencyConflict)]
     assert len(winners) == 1 and len(losers) == THREADS - 1
     with deps.uow(readonly=True) as uow:
         moved = uow.connection.execute(
-            select(func.count()).select_from(AuditEvent).where(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
                 AuditEvent.trigger == "agree_terms_of_reference"  # type: ignore[arg-type]
             )
         ).scalar_one()
@@ -62,15 +73,19 @@ def test_fifty_threads_one_transition(partnership: Deps) -> None:
 def test_concurrent_data_writes_are_never_lost(partnership: Deps) -> None:
     """Unversioned writes queue rather than fail, and each is recorded exactly once."""
     deps = partnership
-    reference = audits.start_audit(deps, audit_type="mace", theme="Race", lead=email("chair"),
-                                   actor=email("coordinator")).reference
+    reference = audits.start_audit(
+        deps, audit_type="mace", theme="Race", lead=email("chair"), actor=email("coordinator")
+    ).reference
     recorded: list[int] = []
     errors: list[Exception] = []
 
     def record(n: int) -> None:
         try:
-            recorded.append(work.record_finding(deps, audit=reference, actor=email("chair"),
-                                                kind="gap", summary=f"Finding {n}"))
+            recorded.append(
+                work.record_finding(
+                    deps, audit=reference, actor=email("chair"), kind="gap", summary=f"Finding {n}"
+                )
+            )
         except ConcurrencyConflict as exc:
             errors.append(exc)
 

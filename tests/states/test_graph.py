@@ -76,8 +76,11 @@ def ordered(found: Found) -> list[tuple[tuple[PathPart, ...], str]]:
 def test_a_valid_graph_has_no_problems() -> None:
     model = definition(
         FOUR_STATES,
-        [move("review", "planning", "review"), move("close", "review", "closed"),
-         move("withdraw", "*", "withdrawn")],
+        [
+            move("review", "planning", "review"),
+            move("close", "review", "closed"),
+            move("withdraw", "*", "withdrawn"),
+        ],
     )
     assert check_graph(model) == []
 
@@ -94,8 +97,12 @@ def test_wildcard_expands_to_the_non_final_states_only() -> None:
 def test_wildcard_transition_is_not_a_transition_out_of_a_final_state() -> None:
     model = definition(
         FOUR_STATES,
-        [move("review", "planning", "review"), move("close", "review", "closed"),
-         move("withdraw", "*", "withdrawn"), move("note", "*", internal=True)],
+        [
+            move("review", "planning", "review"),
+            move("close", "review", "closed"),
+            move("withdraw", "*", "withdrawn"),
+            move("note", "*", internal=True),
+        ],
     )
     assert check_graph(model) == []
 
@@ -103,8 +110,11 @@ def test_wildcard_transition_is_not_a_transition_out_of_a_final_state() -> None:
 def test_naming_a_final_state_as_source_is_refused() -> None:
     model = definition(
         FOUR_STATES,
-        [move("review", "planning", "review"), move("close", "review", "closed"),
-         move("withdraw", ["review", "closed"], "withdrawn")],
+        [
+            move("review", "planning", "review"),
+            move("close", "review", "closed"),
+            move("withdraw", ["review", "closed"], "withdrawn"),
+        ],
     )
     assert check_graph(model) == [
         (("transitions", 2, "source"), "'withdraw' leaves final state 'closed'")
@@ -114,8 +124,11 @@ def test_naming_a_final_state_as_source_is_refused() -> None:
 def test_wildcard_trigger_clashes_with_the_same_trigger_from_a_named_state() -> None:
     model = definition(
         FOUR_STATES,
-        [move("review", "planning", "review"), move("close", "*", "closed"),
-         move("close", "review", "withdrawn")],
+        [
+            move("review", "planning", "review"),
+            move("close", "*", "closed"),
+            move("close", "review", "withdrawn"),
+        ],
     )
     assert check_graph(model) == [
         (("transitions", 2, "trigger"), "trigger 'close' is declared twice from 'review'")
@@ -126,8 +139,12 @@ def test_wildcard_gives_every_non_final_state_a_way_to_finish() -> None:
     """'stuck' has no transition of its own, but the wildcard withdraw leaves it."""
     model = definition(
         [*FOUR_STATES, state("stuck")],
-        [move("review", "planning", "review"), move("close", "review", "closed"),
-         move("park", "review", "stuck"), move("withdraw", "*", "withdrawn")],
+        [
+            move("review", "planning", "review"),
+            move("close", "review", "closed"),
+            move("park", "review", "stuck"),
+            move("withdraw", "*", "withdrawn"),
+        ],
     )
     assert check_graph(model) == []
 
@@ -148,8 +165,12 @@ def test_wildcard_must_stand_alone() -> None:
 def test_internal_transitions_are_no_way_out_of_a_state() -> None:
     model = definition(
         [state("planning", initial=True), state("review"), state("closed", final=True)],
-        [move("review", "planning", "review"), move("close", "planning", "closed"),
-         move("note", "review", internal=True), move("remark", "*", internal=True)],
+        [
+            move("review", "planning", "review"),
+            move("close", "planning", "closed"),
+            move("note", "review", internal=True),
+            move("remark", "*", internal=True),
+        ],
     )
     assert check_graph(model) == [
         (("states", 1, "name"), "state 'review' cannot reach any final state")
@@ -198,8 +219,12 @@ def test_every_unreachable_and_trapped_state_is_reported() -> None:
 def test_a_loop_with_an_exit_is_fine() -> None:
     model = definition(
         FOUR_STATES,
-        [move("review", "planning", "review"), move("revise", "review", "planning"),
-         move("close", "review", "closed"), move("withdraw", "*", "withdrawn")],
+        [
+            move("review", "planning", "review"),
+            move("revise", "review", "planning"),
+            move("close", "review", "closed"),
+            move("withdraw", "*", "withdrawn"),
+        ],
     )
     assert check_graph(model) == []
 
@@ -207,8 +232,12 @@ def test_a_loop_with_an_exit_is_fine() -> None:
 def test_a_loop_without_an_exit_is_a_trap() -> None:
     model = definition(
         [state("planning", initial=True), state("a"), state("b"), state("closed", final=True)],
-        [move("close", "planning", "closed"), move("enter", "planning", "a"),
-         move("ping", "a", "b"), move("pong", "b", "a")],
+        [
+            move("close", "planning", "closed"),
+            move("enter", "planning", "a"),
+            move("ping", "a", "b"),
+            move("pong", "b", "a"),
+        ],
     )
     assert check_graph(model) == [
         (("states", 1, "name"), "state 'a' cannot reach any final state"),
@@ -260,12 +289,19 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
             state("planning"),
             state(
                 "review",
-                deadline={"name": "review_due", "working_days": 5, "owed_by": "chair",
-                          "reminders": reminders},
+                deadline={
+                    "name": "review_due",
+                    "working_days": 5,
+                    "owed_by": "chair",
+                    "reminders": reminders,
+                },
             ),
             state("opened", initial=True, final=True),
-            state("closed", final=True,
-                  deadline={"name": "closure_due", "working_days": 5, "owed_by": "chair"}),
+            state(
+                "closed",
+                final=True,
+                deadline={"name": "closure_due", "working_days": 5, "owed_by": "chair"},
+            ),
         ],
         [
             move("close", "planing", "closed", roles=("auditor",)),
@@ -291,19 +327,30 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
         (("roles", 2), f"'caseworker' is not a role of the partnership ({roles})"),
         (("transitions", 0, "roles", 0), "role 'auditor' is not declared in roles"),
         (("sign_off", "roles", 0), "role 'statutory_partner' is not declared in roles"),
-        (("states", 2, "deadline", "reminders", "remind", 0),
-         "role 'auditor' is not declared in roles"),
-        (("states", 2, "deadline", "reminders", "overdue", 0, "notify", 0),
-         "role 'agency_lead' is not declared in roles"),
+        (
+            ("states", 2, "deadline", "reminders", "remind", 0),
+            "role 'auditor' is not declared in roles",
+        ),
+        (
+            ("states", 2, "deadline", "reminders", "overdue", 0, "notify", 0),
+            "role 'agency_lead' is not declared in roles",
+        ),
         (("transitions", 0, "source"), "source state 'planing' is not declared"),
         (("transitions", 1, "source"), "'reopen' leaves final state 'closed'"),
         (("transitions", 2, "dest"), "destination state 'nowhere' is not declared"),
         (("transitions", 2, "gates", 0), f"gate 'bogus' is not known (known: {gates})"),
-        (("transitions", 2, "gates", 1),
-         "gate 'cases_within_window' needs 'case_window_months' set in the definition"),
-        (("transitions", 3, "dest"),
-         "an internal transition keeps the state, so it takes no dest"),
-        (("transitions", 4,), "dest is required (or mark the transition internal)"),
+        (
+            ("transitions", 2, "gates", 1),
+            "gate 'cases_within_window' needs 'case_window_months' set in the definition",
+        ),
+        (("transitions", 3, "dest"), "an internal transition keeps the state, so it takes no dest"),
+        (
+            (
+                "transitions",
+                4,
+            ),
+            "dest is required (or mark the transition internal)",
+        ),
         (("transitions", 5, "trigger"), "trigger 'finish' is declared twice from 'planning'"),
     ]
     assert ordered(check_graph(model)) == ordered(expected)
@@ -314,7 +361,9 @@ def test_no_final_state_is_reported_with_the_other_state_problems() -> None:
         [state("planning"), state("review")],
         [move("review", "planning", "review")],
     )
-    assert ordered(check_graph(model)) == ordered([
-        (("states",), "exactly one state must be initial (found: none)"),
-        (("states",), "at least one state must be final"),
-    ])
+    assert ordered(check_graph(model)) == ordered(
+        [
+            (("states",), "exactly one state must be initial (found: none)"),
+            (("states",), "at least one state must be final"),
+        ]
+    )

@@ -91,7 +91,11 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
         "an internal transition keeps the state, so it takes no dest",
         26,
     ),
-    "missing_dest.yaml": ("transitions[1]", "dest is required (or mark the transition internal)", 22),
+    "missing_dest.yaml": (
+        "transitions[1]",
+        "dest is required (or mark the transition internal)",
+        22,
+    ),
     "missing_required_key.yaml": ("tool", "required key 'tool' is missing", 2),
     "missing_schema_version.yaml": ("", "schema_version is missing (use 1)", 2),
     "name_not_lowercase.yaml": (
@@ -142,7 +146,11 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
         "destination state 'finished' is not declared",
         20,
     ),
-    "unknown_gate.yaml": ("transitions[0].gates[0]", "gate 'all_returns_received' is not known", 22),
+    "unknown_gate.yaml": (
+        "transitions[0].gates[0]",
+        "gate 'all_returns_received' is not known",
+        22,
+    ),
     "unknown_key_nested.yaml": ("states[1].colour", "unknown key 'colour'", 15),
     "unknown_key_top_level.yaml": ("owner", "unknown key 'owner'", 9),
     "unknown_role_in_transition.yaml": (
@@ -321,8 +329,10 @@ def test_message_names_the_file_line_and_place_on_one_line() -> None:
 
 
 def test_message_counts_the_other_problems() -> None:
-    text = minimal("several").replace("dest: closed", "dest: finished").replace(
-        "roles: [coordinator]\n", "roles: [auditor]\n    gates: [no_such_gate]\n"
+    text = (
+        minimal("several")
+        .replace("dest: closed", "dest: finished")
+        .replace("roles: [coordinator]\n", "roles: [auditor]\n    gates: [no_such_gate]\n")
     )
     with pytest.raises(DefinitionError) as info:
         load_text(text, "several.yaml")
@@ -374,11 +384,7 @@ def test_badly_named_source_state_reports_the_naming_rule() -> None:
     "copy of a key (the anchor's line) instead of the key written in the mapping",
 )
 def test_line_of_a_key_that_overrides_a_merge() -> None:
-    text = minimal("merged") + (
-        "  - <<: *close\n"
-        "    trigger: finish\n"
-        "    dest: nowhere\n"
-    )
+    text = minimal("merged") + ("  - <<: *close\n    trigger: finish\n    dest: nowhere\n")
     text = text.replace("  - trigger: close\n", "  - &close\n    trigger: close\n")
     with pytest.raises(DefinitionError) as info:
         load_text(text, "merged.yaml")
@@ -425,7 +431,8 @@ transitions:
 
 
 @pytest.mark.xfail(
-    strict=True, reason="`schema_version: true` passes: True == 1 and pydantic's Literal[1] takes it"
+    strict=True,
+    reason="`schema_version: true` passes: True == 1, and pydantic's Literal[1] accepts it",
 )
 def test_schema_version_must_be_the_number_one() -> None:
     text = minimal("boolean_version").replace("schema_version: 1", "schema_version: true")
@@ -434,7 +441,8 @@ def test_schema_version_must_be_the_number_one() -> None:
 
 
 def test_a_few_aliases_are_allowed() -> None:
-    text = minimal("aliased").replace("roles: [coordinator, chair]", "roles: &all [coordinator, chair]")
+    declared = "roles: [coordinator, chair]"
+    text = minimal("aliased").replace(declared, "roles: &all [coordinator, chair]")
     text = text.replace("    roles: [coordinator]", "    roles: *all")
     model = load_text(text, "aliased.yaml")
     assert model.transitions[0].roles == ["coordinator", "chair"]

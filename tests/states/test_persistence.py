@@ -16,13 +16,20 @@ from oscp_flow.demo import email
 from oscp_flow.walkthrough import Walker
 from states.clock import LONDON
 from states.errors import AuditorConflicted, GateBlocked, InvalidInput, NotFound
-from states.services import audits, partnership as people, queries, work
+from states.services import audits, queries, work
+from states.services import partnership as people
 from states.services.deps import Deps
 
 
 def _mace(deps: Deps) -> str:
-    return audits.start_audit(deps, audit_type="mace", theme="Sexual abuse", lead=email("chair"),
-                              actor=email("coordinator"), agencies=["police", "csc"]).reference
+    return audits.start_audit(
+        deps,
+        audit_type="mace",
+        theme="Sexual abuse",
+        lead=email("chair"),
+        actor=email("coordinator"),
+        agencies=["police", "csc"],
+    ).reference
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -31,10 +38,13 @@ def test_migrations_match_the_models(engine: Engine) -> None:
     assert diff == []
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_event SET reason = 'rewritten'",
-    "DELETE FROM audit_event",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET reason = 'rewritten'",
+        "DELETE FROM audit_event",
+    ],
+)
 def test_event_log_is_append_only(partnership: Deps, engine: Engine, statement: str) -> None:
     _mace(partnership)
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
@@ -46,34 +56,66 @@ def test_event_log_is_append_only(partnership: Deps, engine: Engine, statement: 
 def test_conflicted_auditor_cannot_be_assigned(partnership: Deps) -> None:
     deps = partnership
     reference = _mace(deps)
-    work.add_case(deps, audit=reference, actor=email("coordinator"), reference="CASE-7Q2",
-                  last_intervention_on=date(2026, 1, 10))
-    people.declare_conflict(deps, person=email("auditor.one"), case_reference="CASE-7Q2",
-                            involvement="practice")
-    with pytest.raises(AuditorConflicted, match="Quinn Halliwell declared involvement in case CASE-7Q2"):
-        work.assign_auditor(deps, audit=reference, actor=email("coordinator"), case="CASE-7Q2",
-                            auditor=email("auditor.one"))
-    work.assign_auditor(deps, audit=reference, actor=email("coordinator"), case="CASE-7Q2",
-                        auditor=email("auditor.two"))
+    work.add_case(
+        deps,
+        audit=reference,
+        actor=email("coordinator"),
+        reference="CASE-7Q2",
+        last_intervention_on=date(2026, 1, 10),
+    )
+    people.declare_conflict(
+        deps, person=email("auditor.one"), case_reference="CASE-7Q2", involvement="practice"
+    )
+    with pytest.raises(
+        AuditorConflicted, match="Quinn Halliwell declared involvement in case CASE-7Q2"
+    ):
+        work.assign_auditor(
+            deps,
+            audit=reference,
+            actor=email("coordinator"),
+            case="CASE-7Q2",
+            auditor=email("auditor.one"),
+        )
+    work.assign_auditor(
+        deps,
+        audit=reference,
+        actor=email("coordinator"),
+        case="CASE-7Q2",
+        auditor=email("auditor.two"),
+    )
     with pytest.raises(InvalidInput, match="not one of the partnership's auditors"):
-        work.assign_auditor(deps, audit=reference, actor=email("coordinator"), case="CASE-7Q2",
-                            auditor=email("lead.police"))
+        work.assign_auditor(
+            deps,
+            audit=reference,
+            actor=email("coordinator"),
+            case="CASE-7Q2",
+            auditor=email("lead.police"),
+        )
 
 
 def test_a_conflict_declared_after_assignment_blocks_the_gate(partnership: Deps) -> None:
     deps = partnership
     reference = _mace(deps)
     audits.fire(deps, audit=reference, trigger="agree_terms_of_reference", actor=email("chair"))
-    work.add_case(deps, audit=reference, actor=email("chair"), reference="CASE-1",
-                  last_intervention_on=date(2026, 2, 1))
+    work.add_case(
+        deps,
+        audit=reference,
+        actor=email("chair"),
+        reference="CASE-1",
+        last_intervention_on=date(2026, 2, 1),
+    )
     audits.fire(deps, audit=reference, trigger="select_sample", actor=email("chair"))
-    work.assign_auditor(deps, audit=reference, actor=email("chair"), case="CASE-1",
-                        auditor=email("auditor.one"))
-    people.declare_conflict(deps, person=email("auditor.one"), case_reference="CASE-1",
-                            involvement="management")
+    work.assign_auditor(
+        deps, audit=reference, actor=email("chair"), case="CASE-1", auditor=email("auditor.one")
+    )
+    people.declare_conflict(
+        deps, person=email("auditor.one"), case_reference="CASE-1", involvement="management"
+    )
     status = queries.audit_status(deps, audit=reference, as_person=email("chair"))
     blocked = {s.trigger: s.blocked_by for s in status.next_steps}["confirm_auditors"]
-    assert [f.reason for f in blocked] == ["auditors declared involvement: Quinn Halliwell on CASE-1"]
+    assert [f.reason for f in blocked] == [
+        "auditors declared involvement: Quinn Halliwell on CASE-1"
+    ]
 
 
 def test_an_agency_lead_submits_only_their_own_return(partnership: Deps) -> None:
@@ -90,7 +132,9 @@ def test_the_author_cannot_sign_off_their_own_report(partnership: Deps) -> None:
     deps = partnership
     reference = _mace(deps)
     with pytest.raises(InvalidInput, match="author cannot sign off"):
-        work.record_sign_off_decision(deps, audit=reference, actor=email("chair"), decision="approve")
+        work.record_sign_off_decision(
+            deps, audit=reference, actor=email("chair"), decision="approve"
+        )
     with pytest.raises(InvalidInput, match="Say what further assurance"):
         work.record_sign_off_decision(deps, audit=reference, actor=email("lhm"), decision="refuse")
 
@@ -98,14 +142,25 @@ def test_the_author_cannot_sign_off_their_own_report(partnership: Deps) -> None:
 def test_immediate_risk_is_tracked_until_assured(partnership: Deps) -> None:
     deps = partnership
     reference = _mace(deps)
-    escalation = work.raise_immediate_risk(deps, audit=reference, actor=email("chair"),
-                                           agency="police", concern="Unsafe practice in one case")
+    escalation = work.raise_immediate_risk(
+        deps,
+        audit=reference,
+        actor=email("chair"),
+        agency="police",
+        concern="Unsafe practice in one case",
+    )
     assert queries.audit_status(deps, audit=reference, as_person=email("chair")).state == "planning"
-    work.record_assurance(deps, audit=reference, actor=email("chair"), escalation_id=escalation,
-                          assurance="Strategic lead confirmed a review within 24 hours")
+    work.record_assurance(
+        deps,
+        audit=reference,
+        actor=email("chair"),
+        escalation_id=escalation,
+        assurance="Strategic lead confirmed a review within 24 hours",
+    )
     with pytest.raises(GateBlocked, match="no immediate-risk concern is awaiting assurance"):
-        work.record_assurance(deps, audit=reference, actor=email("chair"), escalation_id=escalation,
-                              assurance="again")
+        work.record_assurance(
+            deps, audit=reference, actor=email("chair"), escalation_id=escalation, assurance="again"
+        )
     triggers = [e.trigger for e in queries.history(deps, audit=reference)]
     assert triggers == ["start", "raise_immediate_risk", "record_assurance"]
 
@@ -113,16 +168,26 @@ def test_immediate_risk_is_tracked_until_assured(partnership: Deps) -> None:
 def test_closed_audits_take_no_more_records(partnership: Deps) -> None:
     deps = partnership
     reference = _mace(deps)
-    audits.fire(deps, audit=reference, trigger="withdraw", actor=email("coordinator"),
-                reason="Merged into the domestic abuse MACE")
+    audits.fire(
+        deps,
+        audit=reference,
+        trigger="withdraw",
+        actor=email("coordinator"),
+        reason="Merged into the domestic abuse MACE",
+    )
     with pytest.raises(InvalidInput, match="withdrawn; its records are closed"):
         work.record_finding(deps, audit=reference, actor=email("chair"), kind="gap", summary="Late")
 
 
 def test_deadlines_open_and_close_with_their_state(partnership: Deps) -> None:
     deps = partnership
-    reference = audits.start_audit(deps, audit_type="section_11", theme="Section 11 2026",
-                                   lead=email("chair"), actor=email("coordinator")).reference
+    reference = audits.start_audit(
+        deps,
+        audit_type="section_11",
+        theme="Section 11 2026",
+        lead=email("chair"),
+        actor=email("coordinator"),
+    ).reference
     definition = deps.catalogue.current("section_11").definition
     returns_state = next(s for s in definition.states if s.name == "returns_open")
     assert returns_state.deadline is not None

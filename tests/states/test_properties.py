@@ -61,7 +61,9 @@ class RandomFacts:
 
 names = st.lists(st.sampled_from(["police", "health", "csc"]), max_size=2, unique=True)
 decision = st.builds(
-    SignOffDecision, person_id=st.integers(1, 5), person=st.just("member"),
+    SignOffDecision,
+    person_id=st.integers(1, 5),
+    person=st.just("member"),
     roles=st.frozensets(st.sampled_from(["learning_hub_member", "statutory_partner"]), max_size=2),
     decision=st.sampled_from(["approve", "refuse"]),
 )
@@ -71,16 +73,28 @@ facts = st.builds(
     outstanding=names,
     findings=st.tuples(st.integers(0, 3), st.integers(0, 3)).map(lambda t: (t[0], min(t))),
     decisions=st.lists(decision, max_size=4),
-    case_windows=st.lists(st.builds(CaseWindow, reference=st.just("C-1"),
-                                    last_intervention_on=st.none() | st.dates(date(2024, 1, 1), date(2026, 6, 1))),
-                          max_size=3),
+    case_windows=st.lists(
+        st.builds(
+            CaseWindow,
+            reference=st.just("C-1"),
+            last_intervention_on=st.none() | st.dates(date(2024, 1, 1), date(2026, 6, 1)),
+        ),
+        max_size=3,
+    ),
     unassigned=st.lists(st.just("C-2"), max_size=1),
     conflicted=st.lists(st.just(("Auditor", "C-3")), max_size=1),
     escalations=names,
 )
 step = st.tuples(
-    st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12) | st.sampled_from(
-        sorted({t.trigger for c in CATALOGUE.audit_types for t in CATALOGUE.current(c).definition.transitions})
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
+    | st.sampled_from(
+        sorted(
+            {
+                t.trigger
+                for c in CATALOGUE.audit_types
+                for t in CATALOGUE.current(c).definition.transitions
+            }
+        )
     ),
     st.frozensets(st.sampled_from(sorted(ROLES)), max_size=3),
     facts,
@@ -88,20 +102,35 @@ step = st.tuples(
 )
 
 
-def _context(compiled: CompiledType, state: str, trigger: str, roles: frozenset[str],
-             world: RandomFacts, reason: str | None) -> GateContext:
+def _context(
+    compiled: CompiledType,
+    state: str,
+    trigger: str,
+    roles: frozenset[str],
+    world: RandomFacts,
+    reason: str | None,
+) -> GateContext:
     return GateContext(
-        audit_reference="AUD-TEST", audit_started_on=STARTED, lead_id=1, sign_off_round=1,
-        actor_id=2, actor_name="Tester", actor_roles=roles, definition=compiled.definition,
+        audit_reference="AUD-TEST",
+        audit_started_on=STARTED,
+        lead_id=1,
+        sign_off_round=1,
+        actor_id=2,
+        actor_name="Tester",
+        actor_roles=roles,
+        definition=compiled.definition,
         transition=compiled.transition(reference="AUD-TEST", state=state, trigger=trigger),
-        facts=world, reason=reason,
+        facts=world,
+        reason=reason,
     )
 
 
 @pytest.mark.parametrize("audit_type", CATALOGUE.audit_types)
 @settings(max_examples=60, deadline=None)
 @given(steps=st.lists(step, min_size=1, max_size=40))
-def test_random_triggers_stay_on_the_graph(audit_type: str, steps: list[tuple[str, frozenset[str], RandomFacts, str | None]]) -> None:
+def test_random_triggers_stay_on_the_graph(
+    audit_type: str, steps: list[tuple[str, frozenset[str], RandomFacts, str | None]]
+) -> None:
     compiled = CATALOGUE.current(audit_type)
     declared = {(src, t.trigger): t for (src, _), t in compiled.by_source.items()}
     model = AuditModel("AUD-TEST", compiled.definition.initial_state)

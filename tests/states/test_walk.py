@@ -21,7 +21,10 @@ AUDIT_TYPES = sorted(p.stem for p in DEFINITIONS.glob("*.yaml"))
 
 def _start(deps: Deps, audit_type: str) -> str:
     return audits.start_audit(
-        deps, audit_type=audit_type, theme="Walkthrough", lead=email("chair"),
+        deps,
+        audit_type=audit_type,
+        theme="Walkthrough",
+        lead=email("chair"),
         actor=email("coordinator"),
     ).reference
 
@@ -43,10 +46,14 @@ def test_every_type_walks_to_closed(partnership: Deps, clock: FakeClock, audit_t
     moves = [(e.from_state, e.to_state) for e in history if e.from_state != e.to_state]
     assert [to for _, to in moves] == states
     assert [e.version for e in history] == list(range(1, len(history) + 1))
-    assert queries.audit_status(deps, audit=reference, as_person=email("coordinator")).next_steps == ()
+    assert (
+        queries.audit_status(deps, audit=reference, as_person=email("coordinator")).next_steps == ()
+    )
 
 
-def test_refused_sign_off_loops_back_through_further_assurance(partnership: Deps, clock: FakeClock) -> None:
+def test_refused_sign_off_loops_back_through_further_assurance(
+    partnership: Deps, clock: FakeClock
+) -> None:
     deps = partnership
     definition = deps.catalogue.current("mace").definition
     reference = _start(deps, "mace")
@@ -54,17 +61,32 @@ def test_refused_sign_off_loops_back_through_further_assurance(partnership: Deps
     list(walker.walk(definition, goal="awaiting_sign_off"))
 
     work.record_sign_off_decision(deps, audit=reference, actor=email("lhm"), decision="approve")
-    work.record_sign_off_decision(deps, audit=reference, actor=email("lsp.health"), decision="refuse",
-                                  comment="Evidence the health response to the concerns raised.")
+    work.record_sign_off_decision(
+        deps,
+        audit=reference,
+        actor=email("lsp.health"),
+        decision="refuse",
+        comment="Evidence the health response to the concerns raised.",
+    )
     with pytest.raises(GateBlocked) as blocked:
         audits.fire(deps, audit=reference, trigger="sign_off", actor=email("coordinator"))
     assert [f.gate for f in blocked.value.failures] == ["sign_off_quorum"]
     assert "Morgan Lees refused" in str(blocked.value)
 
-    audits.fire(deps, audit=reference, trigger="request_further_assurance",
-                actor=email("lsp.health"), reason="Health response not evidenced")
-    audits.fire(deps, audit=reference, trigger="resubmit_for_sign_off", actor=email("chair"),
-                reason="Health evidence added to section 4")
+    audits.fire(
+        deps,
+        audit=reference,
+        trigger="request_further_assurance",
+        actor=email("lsp.health"),
+        reason="Health response not evidenced",
+    )
+    audits.fire(
+        deps,
+        audit=reference,
+        trigger="resubmit_for_sign_off",
+        actor=email("chair"),
+        reason="Health evidence added to section 4",
+    )
     # A new round: last round's approval and refusal no longer count.
     with pytest.raises(GateBlocked, match="0 of the 2 approvals"):
         audits.fire(deps, audit=reference, trigger="sign_off", actor=email("coordinator"))
@@ -79,8 +101,13 @@ def test_running_audit_keeps_its_definition_after_the_yaml_changes(
     deps = partnership
     reference = _start(deps, "mace")
     original = deps.catalogue.current("mace")
-    edited_yaml = (DEFINITIONS / "mace.yaml").read_text().replace(
-        "dest: terms_of_reference_agreed", "dest: terms_of_reference_agreed\n    gates: [all_returns_in]"
+    edited_yaml = (
+        (DEFINITIONS / "mace.yaml")
+        .read_text()
+        .replace(
+            "dest: terms_of_reference_agreed",
+            "dest: terms_of_reference_agreed\n    gates: [all_returns_in]",
+        )
     )
     folder = tmp_path / "defs"  # type: ignore[operator]
     folder.mkdir()
