@@ -1,6 +1,7 @@
 """Persisted transitions per second: the engine's service layer against the bare driver.
 
-Run: ``.venv/bin/python bench/transitions.py [--n N] [--postgres-url URL] [--rounds R]``
+Run: ``.venv/bin/python bench/transitions.py [--n N] [--postgres-url URL] [--rounds R]
+[--only sqlite|postgresql]``
 
 Each engine transition goes through ``states.services.audits.fire``: load the audit row and
 the actor with roles, evaluate the gates in the compiled ``transitions`` machine, update the
@@ -119,6 +120,8 @@ class Fixture:
 
 
 class Stepper(Protocol):
+    name: str
+
     def step(self) -> None: ...
 
 
@@ -130,11 +133,18 @@ def seed(deps: Deps) -> Fixture:
     """One agency, one coordinator, one audit in 'drafting': the rows both sides work on."""
     partnership.add_agency(deps, code="police", name="Greater Manchester Police", kind="police")
     actor_id = partnership.add_person(
-        deps, name="Casey Coordinator", email="coord@example.org", roles=["coordinator"],
+        deps,
+        name="Casey Coordinator",
+        email="coord@example.org",
+        roles=["coordinator"],
         agency="police",
     )
     started = audits.start_audit(
-        deps, audit_type=AUDIT_TYPE, theme="Benchmark", lead=actor_id, actor=actor_id,
+        deps,
+        audit_type=AUDIT_TYPE,
+        theme="Benchmark",
+        lead=actor_id,
+        actor=actor_id,
     )
     return Fixture(audits_id(deps, started.reference), actor_id)
 
@@ -153,6 +163,8 @@ def prepared_deps(url: str) -> tuple[Deps, FakeClock]:
 
 class EngineStepper:
     """One call is one persisted transition through the real service layer."""
+
+    name = "states.services.audits.fire"
 
     def __init__(self, url: str) -> None:
         self.deps, self.clock = prepared_deps(url)
@@ -173,6 +185,8 @@ class EngineStepper:
 
 class SqliteBaseline:
     """The same five statements through sqlite3, same pragmas, BEGIN IMMEDIATE each time."""
+
+    name = "sqlite3, BEGIN IMMEDIATE"
 
     def __init__(self, path: Path, fixture: Fixture) -> None:
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
@@ -205,6 +219,8 @@ class SqliteBaseline:
 class PostgresBaseline:
     """The same five statements through psycopg 3, one transaction each."""
 
+    name = "psycopg 3"
+
     def __init__(self, url: str, schema: str, fixture: Fixture) -> None:
         self.db = psycopg.connect(url, options=f"-c search_path={schema}")
         self.cursor = self.db.cursor()
@@ -234,7 +250,10 @@ class PostgresBaseline:
 
 
 _STATEMENTS = {
-    "audit": SELECT_AUDIT, "actor": SELECT_ACTOR, "update": UPDATE_AUDIT, "event": INSERT_EVENT,
+    "audit": SELECT_AUDIT,
+    "actor": SELECT_ACTOR,
+    "update": UPDATE_AUDIT,
+    "event": INSERT_EVENT,
 }
 
 
@@ -253,8 +272,17 @@ def transition_params(audit_row: Any, actor_rows: list[Any], at: Any) -> Params:
     new_version = version + 1
     return Params(
         update=(to_state, new_version, new_version, at, None, audit_id, version),
-        event=(audit_id, new_version, at, actor_rows[0][0], trigger, state, to_state, None,
-               definition_hash),
+        event=(
+            audit_id,
+            new_version,
+            at,
+            actor_rows[0][0],
+            trigger,
+            state,
+            to_state,
+            None,
+            definition_hash,
+        ),
     )
 
 
@@ -266,22 +294,30 @@ def rate(stepper: Stepper, n: int) -> float:
     return n / (time.perf_counter() - started)
 
 
-def best_rates(engine: Stepper, baseline: Stepper, n: int, rounds: int) -> tuple[float, float]:
+def round_rates(
+    engine: Stepper, baseline: Stepper, n: int, rounds: int
+) -> tuple[list[float], list[float]]:
+    """Warm both (statement caches, prepared statements, pages), then alternate timed rounds."""
     warm = max(50, n // 10)
     rate(engine, warm)
     rate(baseline, warm)
-    engine_best = baseline_best = 0.0
+    engine_rates: list[float] = []
+    baseline_rates: list[float] = []
     for _ in range(rounds):
-        engine_best = max(engine_best, rate(engine, n))
-        baseline_best = max(baseline_best, rate(baseline, n))
-    return engine_best, baseline_best
+        engine_rates.append(rate(engine, n))
+        baseline_rates.append(rate(baseline, n))
+    return engine_rates, baseline_rates
 
 
-def report(store: str, engine_rate: float, baseline_rate: float, baseline_name: str) -> None:
-    print(f"engine (states.services.audits.fire): {engine_rate:,.0f} transitions/s")
-    print(f"baseline ({baseline_name}): {baseline_rate:,.0f} transitions/s")
-    print(store)
-    print(f"ratio: {engine_rate / baseline_rate:.2f}")
+def report(store: str, engine: Stepper, baseline: Stepper, n: int, rounds: int) -> None:
+    engine_rates, baseline_rates = round_rates(engine, baseline, n, rounds)
+    pairs = zip(engine_rates, baseline_rates, strict=True)
+    shown = ", ".join(f"{mine:,.0f}/{floor:,.0f}" for mine, floor in pairs)
+    print(f"rounds (engine/baseline): {shown}")
+    print(f"engine ({engine.name}): {max(engine_rates):,.0f} transitions/s")
+    print(f"baseline ({baseline.name}): {max(baseline_rates):,.0f} transitions/s")
+    print(f"store: {store}")
+    print(f"ratio: {max(engine_rates) / max(baseline_rates):.2f}")
 
 
 def bench_sqlite(n: int, rounds: int) -> None:
@@ -294,8 +330,7 @@ def bench_sqlite(n: int, rounds: int) -> None:
         baseline = SqliteBaseline(baseline_path, fixture)
         try:
             print(f"SQLite (temporary file, WAL, synchronous=NORMAL), n={n}, best of {rounds}")
-            engine_rate, baseline_rate = best_rates(engine, baseline, n, rounds)
-            report("store: sqlite", engine_rate, baseline_rate, "sqlite3, BEGIN IMMEDIATE")
+            report("sqlite", engine, baseline, n, rounds)
         finally:
             engine.close()
             baseline.close()
@@ -316,8 +351,10 @@ def pg_schema(url: str) -> Iterator[str]:
 
 def in_schema(url: str, schema: str) -> str:
     """The URL with search_path set, so migrations and queries stay inside the schema."""
-    return make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False
+    return (
+        make_url(url)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
     )
 
 
@@ -342,8 +379,7 @@ def bench_postgres(url: str, n: int, rounds: int) -> None:
         baseline = PostgresBaseline(url, baseline_schema, fixture)
         try:
             print(f"PostgreSQL ({make_url(url).render_as_string()}), n={n}, best of {rounds}")
-            engine_rate, baseline_rate = best_rates(engine, baseline, n, rounds)
-            report("store: postgresql", engine_rate, baseline_rate, "psycopg 3")
+            report("postgresql", engine, baseline, n, rounds)
         finally:
             engine.close()
             baseline.close()
@@ -351,8 +387,12 @@ def bench_postgres(url: str, n: int, rounds: int) -> None:
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--n", type=int, default=None,
-                        help="transitions per timed round (default 2000 SQLite, 1000 PostgreSQL)")
+    parser.add_argument(
+        "--n",
+        type=int,
+        default=None,
+        help="transitions per timed round (default 2000 SQLite, 1000 PostgreSQL)",
+    )
     parser.add_argument("--postgres-url", default=DEFAULT_PG)
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds; the best counts")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
@@ -365,12 +405,11 @@ def main() -> None:
         "sqlite": lambda n: bench_sqlite(n, args.rounds),
         "postgresql": lambda n: bench_postgres(args.postgres_url, n, args.rounds),
     }
-    for index, (store, run) in enumerate(runs.items()):
-        if args.only not in (None, store):
-            continue
+    chosen = [store for store in runs if args.only in (None, store)]
+    for index, store in enumerate(chosen):
         if index:
             print()
-        run(args.n or DEFAULT_N[store])
+        runs[store](args.n or DEFAULT_N[store])
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whi
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # strict: YAML's "yes" or "1" is not silently turned into a boolean or a number.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, strict=True)
 
 
 class OverdueStep(Strict):

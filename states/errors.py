@@ -40,7 +40,7 @@ class DefinitionError(AuditEngineError):
         first = str(self.problems[0])
         more = len(self.problems) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        super().__init__(f"{first}{suffix}. Fix the file and validate it again.")
+        super().__init__(f"{first}{suffix}; fix the file and validate it again.")
 
 
 class UnknownAuditType(AuditEngineError):

@@ -53,7 +53,7 @@ def _check_schema_version(source: YamlSource, data: dict[Any, Any]) -> None:
     version = data.get("schema_version")
     if version is None:
         raise DefinitionError([source.problem((), "schema_version is missing (use 1)")])
-    if version != SCHEMA_VERSION:
+    if type(version) is not int or version != SCHEMA_VERSION:
         raise DefinitionError(
             [
                 source.problem(
@@ -65,13 +65,25 @@ def _check_schema_version(source: YamlSource, data: dict[Any, Any]) -> None:
         )
 
 
+# Errors that only say "this was not the branch's type": least helpful when a union failed.
+_GENERIC = ("literal_error", "string_type", "list_type", "dict_type", "model_type")
+
+
 def _validation_problems(source: YamlSource, exc: ValidationError) -> list[Problem]:
-    """One problem per place: a union reports every branch it tried, which helps nobody."""
-    by_path: dict[tuple[str | int, ...], str] = {}
-    for err in exc.errors():
-        path = tuple(part for part in err["loc"] if not _is_branch_tag(part))
-        by_path.setdefault(path, _plain(err))
-    return [source.problem(path, message) for path, message in by_path.items()]
+    """One problem per place: a union reports every branch it tried, which helps nobody.
+
+    For each place the most specific complaint wins: an error inside a list beats the union's
+    "not a list" at the list itself, and a naming rule beats "should be '*'".
+    """
+    errors = [(tuple(p for p in err["loc"] if not _is_branch_tag(p)), err) for err in exc.errors()]
+    deeper = {path[:n] for path, _ in errors for n in range(len(path))}
+    by_path: dict[tuple[str | int, ...], Any] = {}
+    for path, err in errors:
+        if path in deeper and err["type"] in _GENERIC:
+            continue
+        if path not in by_path or by_path[path]["type"] in _GENERIC:
+            by_path[path] = err
+    return [source.problem(path, _plain(err)) for path, err in by_path.items()]
 
 
 def _is_branch_tag(part: str | int) -> bool:
@@ -89,6 +101,8 @@ def _plain(err: Any) -> str:
         return f"required key '{key}' is missing"
     if kind == "string_pattern_mismatch":
         return "names use lower-case letters, digits and underscores, starting with a letter"
+    if kind == "value_error":
+        return str(err["ctx"]["error"])
     message = str(err["msg"])
     return message[0].lower() + message[1:] if message else message
 

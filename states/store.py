@@ -16,17 +16,15 @@ through its own error handling, so what is stored, read and raised is unchanged.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, and_, bindparam, insert, select, update
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ClauseElement
 
-from states.clock import as_utc
 from states.errors import ConcurrencyConflict, NotFound
+from states.prepared import Prepared, prepare, run
 from states.records import AuditCycle, AuditEvent, DefinitionSnapshot, Person, PersonRole
 
 _audit = AuditCycle.__table__  # type: ignore[attr-defined]
@@ -50,9 +48,10 @@ _AUDIT_COLUMNS = (
 )
 _BY_ID = select(*_AUDIT_COLUMNS).where(_audit.c.id == bindparam("key"))
 _BY_REFERENCE = select(*_AUDIT_COLUMNS).where(_audit.c.reference == bindparam("key"))
-_ACTOR = (
-    select(_person.c.id, _person.c.name, _person.c.agency_id, _role.c.role)
-    .select_from(_person.outerjoin(_role, _role.c.person_id == _person.c.id))
+# Writers lock the audit row as they read it (PostgreSQL; SQLite's BEGIN IMMEDIATE already
+# serialises writers), so unversioned writes queue behind each other instead of failing.
+_ACTOR = select(_person.c.id, _person.c.name, _person.c.agency_id, _role.c.role).select_from(
+    _person.outerjoin(_role, _role.c.person_id == _person.c.id)
 )
 _ADVANCE = (
     update(_audit)
@@ -70,72 +69,29 @@ _ACTOR_BY_ID = _ACTOR.where(_person.c.id == bindparam("key"))
 _ACTOR_BY_EMAIL = _ACTOR.where(_person.c.email == bindparam("key"))
 # Inline: the event's own id is never needed, so PostgreSQL need not send it back (RETURNING).
 _EVENT_KEYS = (
-    "audit_id", "version", "at", "actor_id", "trigger", "from_state", "to_state", "reason",
+    "audit_id",
+    "version",
+    "at",
+    "actor_id",
+    "trigger",
+    "from_state",
+    "to_state",
+    "reason",
     "definition_hash",
 )
 _APPEND_EVENT = insert(_event).inline()
 
-Processor = Callable[[Any], Any]
-Row = tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """One statement compiled for one dialect, with the type processors for its values."""
-
-    sql: str
-    names: tuple[str, ...]  # parameter names, in the order a positional driver wants them
-    keys: tuple[str, ...]  # the same, as the compiled SQL spells them for a named driver
-    positional: bool
-    binds: tuple[Processor | None, ...]
-    results: tuple[Processor | None, ...]
-
-    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        converted = [
-            value if process is None else process(value)
-            for value, process in zip((values[n] for n in self.names), self.binds, strict=True)
-        ]
-        return converted if self.positional else dict(zip(self.keys, converted, strict=True))
-
-    def row(self, raw: Sequence[Any]) -> Row:
-        return tuple(
-            value if process is None else process(value)
-            for value, process in zip(raw, self.results, strict=True)
-        )
-
-
-def _prepare(
-    statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None = None
-) -> _Prepared:
-    compiled = statement.compile(dialect=dialect, column_keys=list(column_keys or ()) or None)
-    assert isinstance(compiled, SQLCompiler)  # a SELECT, UPDATE or INSERT always is
-    names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.binds)
-    escaped = compiled.escaped_bind_names
-    columns = getattr(statement, "selected_columns", ())
-    return _Prepared(
-        sql=compiled.string,
-        names=names,
-        keys=tuple(escaped.get(name, name) for name in names),
-        positional=dialect.positional,
-        binds=tuple(
-            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-            for name in names
-        ),
-        results=tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in columns
-        ),
-    )
-
 
 @dataclass(frozen=True)
 class _HotPath:
-    by_id: _Prepared
-    by_reference: _Prepared
-    actor_by_id: _Prepared
-    actor_by_email: _Prepared
-    advance: _Prepared
-    append_event: _Prepared
+    by_id: Prepared
+    by_reference: Prepared
+    by_id_for_update: Prepared
+    by_reference_for_update: Prepared
+    actor_by_id: Prepared
+    actor_by_email: Prepared
+    advance: Prepared
+    append_event: Prepared
 
 
 # One compilation per dialect (per engine); weak so engines made and dropped by tests go too.
@@ -147,36 +103,16 @@ def _hot_path(dialect: Dialect) -> _HotPath:
     if found is None:
         # Two threads may both compile the first time; either result is the same.
         found = _HOT_PATHS[dialect] = _HotPath(
-            by_id=_prepare(_BY_ID, dialect),
-            by_reference=_prepare(_BY_REFERENCE, dialect),
-            actor_by_id=_prepare(_ACTOR_BY_ID, dialect),
-            actor_by_email=_prepare(_ACTOR_BY_EMAIL, dialect),
-            advance=_prepare(_ADVANCE, dialect),
-            append_event=_prepare(_APPEND_EVENT, dialect, _EVENT_KEYS),
+            by_id=prepare(_BY_ID, dialect),
+            by_reference=prepare(_BY_REFERENCE, dialect),
+            by_id_for_update=prepare(_BY_ID.with_for_update(), dialect),
+            by_reference_for_update=prepare(_BY_REFERENCE.with_for_update(), dialect),
+            actor_by_id=prepare(_ACTOR_BY_ID, dialect),
+            actor_by_email=prepare(_ACTOR_BY_EMAIL, dialect),
+            advance=prepare(_ADVANCE, dialect),
+            append_event=prepare(_APPEND_EVENT, dialect, _EVENT_KEYS),
         )
     return found
-
-
-def _run(connection: Connection, prepared: _Prepared, values: Mapping[str, Any]) -> _Outcome:
-    """Execute on the driver's cursor inside the connection's open transaction."""
-    parameters = prepared.parameters(values)
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(prepared.sql, parameters)
-        rows = [prepared.row(raw) for raw in cursor.fetchall()] if prepared.results else []
-        return _Outcome(rows, cursor.rowcount)
-    except connection.dialect.loaded_dbapi.Error as exc:
-        # SQLAlchemy's own handler: the same wrapped exception (IntegrityError and so on),
-        # handle_error events, and invalidation when the connection has gone.
-        connection._handle_dbapi_exception(exc, prepared.sql, parameters, cursor, None)
-    finally:
-        cursor.close()
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    rows: list[Row]
-    rowcount: int
 
 
 @dataclass(frozen=True)
@@ -211,17 +147,21 @@ class AuditStore:
         self.connection = connection
         self._sql = _hot_path(connection.dialect)
 
-    def load_audit(self, key: int | str) -> AuditRow:
+    def load_audit(self, key: int | str, *, for_update: bool = False) -> AuditRow:
         by_id = isinstance(key, int) or (isinstance(key, str) and key.isdigit())
-        statement = self._sql.by_id if by_id else self._sql.by_reference
-        rows = _run(self.connection, statement, {"key": int(key) if by_id else key}).rows
+        sql = self._sql
+        if for_update:
+            statement = sql.by_id_for_update if by_id else sql.by_reference_for_update
+        else:
+            statement = sql.by_id if by_id else sql.by_reference
+        rows, _ = run(self.connection, statement, {"key": int(key) if by_id else key})
         if not rows:
             raise NotFound("audit", key)
         return AuditRow(*rows[0])
 
     def load_actor(self, key: int | str) -> Actor:
         statement = self._sql.actor_by_id if isinstance(key, int) else self._sql.actor_by_email
-        rows = _run(self.connection, statement, {"key": key}).rows
+        rows, _ = run(self.connection, statement, {"key": key})
         if not rows:
             raise NotFound("person", key)
         person_id, name, agency_id, _ = rows[0]
@@ -242,7 +182,7 @@ class AuditStore:
     ) -> int:
         """Move (or touch) the audit and append its event; returns the new version."""
         new_version = audit.version + 1
-        result = _run(
+        _, moved = run(
             self.connection,
             self._sql.advance,
             {
@@ -255,9 +195,9 @@ class AuditStore:
                 "closed_at": at if closed else None,
             },
         )
-        if result.rowcount != 1:
+        if moved != 1:
             raise ConcurrencyConflict(audit=audit.reference, expected_version=audit.version)
-        _run(
+        run(
             self.connection,
             self._sql.append_event,
             {
@@ -284,7 +224,9 @@ class AuditStore:
         if self.read_snapshot(content_hash) is None:
             self.connection.execute(
                 insert(_snapshot).values(
-                    content_hash=content_hash, audit_type=audit_type, canonical_json=text,
+                    content_hash=content_hash,
+                    audit_type=audit_type,
+                    canonical_json=text,
                     first_used_at=at,
                 )
             )
@@ -297,7 +239,3 @@ class AuditStore:
             .order_by(_event.c.version)
         )
         return self.connection.execute(statement).all()
-
-
-def utc(value: datetime | None) -> datetime | None:
-    return None if value is None else as_utc(value)

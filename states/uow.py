@@ -1,6 +1,8 @@
 """Unit of work: one database transaction that rolls back unless explicitly committed.
 
 Repositories and services never commit on their own; the caller that opened the unit decides.
+It holds a Core ``Connection`` rather than an ORM ``Session``: nothing here needs an identity
+map, and the session's bookkeeping cost more per transition than SQLite's own work.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 
 from states.db import READONLY
 from states.errors import StoreUnavailable
@@ -18,10 +19,11 @@ from states.errors import StoreUnavailable
 class UnitOfWork:
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine.execution_options(**{READONLY: True}) if readonly else engine
-        self._session: Session | None = None
+        self._connection: Connection | None = None
 
     def __enter__(self) -> UnitOfWork:
-        self._session = Session(self._engine, expire_on_commit=False, autoflush=False)
+        self._connection = self._engine.connect()
+        self._connection.begin()
         return self
 
     def __exit__(
@@ -30,26 +32,23 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session = self.session
-        self._session = None
+        connection = self.connection
+        self._connection = None
         try:
-            session.rollback()
+            if connection.in_transaction():
+                connection.rollback()
         finally:
-            session.close()
-
-    @property
-    def session(self) -> Session:
-        if self._session is None:
-            raise RuntimeError("the unit of work is not open")
-        return self._session
+            connection.close()
 
     @property
     def connection(self) -> Connection:
-        return self.session.connection()
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._connection
 
     def commit(self) -> None:
         try:
-            self.session.commit()
+            self.connection.commit()
         except OperationalError as exc:
             raise StoreUnavailable(
                 "The database could not save the change; try again in a moment."

@@ -98,11 +98,19 @@ def read_yaml(path: Path) -> YamlSource:
 
 
 def parse_yaml(text: str, name: str) -> YamlSource:
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise DefinitionError(
+            [Problem(name, "", f"is {size:,} bytes, over the {MAX_BYTES:,}-byte limit")]
+        )
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
         if root is not None:
             _check_nodes(root, name)
+            # Constructing flattens merge keys (<<) in place; lines are read from a pristine
+            # tree so a key written in the mapping is found, not the copy merged into it.
+            lines_root = yaml.compose(text, Loader=_Loader)
         data = None if root is None else loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -113,7 +121,7 @@ def parse_yaml(text: str, name: str) -> YamlSource:
         raise DefinitionError([Problem(name, "", f"is not valid YAML: {exc}")]) from exc
     finally:
         loader.dispose()
-    return YamlSource(name, data, root)
+    return YamlSource(name, data, None if root is None else lines_root)
 
 
 def _check_nodes(root: Node, name: str) -> None:

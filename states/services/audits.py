@@ -159,7 +159,7 @@ def fire(
     """Fire one trigger; the state change and its event commit together or not at all."""
     with deps.uow() as uow:
         store = AuditStore(uow.connection)
-        row = store.load_audit(audit)
+        row = store.load_audit(audit, for_update=True)
         if expected_version is not None and row.version != expected_version:
             raise ConcurrencyConflict(audit=row.reference, expected_version=expected_version)
         who = store.load_actor(actor)

@@ -61,7 +61,7 @@ def _write(
 ) -> T:
     with deps.uow() as uow:
         store = AuditStore(uow.connection)
-        row = store.load_audit(audit)
+        row = store.load_audit(audit, for_update=True)
         who = store.load_actor(actor)
         compiled = compiled_for(deps, store, row)
         if row.state in compiled.definition.final_states:
@@ -257,7 +257,7 @@ def raise_immediate_risk(
     """Escalate to an agency for response and assurance, from any open state (framework)."""
     with deps.uow() as uow:
         store = AuditStore(uow.connection)
-        row = store.load_audit(audit)
+        row = store.load_audit(audit, for_update=True)
         who = store.load_actor(actor)
         with conflicts_as_errors(row.reference):
             fire_loaded(deps, store, row, who, trigger="raise_immediate_risk", reason=concern)
@@ -280,7 +280,7 @@ def record_assurance(
 ) -> None:
     with deps.uow() as uow:
         store = AuditStore(uow.connection)
-        row = store.load_audit(audit)
+        row = store.load_audit(audit, for_update=True)
         who = store.load_actor(actor)
         with conflicts_as_errors(row.reference):
             fire_loaded(deps, store, row, who, trigger="record_assurance", reason=assurance)
