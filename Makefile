@@ -32,7 +32,7 @@ test: setup services lint
 	$(BIN)/pytest
 
 bench: setup services
-	$(BIN)/python bench/transitions.py
+	$(BIN)/python -m bench.transitions
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -227,6 +227,8 @@ class PostgresBaseline:
         self.fixture = fixture
         self.at = START
         self.sql = {name: sql.replace("?", "%s") for name, sql in _STATEMENTS.items()}
+        # The engine locks the audit row as a writer reads it on PostgreSQL; so does this.
+        self.sql["audit"] += " FOR UPDATE"
 
     def step(self) -> None:
         self.at += TICK
