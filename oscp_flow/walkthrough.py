@@ -87,6 +87,7 @@ class Walker:
         state = queries.audit_status(
             self.deps, audit=self.reference, as_person=email("coordinator")
         ).state
+        self._invite_once()
         for step in main_path(definition, state, goal):
             transition = next(
                 t
@@ -145,15 +146,15 @@ class Walker:
                 auditor=email(auditor),
             )
 
-    def _collect_returns(self) -> None:
+    def _invite_once(self) -> None:
+        """Agencies take part from the start: their leads act only in audits they are part of."""
         if not self._invited:
             work.invite_agencies(
-                self.deps,
-                audit=self.reference,
-                actor=email("coordinator"),
-                agencies=list(RETURNING),
+                self.deps, audit=self.reference, actor=email("coordinator"), agencies=RETURNING
             )
             self._invited = True
+
+    def _collect_returns(self) -> None:
         for agency, lead in RETURNING.items():
             work.submit_return(self.deps, audit=self.reference, actor=email(lead), agency=agency)
 

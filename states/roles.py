@@ -17,5 +17,6 @@ ROLES: dict[str, str] = {
     "system": "The engine itself, acting on a deadline",
 }
 
-# Roles a person holds because of their place in one audit rather than in the partnership.
+# Roles that count only within an audit: the lead chairs it, an agency lead acts where their
+# agency takes part, an auditor where assigned a case (see AuditStore.roles_in).
 AUDIT_SCOPED_ROLES = frozenset({"chair", "auditor", "agency_lead"})

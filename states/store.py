@@ -25,13 +25,26 @@ from sqlalchemy import Connection, Dialect, and_, bindparam, insert, select, upd
 
 from states.errors import ConcurrencyConflict, NotFound
 from states.prepared import Prepared, prepare, run
-from states.records import AuditCycle, AuditEvent, DefinitionSnapshot, Person, PersonRole
+from states.records import (
+    AuditCycle,
+    AuditEvent,
+    AuditorAssignment,
+    CaseRecord,
+    DefinitionSnapshot,
+    Participation,
+    Person,
+    PersonRole,
+)
+from states.roles import AUDIT_SCOPED_ROLES
 
 _audit = AuditCycle.__table__  # type: ignore[attr-defined]
 _event = AuditEvent.__table__  # type: ignore[attr-defined]
 _person = Person.__table__  # type: ignore[attr-defined]
 _role = PersonRole.__table__  # type: ignore[attr-defined]
 _snapshot = DefinitionSnapshot.__table__  # type: ignore[attr-defined]
+_participation = Participation.__table__  # type: ignore[attr-defined]
+_assignment = AuditorAssignment.__table__  # type: ignore[attr-defined]
+_case = CaseRecord.__table__  # type: ignore[attr-defined]
 
 _AUDIT_COLUMNS = (
     _audit.c.id,
@@ -137,10 +150,6 @@ class Actor:
     agency_id: int | None
     roles: frozenset[str]
 
-    def roles_in(self, audit: AuditRow) -> frozenset[str]:
-        """Partnership roles plus those this audit gives: its lead chairs it."""
-        return self.roles | {"chair"} if audit.lead_id == self.id else self.roles
-
 
 class AuditStore:
     def __init__(self, connection: Connection) -> None:
@@ -167,6 +176,38 @@ class AuditStore:
         person_id, name, agency_id, _ = rows[0]
         roles = frozenset(role for *_, role in rows if role is not None)
         return Actor(person_id, name, agency_id, roles)
+
+    def roles_in(self, actor: Actor, audit: AuditRow) -> frozenset[str]:
+        """The roles a person holds in one audit.
+
+        Partnership roles count everywhere; the audit's lead chairs it; an agency lead acts
+        only in audits their agency takes part in, and an auditor only where assigned a case,
+        so being an agency lead or auditor somewhere opens no other audit.
+        """
+        roles = set(actor.roles - AUDIT_SCOPED_ROLES)
+        if audit.lead_id == actor.id:
+            roles.add("chair")
+        if "agency_lead" in actor.roles and self._participates(actor.agency_id, audit.id):
+            roles.add("agency_lead")
+        if "auditor" in actor.roles and self._assigned(actor.id, audit.id):
+            roles.add("auditor")
+        return frozenset(roles)
+
+    def _participates(self, agency_id: int | None, audit_id: int) -> bool:
+        if agency_id is None:
+            return False
+        statement = select(_participation.c.id).where(
+            _participation.c.audit_id == audit_id, _participation.c.agency_id == agency_id
+        )
+        return self.connection.execute(statement).first() is not None
+
+    def _assigned(self, person_id: int, audit_id: int) -> bool:
+        statement = (
+            select(_assignment.c.id)
+            .join(_case, _case.c.id == _assignment.c.case_id)
+            .where(_case.c.audit_id == audit_id, _assignment.c.person_id == person_id)
+        )
+        return self.connection.execute(statement).first() is not None
 
     def advance(
         self,

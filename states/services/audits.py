@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -48,11 +48,16 @@ def new_reference() -> str:
 
 @contextmanager
 def conflicts_as_errors(reference: str) -> Iterator[None]:
-    """A unique-key clash on the event log means another writer got there first."""
+    """A unique-key clash on the event log means another writer got there first; any other
+    clash means the record being added is already there."""
     try:
         yield
     except IntegrityError as exc:
-        raise ConcurrencyConflict(audit=reference) from exc
+        if "audit_event" in str(exc.orig):
+            raise ConcurrencyConflict(audit=reference) from exc
+        raise InvalidInput(
+            f"That is already recorded on audit {reference}; check the references given."
+        ) from exc
 
 
 def start_audit(
@@ -135,8 +140,18 @@ def _save_snapshot(store: AuditStore, compiled: CompiledType, now: object) -> No
     )
 
 
-def _invite(uow: UnitOfWork, audit_id: int, codes: Sequence[str]) -> None:
+def _invite(uow: UnitOfWork, audit_id: int, codes: Iterable[str]) -> None:
+    """Invite agencies by code; one already taking part is left as it is."""
+    taking_part = set(
+        uow.connection.execute(
+            select(_agency.c.code)
+            .join(_participation, _participation.c.agency_id == _agency.c.id)
+            .where(_participation.c.audit_id == audit_id)
+        ).scalars()
+    )
     for code in dict.fromkeys(codes):
+        if code in taking_part:
+            continue
         agency_id = uow.connection.execute(
             select(_agency.c.id).where(_agency.c.code == code)
         ).scalar_one_or_none()
@@ -190,7 +205,7 @@ def gate_context(
         sign_off_round=row.state_round,
         actor_id=actor.id,
         actor_name=actor.name,
-        actor_roles=actor.roles_in(row),
+        actor_roles=store.roles_in(actor, row),
         definition=compiled.definition,
         transition=transition,
         facts=SqlAuditFacts(store.connection, row.id),

@@ -66,10 +66,10 @@ def _write(
         compiled = compiled_for(deps, store, row)
         if row.state in compiled.definition.final_states:
             raise InvalidInput(f"Audit {row.reference} is {row.state}; its records are closed.")
-        if not who.roles_in(row) & roles:
+        if not store.roles_in(who, row) & roles:
             raise InvalidInput(
-                f"Only a {' or '.join(sorted(r.replace('_', ' ') for r in roles))} may "
-                f"{action.replace('_', ' ')} on audit {row.reference}; {who.name} is neither."
+                f"On audit {row.reference} only the {_either(roles)} may "
+                f"{action.replace('_', ' ')}, and {who.name} is not."
             )
         with conflicts_as_errors(row.reference):
             result = work(uow, row, who, deps.clock.now())
@@ -84,6 +84,11 @@ def _write(
             )
             uow.commit()
     return result
+
+
+def _either(roles: Iterable[str]) -> str:
+    names = sorted(r.replace("_", " ") for r in roles)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def invite_agencies(

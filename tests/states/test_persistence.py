@@ -124,7 +124,7 @@ def test_an_agency_lead_submits_only_their_own_return(partnership: Deps) -> None
     with pytest.raises(NotFound):
         work.submit_return(deps, audit=reference, actor=email("lead.police"), agency="csc")
     work.submit_return(deps, audit=reference, actor=email("lead.police"), agency="police")
-    with pytest.raises(InvalidInput, match="agency lead or coordinator"):
+    with pytest.raises(InvalidInput, match="only the agency lead or coordinator may submit return"):
         work.submit_return(deps, audit=reference, actor=email("auditor.one"), agency="csc")
 
 
@@ -202,3 +202,35 @@ def test_deadlines_open_and_close_with_their_state(partnership: Deps) -> None:
     assert returns_state.deadline.working_days == 30
     assert due[0].due_at == datetime(2026, 4, 15, 16, 0, tzinfo=UTC)
     assert due[0].due_at.astimezone(LONDON).hour == 17
+
+
+def test_agency_leads_and_auditors_act_only_in_their_own_audits(partnership: Deps) -> None:
+    deps = partnership
+    theirs = _mace(deps)  # police and CSC take part
+    other = audits.start_audit(
+        deps,
+        audit_type="single_agency_exception",
+        theme="Exception",
+        lead=email("chair"),
+        actor=email("coordinator"),
+        agencies=["schools"],
+    ).reference
+    with pytest.raises(GateBlocked, match="only agency_lead may do this"):
+        audits.fire(deps, audit=other, trigger="submit_exception", actor=email("lead.police"))
+    audits.fire(deps, audit=other, trigger="submit_exception", actor=email("lead.schools"))
+    work.invite_agencies(
+        deps, audit=theirs, actor=email("coordinator"), agencies=["police", "acute"]
+    )
+    with pytest.raises(
+        InvalidInput,
+        match="only the auditor, chair or coordinator may record finding, and Quinn Halliwell",
+    ):
+        work.record_finding(deps, audit=theirs, actor=email("auditor.one"), kind="gap", summary="x")
+
+
+def test_a_duplicate_record_is_refused_in_plain_words(partnership: Deps) -> None:
+    deps = partnership
+    reference = _mace(deps)
+    work.add_case(deps, audit=reference, actor=email("chair"), reference="CASE-9")
+    with pytest.raises(InvalidInput, match="already recorded"):
+        work.add_case(deps, audit=reference, actor=email("chair"), reference="CASE-9")
