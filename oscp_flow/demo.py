@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from states.records import Agency
+from states import tables
 from states.services import partnership
 from states.services.deps import Deps
 
@@ -55,9 +55,7 @@ def email(local: str) -> str:
 def load_demo_partnership(deps: Deps) -> bool:
     """Adds the demo agencies and people once; returns False when they were already there."""
     with deps.uow(readonly=True) as uow:
-        present = uow.connection.execute(
-            select(Agency.__table__.c.id).limit(1)  # type: ignore[attr-defined]
-        ).first()
+        present = uow.connection.execute(select(tables.agency.c.id).limit(1)).first()
     if present is not None:
         return False
     for code, name, kind in AGENCIES:

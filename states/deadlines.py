@@ -10,11 +10,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, update
 
+from states import tables as t
 from states.calendar import WorkingCalendar
 from states.definition import AuditTypeDefinition
-from states.records import Deadline
-
-_deadline = Deadline.__table__  # type: ignore[attr-defined]
 
 
 def on_state_change(
@@ -30,11 +28,11 @@ def on_state_change(
 ) -> None:
     if definition.state(left).deadline is not None:
         connection.execute(
-            update(_deadline)
+            update(t.deadline)
             .where(
-                _deadline.c.audit_id == audit_id,
-                _deadline.c.state == left,
-                _deadline.c.met_at.is_(None),
+                t.deadline.c.audit_id == audit_id,
+                t.deadline.c.state == left,
+                t.deadline.c.met_at.is_(None),
             )
             .values(met_at=at)
         )
@@ -58,7 +56,7 @@ def open_for(
         return
     due = calendar.due_at(at, working_days=spec.working_days, calendar_days=spec.calendar_days)
     connection.execute(
-        insert(_deadline).values(
+        insert(t.deadline).values(
             audit_id=audit_id,
             state=state,
             name=spec.name,

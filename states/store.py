@@ -23,52 +23,34 @@ from typing import Any
 
 from sqlalchemy import Connection, Dialect, and_, bindparam, insert, select, update
 
+from states import tables as t
 from states.errors import ConcurrencyConflict, NotFound
 from states.prepared import Prepared, prepare, run
-from states.records import (
-    AuditCycle,
-    AuditEvent,
-    AuditorAssignment,
-    CaseRecord,
-    DefinitionSnapshot,
-    Participation,
-    Person,
-    PersonRole,
-)
 from states.roles import AUDIT_SCOPED_ROLES
 
-_audit = AuditCycle.__table__  # type: ignore[attr-defined]
-_event = AuditEvent.__table__  # type: ignore[attr-defined]
-_person = Person.__table__  # type: ignore[attr-defined]
-_role = PersonRole.__table__  # type: ignore[attr-defined]
-_snapshot = DefinitionSnapshot.__table__  # type: ignore[attr-defined]
-_participation = Participation.__table__  # type: ignore[attr-defined]
-_assignment = AuditorAssignment.__table__  # type: ignore[attr-defined]
-_case = CaseRecord.__table__  # type: ignore[attr-defined]
-
 _AUDIT_COLUMNS = (
-    _audit.c.id,
-    _audit.c.reference,
-    _audit.c.audit_type,
-    _audit.c.theme,
-    _audit.c.definition_hash,
-    _audit.c.state,
-    _audit.c.version,
-    _audit.c.state_round,
-    _audit.c.lead_id,
-    _audit.c.started_on,
-    _audit.c.state_entered_at,
+    t.audit.c.id,
+    t.audit.c.reference,
+    t.audit.c.audit_type,
+    t.audit.c.theme,
+    t.audit.c.definition_hash,
+    t.audit.c.state,
+    t.audit.c.version,
+    t.audit.c.state_round,
+    t.audit.c.lead_id,
+    t.audit.c.started_on,
+    t.audit.c.state_entered_at,
 )
-_BY_ID = select(*_AUDIT_COLUMNS).where(_audit.c.id == bindparam("key"))
-_BY_REFERENCE = select(*_AUDIT_COLUMNS).where(_audit.c.reference == bindparam("key"))
+_BY_ID = select(*_AUDIT_COLUMNS).where(t.audit.c.id == bindparam("key"))
+_BY_REFERENCE = select(*_AUDIT_COLUMNS).where(t.audit.c.reference == bindparam("key"))
 # Writers lock the audit row as they read it (PostgreSQL; SQLite's BEGIN IMMEDIATE already
 # serialises writers), so unversioned writes queue behind each other instead of failing.
-_ACTOR = select(_person.c.id, _person.c.name, _person.c.agency_id, _role.c.role).select_from(
-    _person.outerjoin(_role, _role.c.person_id == _person.c.id)
+_ACTOR = select(t.person.c.id, t.person.c.name, t.person.c.agency_id, t.role.c.role).select_from(
+    t.person.outerjoin(t.role, t.role.c.person_id == t.person.c.id)
 )
 _ADVANCE = (
-    update(_audit)
-    .where(and_(_audit.c.id == bindparam("audit_id"), _audit.c.version == bindparam("seen")))
+    update(t.audit)
+    .where(and_(t.audit.c.id == bindparam("audit_id"), t.audit.c.version == bindparam("seen")))
     .values(
         state=bindparam("to_state"),
         version=bindparam("new_version"),
@@ -77,9 +59,9 @@ _ADVANCE = (
         closed_at=bindparam("closed_at"),
     )
 )
-_INSERT_EVENT = insert(_event)
-_ACTOR_BY_ID = _ACTOR.where(_person.c.id == bindparam("key"))
-_ACTOR_BY_EMAIL = _ACTOR.where(_person.c.email == bindparam("key"))
+_INSERT_EVENT = insert(t.event)
+_ACTOR_BY_ID = _ACTOR.where(t.person.c.id == bindparam("key"))
+_ACTOR_BY_EMAIL = _ACTOR.where(t.person.c.email == bindparam("key"))
 # Inline: the event's own id is never needed, so PostgreSQL need not send it back (RETURNING).
 _EVENT_KEYS = (
     "audit_id",
@@ -92,7 +74,7 @@ _EVENT_KEYS = (
     "reason",
     "definition_hash",
 )
-_APPEND_EVENT = insert(_event).inline()
+_APPEND_EVENT = insert(t.event).inline()
 
 
 @dataclass(frozen=True)
@@ -196,16 +178,16 @@ class AuditStore:
     def _participates(self, agency_id: int | None, audit_id: int) -> bool:
         if agency_id is None:
             return False
-        statement = select(_participation.c.id).where(
-            _participation.c.audit_id == audit_id, _participation.c.agency_id == agency_id
+        statement = select(t.participation.c.id).where(
+            t.participation.c.audit_id == audit_id, t.participation.c.agency_id == agency_id
         )
         return self.connection.execute(statement).first() is not None
 
     def _assigned(self, person_id: int, audit_id: int) -> bool:
         statement = (
-            select(_assignment.c.id)
-            .join(_case, _case.c.id == _assignment.c.case_id)
-            .where(_case.c.audit_id == audit_id, _assignment.c.person_id == person_id)
+            select(t.assignment.c.id)
+            .join(t.case, t.case.c.id == t.assignment.c.case_id)
+            .where(t.case.c.audit_id == audit_id, t.assignment.c.person_id == person_id)
         )
         return self.connection.execute(statement).first() is not None
 
@@ -256,15 +238,15 @@ class AuditStore:
         return new_version
 
     def read_snapshot(self, content_hash: str) -> str | None:
-        statement = select(_snapshot.c.canonical_json).where(
-            _snapshot.c.content_hash == content_hash
+        statement = select(t.snapshot.c.canonical_json).where(
+            t.snapshot.c.content_hash == content_hash
         )
         return self.connection.execute(statement).scalar_one_or_none()
 
     def save_snapshot(self, *, content_hash: str, audit_type: str, text: str, at: datetime) -> None:
         if self.read_snapshot(content_hash) is None:
             self.connection.execute(
-                insert(_snapshot).values(
+                insert(t.snapshot).values(
                     content_hash=content_hash,
                     audit_type=audit_type,
                     canonical_json=text,
@@ -274,9 +256,9 @@ class AuditStore:
 
     def events(self, audit_id: int) -> Sequence[Any]:
         statement = (
-            select(_event, _person.c.name.label("actor"))
-            .join(_person, _person.c.id == _event.c.actor_id)
-            .where(_event.c.audit_id == audit_id)
-            .order_by(_event.c.version)
+            select(t.event, t.person.c.name.label("actor"))
+            .join(t.person, t.person.c.id == t.event.c.actor_id)
+            .where(t.event.c.audit_id == audit_id)
+            .order_by(t.event.c.version)
         )
         return self.connection.execute(statement).all()

@@ -12,20 +12,15 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from states import deadlines
+from states import tables as t
 from states.clock import LONDON
 from states.compiler import AuditModel, CompiledType
 from states.errors import ConcurrencyConflict, InvalidInput, NotFound
 from states.facts import SqlAuditFacts
 from states.gates import GateContext
-from states.records import Agency, AuditCycle, AuditEvent, Participation
 from states.services.deps import Deps
 from states.store import Actor, AuditRow, AuditStore
 from states.uow import UnitOfWork
-
-_audit = AuditCycle.__table__  # type: ignore[attr-defined]
-_event = AuditEvent.__table__  # type: ignore[attr-defined]
-_agency = Agency.__table__  # type: ignore[attr-defined]
-_participation = Participation.__table__  # type: ignore[attr-defined]
 
 # Crockford's alphabet: no I, L, O or U, so a reference read aloud or retyped stays right.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -87,7 +82,7 @@ def start_audit(
         reference = new_reference()
         initial = compiled.definition.initial_state
         audit_id = uow.connection.execute(
-            insert(_audit).returning(_audit.c.id),
+            insert(t.audit).returning(t.audit.c.id),
             {
                 "reference": reference,
                 "audit_type": audit_type,
@@ -104,7 +99,7 @@ def start_audit(
             },
         ).scalar_one()
         uow.connection.execute(
-            insert(_event),
+            insert(t.event),
             {
                 "audit_id": audit_id,
                 "version": 1,
@@ -144,21 +139,21 @@ def _invite(uow: UnitOfWork, audit_id: int, codes: Iterable[str]) -> None:
     """Invite agencies by code; one already taking part is left as it is."""
     taking_part = set(
         uow.connection.execute(
-            select(_agency.c.code)
-            .join(_participation, _participation.c.agency_id == _agency.c.id)
-            .where(_participation.c.audit_id == audit_id)
+            select(t.agency.c.code)
+            .join(t.participation, t.participation.c.agency_id == t.agency.c.id)
+            .where(t.participation.c.audit_id == audit_id)
         ).scalars()
     )
     for code in dict.fromkeys(codes):
         if code in taking_part:
             continue
         agency_id = uow.connection.execute(
-            select(_agency.c.id).where(_agency.c.code == code)
+            select(t.agency.c.id).where(t.agency.c.code == code)
         ).scalar_one_or_none()
         if agency_id is None:
             raise NotFound("agency", code)
         uow.connection.execute(
-            insert(_participation).values(audit_id=audit_id, agency_id=agency_id)
+            insert(t.participation).values(audit_id=audit_id, agency_id=agency_id)
         )
 
 

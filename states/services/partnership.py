@@ -6,15 +6,10 @@ from collections.abc import Iterable
 
 from sqlalchemy import insert, select
 
+from states import tables as t
 from states.errors import InvalidInput, NotFound
-from states.records import Agency, ConflictDeclaration, Person, PersonRole
 from states.roles import ROLES
 from states.services.deps import Deps
-
-_agency = Agency.__table__  # type: ignore[attr-defined]
-_person = Person.__table__  # type: ignore[attr-defined]
-_role = PersonRole.__table__  # type: ignore[attr-defined]
-_conflict = ConflictDeclaration.__table__  # type: ignore[attr-defined]
 
 INVOLVEMENT = ("practice", "management")
 
@@ -22,7 +17,7 @@ INVOLVEMENT = ("practice", "management")
 def add_agency(deps: Deps, *, code: str, name: str, kind: str) -> int:
     with deps.uow() as uow:
         agency_id = uow.connection.execute(
-            insert(_agency).returning(_agency.c.id), {"code": code, "name": name, "kind": kind}
+            insert(t.agency).returning(t.agency.c.id), {"code": code, "name": name, "kind": kind}
         ).scalar_one()
         uow.commit()
     return int(agency_id)
@@ -38,16 +33,16 @@ def add_person(
         agency_id = None
         if agency is not None:
             agency_id = uow.connection.execute(
-                select(_agency.c.id).where(_agency.c.code == agency)
+                select(t.agency.c.id).where(t.agency.c.code == agency)
             ).scalar_one_or_none()
             if agency_id is None:
                 raise NotFound("agency", agency)
         person_id = uow.connection.execute(
-            insert(_person).returning(_person.c.id),
+            insert(t.person).returning(t.person.c.id),
             {"name": name, "email": email.lower(), "agency_id": agency_id},
         ).scalar_one()
         for role in sorted(set(roles)):
-            uow.connection.execute(insert(_role), {"person_id": person_id, "role": role})
+            uow.connection.execute(insert(t.role), {"person_id": person_id, "role": role})
         uow.commit()
     return int(person_id)
 
@@ -59,21 +54,21 @@ def declare_conflict(
     if involvement not in INVOLVEMENT:
         raise InvalidInput(f"Involvement must be one of {', '.join(INVOLVEMENT)}.")
     with deps.uow() as uow:
-        column = _person.c.id if isinstance(person, int) else _person.c.email
+        column = t.person.c.id if isinstance(person, int) else t.person.c.email
         person_id = uow.connection.execute(
-            select(_person.c.id).where(column == person)
+            select(t.person.c.id).where(column == person)
         ).scalar_one_or_none()
         if person_id is None:
             raise NotFound("person", person)
         already = uow.connection.execute(
-            select(_conflict.c.id).where(
-                _conflict.c.person_id == person_id, _conflict.c.case_reference == case_reference
+            select(t.conflict.c.id).where(
+                t.conflict.c.person_id == person_id, t.conflict.c.case_reference == case_reference
             )
         ).first()
         if already is not None:  # declaring twice is harmless; the first declaration stands
             return
         uow.connection.execute(
-            insert(_conflict),
+            insert(t.conflict),
             {
                 "person_id": person_id,
                 "case_reference": case_reference,

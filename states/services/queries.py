@@ -7,16 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from states import tables as t
 from states.clock import as_utc
 from states.errors import GateFailure
-from states.records import AuditCycle, Deadline, Person
 from states.services.audits import compiled_for, gate_context
 from states.services.deps import Deps
 from states.store import AuditStore
-
-_audit = AuditCycle.__table__  # type: ignore[attr-defined]
-_deadline = Deadline.__table__  # type: ignore[attr-defined]
-_person = Person.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -73,15 +69,16 @@ def audit_status(deps: Deps, *, audit: str | int, as_person: str | int) -> Audit
             context = gate_context(
                 compiled, store, row, viewer, trigger=trigger, reason="(preview)"
             )
-            t = context.transition
-            steps.append(NextStep(trigger, t.title, t.dest, tuple(compiled.gate_failures(context))))
+            step = context.transition
+            failures = tuple(compiled.gate_failures(context))
+            steps.append(NextStep(trigger, step.title, step.dest, failures))
         deadlines = uow.connection.execute(
-            select(_deadline.c.name, _deadline.c.state, _deadline.c.due_at, _deadline.c.met_at)
-            .where(_deadline.c.audit_id == row.id)
-            .order_by(_deadline.c.starts_at, _deadline.c.id)
+            select(t.deadline.c.name, t.deadline.c.state, t.deadline.c.due_at, t.deadline.c.met_at)
+            .where(t.deadline.c.audit_id == row.id)
+            .order_by(t.deadline.c.starts_at, t.deadline.c.id)
         ).all()
         lead = uow.connection.execute(
-            select(_person.c.name).where(_person.c.id == row.lead_id)
+            select(t.person.c.name).where(t.person.c.id == row.lead_id)
         ).scalar_one()
     definition = compiled.definition
     return AuditStatus(
@@ -126,14 +123,14 @@ class AuditSummary:
 
 def list_audits(deps: Deps, *, audit_type: str | None = None) -> list[AuditSummary]:
     statement = select(
-        _audit.c.reference,
-        _audit.c.audit_type,
-        _audit.c.theme,
-        _audit.c.state,
-        _audit.c.version,
-        _audit.c.started_on,
-    ).order_by(_audit.c.started_at, _audit.c.id)
+        t.audit.c.reference,
+        t.audit.c.audit_type,
+        t.audit.c.theme,
+        t.audit.c.state,
+        t.audit.c.version,
+        t.audit.c.started_on,
+    ).order_by(t.audit.c.started_at, t.audit.c.id)
     if audit_type is not None:
-        statement = statement.where(_audit.c.audit_type == audit_type)
+        statement = statement.where(t.audit.c.audit_type == audit_type)
     with deps.uow(readonly=True) as uow:
         return [AuditSummary(*r) for r in uow.connection.execute(statement)]

@@ -13,17 +13,8 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, and_, insert, select, update
 
+from states import tables as t
 from states.errors import AuditorConflicted, InvalidInput, NotFound
-from states.records import (
-    Agency,
-    AuditorAssignment,
-    CaseRecord,
-    ConflictDeclaration,
-    Escalation,
-    Finding,
-    Participation,
-    SignOffDecisionRecord,
-)
 from states.services.audits import (
     _invite,
     compiled_for,
@@ -37,14 +28,6 @@ from states.uow import UnitOfWork
 T = TypeVar("T")
 Write = Callable[[UnitOfWork, AuditRow, Actor, datetime], T]
 
-_agency = Agency.__table__  # type: ignore[attr-defined]
-_participation = Participation.__table__  # type: ignore[attr-defined]
-_case = CaseRecord.__table__  # type: ignore[attr-defined]
-_assignment = AuditorAssignment.__table__  # type: ignore[attr-defined]
-_conflict = ConflictDeclaration.__table__  # type: ignore[attr-defined]
-_finding = Finding.__table__  # type: ignore[attr-defined]
-_decision = SignOffDecisionRecord.__table__  # type: ignore[attr-defined]
-_escalation = Escalation.__table__  # type: ignore[attr-defined]
 
 ORGANISERS = frozenset({"coordinator", "chair"})
 FINDING_KINDS = ("strength", "gap", "concern")
@@ -107,7 +90,7 @@ def invite_agencies(
 
 def _agency_id(connection: Connection, code: str) -> int:
     found = connection.execute(
-        select(_agency.c.id).where(_agency.c.code == code)
+        select(t.agency.c.id).where(t.agency.c.code == code)
     ).scalar_one_or_none()
     if found is None:
         raise NotFound("agency", code)
@@ -122,8 +105,8 @@ def submit_return(deps: Deps, *, audit: str | int, actor: str | int, agency: str
         if "coordinator" not in who.roles and who.agency_id != agency_id:
             raise NotFound("participation", f"{row.reference}/{agency}")
         done = uow.connection.execute(
-            update(_participation)
-            .where(_participation.c.audit_id == row.id, _participation.c.agency_id == agency_id)
+            update(t.participation)
+            .where(t.participation.c.audit_id == row.id, t.participation.c.agency_id == agency_id)
             .values(return_status="submitted", submitted_at=now)
         )
         if done.rowcount != 1:
@@ -153,7 +136,7 @@ def add_case(
 
     def work(uow: UnitOfWork, row: AuditRow, _who: Actor, _now: datetime) -> None:
         uow.connection.execute(
-            insert(_case),
+            insert(t.case),
             {
                 "audit_id": row.id,
                 "reference": reference,
@@ -176,21 +159,21 @@ def assign_auditor(
         if "auditor" not in person.roles:
             raise InvalidInput(f"{person.name} is not one of the partnership's auditors.")
         case_id = uow.connection.execute(
-            select(_case.c.id).where(_case.c.audit_id == row.id, _case.c.reference == case)
+            select(t.case.c.id).where(t.case.c.audit_id == row.id, t.case.c.reference == case)
         ).scalar_one_or_none()
         if case_id is None:
             raise NotFound("case", case)
         declared = uow.connection.execute(
-            select(_conflict.c.id).where(
+            select(t.conflict.c.id).where(
                 and_(
-                    _conflict.c.person_id == person.id,
-                    _conflict.c.case_reference == case,
+                    t.conflict.c.person_id == person.id,
+                    t.conflict.c.case_reference == case,
                 )
             )
         ).first()
         if declared is not None:
             raise AuditorConflicted(auditor=person.name, case=case)
-        uow.connection.execute(insert(_assignment), {"case_id": case_id, "person_id": person.id})
+        uow.connection.execute(insert(t.assignment), {"case_id": case_id, "person_id": person.id})
 
     _write(deps, audit, actor, "assign_auditor", roles=ORGANISERS, work=work)
 
@@ -204,7 +187,7 @@ def record_finding(
     def work(uow: UnitOfWork, row: AuditRow, _who: Actor, _now: datetime) -> int:
         return int(
             uow.connection.execute(
-                insert(_finding).returning(_finding.c.id),
+                insert(t.finding).returning(t.finding.c.id),
                 {"audit_id": row.id, "kind": kind, "summary": summary},
             ).scalar_one()
         )
@@ -215,8 +198,8 @@ def record_finding(
 def moderate_finding(deps: Deps, *, audit: str | int, actor: str | int, finding_id: int) -> None:
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> None:
         done = uow.connection.execute(
-            update(_finding)
-            .where(_finding.c.id == finding_id, _finding.c.audit_id == row.id)
+            update(t.finding)
+            .where(t.finding.c.id == finding_id, t.finding.c.audit_id == row.id)
             .values(moderated_at=now, moderated_by=who.id)
         )
         if done.rowcount != 1:
@@ -241,7 +224,7 @@ def record_sign_off_decision(
         if rule.exclude_author and who.id == row.lead_id:
             raise InvalidInput("The report's author cannot sign off their own report.")
         uow.connection.execute(
-            insert(_decision),
+            insert(t.decision),
             {
                 "audit_id": row.id,
                 "round": row.state_round,
@@ -256,48 +239,59 @@ def record_sign_off_decision(
     _write(deps, audit, actor, f"record_{decision}", roles=roles, work=work)
 
 
-def raise_immediate_risk(
-    deps: Deps, *, audit: str | int, actor: str | int, agency: str, concern: str
-) -> int:
-    """Escalate to an agency for response and assurance, from any open state (framework)."""
+def _fire_and_record(
+    deps: Deps, audit: str | int, actor: str | int, *, trigger: str, reason: str, work: Write[T]
+) -> T:
+    """Fire an internal trigger (gates, roles, history) and record its data, in one commit."""
     with deps.uow() as uow:
         store = AuditStore(uow.connection)
         row = store.load_audit(audit, for_update=True)
         who = store.load_actor(actor)
         with conflicts_as_errors(row.reference):
-            fire_loaded(deps, store, row, who, trigger="raise_immediate_risk", reason=concern)
-            escalation_id = uow.connection.execute(
-                insert(_escalation).returning(_escalation.c.id),
+            fire_loaded(deps, store, row, who, trigger=trigger, reason=reason)
+            result = work(uow, row, who, deps.clock.now())
+            uow.commit()
+    return result
+
+
+def raise_immediate_risk(
+    deps: Deps, *, audit: str | int, actor: str | int, agency: str, concern: str
+) -> int:
+    """Escalate to an agency for response and assurance, from any open state (framework)."""
+
+    def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> int:
+        return int(
+            uow.connection.execute(
+                insert(t.escalation).returning(t.escalation.c.id),
                 {
                     "audit_id": row.id,
                     "agency_id": _agency_id(uow.connection, agency),
                     "raised_by": who.id,
-                    "raised_at": deps.clock.now(),
+                    "raised_at": now,
                     "concern": concern,
                 },
             ).scalar_one()
-            uow.commit()
-    return int(escalation_id)
+        )
+
+    return _fire_and_record(
+        deps, audit, actor, trigger="raise_immediate_risk", reason=concern, work=work
+    )
 
 
 def record_assurance(
     deps: Deps, *, audit: str | int, actor: str | int, escalation_id: int, assurance: str
 ) -> None:
-    with deps.uow() as uow:
-        store = AuditStore(uow.connection)
-        row = store.load_audit(audit, for_update=True)
-        who = store.load_actor(actor)
-        with conflicts_as_errors(row.reference):
-            fire_loaded(deps, store, row, who, trigger="record_assurance", reason=assurance)
-            done = uow.connection.execute(
-                update(_escalation)
-                .where(
-                    _escalation.c.id == escalation_id,
-                    _escalation.c.audit_id == row.id,
-                    _escalation.c.assured_at.is_(None),
-                )
-                .values(assured_at=deps.clock.now(), assured_by=who.id, assurance=assurance)
+    def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> None:
+        done = uow.connection.execute(
+            update(t.escalation)
+            .where(
+                t.escalation.c.id == escalation_id,
+                t.escalation.c.audit_id == row.id,
+                t.escalation.c.assured_at.is_(None),
             )
-            if done.rowcount != 1:
-                raise NotFound("open escalation", escalation_id)
-            uow.commit()
+            .values(assured_at=now, assured_by=who.id, assurance=assurance)
+        )
+        if done.rowcount != 1:
+            raise NotFound("open escalation", escalation_id)
+
+    _fire_and_record(deps, audit, actor, trigger="record_assurance", reason=assurance, work=work)

@@ -1,0 +1,34 @@
+"""The SQLModel tables as SQLAlchemy Core ``Table`` objects, for the Core queries services run.
+
+SQLModel adds ``__table__`` without telling type checkers; naming each table once here keeps
+that one cast in one place.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from sqlalchemy import Table
+from sqlmodel import SQLModel
+
+from states import records
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+agency = _table(records.Agency)
+person = _table(records.Person)
+role = _table(records.PersonRole)
+audit = _table(records.AuditCycle)
+event = _table(records.AuditEvent)
+snapshot = _table(records.DefinitionSnapshot)
+participation = _table(records.Participation)
+case = _table(records.CaseRecord)
+assignment = _table(records.AuditorAssignment)
+conflict = _table(records.ConflictDeclaration)
+finding = _table(records.Finding)
+decision = _table(records.SignOffDecisionRecord)
+escalation = _table(records.Escalation)
+deadline = _table(records.Deadline)
