@@ -4,6 +4,7 @@ fast (and never imports Prefect). Engine errors become one plain line and exit c
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,6 +65,18 @@ def plain_errors() -> Iterator[None]:
             soft_wrap=True,
         )
         raise typer.Exit(1) from None
+    except Exception as exc:
+        # A bug, not a person's mistake. The traceback can carry values typed into the
+        # system, so it is shown only when asked for, never written to a log file.
+        if os.environ.get("OSCP_DEBUG"):
+            raise
+        err.print(
+            f"[bold red]Error:[/] the engine failed unexpectedly ({type(exc).__name__}); "
+            "run the command again with OSCP_DEBUG=1 to see why, and report it.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(3) from None
 
 
 def _deps() -> Deps:

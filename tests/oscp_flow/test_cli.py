@@ -142,3 +142,24 @@ def test_a_coordinator_runs_an_audit_from_the_command_line(tmp_path: Path) -> No
         actor=coordinator,
     )
     assert "There is no audit type called 'mase'" in unknown.stderr
+
+
+def test_an_unreachable_database_is_one_plain_sentence(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "OSCP_HOME": str(tmp_path),
+        "OSCP_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/nowhere",
+    }
+    result = subprocess.run(
+        [*OSCP, "audit", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "the database could not be reached" in result.stderr
+    assert "check OSCP_DATABASE_URL" in result.stderr
