@@ -6,15 +6,21 @@ a plain sentence what is wrong. Nothing is stored by loading.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from states.definition import SCHEMA_VERSION, AuditTypeDefinition
 from states.errors import DefinitionError, Problem
 from states.graph import check_graph
-from states.yaml_source import YamlSource, parse_yaml, read_yaml
+from states.tool import ToolDefinition
+from states.tool_checks import check_tool
+from states.yaml_source import PathPart, YamlSource, parse_yaml, read_yaml
+
+M = TypeVar("M", bound=BaseModel)
+Checker = Callable[[M], list[tuple[tuple[PathPart, ...], str]]]
 
 DEFINITION_SUFFIXES = (".yaml", ".yml")
 
@@ -22,11 +28,24 @@ DEFINITION_SUFFIXES = (".yaml", ".yml")
 def load_definition(path: Path) -> AuditTypeDefinition:
     source = read_yaml(path)
     model = validate_source(source)
-    if model.audit_type != path.stem:
-        raise DefinitionError(
-            [source.problem(("audit_type",), f"must match the file name '{path.stem}'")]
-        )
+    _check_named_after_file(source, "audit_type", model.audit_type, path)
     return model
+
+
+def load_tool(path: Path) -> ToolDefinition:
+    source = read_yaml(path)
+    model = _validated(source, ToolDefinition, check_tool)
+    _check_named_after_file(source, "tool", model.tool, path)
+    return model
+
+
+def load_tool_text(text: str, name: str) -> ToolDefinition:
+    return _validated(parse_yaml(text, name), ToolDefinition, check_tool)
+
+
+def _check_named_after_file(source: YamlSource, key: str, name: str, path: Path) -> None:
+    if name != path.stem:
+        raise DefinitionError([source.problem((key,), f"must match the file name '{path.stem}'")])
 
 
 def load_text(text: str, name: str) -> AuditTypeDefinition:
@@ -35,15 +54,19 @@ def load_text(text: str, name: str) -> AuditTypeDefinition:
 
 
 def validate_source(source: YamlSource) -> AuditTypeDefinition:
+    return _validated(source, AuditTypeDefinition, check_graph)
+
+
+def _validated(source: YamlSource, model_class: type[M], check: Checker[M]) -> M:
     data = source.data
     if not isinstance(data, dict):
         raise DefinitionError([Problem(source.file, "", "must be a mapping of keys to values")])
     _check_schema_version(source, data)
     try:
-        model = AuditTypeDefinition.model_validate(data)
+        model = model_class.model_validate(data)
     except ValidationError as exc:
         raise DefinitionError(_validation_problems(source, exc)) from exc
-    problems = [source.problem(path, message) for path, message in check_graph(model)]
+    problems = [source.problem(path, message) for path, message in check(model)]
     if problems:
         raise DefinitionError(problems)
     return model
@@ -101,6 +124,8 @@ def _plain(err: Any) -> str:
         return f"required key '{key}' is missing"
     if kind == "string_pattern_mismatch":
         return "names use lower-case letters, digits and underscores, starting with a letter"
+    if kind == "too_short":
+        return f"needs at least {err['ctx']['min_length']} item(s)"
     if kind == "value_error":
         return str(err["ctx"]["error"])
     message = str(err["msg"])
@@ -113,17 +138,28 @@ def definition_files(directory: Path) -> list[Path]:
 
 def load_directory(directory: Path) -> dict[str, AuditTypeDefinition]:
     """Load every audit type; all files' problems are reported together."""
+    return _load_all(directory, load_definition, lambda m: m.audit_type)
+
+
+def load_tool_directory(directory: Path) -> dict[str, ToolDefinition]:
+    """Load every audit tool; all files' problems are reported together."""
+    return _load_all(directory, load_tool, lambda m: m.tool)
+
+
+def _load_all(
+    directory: Path, load: Callable[[Path], M], name_of: Callable[[M], str]
+) -> dict[str, M]:
     if not directory.is_dir():
         raise DefinitionError([Problem(str(directory), "", "is not a folder of definitions")])
-    loaded: dict[str, AuditTypeDefinition] = {}
+    loaded: dict[str, M] = {}
     problems: list[Problem] = []
     for path in definition_files(directory):
         try:
-            model = load_definition(path)
+            model = load(path)
         except DefinitionError as exc:
             problems.extend(exc.problems)
             continue
-        loaded[model.audit_type] = model
+        loaded[name_of(model)] = model
     if problems:
         raise DefinitionError(problems)
     return loaded
