@@ -96,8 +96,8 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 # The statements the engine's store issues, written out for the bare drivers ("?" for sqlite3,
 # "%s" for psycopg). Column lists match states.store so both sides move the same bytes.
 SELECT_AUDIT = (
-    "SELECT id, reference, audit_type, theme, definition_hash, state, version, state_round, "
-    "lead_id, started_on, state_entered_at FROM audit_cycle WHERE id = ?"
+    "SELECT id, reference, audit_type, theme, definition_hash, tool_hash, state, version, "
+    "state_round, lead_id, started_on, state_entered_at FROM audit_cycle WHERE id = ?"
 )
 SELECT_ACTOR = (
     "SELECT person.id, person.name, person.agency_id, person_role.role FROM person "
@@ -267,7 +267,7 @@ class Params:
 
 def transition_params(audit_row: Any, actor_rows: list[Any], at: Any) -> Params:
     """The least the baseline must decide: role check, next state, new version."""
-    audit_id, _ref, _type, _theme, definition_hash, state, version = audit_row[:7]
+    audit_id, _ref, _type, _theme, definition_hash, _tool, state, version = audit_row[:8]
     if not any(row[3] == "coordinator" for row in actor_rows):
         raise RuntimeError("actor is not a coordinator")
     trigger, to_state = NEXT[state]

@@ -7,16 +7,19 @@ partnership's people: it is a rehearsal, not a shortcut (every gate is met, none
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from oscp_flow.demo import email
 from states.definition import AuditTypeDefinition, TransitionDef
+from states.errors import NotFound
 from states.graph import WILDCARD, expand_sources
-from states.services import audits, partnership, queries, work
+from states.services import audits, findings, partnership, queries, returns, sampling, work
 from states.services.audits import Fired
 from states.services.deps import Deps
+from states.tool import ToolDefinition
 
 RETURNING = {"police": "lead.police", "csc": "lead.csc", "community_health": "lead.health"}
 ACTOR_FOR_ROLE = {
@@ -62,6 +65,26 @@ def main_path(definition: AuditTypeDefinition, start: str, goal: str = "closed")
     return best
 
 
+def complete_answers(tool: ToolDefinition, variant: int = 0) -> dict[str, object]:
+    """A complete, valid return for any tool: the kind of answers a busy agency gives."""
+    answers: dict[str, object] = {}
+    for _, q in tool.questions():
+        if q.type == "rating":
+            grades = tool.scales[q.scale or ""].grades
+            answers[q.id] = grades[variant % len(grades)].value
+        elif q.type == "yes_no_partly":
+            answers[q.id] = ("yes", "partly", "no")[variant % 3]
+        elif q.type == "number":
+            answers[q.id] = max(q.minimum or 0, 1)
+        elif q.type == "date":
+            answers[q.id] = "2026-02-02"
+        elif q.type == "choice":
+            answers[q.id] = (q.options or [])[0].value
+        else:
+            answers[q.id] = "Recorded for the walkthrough; see the agency's own records."
+    return answers
+
+
 def actor_for(transition: TransitionDef) -> str:
     return email(ACTOR_FOR_ROLE[transition.roles[0]])
 
@@ -81,6 +104,8 @@ class Walker:
             "findings_moderated": self._moderate_findings,
             "sign_off_quorum": self._approve,
             "sign_off_refused": self._refuse,
+            "deep_dive_selected": self._select_deep_dive,
+            "feedback_recorded": self._give_feedback,
         }
 
     def walk(self, definition: AuditTypeDefinition, goal: str = "closed") -> Iterator[Fired]:
@@ -121,6 +146,7 @@ class Walker:
                 reference=f"{self.reference}-C{self._cases:02d}",
                 first_intervention_on=self.started_on - timedelta(days=300),
                 last_intervention_on=self.started_on - timedelta(days=30 * self._cases),
+                agencies=list(RETURNING),
             )
 
     def _assign_auditors(self) -> None:
@@ -155,20 +181,75 @@ class Walker:
             self._invited = True
 
     def _collect_returns(self) -> None:
-        for agency, lead in RETURNING.items():
-            work.submit_return(self.deps, audit=self.reference, actor=email(lead), agency=agency)
+        """Every agency completes the tool: once, or once per sampled case."""
+        tool = self._tool()
+        cases = [None] if tool.completed_per == "agency" else self._case_references()
+        for n, (agency, lead) in enumerate(RETURNING.items()):
+            for case in cases:
+                returns.submit(
+                    self.deps,
+                    audit=self.reference,
+                    actor=email(lead),
+                    agency=agency,
+                    case=case,
+                    answers=complete_answers(tool, variant=n),
+                )
+
+    def _tool(self) -> ToolDefinition:
+        tool = self.deps.catalogue.tool(self._audit_type())
+        assert tool is not None, "the walkthrough needs the audit tools loaded"
+        return tool
+
+    def _audit_type(self) -> str:
+        return queries.audit_status(
+            self.deps, audit=self.reference, as_person=email("coordinator")
+        ).audit_type
+
+    def _case_references(self) -> list[str]:
+        if not self._cases:
+            self._sample_cases()
+        return [f"{self.reference}-C{n:02d}" for n in range(1, self._cases + 1)]
 
     def _moderate_findings(self) -> None:
-        for kind, summary in (
-            ("strength", "Timely information sharing at the front door"),
-            ("gap", "The child's voice is not always recorded in plans"),
-        ):
-            finding = work.record_finding(
-                self.deps, audit=self.reference, actor=email("chair"), kind=kind, summary=summary
+        work_left = [
+            f for f in findings.list_findings(self.deps, audit=self.reference) if not f.moderated
+        ]
+        if not work_left:
+            noted = findings.record_finding(
+                self.deps,
+                audit=self.reference,
+                actor=email("chair"),
+                kind="strength",
+                summary="Timely information sharing at the front door",
             )
-            work.moderate_finding(
-                self.deps, audit=self.reference, actor=email("chair"), finding_id=finding
+            findings.moderate(
+                self.deps, audit=self.reference, actor=email("chair"), finding_id=noted
             )
+        for finding in work_left:
+            findings.moderate(
+                self.deps, audit=self.reference, actor=email("chair"), finding_id=finding.id
+            )
+
+    def _select_deep_dive(self) -> None:
+        sampling.select_deep_dive(
+            self.deps,
+            audit=self.reference,
+            actor=email("coordinator"),
+            rated="red",
+            percent_of_rest=50,
+            seed=7,
+        )
+
+    def _give_feedback(self) -> None:
+        for agency in RETURNING:
+            with contextlib.suppress(NotFound):  # only settings in the deep dive get feedback
+                sampling.record_feedback(
+                    self.deps,
+                    audit=self.reference,
+                    actor=email("chair"),
+                    agency=agency,
+                    summary="Strong safeguarding culture; update the online safety policy.",
+                )
 
     def _approve(self) -> None:
         for member in ("lhm", "lsp.police"):

@@ -14,20 +14,51 @@ from states.compiler import CompiledType, compile_definition
 from states.definition import AuditTypeDefinition
 from states.errors import DefinitionError, Problem, UnknownAuditType
 from states.graph import check_graph
-from states.loader import load_directory
+from states.loader import load_directory, load_tool_directory
+from states.tool import ToolDefinition
 
 SnapshotReader = Callable[[str], str | None]
 
 
 class Catalogue:
-    def __init__(self, definitions: dict[str, AuditTypeDefinition]) -> None:
+    def __init__(
+        self,
+        definitions: dict[str, AuditTypeDefinition],
+        tools: dict[str, ToolDefinition] | None = None,
+    ) -> None:
+        if tools is not None:
+            _check_tools_exist(definitions, tools)
         self._current = {name: compile_definition(d) for name, d in definitions.items()}
         self._by_hash = {c.content_hash: c for c in self._current.values()}
+        self._tools = dict(tools or {})
+        self._tools_by_hash = {t.content_hash(): t for t in self._tools.values()}
         self._lock = threading.Lock()
 
     @classmethod
-    def from_directory(cls, directory: Path) -> Catalogue:
-        return cls(load_directory(directory))
+    def from_directory(cls, directory: Path, tools: Path | None = None) -> Catalogue:
+        """Audit types from ``directory``; tools from ``tools`` or the sibling ``tools/``."""
+        tools = tools or directory.parent / "tools"
+        return cls(
+            load_directory(directory), load_tool_directory(tools) if tools.is_dir() else None
+        )
+
+    def tool(self, audit_type: str) -> ToolDefinition | None:
+        """The current tool an audit type names (None when no tools are loaded)."""
+        return self._tools.get(self.current(audit_type).definition.tool)
+
+    def tool_by_hash(self, content_hash: str, read_snapshot: SnapshotReader) -> ToolDefinition:
+        with self._lock:
+            found = self._tools_by_hash.get(content_hash)
+        if found is not None:
+            return found
+        text = read_snapshot(content_hash)
+        if text is None:
+            raise DefinitionError(
+                [Problem(f"tool snapshot {content_hash[:12]}", "", "is missing from the database")]
+            )
+        tool = ToolDefinition.model_validate_json(text)
+        with self._lock:
+            return self._tools_by_hash.setdefault(content_hash, tool)
 
     @property
     def audit_types(self) -> list[str]:
@@ -52,6 +83,20 @@ class Catalogue:
         compiled = compile_definition(_revalidate(content_hash, text))
         with self._lock:
             return self._by_hash.setdefault(content_hash, compiled)
+
+
+def _check_tools_exist(
+    definitions: dict[str, AuditTypeDefinition], tools: dict[str, ToolDefinition]
+) -> None:
+    problems = [
+        Problem(
+            f"{name}.yaml", "tool", f"names the tool '{d.tool}', which is not in the tools folder"
+        )
+        for name, d in sorted(definitions.items())
+        if d.tool not in tools
+    ]
+    if problems:
+        raise DefinitionError(problems)
 
 
 def _revalidate(content_hash: str, text: str) -> AuditTypeDefinition:

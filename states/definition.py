@@ -107,6 +107,17 @@ class SignOffDef(Strict):
     link_expiry_working_days: PositiveInt = 10
 
 
+class ImmediateRiskDef(Strict):
+    """Framework, "Lessons and actions": concerns about immediate risk or unsafe practice are
+    escalated to the agency for a response and assurance."""
+
+    assurance_within_working_days: PositiveInt = 2
+    notify: list[Name] = Field(
+        default_factory=lambda: ["strategic_lead", "chair"],
+        description="Roles told at once: strategic_lead means the named agency's strategic leads.",
+    )
+
+
 class AuditTypeDefinition(Strict):
     schema_version: Literal[1]
     audit_type: Name
@@ -117,6 +128,9 @@ class AuditTypeDefinition(Strict):
     roles: list[Name] = Field(min_length=1)
     case_window_months: PositiveInt | None = None
     sign_off: SignOffDef | None = None
+    immediate_risk: ImmediateRiskDef | None = Field(
+        default=None, description="Omit for the engine's default (2 working days; lead, chair)."
+    )
     states: list[StateDef] = Field(min_length=2)
     transitions: list[TransitionDef] = Field(min_length=1)
 

@@ -121,3 +121,31 @@ class StoreUnavailable(AuditEngineError):
     """The database could not be reached; transient, so callers may retry."""
 
     retryable = True
+
+
+class ReturnIncomplete(AuditEngineError):
+    """A return cannot be saved or submitted as it stands; every question at fault is listed."""
+
+    def __init__(self, *, what: str, problems: Sequence[object]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        listed = "; ".join(str(p) for p in self.problems[:5])
+        more = f" (and {count - 5} more)" if count > 5 else ""
+        super().__init__(
+            f"The {what} has {count} answer{'s' if count != 1 else ''} to fix: {listed}{more}."
+        )
+
+
+class ReturnLocked(AuditEngineError):
+    def __init__(self, *, audit: str) -> None:
+        super().__init__(
+            f"This return on audit {audit} was submitted and is locked; ask the coordinator "
+            "to reopen it if it must change."
+        )
+
+
+class ReturnsClosed(AuditEngineError):
+    def __init__(self, *, audit: str, state: str) -> None:
+        super().__init__(
+            f"Audit {audit} is '{state}', where returns are not open; contact the coordinator."
+        )

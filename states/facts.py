@@ -2,33 +2,68 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, func, select
+from collections.abc import Callable
+
+from sqlalchemy import ColumnElement, Connection, Exists, and_, exists, func, literal, select
 
 from states import tables as t
 from states.gates import CaseWindow, Decision, SignOffDecision
 
 
 class SqlAuditFacts:
-    def __init__(self, connection: Connection, audit_id: int) -> None:
+    """Answers about one audit in its current round of returns.
+
+    ``per_case`` says whether its tool is completed per sampled case (one return per case per
+    involved agency) or per agency; it is asked only when a gate needs it.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        audit_id: int,
+        *,
+        round_: int = 0,
+        per_case: Callable[[], bool] = lambda: False,
+    ) -> None:
         self._c = connection
         self._audit_id = audit_id
+        self._round = round_
+        self._per_case = per_case
 
     def participation_count(self) -> int:
         statement = select(func.count()).where(t.participation.c.audit_id == self._audit_id)
         return int(self._c.execute(statement).scalar_one())
 
+    def _submitted(self, case_key: ColumnElement[int]) -> Exists:
+        return exists().where(
+            t.audit_return.c.audit_id == self._audit_id,
+            t.audit_return.c.agency_id == t.participation.c.agency_id,
+            t.audit_return.c.case_key == case_key,
+            t.audit_return.c.round == self._round,
+            t.audit_return.c.status == "submitted",
+        )
+
     def outstanding_returns(self) -> list[str]:
-        statement = (
+        """Agencies still owing a return this round ("Police (2 cases)" for case audits)."""
+        base = (
             select(t.agency.c.name)
             .join(t.participation, t.participation.c.agency_id == t.agency.c.id)
             .where(
-                t.participation.c.audit_id == self._audit_id,
-                t.participation.c.required.is_(True),
-                t.participation.c.return_status != "submitted",
+                t.participation.c.audit_id == self._audit_id, t.participation.c.required.is_(True)
             )
+        )
+        if not self._per_case():
+            missing = base.where(~self._submitted(literal(0)))
+            return list(self._c.execute(missing.order_by(t.agency.c.name)).scalars())
+        owed = (
+            base.add_columns(func.count())
+            .join(t.case_agency, t.case_agency.c.agency_id == t.agency.c.id)
+            .join(t.case, t.case.c.id == t.case_agency.c.case_id)
+            .where(t.case.c.audit_id == self._audit_id, ~self._submitted(t.case.c.id))
+            .group_by(t.agency.c.name)
             .order_by(t.agency.c.name)
         )
-        return list(self._c.execute(statement).scalars())
+        return [f"{name} ({n} case{'s' if n != 1 else ''})" for name, n in self._c.execute(owed)]
 
     def finding_counts(self) -> tuple[int, int]:
         statement = select(
@@ -97,3 +132,26 @@ class SqlAuditFacts:
             .order_by(t.agency.c.name)
         )
         return list(dict.fromkeys(self._c.execute(statement).scalars()))
+
+    def deep_dive_count(self) -> int:
+        statement = select(func.count()).where(
+            t.participation.c.audit_id == self._audit_id, t.participation.c.deep_dive.is_(True)
+        )
+        return int(self._c.execute(statement).scalar_one())
+
+    def deep_dive_without_feedback(self) -> list[str]:
+        given = exists().where(
+            t.feedback.c.audit_id == self._audit_id,
+            t.feedback.c.agency_id == t.participation.c.agency_id,
+        )
+        statement = (
+            select(t.agency.c.name)
+            .join(t.participation, t.participation.c.agency_id == t.agency.c.id)
+            .where(
+                t.participation.c.audit_id == self._audit_id,
+                t.participation.c.deep_dive.is_(True),
+                ~given,
+            )
+            .order_by(t.agency.c.name)
+        )
+        return list(self._c.execute(statement).scalars())

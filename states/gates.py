@@ -43,6 +43,8 @@ class AuditFacts(Protocol):
     def unassigned_cases(self) -> list[str]: ...
     def conflicted_assignments(self) -> list[tuple[str, str]]: ...
     def open_escalations(self) -> list[str]: ...
+    def deep_dive_count(self) -> int: ...
+    def deep_dive_without_feedback(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -235,3 +237,18 @@ def _escalation_open(ctx: GateContext) -> str | None:
     return (
         None if ctx.facts.open_escalations() else "no immediate-risk concern is awaiting assurance"
     )
+
+
+@gate("deep_dive_selected", "Returns have been sampled for the deep dive (Section 175).")
+def _deep_dive_selected(ctx: GateContext) -> str | None:
+    if ctx.facts.deep_dive_count() == 0:
+        return "no returns have been selected for the deep dive yet"
+    return None
+
+
+@gate("feedback_recorded", "Every setting sampled for the deep dive has its individual feedback.")
+def _feedback_recorded(ctx: GateContext) -> str | None:
+    waiting = ctx.facts.deep_dive_without_feedback()
+    if waiting:
+        return f"individual feedback is still to be recorded for {_listed(waiting)}"
+    return None

@@ -56,6 +56,15 @@ def _role_references(model: AuditTypeDefinition) -> Iterator[tuple[tuple[PathPar
     if model.sign_off is not None:
         for j, role in enumerate(model.sign_off.roles):
             yield ("sign_off", "roles", j), role
+    if model.immediate_risk is not None:
+        for j, role in enumerate(model.immediate_risk.notify):
+            yield ("immediate_risk", "notify", j), role
+    yield from _reminder_role_references(model)
+
+
+def _reminder_role_references(
+    model: AuditTypeDefinition,
+) -> Iterator[tuple[tuple[PathPart, ...], str]]:
     for i, state in enumerate(model.states):
         ladder = state.deadline.reminders if state.deadline else None
         if ladder is None:

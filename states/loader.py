@@ -125,11 +125,31 @@ def _plain(err: Any) -> str:
     if kind == "string_pattern_mismatch":
         return "names use lower-case letters, digits and underscores, starting with a letter"
     if kind == "too_short":
-        return f"needs at least {err['ctx']['min_length']} item(s)"
+        return _too_short(str(key), int(err["ctx"]["min_length"]))
     if kind == "value_error":
         return str(err["ctx"]["error"])
     message = str(err["msg"])
     return message[0].lower() + message[1:] if message else message
+
+
+# What owns each list, and what one entry is called, for "a tool needs at least one section".
+_LISTS = {
+    "sections": ("a tool", "section"),
+    "questions": ("a section", "question"),
+    "grades": ("a scale", "grade"),
+    "states": ("a definition", "state"),
+    "transitions": ("a definition", "transition"),
+    "roles": ("this", "role"),
+    "remind": ("a reminder ladder", "role to remind"),
+    "notify": ("this", "role to notify"),
+}
+_COUNTS = {1: "one", 2: "two", 3: "three"}
+
+
+def _too_short(key: str, minimum: int) -> str:
+    owner, entry = _LISTS.get(key, ("this list", "entry"))
+    plural = "s" if minimum != 1 else ""
+    return f"{owner} needs at least {_COUNTS.get(minimum, str(minimum))} {entry}{plural}"
 
 
 def definition_files(directory: Path) -> list[Path]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -23,6 +23,16 @@ class DefinitionSnapshot(SQLModel, table=True):
     __tablename__ = "definition_snapshot"
     content_hash: str = Field(primary_key=True, max_length=64)
     audit_type: str = Field(max_length=63, index=True)
+    canonical_json: str = Field(sa_column=Column(Text, nullable=False))
+    first_used_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+
+
+class ToolSnapshot(SQLModel, table=True):
+    """The exact audit tool an audit started with: returns keep meaning what they meant."""
+
+    __tablename__ = "tool_snapshot"
+    content_hash: str = Field(primary_key=True, max_length=64)
+    tool: str = Field(max_length=63, index=True)
     canonical_json: str = Field(sa_column=Column(Text, nullable=False))
     first_used_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
 
@@ -55,6 +65,9 @@ class AuditCycle(SQLModel, table=True):
     audit_type: str = Field(max_length=63)
     theme: str = Field(max_length=200)
     definition_hash: str = Field(foreign_key="definition_snapshot.content_hash", max_length=64)
+    tool_hash: str | None = Field(
+        default=None, foreign_key="tool_snapshot.content_hash", max_length=64
+    )
     state: str = Field(max_length=63)
     # Bumped by every write to the audit; a write that saw an older version is refused.
     version: int = Field(default=1)
@@ -93,6 +106,8 @@ class Participation(SQLModel, table=True):
     required: bool = True
     return_status: str = Field(default="requested", max_length=20)
     submitted_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    # Section 175: chosen for the deep dive and individual feedback.
+    deep_dive: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class CaseRecord(SQLModel, table=True):
@@ -105,6 +120,85 @@ class CaseRecord(SQLModel, table=True):
     reference: str = Field(max_length=40)
     first_intervention_on: date | None = None
     last_intervention_on: date | None = None
+
+
+class CaseAgency(SQLModel, table=True):
+    """The agencies involved with a sampled case."""
+
+    __tablename__ = "case_agency"
+    case_id: int = Field(foreign_key="case_record.id", primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+
+
+class SampleSelection(SQLModel, table=True):
+    """How a sample was drawn, so it can be explained and drawn again identically."""
+
+    __tablename__ = "sample_selection"
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
+    method: str = Field(max_length=40)
+    seed: int | None = None
+    size: int | None = None
+    rule: str | None = Field(default=None, max_length=200)
+    selected: str = Field(sa_column=Column(Text, nullable=False))
+    selected_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    selected_by: int = Field(foreign_key="person.id")
+
+
+class AuditReturn(SQLModel, table=True):
+    """One agency's return (or one agency's audit of one case) in one round of returns."""
+
+    __tablename__ = "audit_return"
+    __table_args__ = (UniqueConstraint("audit_id", "agency_id", "case_key", "round"),)
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id")
+    case_id: int | None = Field(default=None, foreign_key="case_record.id")
+    # 0 for an agency return: NULLs never collide, so a unique key cannot use case_id itself.
+    case_key: int = 0
+    round: int
+    status: str = Field(default="draft", max_length=20)
+    started_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    updated_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    submitted_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    submitted_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+class Answer(SQLModel, table=True):
+    __table_args__ = (Index("ix_answer_question", "question_id", "value"),)
+    return_id: int = Field(foreign_key="audit_return.id", primary_key=True)
+    question_id: str = Field(max_length=63, primary_key=True)
+    section_id: str = Field(max_length=63)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Feedback(SQLModel, table=True):
+    """Individual feedback to a setting sampled for a Section 175 deep dive."""
+
+    __table_args__ = (UniqueConstraint("audit_id", "agency_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id")
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    recorded_by: int = Field(foreign_key="person.id")
+    recorded_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+
+
+class Outbox(SQLModel, table=True):
+    """Notices waiting to go out, written in the transaction that caused them.
+
+    Only references and kinds: the text is rendered at sending time from templates, so no
+    free text typed into a return can reach a message by this route.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=63)
+    audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
+    recipient_id: int = Field(foreign_key="person.id")
+    subject_id: int | None = None
+    created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    sent_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
 
 
 class ConflictDeclaration(SQLModel, table=True):
@@ -128,10 +222,21 @@ class AuditorAssignment(SQLModel, table=True):
 
 
 class Finding(SQLModel, table=True):
+    """A strength, gap, concern or rating to moderate.
+
+    Findings drawn from a return point at the answer (return and question) instead of copying
+    its text, so free text stays in the return it was typed into.
+    """
+
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
     kind: str = Field(max_length=20)
-    summary: str = Field(sa_column=Column(Text, nullable=False))
+    summary: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    return_id: int | None = Field(default=None, foreign_key="audit_return.id", index=True)
+    question_id: str | None = Field(default=None, max_length=63)
+    original_rating: str | None = Field(default=None, max_length=63)
+    moderated_rating: str | None = Field(default=None, max_length=63)
+    rationale: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     moderated_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     moderated_by: int | None = Field(default=None, foreign_key="person.id")
 
@@ -157,6 +262,7 @@ class Escalation(SQLModel, table=True):
     raised_by: int = Field(foreign_key="person.id")
     raised_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
     concern: str = Field(sa_column=Column(Text, nullable=False))
+    assurance_due_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     assured_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     assured_by: int | None = Field(default=None, foreign_key="person.id")
     assurance: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

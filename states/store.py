@@ -34,6 +34,7 @@ _AUDIT_COLUMNS = (
     t.audit.c.audit_type,
     t.audit.c.theme,
     t.audit.c.definition_hash,
+    t.audit.c.tool_hash,
     t.audit.c.state,
     t.audit.c.version,
     t.audit.c.state_round,
@@ -117,6 +118,7 @@ class AuditRow:
     audit_type: str
     theme: str
     definition_hash: str
+    tool_hash: str | None
     state: str
     version: int
     state_round: int
@@ -242,6 +244,20 @@ class AuditStore:
             t.snapshot.c.content_hash == content_hash
         )
         return self.connection.execute(statement).scalar_one_or_none()
+
+    def read_tool_snapshot(self, content_hash: str) -> str | None:
+        statement = select(t.tool_snapshot.c.canonical_json).where(
+            t.tool_snapshot.c.content_hash == content_hash
+        )
+        return self.connection.execute(statement).scalar_one_or_none()
+
+    def save_tool_snapshot(self, *, content_hash: str, tool: str, text: str, at: datetime) -> None:
+        if self.read_tool_snapshot(content_hash) is None:
+            self.connection.execute(
+                insert(t.tool_snapshot).values(
+                    content_hash=content_hash, tool=tool, canonical_json=text, first_used_at=at
+                )
+            )
 
     def save_snapshot(self, *, content_hash: str, audit_type: str, text: str, at: datetime) -> None:
         if self.read_snapshot(content_hash) is None:

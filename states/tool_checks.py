@@ -24,8 +24,9 @@ def _check_ids(tool: ToolDefinition) -> Found:
         sections.add(section.id)
         for j, question in enumerate(section.questions):
             if question.id in questions:
-                yield ("sections", i, "questions", j, "id"), (
-                    f"question id '{question.id}' is used twice in the tool"
+                yield (
+                    ("sections", i, "questions", j, "id"),
+                    (f"question id '{question.id}' is used twice in the tool"),
                 )
             questions.add(question.id)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -79,6 +79,14 @@ def start_audit(
             )
         lead_person = store.load_actor(lead)
         _save_snapshot(store, compiled, now)
+        tool = deps.catalogue.tool(audit_type)
+        if tool is not None:
+            store.save_tool_snapshot(
+                content_hash=tool.content_hash(),
+                tool=tool.tool,
+                text=tool.canonical_json(),
+                at=now,
+            )
         reference = new_reference()
         initial = compiled.definition.initial_state
         audit_id = uow.connection.execute(
@@ -88,6 +96,7 @@ def start_audit(
                 "audit_type": audit_type,
                 "theme": theme,
                 "definition_hash": compiled.content_hash,
+                "tool_hash": None if tool is None else tool.content_hash(),
                 "state": initial,
                 "version": 1,
                 "state_round": 1,
@@ -191,6 +200,7 @@ def gate_context(
     *,
     trigger: str,
     reason: str | None,
+    per_case: Callable[[], bool] = lambda: False,
 ) -> GateContext:
     transition = compiled.transition(reference=row.reference, state=row.state, trigger=trigger)
     return GateContext(
@@ -203,16 +213,41 @@ def gate_context(
         actor_roles=store.roles_in(actor, row),
         definition=compiled.definition,
         transition=transition,
-        facts=SqlAuditFacts(store.connection, row.id),
+        facts=SqlAuditFacts(
+            store.connection,
+            row.id,
+            round_=row.state_round,
+            per_case=per_case,
+        ),
         reason=reason,
     )
+
+
+def tool_is_per_case(deps: Deps, store: AuditStore, row: AuditRow) -> Callable[[], bool]:
+    """Asked lazily: only the returns gate needs the tool, and most transitions don't."""
+
+    def answer() -> bool:
+        if row.tool_hash is None:
+            return False
+        tool = deps.catalogue.tool_by_hash(row.tool_hash, store.read_tool_snapshot)
+        return tool.completed_per == "case"
+
+    return answer
 
 
 def fire_loaded(
     deps: Deps, store: AuditStore, row: AuditRow, actor: Actor, *, trigger: str, reason: str | None
 ) -> Fired:
     compiled = compiled_for(deps, store, row)
-    context = gate_context(compiled, store, row, actor, trigger=trigger, reason=reason)
+    context = gate_context(
+        compiled,
+        store,
+        row,
+        actor,
+        trigger=trigger,
+        reason=reason,
+        per_case=tool_is_per_case(deps, store, row),
+    )
     new_state = compiled.fire(AuditModel(row.reference, row.state), trigger, context)
     entered = not context.transition.internal
     now = deps.clock.now()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from states import tables as t
 from states.clock import as_utc
 from states.errors import GateFailure
-from states.services.audits import compiled_for, gate_context
+from states.services.audits import compiled_for, gate_context, tool_is_per_case
 from states.services.deps import Deps
 from states.store import AuditStore
 
@@ -67,7 +67,13 @@ def audit_status(deps: Deps, *, audit: str | int, as_person: str | int) -> Audit
         steps = []
         for trigger in compiled.allowed_triggers(row.state):
             context = gate_context(
-                compiled, store, row, viewer, trigger=trigger, reason="(preview)"
+                compiled,
+                store,
+                row,
+                viewer,
+                trigger=trigger,
+                reason="(preview)",
+                per_case=tool_is_per_case(deps, store, row),
             )
             step = context.transition
             failures = tuple(compiled.gate_failures(context))

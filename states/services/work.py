@@ -13,7 +13,9 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, and_, insert, select, update
 
+from states import notices
 from states import tables as t
+from states.definition import ImmediateRiskDef
 from states.errors import AuditorConflicted, InvalidInput, NotFound
 from states.services.audits import (
     _invite,
@@ -33,7 +35,7 @@ ORGANISERS = frozenset({"coordinator", "chair"})
 FINDING_KINDS = ("strength", "gap", "concern")
 
 
-def _write(
+def write_to_audit(
     deps: Deps,
     audit: str | int,
     actor: str | int,
@@ -41,6 +43,7 @@ def _write(
     *,
     roles: frozenset[str],
     work: Write[T],
+    reason: str | None = None,
 ) -> T:
     with deps.uow() as uow:
         store = AuditStore(uow.connection)
@@ -61,7 +64,7 @@ def _write(
                 to_state=row.state,
                 trigger=action,
                 actor_id=who.id,
-                reason=None,
+                reason=reason,
                 at=deps.clock.now(),
                 entered=False,
             )
@@ -78,7 +81,7 @@ def invite_agencies(
     deps: Deps, *, audit: str | int, actor: str | int, agencies: Iterable[str]
 ) -> None:
     codes = list(agencies)
-    _write(
+    write_to_audit(
         deps,
         audit,
         actor,
@@ -97,31 +100,6 @@ def _agency_id(connection: Connection, code: str) -> int:
     return int(found)
 
 
-def submit_return(deps: Deps, *, audit: str | int, actor: str | int, agency: str) -> None:
-    """Mark an agency's return as submitted (the return's content arrives with the audit tools)."""
-
-    def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> None:
-        agency_id = _agency_id(uow.connection, agency)
-        if "coordinator" not in who.roles and who.agency_id != agency_id:
-            raise NotFound("participation", f"{row.reference}/{agency}")
-        done = uow.connection.execute(
-            update(t.participation)
-            .where(t.participation.c.audit_id == row.id, t.participation.c.agency_id == agency_id)
-            .values(return_status="submitted", submitted_at=now)
-        )
-        if done.rowcount != 1:
-            raise NotFound("participation", f"{row.reference}/{agency}")
-
-    _write(
-        deps,
-        audit,
-        actor,
-        "submit_return",
-        roles=frozenset({"agency_lead", "coordinator"}),
-        work=work,
-    )
-
-
 def add_case(
     deps: Deps,
     *,
@@ -130,22 +108,57 @@ def add_case(
     reference: str,
     first_intervention_on: date | None = None,
     last_intervention_on: date | None = None,
+    agencies: Iterable[str] = (),
 ) -> None:
-    if not reference or len(reference) > 40 or " " in reference:
-        raise InvalidInput("A case reference is a pseudonymous code of up to 40 characters.")
+    """Add a case to the sample by its pseudonymous reference, with the agencies involved."""
+    check_case_reference(reference)
+    codes = list(dict.fromkeys(agencies))
 
     def work(uow: UnitOfWork, row: AuditRow, _who: Actor, _now: datetime) -> None:
-        uow.connection.execute(
-            insert(t.case),
-            {
-                "audit_id": row.id,
-                "reference": reference,
-                "first_intervention_on": first_intervention_on,
-                "last_intervention_on": last_intervention_on,
-            },
+        insert_case(
+            uow.connection,
+            row.id,
+            reference,
+            first=first_intervention_on,
+            last=last_intervention_on,
+            agencies=codes,
         )
 
-    _write(deps, audit, actor, "add_case", roles=ORGANISERS, work=work)
+    write_to_audit(deps, audit, actor, "add_case", roles=ORGANISERS, work=work)
+
+
+def check_case_reference(reference: str) -> None:
+    if not reference or len(reference) > 40 or not reference.replace("-", "").isalnum():
+        raise InvalidInput(
+            "A case reference is a pseudonymous code of up to 40 letters, digits and hyphens."
+        )
+
+
+def insert_case(
+    connection: Connection,
+    audit_id: int,
+    reference: str,
+    *,
+    first: date | None,
+    last: date | None,
+    agencies: Iterable[str],
+) -> int:
+    case_id = int(
+        connection.execute(
+            insert(t.case).returning(t.case.c.id),
+            {
+                "audit_id": audit_id,
+                "reference": reference,
+                "first_intervention_on": first,
+                "last_intervention_on": last,
+            },
+        ).scalar_one()
+    )
+    for code in agencies:
+        connection.execute(
+            insert(t.case_agency), {"case_id": case_id, "agency_id": _agency_id(connection, code)}
+        )
+    return case_id
 
 
 def assign_auditor(
@@ -175,37 +188,7 @@ def assign_auditor(
             raise AuditorConflicted(auditor=person.name, case=case)
         uow.connection.execute(insert(t.assignment), {"case_id": case_id, "person_id": person.id})
 
-    _write(deps, audit, actor, "assign_auditor", roles=ORGANISERS, work=work)
-
-
-def record_finding(
-    deps: Deps, *, audit: str | int, actor: str | int, kind: str, summary: str
-) -> int:
-    if kind not in FINDING_KINDS:
-        raise InvalidInput(f"A finding is one of {', '.join(FINDING_KINDS)}.")
-
-    def work(uow: UnitOfWork, row: AuditRow, _who: Actor, _now: datetime) -> int:
-        return int(
-            uow.connection.execute(
-                insert(t.finding).returning(t.finding.c.id),
-                {"audit_id": row.id, "kind": kind, "summary": summary},
-            ).scalar_one()
-        )
-
-    return _write(deps, audit, actor, "record_finding", roles=ORGANISERS | {"auditor"}, work=work)
-
-
-def moderate_finding(deps: Deps, *, audit: str | int, actor: str | int, finding_id: int) -> None:
-    def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> None:
-        done = uow.connection.execute(
-            update(t.finding)
-            .where(t.finding.c.id == finding_id, t.finding.c.audit_id == row.id)
-            .values(moderated_at=now, moderated_by=who.id)
-        )
-        if done.rowcount != 1:
-            raise NotFound("finding", finding_id)
-
-    _write(deps, audit, actor, "moderate_finding", roles=frozenset({"chair"}), work=work)
+    write_to_audit(deps, audit, actor, "assign_auditor", roles=ORGANISERS, work=work)
 
 
 def record_sign_off_decision(
@@ -236,7 +219,7 @@ def record_sign_off_decision(
         )
 
     roles = frozenset({"learning_hub_member", "statutory_partner"})
-    _write(deps, audit, actor, f"record_{decision}", roles=roles, work=work)
+    write_to_audit(deps, audit, actor, f"record_{decision}", roles=roles, work=work)
 
 
 def _fire_and_record(
@@ -257,24 +240,56 @@ def _fire_and_record(
 def raise_immediate_risk(
     deps: Deps, *, audit: str | int, actor: str | int, agency: str, concern: str
 ) -> int:
-    """Escalate to an agency for response and assurance, from any open state (framework)."""
+    """Escalate to an agency for response and assurance, from any open state (framework).
+
+    The people the definition names are notified at once, and assurance falls due within the
+    working days it declares.
+    """
+
+    if not concern.strip():
+        raise InvalidInput("Describe the concern (without naming the child).")
 
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> int:
-        return int(
+        definition = compiled_for(deps, AuditStore(uow.connection), row).definition
+        rule = definition.immediate_risk or ImmediateRiskDef()
+        agency_id = _agency_id(uow.connection, agency)
+        due = deps.calendar.due_at(
+            now, working_days=rule.assurance_within_working_days, calendar_days=None
+        )
+        escalation_id = int(
             uow.connection.execute(
                 insert(t.escalation).returning(t.escalation.c.id),
                 {
                     "audit_id": row.id,
-                    "agency_id": _agency_id(uow.connection, agency),
+                    "agency_id": agency_id,
                     "raised_by": who.id,
                     "raised_at": now,
                     "concern": concern,
+                    "assurance_due_at": due,
                 },
             ).scalar_one()
         )
+        people = notices.recipients(
+            uow.connection, roles=rule.notify, lead_id=row.lead_id, agency_id=agency_id
+        )
+        notices.queue(
+            uow.connection,
+            kind="immediate_risk_raised",
+            audit_id=row.id,
+            subject_id=escalation_id,
+            recipient_ids=people,
+            at=now,
+        )
+        return escalation_id
 
+    # The concern's own words stay on the escalation; the history says only that one was raised.
     return _fire_and_record(
-        deps, audit, actor, trigger="raise_immediate_risk", reason=concern, work=work
+        deps,
+        audit,
+        actor,
+        trigger="raise_immediate_risk",
+        reason=f"Immediate-risk concern raised with agency {agency}",
+        work=work,
     )
 
 
@@ -294,4 +309,13 @@ def record_assurance(
         if done.rowcount != 1:
             raise NotFound("open escalation", escalation_id)
 
-    _fire_and_record(deps, audit, actor, trigger="record_assurance", reason=assurance, work=work)
+    if not assurance.strip():
+        raise InvalidInput("Record the assurance the agency gave.")
+    _fire_and_record(
+        deps,
+        audit,
+        actor,
+        trigger="record_assurance",
+        reason=f"Assurance recorded on escalation {escalation_id}",
+        work=work,
+    )

@@ -43,6 +43,12 @@ class NothingYet:
     def open_escalations(self) -> list[str]:
         return []
 
+    def deep_dive_count(self) -> int:
+        return 0
+
+    def deep_dive_without_feedback(self) -> list[str]:
+        return []
+
 
 def context(
     compiled: CompiledType, state: str, trigger: str, roles: set[str], reason: str | None = None

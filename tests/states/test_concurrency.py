@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from oscp_flow.demo import email
 from states.errors import ConcurrencyConflict
 from states.records import AuditEvent
-from states.services import audits, queries, work
+from states.services import audits, findings, queries
 from states.services.deps import Deps
 
 THREADS = 50
@@ -83,7 +83,7 @@ def test_concurrent_data_writes_are_never_lost(partnership: Deps) -> None:
     def record(n: int) -> None:
         try:
             recorded.append(
-                work.record_finding(
+                findings.record_finding(
                     deps, audit=reference, actor=email("chair"), kind="gap", summary=f"Finding {n}"
                 )
             )

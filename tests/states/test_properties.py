@@ -33,6 +33,8 @@ class RandomFacts:
     unassigned: list[str]
     conflicted: list[tuple[str, str]]
     escalations: list[str]
+    deep_dive: int
+    no_feedback: list[str]
 
     def participation_count(self) -> int:
         return self.participations
@@ -57,6 +59,12 @@ class RandomFacts:
 
     def open_escalations(self) -> list[str]:
         return self.escalations
+
+    def deep_dive_count(self) -> int:
+        return self.deep_dive
+
+    def deep_dive_without_feedback(self) -> list[str]:
+        return self.no_feedback
 
 
 names = st.lists(st.sampled_from(["police", "health", "csc"]), max_size=2, unique=True)
@@ -84,6 +92,8 @@ facts = st.builds(
     unassigned=st.lists(st.just("C-2"), max_size=1),
     conflicted=st.lists(st.just(("Auditor", "C-3")), max_size=1),
     escalations=names,
+    deep_dive=st.integers(0, 2),
+    no_feedback=names,
 )
 step = st.tuples(
     st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)

@@ -5,6 +5,7 @@ gate preview in ``audit show`` agrees with what firing does, and the history has
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -13,12 +14,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from oscp_flow.demo import PEOPLE, email, load_demo_partnership
+from oscp_flow.walkthrough import complete_answers
 from states.catalogue import Catalogue
 from states.clock import FakeClock
 from states.db import make_engine
 from states.errors import AuditEngineError, GateBlocked, TransitionNotAllowed
 from states.migrate import upgrade
-from states.services import audits, queries, work
+from states.services import audits, queries, returns, work
 from states.services.deps import Deps
 from states.uow import UnitOfWorkFactory
 from tests.conftest import DEFINITIONS, START
@@ -44,11 +46,18 @@ def deps(tmp_path_factory: pytest.TempPathFactory) -> Deps:
     return built
 
 
-def _work(deps: Deps, reference: str, kind: int) -> None:
+def _work(deps: Deps, reference: str, audit_type: str, kind: int) -> None:
     """Some of the work gates wait for; refusals are part of the game."""
-    actions = [
-        lambda: work.submit_return(
-            deps, audit=reference, actor=email("lead.police"), agency="police"
+    tool = CATALOGUE.tool(audit_type)
+    assert tool is not None
+    actions: list[Callable[[], object]] = [
+        lambda: returns.submit(
+            deps,
+            audit=reference,
+            actor=email("lead.police"),
+            agency="police",
+            case=None if tool.completed_per == "agency" else f"{reference}-C",
+            answers=complete_answers(tool),
         ),
         lambda: work.add_case(
             deps,
@@ -56,6 +65,7 @@ def _work(deps: Deps, reference: str, kind: int) -> None:
             actor=email("coordinator"),
             reference=f"{reference}-C",
             last_intervention_on=date(2026, 1, 5),
+            agencies=["police"],
         ),
         lambda: work.assign_auditor(
             deps,
@@ -111,7 +121,7 @@ def test_persisted_random_walks_stay_on_the_graph(
     ).reference
     for kind, what, who, reason in steps:
         if kind == "work":
-            _work(deps, reference, int(what))  # type: ignore[call-overload]
+            _work(deps, reference, audit_type, int(what))  # type: ignore[call-overload]
             continue
         trigger, actor = str(what), str(who)
         before = queries.audit_status(deps, audit=reference, as_person=actor)

@@ -1,0 +1,344 @@
+"""Returns: what an agency (or an agency for one sampled case) fills in with the audit tool.
+
+A return belongs to one round of returns (the visit of the state in which returns are open),
+is saved as a draft as often as wanted, is refused at submission while required answers are
+missing, and is locked once submitted until the coordinator reopens it. Who may touch it is
+decided here: the agency's own lead, an auditor assigned to the case, or the coordinator.
+Everyone else is told it does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from states import tables as t
+from states.answers import missing_required, normalise
+from states.definition import AuditTypeDefinition
+from states.errors import InvalidInput, NotFound, ReturnIncomplete, ReturnLocked, ReturnsClosed
+from states.services.audits import compiled_for
+from states.services.deps import Deps
+from states.services.work import write_to_audit
+from states.store import Actor, AuditRow, AuditStore
+from states.tool import ToolDefinition
+from states.uow import UnitOfWork
+
+CONTRIBUTORS = frozenset({"agency_lead", "auditor", "coordinator"})
+
+
+@dataclass(frozen=True)
+class ReturnView:
+    id: int
+    audit: str
+    agency: str
+    case: str | None
+    round: int
+    status: str
+    answers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Target:
+    agency_id: int
+    case_id: int | None
+
+
+def returns_open(definition: AuditTypeDefinition, state: str) -> bool:
+    """Returns are open in a state that waits for them (a way out gated on all returns in)."""
+    return any(
+        state in t_.sources or t_.sources == ("*",)
+        for t_ in definition.transitions
+        if "all_returns_in" in t_.gates
+    )
+
+
+def tool_for(deps: Deps, store: AuditStore, row: AuditRow) -> ToolDefinition:
+    if row.tool_hash is None:
+        raise InvalidInput(f"Audit {row.reference} has no audit tool, so it takes no returns.")
+    return deps.catalogue.tool_by_hash(row.tool_hash, store.read_tool_snapshot)
+
+
+def _target(
+    connection: Connection,
+    row: AuditRow,
+    who: Actor,
+    *,
+    agency: str,
+    case: str | None,
+    tool: ToolDefinition,
+) -> _Target:
+    if (case is None) != (tool.completed_per == "agency"):
+        per = "each sampled case" if tool.completed_per == "case" else "the agency as a whole"
+        raise InvalidInput(f"Returns on audit {row.reference} are made for {per}.")
+    agency_id = connection.execute(
+        select(t.agency.c.id)
+        .join(t.participation, t.participation.c.agency_id == t.agency.c.id)
+        .where(t.agency.c.code == agency, t.participation.c.audit_id == row.id)
+    ).scalar_one_or_none()
+    where = f"{row.reference}/{agency}" + (f"/{case}" if case else "")
+    if agency_id is None:
+        raise NotFound("return", where)
+    case_id = None if case is None else _case_of(connection, row.id, agency_id, case, where)
+    if not _may_touch(connection, who, agency_id, case_id):
+        raise NotFound("return", where)
+    return _Target(agency_id, case_id)
+
+
+def _case_of(connection: Connection, audit_id: int, agency_id: int, case: str, where: str) -> int:
+    case_id = connection.execute(
+        select(t.case.c.id)
+        .join(t.case_agency, t.case_agency.c.case_id == t.case.c.id)
+        .where(
+            t.case.c.audit_id == audit_id,
+            t.case.c.reference == case,
+            t.case_agency.c.agency_id == agency_id,
+        )
+    ).scalar_one_or_none()
+    if case_id is None:
+        raise NotFound("return", where)
+    return int(case_id)
+
+
+def _may_touch(connection: Connection, who: Actor, agency_id: int, case_id: int | None) -> bool:
+    if "coordinator" in who.roles:
+        return True
+    if "agency_lead" in who.roles and who.agency_id == agency_id:
+        return True
+    if case_id is None or "auditor" not in who.roles:
+        return False
+    assigned = connection.execute(
+        select(t.assignment.c.id).where(
+            t.assignment.c.case_id == case_id, t.assignment.c.person_id == who.id
+        )
+    ).first()
+    return assigned is not None
+
+
+def _find(connection: Connection, row: AuditRow, target: _Target) -> tuple[int, str] | None:
+    found = connection.execute(
+        select(t.audit_return.c.id, t.audit_return.c.status).where(
+            t.audit_return.c.audit_id == row.id,
+            t.audit_return.c.agency_id == target.agency_id,
+            t.audit_return.c.case_key == (target.case_id or 0),
+            t.audit_return.c.round == row.state_round,
+        )
+    ).first()
+    return None if found is None else (int(found[0]), str(found[1]))
+
+
+def _answers(connection: Connection, return_id: int) -> dict[str, str]:
+    rows = connection.execute(
+        select(t.answer.c.question_id, t.answer.c.value).where(t.answer.c.return_id == return_id)
+    )
+    return {question: value for question, value in rows}
+
+
+def _view(
+    connection: Connection, row: AuditRow, return_id: int, agency: str, case: str | None
+) -> ReturnView:
+    status = connection.execute(
+        select(t.audit_return.c.status).where(t.audit_return.c.id == return_id)
+    ).scalar_one()
+    return ReturnView(
+        return_id,
+        row.reference,
+        agency,
+        case,
+        row.state_round,
+        status,
+        _answers(connection, return_id),
+    )
+
+
+def _open_or_create(connection: Connection, row: AuditRow, target: _Target, now: datetime) -> int:
+    found = _find(connection, row, target)
+    if found is not None:
+        if found[1] == "submitted":
+            raise ReturnLocked(audit=row.reference)
+        return found[0]
+    return int(
+        connection.execute(
+            insert(t.audit_return).returning(t.audit_return.c.id),
+            {
+                "audit_id": row.id,
+                "agency_id": target.agency_id,
+                "case_id": target.case_id,
+                "case_key": target.case_id or 0,
+                "round": row.state_round,
+                "status": "draft",
+                "started_at": now,
+                "updated_at": now,
+            },
+        ).scalar_one()
+    )
+
+
+def _store_answers(
+    connection: Connection,
+    return_id: int,
+    tool: ToolDefinition,
+    given: Mapping[str, object],
+    clean: Mapping[str, str],
+) -> None:
+    sections = {q.id: s.id for s, q in tool.questions()}
+    touched = list(given)
+    if touched:
+        connection.execute(
+            delete(t.answer).where(
+                t.answer.c.return_id == return_id, t.answer.c.question_id.in_(touched)
+            )
+        )
+    rows = [
+        {"return_id": return_id, "question_id": q, "section_id": sections[q], "value": v}
+        for q, v in clean.items()
+    ]
+    if rows:
+        connection.execute(insert(t.answer), rows)
+
+
+def _checked(deps: Deps, uow: UnitOfWork, row: AuditRow) -> ToolDefinition:
+    store = AuditStore(uow.connection)
+    if not returns_open(compiled_for(deps, store, row).definition, row.state):
+        raise ReturnsClosed(audit=row.reference, state=row.state)
+    return tool_for(deps, store, row)
+
+
+def save_draft(
+    deps: Deps,
+    *,
+    audit: str | int,
+    actor: str | int,
+    agency: str,
+    case: str | None = None,
+    answers: Mapping[str, object],
+) -> ReturnView:
+    """Save what is answered so far; a value of the wrong kind is refused, nothing stored."""
+
+    def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> ReturnView:
+        tool = _checked(deps, uow, row)
+        clean, problems = normalise(tool, answers)
+        if problems:
+            raise ReturnIncomplete(what="draft", problems=problems)
+        target = _target(uow.connection, row, who, agency=agency, case=case, tool=tool)
+        return_id = _open_or_create(uow.connection, row, target, now)
+        _store_answers(uow.connection, return_id, tool, answers, clean)
+        uow.connection.execute(
+            update(t.audit_return).where(t.audit_return.c.id == return_id).values(updated_at=now)
+        )
+        return _view(uow.connection, row, return_id, agency, case)
+
+    return write_to_audit(deps, audit, actor, "save_return", roles=CONTRIBUTORS, work=work)
+
+
+def submit(
+    deps: Deps,
+    *,
+    audit: str | int,
+    actor: str | int,
+    agency: str,
+    case: str | None = None,
+    answers: Mapping[str, object] | None = None,
+) -> ReturnView:
+    """Submit (saving ``answers`` first); refused with every missing or wrong answer listed."""
+    from states.services.findings import findings_from_return
+
+    def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> ReturnView:
+        tool = _checked(deps, uow, row)
+        clean, problems = normalise(tool, answers or {})
+        target = _target(uow.connection, row, who, agency=agency, case=case, tool=tool)
+        return_id = _open_or_create(uow.connection, row, target, now)
+        merged = {**_answers(uow.connection, return_id), **clean}
+        for blank in set(answers or {}) - set(clean):
+            merged.pop(blank, None)
+        problems += missing_required(tool, merged)
+        if problems:
+            raise ReturnIncomplete(what="return", problems=problems)
+        _store_answers(uow.connection, return_id, tool, answers or {}, clean)
+        uow.connection.execute(
+            update(t.audit_return)
+            .where(t.audit_return.c.id == return_id)
+            .values(status="submitted", submitted_at=now, submitted_by=who.id, updated_at=now)
+        )
+        _mark_participation(uow.connection, row, target, now)
+        findings_from_return(uow.connection, row.id, return_id, tool, merged)
+        return _view(uow.connection, row, return_id, agency, case)
+
+    return write_to_audit(deps, audit, actor, "submit_return", roles=CONTRIBUTORS, work=work)
+
+
+def _mark_participation(
+    connection: Connection, row: AuditRow, target: _Target, now: datetime
+) -> None:
+    if target.case_id is None:
+        connection.execute(
+            update(t.participation)
+            .where(
+                t.participation.c.audit_id == row.id,
+                t.participation.c.agency_id == target.agency_id,
+            )
+            .values(return_status="submitted", submitted_at=now)
+        )
+
+
+def reopen(
+    deps: Deps,
+    *,
+    audit: str | int,
+    actor: str | int,
+    agency: str,
+    case: str | None = None,
+    reason: str,
+) -> ReturnView:
+    """The coordinator unlocks a submitted return; its findings go back for moderation."""
+    if not reason.strip():
+        raise InvalidInput("Say why the return is being reopened.")
+
+    def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> ReturnView:
+        tool = tool_for(deps, AuditStore(uow.connection), row)
+        target = _target(uow.connection, row, who, agency=agency, case=case, tool=tool)
+        found = _find(uow.connection, row, target)
+        if found is None or found[1] != "submitted":
+            raise InvalidInput(f"That return on audit {row.reference} is not submitted.")
+        uow.connection.execute(delete(t.finding).where(t.finding.c.return_id == found[0]))
+        uow.connection.execute(
+            update(t.audit_return)
+            .where(t.audit_return.c.id == found[0])
+            .values(status="draft", submitted_at=None, updated_at=now)
+        )
+        uow.connection.execute(
+            update(t.participation)
+            .where(
+                t.participation.c.audit_id == row.id,
+                t.participation.c.agency_id == target.agency_id,
+            )
+            .values(return_status="reopened", submitted_at=None)
+        )
+        return _view(uow.connection, row, found[0], agency, case)
+
+    return write_to_audit(
+        deps,
+        audit,
+        actor,
+        "reopen_return",
+        roles=frozenset({"coordinator"}),
+        work=work,
+        reason=reason,
+    )
+
+
+def read(
+    deps: Deps, *, audit: str | int, actor: str | int, agency: str, case: str | None = None
+) -> ReturnView:
+    with deps.uow(readonly=True) as uow:
+        store = AuditStore(uow.connection)
+        row = store.load_audit(audit)
+        who = store.load_actor(actor)
+        tool = tool_for(deps, store, row)
+        target = _target(uow.connection, row, who, agency=agency, case=case, tool=tool)
+        found = _find(uow.connection, row, target)
+        if found is None:
+            return ReturnView(0, row.reference, agency, case, row.state_round, "not started", {})
+        return _view(uow.connection, row, found[0], agency, case)
