@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from oscp_flow.demo import email
+from states.answers import in_phase
 from states.definition import AuditTypeDefinition, TransitionDef
 from states.errors import NotFound
 from states.graph import WILDCARD, expand_sources
@@ -65,10 +66,12 @@ def main_path(definition: AuditTypeDefinition, start: str, goal: str = "closed")
     return best
 
 
-def complete_answers(tool: ToolDefinition, variant: int = 0) -> dict[str, object]:
-    """A complete, valid return for any tool: the kind of answers a busy agency gives."""
+def complete_answers(
+    tool: ToolDefinition, variant: int = 0, phase: str | None = None
+) -> dict[str, object]:
+    """A complete, valid return for any tool (or one phase of it): a busy agency's answers."""
     answers: dict[str, object] = {}
-    for _, q in tool.questions():
+    for q in in_phase(tool, phase).values():
         if q.type == "rating":
             grades = tool.scales[q.scale or ""].grades
             answers[q.id] = grades[variant % len(grades)].value
@@ -183,6 +186,10 @@ class Walker:
     def _collect_returns(self) -> None:
         """Every agency completes the tool: once, or once per sampled case."""
         tool = self._tool()
+        status = queries.audit_status(
+            self.deps, audit=self.reference, as_person=email("coordinator")
+        )
+        phase = self.deps.catalogue.current(status.audit_type).definition.state(status.state).phase
         cases = [None] if tool.completed_per == "agency" else self._case_references()
         for n, (agency, lead) in enumerate(RETURNING.items()):
             for case in cases:
@@ -192,7 +199,7 @@ class Walker:
                     actor=email(lead),
                     agency=agency,
                     case=case,
-                    answers=complete_answers(tool, variant=n),
+                    answers=complete_answers(tool, variant=n, phase=phase),
                 )
 
     def _tool(self) -> ToolDefinition:

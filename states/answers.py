@@ -102,17 +102,32 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def in_phase(tool: ToolDefinition, phase: str | None) -> dict[str, Question]:
+    """The questions a round of returns asks: all of them, or one phase's and the unphased."""
+    return {
+        q.id: q
+        for section, q in tool.questions()
+        if phase is None or section.phase in (None, phase)
+    }
+
+
 def normalise(
-    tool: ToolDefinition, answers: Mapping[str, object]
+    tool: ToolDefinition, answers: Mapping[str, object], phase: str | None = None
 ) -> tuple[dict[str, str], list[AnswerProblem]]:
     """Canonical text per answered question, and every problem found. Blank means unanswered."""
-    known = {q.id: q for _, q in tool.questions()}
+    known = in_phase(tool, phase)
+    every = {q.id for _, q in tool.questions()}
     clean: dict[str, str] = {}
     problems: list[AnswerProblem] = []
     for question_id, value in answers.items():
         question = known.get(question_id)
         if question is None:
-            problems.append(AnswerProblem(question_id, "is not a question in this tool"))
+            message = (
+                "belongs to another phase of this tool, not this round"
+                if question_id in every
+                else "is not a question in this tool"
+            )
+            problems.append(AnswerProblem(question_id, message))
             continue
         if is_blank(value):
             continue
@@ -123,9 +138,11 @@ def normalise(
     return clean, problems
 
 
-def missing_required(tool: ToolDefinition, answered: Mapping[str, str]) -> list[AnswerProblem]:
+def missing_required(
+    tool: ToolDefinition, answered: Mapping[str, str], phase: str | None = None
+) -> list[AnswerProblem]:
     return [
         AnswerProblem(q.id, "needs an answer before the return can be submitted")
-        for _, q in tool.questions()
+        for q in in_phase(tool, phase).values()
         if q.required and q.id not in answered
     ]

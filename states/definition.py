@@ -77,6 +77,10 @@ class StateDef(Strict):
     initial: bool = False
     final: bool = False
     deadline: DeadlineDef | None = None
+    phase: Literal["before", "after", "follow_up"] | None = Field(
+        default=None,
+        description="Returns collected in this state answer only this phase of the tool.",
+    )
 
 
 class TransitionDef(Strict):

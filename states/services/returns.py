@@ -199,11 +199,13 @@ def _store_answers(
         connection.execute(insert(t.answer), rows)
 
 
-def _checked(deps: Deps, uow: UnitOfWork, row: AuditRow) -> ToolDefinition:
+def _checked(deps: Deps, uow: UnitOfWork, row: AuditRow) -> tuple[ToolDefinition, str | None]:
+    """The tool and the phase of it this round collects; refused unless returns are open."""
     store = AuditStore(uow.connection)
-    if not returns_open(compiled_for(deps, store, row).definition, row.state):
+    definition = compiled_for(deps, store, row).definition
+    if not returns_open(definition, row.state):
         raise ReturnsClosed(audit=row.reference, state=row.state)
-    return tool_for(deps, store, row)
+    return tool_for(deps, store, row), definition.state(row.state).phase
 
 
 def save_draft(
@@ -218,8 +220,8 @@ def save_draft(
     """Save what is answered so far; a value of the wrong kind is refused, nothing stored."""
 
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> ReturnView:
-        tool = _checked(deps, uow, row)
-        clean, problems = normalise(tool, answers)
+        tool, phase = _checked(deps, uow, row)
+        clean, problems = normalise(tool, answers, phase)
         if problems:
             raise ReturnIncomplete(what="draft", problems=problems)
         target = _target(uow.connection, row, who, agency=agency, case=case, tool=tool)
@@ -246,14 +248,14 @@ def submit(
     from states.services.findings import findings_from_return
 
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> ReturnView:
-        tool = _checked(deps, uow, row)
-        clean, problems = normalise(tool, answers or {})
+        tool, phase = _checked(deps, uow, row)
+        clean, problems = normalise(tool, answers or {}, phase)
         target = _target(uow.connection, row, who, agency=agency, case=case, tool=tool)
         return_id = _open_or_create(uow.connection, row, target, now)
         merged = {**_answers(uow.connection, return_id), **clean}
         for blank in set(answers or {}) - set(clean):
             merged.pop(blank, None)
-        problems += missing_required(tool, merged)
+        problems += missing_required(tool, merged, phase)
         if problems:
             raise ReturnIncomplete(what="return", problems=problems)
         _store_answers(uow.connection, return_id, tool, answers or {}, clean)
