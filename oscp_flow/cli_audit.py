@@ -82,7 +82,7 @@ def audit_history(audit: str) -> None:
     from oscp_flow.output import show_history
     from states.services import queries
 
-    _run(lambda deps: show_history(out, queries.history(deps, audit=audit)))
+    _run(lambda deps: show_history(out, audit, queries.history(deps, audit=audit)))
 
 
 @audit_app.command("list")

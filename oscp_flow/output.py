@@ -56,8 +56,8 @@ def show_status(console: Console, status: AuditStatus) -> None:
         console.print(deadlines)
 
 
-def show_history(console: Console, events: Sequence[EventView]) -> None:
-    table = Table(title="History")
+def show_history(console: Console, reference: str, events: Sequence[EventView]) -> None:
+    table = Table(title=f"History of {reference}")
     for column in ("version", "when", "who", "trigger", "from", "to", "reason"):
         table.add_column(column)
     for e in events:

@@ -31,6 +31,9 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # Statement parameters carry what people typed into returns; keep them out of logs and
+    # out of error messages, whatever the logging level.
+    kwargs.setdefault("hide_parameters", True)
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         return _sqlite_engine(url, **kwargs)

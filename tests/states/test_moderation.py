@@ -1,0 +1,131 @@
+"""Moderation: ratings confirmed or changed with a rationale, originals kept, gate honest."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from oscp_flow.demo import email
+from oscp_flow.walkthrough import Walker, complete_answers
+from states import tables as t
+from states.clock import LONDON, FakeClock
+from states.errors import GateBlocked, InvalidInput, NotFound
+from states.services import audits, findings, returns
+from states.services.deps import Deps
+
+
+def _at_moderation(deps: Deps, clock: FakeClock) -> str:
+    reference = audits.start_audit(
+        deps,
+        audit_type="section_11",
+        theme="Moderation",
+        lead=email("chair"),
+        actor=email("coordinator"),
+    ).reference
+    definition = deps.catalogue.current("section_11").definition
+    list(
+        Walker(deps, reference, clock.now().astimezone(LONDON).date()).walk(
+            definition, goal="moderation"
+        )
+    )
+    return reference
+
+
+def test_ratings_are_confirmed_or_changed_with_a_rationale(
+    partnership: Deps, clock: FakeClock
+) -> None:
+    deps = partnership
+    reference = _at_moderation(deps, clock)
+    items = findings.list_findings(deps, audit=reference)
+    ratings = [f for f in items if f.kind == "rating"]
+    police = next(f for f in ratings if f.agency == "police")
+    assert police.original_rating == "green" and not police.moderated
+
+    with pytest.raises(InvalidInput, match="Give the rationale"):
+        findings.moderate(
+            deps, audit=reference, actor=email("chair"), finding_id=police.id, rating="amber"
+        )
+    with pytest.raises(InvalidInput, match="'purple' is not on the scale"):
+        findings.moderate(
+            deps,
+            audit=reference,
+            actor=email("chair"),
+            finding_id=police.id,
+            rating="purple",
+            rationale="x",
+        )
+    with pytest.raises(InvalidInput, match="only the auditor or chair may moderate finding"):
+        findings.moderate(deps, audit=reference, actor=email("lead.police"), finding_id=police.id)
+    findings.moderate(
+        deps,
+        audit=reference,
+        actor=email("chair"),
+        finding_id=police.id,
+        rating="amber",
+        rationale="Evidence shows the policy is not yet embedded",
+    )
+    with deps.uow(readonly=True) as uow:
+        kept = uow.connection.execute(
+            select(
+                t.finding.c.original_rating, t.finding.c.moderated_rating, t.finding.c.rationale
+            ).where(t.finding.c.id == police.id)
+        ).one()
+    assert tuple(kept) == ("green", "amber", "Evidence shows the policy is not yet embedded")
+
+    with pytest.raises(GateBlocked, match=f"{len(items) - 1} of {len(items)} findings"):
+        audits.fire(deps, audit=reference, trigger="complete_moderation", actor=email("chair"))
+    for finding in items:
+        if finding.id != police.id:
+            findings.moderate(deps, audit=reference, actor=email("chair"), finding_id=finding.id)
+    assert (
+        audits.fire(
+            deps, audit=reference, trigger="complete_moderation", actor=email("chair")
+        ).to_state
+        == "feedback_to_agencies"
+    )
+
+
+def test_strengths_and_gaps_can_only_be_confirmed(partnership: Deps, clock: FakeClock) -> None:
+    deps = partnership
+    reference = _at_moderation(deps, clock)
+    gap = next(f for f in findings.list_findings(deps, audit=reference) if f.kind == "gap")
+    with pytest.raises(InvalidInput, match="Only ratings can be changed"):
+        findings.moderate(
+            deps,
+            audit=reference,
+            actor=email("chair"),
+            finding_id=gap.id,
+            rating="red",
+            rationale="x",
+        )
+    with pytest.raises(NotFound):
+        findings.moderate(deps, audit=reference, actor=email("chair"), finding_id=999_999)
+
+
+def test_moderation_waits_for_its_stage(partnership: Deps, clock: FakeClock) -> None:
+    deps = partnership
+    reference = audits.start_audit(
+        deps,
+        audit_type="section_11",
+        theme="Early",
+        lead=email("chair"),
+        actor=email("coordinator"),
+    ).reference
+    definition = deps.catalogue.current("section_11").definition
+    list(
+        Walker(deps, reference, clock.now().astimezone(LONDON).date()).walk(
+            definition, goal="returns_open"
+        )
+    )
+    tool = deps.catalogue.tool("section_11")
+    assert tool is not None
+    returns.submit(
+        deps,
+        audit=reference,
+        actor=email("lead.police"),
+        agency="police",
+        answers=complete_answers(tool),
+    )
+    first = findings.list_findings(deps, audit=reference)[0]
+    with pytest.raises(InvalidInput, match="not at moderation"):
+        findings.moderate(deps, audit=reference, actor=email("chair"), finding_id=first.id)
