@@ -102,19 +102,22 @@ def definitions_validate(
     ] = None,
 ) -> None:
     """Check definitions without storing anything; every problem is listed with its line."""
-    from oscp_flow.output import show_definitions
+    from oscp_flow.output import show_definitions, show_tools
     from oscp_flow.settings import Settings
+    from oscp_flow.validate import validate
     from states.errors import DefinitionError
-    from states.loader import load_definition, load_directory
 
-    target = path or Settings().definitions
     try:
-        found = load_directory(target) if target.is_dir() else {"": load_definition(target)}
+        types, tools = validate(path or Settings().definitions)
     except DefinitionError as exc:
         for problem in exc.problems:
             err.print(f"[bold red]Error:[/] {problem}.", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    show_definitions(out, list(found.values()))
+    if types:
+        show_definitions(out, types)
+    if tools:
+        show_tools(out, tools)
+    out.print("Nothing was stored.")
 
 
 @definitions_app.command("diagram")

@@ -11,6 +11,7 @@ from rich.table import Table
 from states.clock import LONDON
 from states.definition import AuditTypeDefinition
 from states.services.queries import AuditStatus, AuditSummary, EventView
+from states.tool import ToolDefinition
 
 
 def local(instant: datetime | None) -> str:
@@ -31,7 +32,24 @@ def show_definitions(console: Console, definitions: Sequence[AuditTypeDefinition
             d.content_hash()[:12],
         )
     console.print(table)
-    console.print(f"{len(definitions)} definition(s) valid; nothing was stored.")
+    console.print(f"{len(definitions)} audit type definition(s) valid.")
+
+
+def show_tools(console: Console, tools: Sequence[ToolDefinition]) -> None:
+    table = Table(title="Valid audit tools")
+    for column in ("tool", "title", "completed per", "sections", "questions", "version"):
+        table.add_column(column)
+    for tool in sorted(tools, key=lambda t: t.tool):
+        table.add_row(
+            tool.tool,
+            tool.title,
+            tool.completed_per,
+            str(len(tool.sections)),
+            str(sum(1 for _ in tool.questions())),
+            tool.content_hash()[:12],
+        )
+    console.print(table)
+    console.print(f"{len(tools)} audit tool(s) valid.")
 
 
 def show_status(console: Console, status: AuditStatus) -> None:
