@@ -65,6 +65,19 @@ def show_status(console: Console, status: AuditStatus) -> None:
         blocked = "; ".join(f"{f.gate}: {f.reason}" for f in step.blocked_by)
         steps.add_row(step.trigger, step.dest or "(stays)", blocked or "[green]ready[/]")
     console.print(steps)
+    if status.escalations:
+        concerns = Table(title="Immediate-risk concerns")
+        for column in ("id", "agency", "raised", "assurance due", "assured"):
+            concerns.add_column(column)
+        for e in status.escalations:
+            concerns.add_row(
+                str(e.id),
+                e.agency,
+                local(e.raised_at),
+                local(e.assurance_due_at),
+                local(e.assured_at) or "[bold red]awaiting assurance[/]",
+            )
+        console.print(concerns)
     if status.deadlines:
         deadlines = Table(title="Deadlines")
         for column in ("deadline", "state", "due", "met"):

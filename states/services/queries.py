@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from states import tables as t
 from states.clock import as_utc
@@ -32,6 +32,18 @@ class DeadlineView:
 
 
 @dataclass(frozen=True)
+class EscalationView:
+    """An immediate-risk concern as the audit page shows it: whose, when, and whether assured.
+    The concern's words are not included: they stay with the escalation record."""
+
+    id: int
+    agency: str
+    raised_at: datetime
+    assurance_due_at: datetime | None
+    assured_at: datetime | None
+
+
+@dataclass(frozen=True)
 class AuditStatus:
     reference: str
     audit_type: str
@@ -44,6 +56,7 @@ class AuditStatus:
     definition_hash: str
     next_steps: tuple[NextStep, ...]
     deadlines: tuple[DeadlineView, ...]
+    escalations: tuple[EscalationView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,7 @@ def audit_status(deps: Deps, *, audit: str | int, as_person: str | int) -> Audit
         lead = uow.connection.execute(
             select(t.person.c.name).where(t.person.c.id == row.lead_id)
         ).scalar_one()
+        escalations = _escalations(uow.connection, row.id)
     definition = compiled.definition
     return AuditStatus(
         row.reference,
@@ -102,7 +116,26 @@ def audit_status(deps: Deps, *, audit: str | int, as_person: str | int) -> Audit
             DeadlineView(n, s, as_utc(d), None if m is None else as_utc(m))
             for n, s, d, m in deadlines
         ),
+        escalations,
     )
+
+
+def _escalations(connection: Connection, audit_id: int) -> tuple[EscalationView, ...]:
+    e = t.escalation
+    rows = connection.execute(
+        select(e.c.id, t.agency.c.name, e.c.raised_at, e.c.assurance_due_at, e.c.assured_at)
+        .join(t.agency, t.agency.c.id == e.c.agency_id)
+        .where(e.c.audit_id == audit_id)
+        .order_by(e.c.raised_at, e.c.id)
+    )
+    return tuple(
+        EscalationView(i, name, as_utc(raised), _utc(due), _utc(assured))
+        for i, name, raised, due, assured in rows
+    )
+
+
+def _utc(instant: datetime | None) -> datetime | None:
+    return None if instant is None else as_utc(instant)
 
 
 def history(deps: Deps, *, audit: str | int) -> list[EventView]:

@@ -52,6 +52,10 @@ def test_a_concern_is_notified_tracked_and_blocks_closing(
     # Raised on Monday 2 March 2026: two working days later, at 17:00 London time (GMT).
     assert due.replace(tzinfo=UTC) == datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
 
+    shown = queries.audit_status(deps, audit=reference, as_person=email("coordinator"))
+    assert [(e.id, e.agency, e.assured_at) for e in shown.escalations] == [
+        (escalation, "Greater Manchester Police (Oldham district)", None)
+    ]
     list(walker.walk(definition, goal="impact_monitoring"))
     with pytest.raises(GateBlocked, match="still await assurance from Greater Manchester Police"):
         audits.fire(deps, audit=reference, trigger="close", actor=email("coordinator"))
