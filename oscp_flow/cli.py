@@ -65,6 +65,8 @@ def plain_errors() -> Iterator[None]:
             soft_wrap=True,
         )
         raise typer.Exit(1) from None
+    except typer.Exit:
+        raise
     except Exception as exc:
         # A bug, not a person's mistake. The traceback can carry values typed into the
         # system, so it is shown only when asked for, never written to a log file.
@@ -168,6 +170,6 @@ def _run(action: Callable[[Deps], None]) -> None:
         action(_deps())
 
 
-from oscp_flow import cli_audit, cli_demo  # noqa: E402  (registers their commands)
+from oscp_flow import cli_audit, cli_demo, cli_returns  # noqa: E402  (registers their commands)
 
-__all__ = ["app", "audit_app", "cli_audit", "cli_demo"]
+__all__ = ["app", "audit_app", "cli_audit", "cli_demo", "cli_returns"]

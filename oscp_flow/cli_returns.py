@@ -1,0 +1,114 @@
+"""``oscp return ...``: one return as an Excel workbook, exported to fill in and imported back.
+
+A rejected workbook is listed one cell per line, so a person can work down the list in Excel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from oscp_flow.cli import AsPerson, _actor, _run, app, err, out
+
+if TYPE_CHECKING:
+    from oscp_flow.excel import SpreadsheetRejected
+    from states.services.deps import Deps
+
+returns_app = typer.Typer(
+    no_args_is_help=True, help="Fill in a return offline: export it to Excel and import it back."
+)
+app.add_typer(returns_app, name="return")
+
+CaseRef = Annotated[
+    str | None, typer.Option("--case", help="The sampled case, for tools completed per case.")
+]
+
+
+@returns_app.command("export")
+def return_export(
+    audit: str,
+    agency: str,
+    *,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The .xlsx file to write.")],
+    case: CaseRef = None,
+    as_person: AsPerson = None,
+) -> None:
+    """Write AGENCY's return on AUDIT to an Excel workbook, with any answers saved so far."""
+    from oscp_flow import excel
+
+    actor = _actor(as_person)
+    if output.suffix.lower() != ".xlsx":
+        err.print("[bold red]Error:[/] the output file name must end in .xlsx.")
+        raise typer.Exit(2)
+
+    def action(deps: Deps) -> None:
+        output.write_bytes(excel.export(deps, audit=audit, actor=actor, agency=agency, case=case))
+        out.print(
+            f"Wrote {escape(str(output))}: answer in column C of each sheet, then run "
+            "'oscp return import'.",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    _run(action)
+
+
+@returns_app.command("import")
+def return_import(
+    audit: str,
+    agency: str,
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The .xlsx file.")
+    ],
+    *,
+    case: CaseRef = None,
+    submit: Annotated[
+        bool, typer.Option("--submit", help="Submit the return, not just save a draft.")
+    ] = False,
+    as_person: AsPerson = None,
+) -> None:
+    """Save AGENCY's return on AUDIT from a workbook; a file with any problem saves nothing."""
+    from oscp_flow import excel
+
+    actor = _actor(as_person)
+    rejected: list[SpreadsheetRejected] = []
+
+    def action(deps: Deps) -> None:
+        # One byte past the limit is enough to refuse it; a huge file is never read whole.
+        with file.open("rb") as handle:
+            data = handle.read(excel.MAX_BYTES + 1)
+        try:
+            view = excel.import_(
+                deps, audit=audit, actor=actor, agency=agency, case=case, data=data, submit=submit
+            )
+        except excel.SpreadsheetRejected as exc:
+            # Listed after plain_errors has finished: an Exit raised inside it would be
+            # reported as a failure of the engine.
+            rejected.append(exc)
+            return
+        out.print(
+            f"{view.audit}: the {escape(agency)} return is {view.status} "
+            f"with {len(view.answers)} answer(s) saved.",
+            soft_wrap=True,
+        )
+
+    _run(action)
+    if rejected:
+        _show_problems(rejected[0])
+        raise typer.Exit(1)
+
+
+def _show_problems(rejected: SpreadsheetRejected) -> None:
+    count = len(rejected.problems)
+    err.print(
+        f"[bold red]Error:[/] the workbook was not imported and nothing was saved; "
+        f"fix {'this problem' if count == 1 else f'these {count} problems'} and import it again:",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for problem in rejected.problems:
+        text = str(problem)
+        err.print(escape(text[:1].upper() + text[1:]), highlight=False, soft_wrap=True)
