@@ -1,0 +1,210 @@
+"""Reading a returned workbook: size-checked before unpacking, read without running
+anything, every problem listed against its cell."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+from oscp_flow.excel.shape import (
+    ANSWER,
+    COLUMNS,
+    MAX_BYTES,
+    MAX_ROWS,
+    MAX_SHEETS,
+    MAX_UNPACKED,
+    NOT_XLSX,
+    CellProblem,
+    SpreadsheetRejected,
+    file_problem,
+    layout,
+)
+from states.answers import AnswerProblem, is_blank, missing_required, normalise
+from states.tool import Section, ToolDefinition
+
+# --- Import ----------------------------------------------------------------------------------
+
+
+def _check_container(data: bytes) -> None:
+    """Refuse what can be refused from the zip directory alone, before anything is unpacked."""
+    if len(data) > MAX_BYTES:
+        raise file_problem(
+            f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB; "
+            "export the return again and fill in that file"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise file_problem(NOT_XLSX) from None
+    names = {e.filename for e in entries}
+    if "[Content_Types].xml" not in names:  # every Office Open XML package has one
+        raise file_problem(NOT_XLSX)
+    # zipfile stops at each entry's declared size, so the declared total bounds the unpacking.
+    if sum(e.file_size for e in entries) > MAX_UNPACKED:
+        raise file_problem("the file unpacks to far more than a return needs; it was not opened")
+    if sum(n.startswith("xl/worksheets/") and n.endswith(".xml") for n in names) > MAX_SHEETS:
+        raise _too_many_sheets()
+
+
+def _too_many_sheets() -> SpreadsheetRejected:
+    return file_problem(f"the workbook has more than {MAX_SHEETS} sheets; a return has fewer")
+
+
+def _open(data: bytes) -> Workbook:
+    _check_container(data)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # untrusted bytes: any parser failure means the same to a person
+        raise file_problem(NOT_XLSX) from None
+    if len(book.sheetnames) > MAX_SHEETS:
+        book.close()
+        raise _too_many_sheets()
+    return book
+
+
+def _rows(book: Workbook, title: str) -> list[tuple[object, ...]] | None:
+    """Columns A to E of a sheet (None if it is missing), refused past the row limit."""
+    found = {name.lower(): name for name in book.sheetnames}.get(title.lower())
+    sheet = None if found is None else book[found]
+    if not isinstance(sheet, ReadOnlyWorksheet):
+        return None
+    rows: list[tuple[object, ...]] = []
+    for values in sheet.iter_rows(max_col=len(COLUMNS), values_only=True):
+        rows.append(tuple(values))
+        if len(rows) > MAX_ROWS:  # stop reading: the rest of the sheet is never parsed
+            message = f"the sheet has more than {MAX_ROWS:,} rows; a return has far fewer"
+            raise SpreadsheetRejected([CellProblem(title, None, None, message)])
+    return rows
+
+
+@dataclass
+class _Reading:
+    """What a pass over the workbook found: raw answers where they are, and problems."""
+
+    homes: dict[str, tuple[str, int]]  # where each question's row should be
+    ids: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # where it is
+    raw: dict[str, object] = field(default_factory=dict)
+    where: dict[str, tuple[str, int]] = field(default_factory=dict)
+    problems: list[CellProblem] = field(default_factory=list)
+
+
+def _ids_in(sheets: Mapping[str, list[tuple[object, ...]]]) -> dict[str, list[tuple[str, int]]]:
+    found: dict[str, list[tuple[str, int]]] = {}
+    for title, rows in sheets.items():
+        for number, values in enumerate(rows[1:], start=2):
+            if values and not is_blank(values[0]):
+                found.setdefault(str(values[0]).strip(), []).append((title, number))
+    return found
+
+
+def _misplaced(given: str, expected: str, home: tuple[str, int] | None, copies: int) -> str:
+    keep = "column A must not change: put back"
+    if not given:
+        return f"the question id is missing; {keep} '{expected}'"
+    if home is None:
+        return f"'{given}' is not a question in this return; {keep} '{expected}'"
+    if copies > 1:
+        return f"question '{given}' appears twice; delete this copy and put back '{expected}'"
+    return (
+        f"question '{given}' was moved here from sheet '{home[0]}', row {home[1]}; "
+        "put the rows back in their original places"
+    )
+
+
+def _stray(title: str, number: int, values: tuple[object, ...]) -> CellProblem | None:
+    """Anything written below a sheet's questions belongs to no question."""
+    for letter, value in zip(COLUMNS, values, strict=False):
+        if not is_blank(value):
+            return CellProblem(title, number, letter, "this row is not a question; clear it")
+    return None
+
+
+def _read_sheet(
+    reading: _Reading,
+    title: str,
+    section: Section,
+    rows: list[tuple[object, ...]],
+) -> None:
+    blank = (None,) * len(COLUMNS)
+    for number in range(2, max(len(rows), len(section.questions) + 1) + 1):
+        values = rows[number - 1] if number <= len(rows) else blank
+        if number - 2 >= len(section.questions):
+            stray = _stray(title, number, values)
+            reading.problems += [stray] if stray else []
+            continue
+        expected = section.questions[number - 2].id
+        given = "" if is_blank(values[0]) else str(values[0]).strip()
+        if given == expected:
+            reading.raw[expected] = values[2]
+            reading.where[expected] = (title, number)
+        else:
+            message = _misplaced(
+                given, expected, reading.homes.get(given), len(reading.ids.get(given, []))
+            )
+            reading.problems.append(CellProblem(title, number, "A", message))
+
+
+def _value_problem(reading: _Reading, problem: AnswerProblem) -> CellProblem:
+    title, number = reading.where[problem.question_id]
+    message = problem.message
+    if message.startswith(("must", "is ")):
+        message = f"the answer {message}"
+    return CellProblem(title, number, ANSWER, message)
+
+
+def _read(book: Workbook, tool: ToolDefinition, phase: str | None) -> _Reading:
+    placed = layout(tool, phase)
+    reading = _Reading(
+        {q.id: (title, n) for title, s in placed for n, q in enumerate(s.questions, start=2)}
+    )
+    sheets: dict[str, list[tuple[object, ...]]] = {}
+    for title, _ in placed:
+        rows = _rows(book, title)
+        if rows is None:
+            reading.problems.append(
+                CellProblem(title, None, None, "this sheet is missing; export the return again")
+            )
+        else:
+            sheets[title] = rows
+    reading.ids = _ids_in(sheets)
+    for title, section in placed:
+        if title in sheets:
+            _read_sheet(reading, title, section, sheets[title])
+    return reading
+
+
+def _located(reading: _Reading, problems: Sequence[AnswerProblem]) -> Iterator[CellProblem]:
+    # A question whose row is not where it should be is already reported at column A.
+    return (_value_problem(reading, p) for p in problems if p.question_id in reading.where)
+
+
+def read_return(
+    tool: ToolDefinition, phase: str | None, data: bytes, *, complete: bool = False
+) -> dict[str, object]:
+    """Every question's answer in the workbook (canonical text; None where the cell is blank,
+    so importing clears it), or ``SpreadsheetRejected`` listing every problem in the file.
+    ``complete`` also requires every required answer, as submitting does.
+    """
+    book = _open(data)
+    try:
+        reading = _read(book, tool, phase)
+    finally:
+        book.close()
+    clean, problems = normalise(tool, reading.raw, phase)
+    if complete:  # a cell already at fault is not also reported as unanswered
+        faulty = {p.question_id for p in problems}
+        problems += [p for p in missing_required(tool, clean, phase) if p.question_id not in faulty]
+    reading.problems += _located(reading, problems)
+    if reading.problems:
+        order = {title: n for n, (title, _) in enumerate(layout(tool, phase))}
+        reading.problems.sort(
+            key=lambda p: (order.get(p.sheet or "", -1), p.row or 0, p.column or "")
+        )
+        raise SpreadsheetRejected(reading.problems)
+    return {question: clean.get(question) for question in reading.raw}
