@@ -170,6 +170,6 @@ def _run(action: Callable[[Deps], None]) -> None:
         action(_deps())
 
 
-from oscp_flow import cli_audit, cli_demo, cli_findings, cli_returns  # noqa: E402  (registers their commands)
+from oscp_flow import cli_audit, cli_demo, cli_findings, cli_returns, cli_work  # noqa: E402  (registers their commands)
 
-__all__ = ["app", "audit_app", "cli_audit", "cli_demo", "cli_findings", "cli_returns"]
+__all__ = ["app", "audit_app", "cli_audit", "cli_demo", "cli_findings", "cli_returns", "cli_work"]

@@ -180,3 +180,88 @@ def test_an_unreachable_database_is_one_plain_sentence(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert "the database could not be reached" in result.stderr
     assert "check OSCP_DATABASE_URL" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_chair_samples_cases_and_escalates_from_the_command_line(tmp_path: Path) -> None:
+    assert oscp(tmp_path, "demo").returncode == 0
+    chair, coordinator = "chair@example.org", "coordinator@example.org"
+    started = oscp(
+        tmp_path,
+        "audit",
+        "start",
+        "mace",
+        "--theme",
+        "Exploitation",
+        "--lead",
+        chair,
+        "--agency",
+        "police",
+        actor=coordinator,
+    )
+    reference = started.stdout.split()[1]
+    oscp(tmp_path, "audit", "fire", reference, "agree_terms_of_reference", actor=chair)
+    cases = tmp_path / "cases.csv"
+    cases.write_text(
+        "reference,agencies,first_intervention_on,last_intervention_on\n"
+        + "".join(f"EX-{n:03d},police;csc,2025-06-01,2026-01-{n:02d}\n" for n in range(1, 11))
+    )
+    sampled = oscp(
+        tmp_path,
+        "audit",
+        "sample",
+        reference,
+        str(cases),
+        "--method",
+        "random",
+        "--size",
+        "4",
+        "--seed",
+        "9",
+        actor=chair,
+    )
+    assert sampled.returncode == 0, sampled.stderr
+    assert "Sampled 4 case(s) with seed 9" in sampled.stdout
+    assert (
+        "now sample_selected"
+        in oscp(tmp_path, "audit", "fire", reference, "select_sample", actor=chair).stdout
+    )
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "reference,agencies,first_intervention_on,last_intervention_on\nEX-900,police,01/02/2026,\n"
+    )
+    refused = oscp(tmp_path, "audit", "sample", reference, str(bad), actor=chair)
+    assert (
+        refused.returncode == 1
+        and "bad.csv, line 2: dates are written YYYY-MM-DD" in refused.stderr
+    )
+
+    raised = oscp(
+        tmp_path,
+        "audit",
+        "concern",
+        reference,
+        "--agency",
+        "police",
+        "--concern",
+        "Strategy discussion not held",
+        actor=chair,
+    )
+    assert raised.returncode == 0 and "assurance is awaited" in raised.stdout
+    number = raised.stdout.split()[1]
+    shown = oscp(tmp_path, "audit", "show", reference, actor=chair)
+    assert "awaiting assurance" in shown.stdout and "Strategy discussion" not in shown.stdout
+    assured = oscp(
+        tmp_path,
+        "audit",
+        "assure",
+        reference,
+        number,
+        "--assurance",
+        "Held on 3 March",
+        actor=chair,
+    )
+    assert assured.returncode == 0, assured.stderr
+    early = oscp(tmp_path, "audit", "moderate", reference, "1", actor=chair)
+    assert early.returncode == 1 and "is not at moderation" in early.stderr

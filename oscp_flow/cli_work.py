@@ -1,0 +1,159 @@
+"""``oscp audit sample|moderate|concern|assure``: the chair's and coordinator's work on an audit.
+
+Cases arrive as a CSV of pseudonymous references (never names) with the agencies involved and
+intervention dates, as an agency's case system can export them.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from oscp_flow.cli import AsPerson, _actor, _run, audit_app, err, out
+
+if TYPE_CHECKING:
+    from states.services.deps import Deps
+    from states.services.sampling import CaseCandidate, Method
+
+CSV_COLUMNS = ("reference", "agencies", "first_intervention_on", "last_intervention_on")
+
+
+def read_candidates(path: Path) -> list[CaseCandidate]:
+    """Rows of the cases CSV; a bad row stops the whole file with its line number."""
+    from states.errors import InvalidInput
+    from states.services.sampling import CaseCandidate
+
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InvalidInput(f"{path.name} needs the columns {', '.join(CSV_COLUMNS)}.")
+        found = []
+        for line, row in enumerate(reader, start=2):
+            try:
+                found.append(
+                    CaseCandidate(
+                        reference=row["reference"].strip(),
+                        agencies=tuple(a.strip() for a in row["agencies"].split(";") if a.strip()),
+                        first_intervention_on=_date(row["first_intervention_on"]),
+                        last_intervention_on=_date(row["last_intervention_on"]),
+                    )
+                )
+            except ValueError:
+                raise InvalidInput(
+                    f"{path.name}, line {line}: dates are written YYYY-MM-DD."
+                ) from None
+        return found
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text.strip()) if text and text.strip() else None
+
+
+@audit_app.command("sample")
+def audit_sample(
+    audit: str,
+    cases: Annotated[Path, typer.Argument(help="CSV: " + ", ".join(CSV_COLUMNS))],
+    *,
+    method: Annotated[str, typer.Option(help="list, random or random_per_agency")] = "list",
+    size: Annotated[
+        int | None, typer.Option(help="How many (per agency, for that method).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Draw the same sample again.")] = None,
+    as_person: AsPerson = None,
+) -> None:
+    """Draw AUDIT's case sample from a CSV of pseudonymous cases; the draw is recorded."""
+    from states.services import sampling
+
+    actor = _actor(as_person)
+    methods: dict[str, Method] = {
+        "list": "list",
+        "random": "random",
+        "random_per_agency": "random_per_agency",
+    }
+    if method not in methods:
+        err.print("[bold red]Error:[/] --method is list, random or random_per_agency.")
+        raise typer.Exit(2)
+
+    def action(deps: Deps) -> None:
+        draw = sampling.select_sample(
+            deps,
+            audit=audit,
+            actor=actor,
+            candidates=read_candidates(cases),
+            method=methods[method],
+            size=size,
+            seed=seed,
+        )
+        seeded = "" if draw.seed is None else f" with seed {draw.seed}"
+        out.print(f"Sampled {len(draw.chosen)} case(s){seeded}: {', '.join(draw.chosen)}.")
+
+    _run(action)
+
+
+@audit_app.command("moderate")
+def audit_moderate(
+    audit: str,
+    finding: int,
+    rating: Annotated[str | None, typer.Option(help="A different grade, if changed.")] = None,
+    rationale: Annotated[str | None, typer.Option(help="Why the rating changed.")] = None,
+    as_person: AsPerson = None,
+) -> None:
+    """Confirm FINDING, or change its rating with a rationale."""
+    from states.services import findings
+
+    actor = _actor(as_person)
+
+    def action(deps: Deps) -> None:
+        findings.moderate(
+            deps, audit=audit, actor=actor, finding_id=finding, rating=rating, rationale=rationale
+        )
+        out.print(f"Finding {finding} moderated.")
+
+    _run(action)
+
+
+@audit_app.command("concern")
+def audit_concern(
+    audit: str,
+    agency: Annotated[str, typer.Option(help="Code of the agency asked for assurance.")],
+    concern: Annotated[str, typer.Option(help="What the risk is, without naming the child.")],
+    as_person: AsPerson = None,
+) -> None:
+    """Raise an immediate-risk concern with an agency; its strategic lead is told at once."""
+    from states.services import work
+
+    actor = _actor(as_person)
+
+    def action(deps: Deps) -> None:
+        number = work.raise_immediate_risk(
+            deps, audit=audit, actor=actor, agency=agency, concern=concern
+        )
+        out.print(f"Concern {number} raised with {agency}; assurance is awaited.")
+
+    _run(action)
+
+
+@audit_app.command("assure")
+def audit_assure(
+    audit: str,
+    concern: int,
+    assurance: Annotated[str, typer.Option(help="The assurance the agency gave.")],
+    as_person: AsPerson = None,
+) -> None:
+    """Record an agency's assurance on CONCERN."""
+    from states.services import work
+
+    actor = _actor(as_person)
+
+    def action(deps: Deps) -> None:
+        work.record_assurance(
+            deps, audit=audit, actor=actor, escalation_id=concern, assurance=assurance
+        )
+        out.print(f"Assurance recorded on concern {concern}.")
+
+    _run(action)
