@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from oscp_flow.demo import email
 from states.answers import in_phase
+from states.clock import LONDON
 from states.definition import AuditTypeDefinition, TransitionDef
 from states.errors import NotFound
 from states.graph import WILDCARD, expand_sources
@@ -272,3 +273,16 @@ class Walker:
             decision="refuse",
             comment="Please evidence how the recommendations will be resourced.",
         )
+
+
+def rehearse(deps: Deps, audit_type: str, *, goal: str, theme: str = "Rehearsal") -> Walker:
+    """Start an audit as the demo coordinator, chaired by the demo chair, and walk it to
+    ``goal``; the walker is returned to carry on from there."""
+    reference = audits.start_audit(
+        deps, audit_type=audit_type, theme=theme, lead=email("chair"), actor=email("coordinator")
+    ).reference
+    started_on = deps.clock.now().astimezone(LONDON).date()
+    walker = Walker(deps, reference, started_on)
+    for _ in walker.walk(deps.catalogue.current(audit_type).definition, goal=goal):
+        pass
+    return walker

@@ -15,12 +15,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from oscp_flow import excel
 from oscp_flow.demo import email
 from oscp_flow.excel import reader as excel_reader
-from oscp_flow.walkthrough import Walker, complete_answers
+from oscp_flow.walkthrough import complete_answers, rehearse
 from states.answers import in_phase, normalise
 from states.catalogue import Catalogue
-from states.clock import LONDON, FakeClock
+from states.clock import FakeClock
 from states.errors import InvalidInput, NotFound
-from states.services import audits, queries, returns
+from states.services import queries, returns
 from states.services.deps import Deps
 from states.tool import ToolDefinition
 from tests.conftest import DEFINITIONS
@@ -38,17 +38,7 @@ CANONICAL = {"yes_no_partly": "partly", "number": "85", "date": "2026-02-02"}
 
 
 def _open_returns(deps: Deps, clock: FakeClock, audit_type: str = "section_11") -> str:
-    reference = audits.start_audit(
-        deps,
-        audit_type=audit_type,
-        theme="Returns by spreadsheet",
-        lead=email("chair"),
-        actor=email("coordinator"),
-    ).reference
-    definition = deps.catalogue.current(audit_type).definition
-    walker = Walker(deps, reference, clock.now().astimezone(LONDON).date())
-    list(walker.walk(definition, goal="returns_open"))
-    return reference
+    return rehearse(deps, audit_type, goal="returns_open", theme="Returns by spreadsheet").reference
 
 
 @pytest.fixture

@@ -6,29 +6,16 @@ import pytest
 from sqlalchemy import select
 
 from oscp_flow.demo import email
-from oscp_flow.walkthrough import Walker, complete_answers
+from oscp_flow.walkthrough import complete_answers, rehearse
 from states import tables as t
-from states.clock import LONDON, FakeClock
+from states.clock import FakeClock
 from states.errors import GateBlocked, InvalidInput, NotFound
 from states.services import audits, findings, returns
 from states.services.deps import Deps
 
 
 def _at_moderation(deps: Deps, clock: FakeClock) -> str:
-    reference = audits.start_audit(
-        deps,
-        audit_type="section_11",
-        theme="Moderation",
-        lead=email("chair"),
-        actor=email("coordinator"),
-    ).reference
-    definition = deps.catalogue.current("section_11").definition
-    list(
-        Walker(deps, reference, clock.now().astimezone(LONDON).date()).walk(
-            definition, goal="moderation"
-        )
-    )
-    return reference
+    return rehearse(deps, "section_11", goal="moderation", theme="Moderation").reference
 
 
 def test_ratings_are_confirmed_or_changed_with_a_rationale(
@@ -104,19 +91,7 @@ def test_strengths_and_gaps_can_only_be_confirmed(partnership: Deps, clock: Fake
 
 def test_moderation_waits_for_its_stage(partnership: Deps, clock: FakeClock) -> None:
     deps = partnership
-    reference = audits.start_audit(
-        deps,
-        audit_type="section_11",
-        theme="Early",
-        lead=email("chair"),
-        actor=email("coordinator"),
-    ).reference
-    definition = deps.catalogue.current("section_11").definition
-    list(
-        Walker(deps, reference, clock.now().astimezone(LONDON).date()).walk(
-            definition, goal="returns_open"
-        )
-    )
+    reference = rehearse(deps, "section_11", goal="returns_open", theme="Early").reference
     tool = deps.catalogue.tool("section_11")
     assert tool is not None
     returns.submit(

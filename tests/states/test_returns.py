@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from oscp_flow.demo import email
-from oscp_flow.walkthrough import Walker, complete_answers
-from states.clock import LONDON, FakeClock
+from oscp_flow.walkthrough import complete_answers, rehearse
+from states.clock import FakeClock
 from states.errors import (
     GateBlocked,
     InvalidInput,
@@ -25,17 +25,7 @@ POLICE = email("lead.police")
 
 
 def _open(deps: Deps, clock: FakeClock, audit_type: str, goal: str = "returns_open") -> str:
-    reference = audits.start_audit(
-        deps,
-        audit_type=audit_type,
-        theme="Returns",
-        lead=email("chair"),
-        actor=email("coordinator"),
-    ).reference
-    definition = deps.catalogue.current(audit_type).definition
-    walker = Walker(deps, reference, clock.now().astimezone(LONDON).date())
-    list(walker.walk(definition, goal=goal))
-    return reference
+    return rehearse(deps, audit_type, goal=goal, theme="Returns").reference
 
 
 def _tool(deps: Deps, audit_type: str) -> ToolDefinition:
