@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from states.compiler import CompiledType, compile_definition
 from states.definition import AuditTypeDefinition
@@ -18,6 +19,7 @@ from states.loader import load_directory, load_tool_directory
 from states.tool import ToolDefinition
 
 SnapshotReader = Callable[[str], str | None]
+T = TypeVar("T")
 
 
 class Catalogue:
@@ -47,18 +49,35 @@ class Catalogue:
         return self._tools.get(self.current(audit_type).definition.tool)
 
     def tool_by_hash(self, content_hash: str, read_snapshot: SnapshotReader) -> ToolDefinition:
+        return self._cached(
+            self._tools_by_hash,
+            content_hash,
+            read_snapshot,
+            "tool snapshot",
+            ToolDefinition.model_validate_json,
+        )
+
+    def _cached(
+        self,
+        cache: dict[str, T],
+        content_hash: str,
+        read_snapshot: SnapshotReader,
+        what: str,
+        build: Callable[[str], T],
+    ) -> T:
+        """From the cache, or built once from the snapshot stored when an audit started."""
         with self._lock:
-            found = self._tools_by_hash.get(content_hash)
+            found = cache.get(content_hash)
         if found is not None:
             return found
         text = read_snapshot(content_hash)
         if text is None:
             raise DefinitionError(
-                [Problem(f"tool snapshot {content_hash[:12]}", "", "is missing from the database")]
+                [Problem(f"{what} {content_hash[:12]}", "", "is missing from the database")]
             )
-        tool = ToolDefinition.model_validate_json(text)
+        built = build(text)
         with self._lock:
-            return self._tools_by_hash.setdefault(content_hash, tool)
+            return cache.setdefault(content_hash, built)
 
     @property
     def audit_types(self) -> list[str]:
@@ -71,18 +90,13 @@ class Catalogue:
             raise UnknownAuditType(audit_type, self.audit_types) from None
 
     def by_hash(self, content_hash: str, read_snapshot: SnapshotReader) -> CompiledType:
-        with self._lock:
-            found = self._by_hash.get(content_hash)
-        if found is not None:
-            return found
-        text = read_snapshot(content_hash)
-        if text is None:
-            raise DefinitionError(
-                [Problem(f"snapshot {content_hash[:12]}", "", "is missing from the database")]
-            )
-        compiled = compile_definition(_revalidate(content_hash, text))
-        with self._lock:
-            return self._by_hash.setdefault(content_hash, compiled)
+        return self._cached(
+            self._by_hash,
+            content_hash,
+            read_snapshot,
+            "snapshot",
+            lambda text: compile_definition(_revalidate(content_hash, text)),
+        )
 
 
 def _check_tools_exist(
