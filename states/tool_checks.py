@@ -12,7 +12,25 @@ Found = Iterator[tuple[tuple[PathPart, ...], str]]
 
 
 def check_tool(tool: ToolDefinition) -> list[tuple[tuple[PathPart, ...], str]]:
-    return [*_check_ids(tool), *_check_questions(tool)]
+    problems = [*_check_ids(tool), *_check_scales(tool), *_check_questions(tool)]
+    if not problems:  # an unused scale is often a misspelt one, reported above
+        problems.extend(_check_unused_scales(tool))
+    return problems
+
+
+def _check_scales(tool: ToolDefinition) -> Found:
+    for name, scale in tool.scales.items():
+        values = [g.value for g in scale.grades]
+        for j, value in enumerate(values):
+            if value in values[:j]:
+                yield ("scales", name, "grades", j, "value"), f"grade '{value}' is used twice"
+
+
+def _check_unused_scales(tool: ToolDefinition) -> Found:
+    used = {q.scale for _, q in tool.questions()}
+    for name in tool.scales:
+        if name not in used:
+            yield ("scales", name), f"scale '{name}' is declared but no question uses it"
 
 
 def _check_ids(tool: ToolDefinition) -> Found:
@@ -47,6 +65,7 @@ def _check_question(tool: ToolDefinition, q: Question, here: tuple[PathPart, ...
         yield (*here, "scale"), "only rating questions take a scale"
     elif q.scale is not None and q.scale not in tool.scales:
         yield (*here, "scale"), f"scale '{q.scale}' is not declared in scales"
+    yield from _check_options(q, here)
     if q.type == "choice" and not q.options:
         yield here, f"choice question '{q.id}' needs options"
     elif q.options is not None and q.type != "choice":
@@ -57,3 +76,10 @@ def _check_question(tool: ToolDefinition, q: Question, here: tuple[PathPart, ...
         yield here, "only number questions take a minimum or maximum"
     if q.minimum is not None and q.maximum is not None and q.minimum > q.maximum:
         yield (*here, "minimum"), "the minimum is above the maximum"
+
+
+def _check_options(q: Question, here: tuple[PathPart, ...]) -> Found:
+    values = [o.value for o in q.options or []]
+    for j, value in enumerate(values):
+        if value in values[:j]:
+            yield (*here, "options", j, "value"), f"option '{value}' is listed twice"

@@ -58,6 +58,21 @@ sections:
 
 # file name -> (path inside the file, fragment of the message, line)
 EXPECTED: dict[str, tuple[str, str, int | None]] = {
+    "duplicate_grade_value.yaml": (
+        "scales.quality.grades[1].value",
+        "grade 'good' is used twice",
+        14,
+    ),
+    "duplicate_option_value.yaml": (
+        "sections[0].questions[2].options[1].value",
+        "option 'phone' is listed twice",
+        35,
+    ),
+    "unused_scale.yaml": (
+        "scales.impact",
+        "scale 'impact' is declared but no question uses it",
+        18,
+    ),
     "choice_without_options.yaml": (
         "sections[0].questions[2]",
         "choice question 'level_of_support' needs options",
