@@ -1,18 +1,47 @@
-"""The notification port: notices are queued in the outbox inside the transaction that caused
-them, keyed so the same notice is never queued twice. Sending is the messaging layer's job.
+"""The notification port: messages are queued in the outbox inside the transaction that
+caused them, keyed so the same message is never queued twice. Sending is the relay's job.
 
-A notice carries kinds and ids only; what people read is rendered from templates when it is
-sent, so nothing typed into a return or a concern travels by this route.
+A message carries its kind, ids and a small context of safe references — the opaque audit
+reference, the theme, dates, agency names — never anything typed into a return, a concern or
+a comment. What people read is rendered from templates when it is sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
 
 from states import tables as t
+
+KINDS = (
+    "return_requested",
+    "reminder",
+    "overdue",
+    "escalation",
+    "sign_off_requested",
+    "sign_off_decided",
+    "further_assurance_requested",
+    "immediate_risk_raised",
+    "assurance_received",
+)
+# The only context keys a message may carry; anything else is refused, so free text cannot
+# slip into an e-mail by being added to a context somewhere.
+CONTEXT_KEYS = frozenset(
+    {
+        "audit",
+        "theme",
+        "audit_title",
+        "state_title",
+        "deadline_at",
+        "step",
+        "agency",
+        "decision",
+        "link_path",
+    }
+)
 
 
 def recipients(
@@ -48,29 +77,49 @@ def queue(
     subject_id: int,
     recipient_ids: Iterable[int],
     at: datetime,
+    context: Mapping[str, str] | None = None,
+    key_prefix: str | None = None,
 ) -> int:
-    """Queue one notice per recipient; returns how many were new."""
-    existing = set(
-        connection.execute(
-            select(t.outbox.c.key).where(
-                t.outbox.c.audit_id == audit_id,
-                t.outbox.c.kind == kind,
-                t.outbox.c.subject_id == subject_id,
-            )
-        ).scalars()
-    )
+    """Queue one message per recipient; returns how many were new (keys already queued are
+    skipped, which is what makes a repeated sweep or retried transaction harmless)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown message kind {kind!r}")
+    extra = set(context or {}) - CONTEXT_KEYS
+    if extra:
+        raise ValueError(f"message context may not carry {sorted(extra)}")
+    prefix = key_prefix or f"{kind}:{audit_id}:{subject_id}"
     rows = [
         {
-            "key": f"{kind}:{audit_id}:{subject_id}:{person}",
+            "key": f"{prefix}:{person}",
             "kind": kind,
             "audit_id": audit_id,
             "recipient_id": person,
             "subject_id": subject_id,
             "created_at": at,
+            "next_attempt_at": at,
+            "context": json.dumps(dict(context or {}), sort_keys=True),
         }
         for person in recipient_ids
     ]
+    if not rows:
+        return 0
+    existing = set(
+        connection.execute(
+            select(t.outbox.c.key).where(t.outbox.c.key.in_([r["key"] for r in rows]))
+        ).scalars()
+    )
     new = [r for r in rows if r["key"] not in existing]
     if new:
         connection.execute(insert(t.outbox), new)
     return len(new)
+
+
+def audit_context(reference: str, theme: str, **extra: str) -> dict[str, str]:
+    """What every message about an audit may say: its reference, theme and page."""
+    return {"audit": reference, "theme": theme, "link_path": f"/audits/{reference}", **extra}
+
+
+def agency_name(connection: Connection, agency_id: int) -> str:
+    return str(
+        connection.execute(select(t.agency.c.name).where(t.agency.c.id == agency_id)).scalar_one()
+    )

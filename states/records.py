@@ -185,20 +185,46 @@ class Feedback(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    """Notices waiting to go out, written in the transaction that caused them.
+    """Messages waiting to go out, written in the transaction that caused them.
 
-    Only references and kinds: the text is rendered at sending time from templates, so no
-    free text typed into a return can reach a message by this route.
+    Only kinds, ids and safe references (audit reference, theme, dates): the text is rendered
+    from templates when sent, so no free text typed into a return can reach a message.
+    The relay finds what to send by ``(sent_at, next_attempt_at)``.
     """
 
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
     kind: str = Field(max_length=63)
     audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
     recipient_id: int = Field(foreign_key="person.id")
     subject_id: int | None = None
+    context: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    next_attempt_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, max_length=300)
+    failed_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     sent_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+
+
+class Reminder(SQLModel, table=True):
+    """One rung of a deadline's reminder ladder, due at a local morning; the sweep turns it
+    into outbox messages for whoever still owes the work, exactly once."""
+
+    __table_args__ = (
+        UniqueConstraint("deadline_id", "step"),
+        Index("ix_reminder_due", "processed_at", "due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    deadline_id: int = Field(foreign_key="deadline.id", index=True)
+    audit_id: int = Field(foreign_key="audit_cycle.id")
+    step: str = Field(max_length=40)
+    kind: str = Field(max_length=40)
+    roles: str = Field(max_length=200)
+    due_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    processed_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    sent_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ConflictDeclaration(SQLModel, table=True):

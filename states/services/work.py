@@ -279,6 +279,12 @@ def raise_immediate_risk(
             subject_id=escalation_id,
             recipient_ids=people,
             at=now,
+            context=notices.audit_context(
+                row.reference,
+                row.theme,
+                agency=notices.agency_name(uow.connection, agency_id),
+                deadline_at=due.isoformat(),
+            ),
         )
         return escalation_id
 
