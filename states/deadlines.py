@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, insert, select, update
 
 from states import tables as t
 from states.calendar import WorkingCalendar
-from states.definition import AuditTypeDefinition
+from states.definition import AuditTypeDefinition, DeadlineDef
+from states.reminders import ladder
 
 
 def on_state_change(
@@ -27,15 +28,18 @@ def on_state_change(
     at: datetime,
 ) -> None:
     if definition.state(left).deadline is not None:
-        connection.execute(
-            update(t.deadline)
-            .where(
-                t.deadline.c.audit_id == audit_id,
-                t.deadline.c.state == left,
-                t.deadline.c.met_at.is_(None),
-            )
-            .values(met_at=at)
+        met = select(t.deadline.c.id).where(
+            t.deadline.c.audit_id == audit_id,
+            t.deadline.c.state == left,
+            t.deadline.c.met_at.is_(None),
         )
+        # Rungs of a met deadline will never be sent: take them out of the sweep's index.
+        connection.execute(
+            update(t.reminder)
+            .where(t.reminder.c.deadline_id.in_(met), t.reminder.c.processed_at.is_(None))
+            .values(processed_at=at)
+        )
+        connection.execute(update(t.deadline).where(t.deadline.c.id.in_(met)).values(met_at=at))
     open_for(
         connection, definition, calendar, audit_id=audit_id, state=entered, round_=new_round, at=at
     )
@@ -55,13 +59,49 @@ def open_for(
     if spec is None:
         return
     due = calendar.due_at(at, working_days=spec.working_days, calendar_days=spec.calendar_days)
-    connection.execute(
-        insert(t.deadline).values(
-            audit_id=audit_id,
-            state=state,
-            name=spec.name,
-            round=round_,
-            starts_at=at,
-            due_at=due,
-        )
+    deadline_id = connection.execute(
+        insert(t.deadline).returning(t.deadline.c.id),
+        {
+            "audit_id": audit_id,
+            "state": state,
+            "name": spec.name,
+            "round": round_,
+            "starts_at": at,
+            "due_at": due,
+        },
+    ).scalar_one()
+    schedule(
+        connection,
+        spec,
+        calendar,
+        deadline_id=deadline_id,
+        audit_id=audit_id,
+        due_at=due,
+        opened_at=at,
     )
+
+
+def schedule(
+    connection: Connection,
+    spec: DeadlineDef,
+    calendar: WorkingCalendar,
+    *,
+    deadline_id: int,
+    audit_id: int,
+    due_at: datetime,
+    opened_at: datetime,
+) -> None:
+    """Write the deadline's reminder rungs; the sweep picks them up when they fall due."""
+    rows = [
+        {
+            "deadline_id": deadline_id,
+            "audit_id": audit_id,
+            "step": r.step,
+            "kind": r.kind,
+            "roles": ",".join(r.roles),
+            "due_at": r.due_at,
+        }
+        for r in ladder(spec, due_at=due_at, opened_at=opened_at, calendar=calendar)
+    ]
+    if rows:
+        connection.execute(insert(t.reminder), rows)

@@ -43,27 +43,34 @@ class SqlAuditFacts:
             t.audit_return.c.status == "submitted",
         )
 
-    def outstanding_returns(self) -> list[str]:
-        """Agencies still owing a return this round ("Police (2 cases)" for case audits)."""
+    def outstanding_agencies(self) -> list[tuple[int, str, int]]:
+        """(agency id, name, returns owed) for agencies still owing returns this round."""
         base = (
-            select(t.agency.c.name)
+            select(t.agency.c.id, t.agency.c.name)
             .join(t.participation, t.participation.c.agency_id == t.agency.c.id)
             .where(
                 t.participation.c.audit_id == self._audit_id, t.participation.c.required.is_(True)
             )
         )
         if not self._per_case():
-            missing = base.where(~self._submitted(literal(0)))
-            return list(self._c.execute(missing.order_by(t.agency.c.name)).scalars())
+            missing = base.where(~self._submitted(literal(0))).order_by(t.agency.c.name)
+            return [(i, name, 1) for i, name in self._c.execute(missing)]
         owed = (
             base.add_columns(func.count())
             .join(t.case_agency, t.case_agency.c.agency_id == t.agency.c.id)
             .join(t.case, t.case.c.id == t.case_agency.c.case_id)
             .where(t.case.c.audit_id == self._audit_id, ~self._submitted(t.case.c.id))
-            .group_by(t.agency.c.name)
+            .group_by(t.agency.c.id, t.agency.c.name)
             .order_by(t.agency.c.name)
         )
-        return [f"{name} ({n} case{'s' if n != 1 else ''})" for name, n in self._c.execute(owed)]
+        return [(i, name, n) for i, name, n in self._c.execute(owed)]
+
+    def outstanding_returns(self) -> list[str]:
+        """Agencies still owing a return this round ("Police (2 cases)" for case audits)."""
+        owed = self.outstanding_agencies()
+        if not self._per_case():
+            return [name for _, name, _ in owed]
+        return [f"{name} ({n} case{'s' if n != 1 else ''})" for _, name, n in owed]
 
     def finding_counts(self) -> tuple[int, int]:
         statement = select(

@@ -213,7 +213,8 @@ class Reminder(SQLModel, table=True):
     into outbox messages for whoever still owes the work, exactly once."""
 
     __table_args__ = (
-        UniqueConstraint("deadline_id", "step"),
+        # A rung is one step on one date: an extended deadline gets its steps again, re-dated.
+        UniqueConstraint("deadline_id", "step", "due_at"),
         Index("ix_reminder_due", "processed_at", "due_at"),
     )
     id: int | None = Field(default=None, primary_key=True)

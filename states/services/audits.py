@@ -18,6 +18,7 @@ from states.compiler import AuditModel, CompiledType
 from states.errors import ConcurrencyConflict, InvalidInput, NotFound
 from states.facts import SqlAuditFacts
 from states.gates import GateContext
+from states.services import messages
 from states.services.deps import Deps
 from states.store import Actor, AuditRow, AuditStore
 from states.uow import UnitOfWork
@@ -272,4 +273,13 @@ def fire_loaded(
             new_round=version,
             at=now,
         )
+    messages.after_transition(
+        store.connection,
+        compiled.definition,
+        row,
+        context.transition,
+        new_state=new_state,
+        new_round=version,
+        at=now,
+    )
     return Fired(row.reference, trigger, row.state, new_state, version)

@@ -11,10 +11,11 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, delete, insert, select, update
 
-from states import notices
+from states import deadlines, notices
 from states import tables as t
+from states.calendar import close_of_business
 from states.definition import ImmediateRiskDef
 from states.errors import AuditorConflicted, InvalidInput, NotFound
 from states.services.audits import (
@@ -314,6 +315,26 @@ def record_assurance(
         )
         if done.rowcount != 1:
             raise NotFound("open escalation", escalation_id)
+        agency_id = uow.connection.execute(
+            select(t.escalation.c.agency_id).where(t.escalation.c.id == escalation_id)
+        ).scalar_one()
+        people = notices.recipients(
+            uow.connection,
+            roles=["chair", "strategic_lead"],
+            lead_id=row.lead_id,
+            agency_id=agency_id,
+        )
+        notices.queue(
+            uow.connection,
+            kind="assurance_received",
+            audit_id=row.id,
+            subject_id=escalation_id,
+            recipient_ids=people,
+            at=now,
+            context=notices.audit_context(
+                row.reference, row.theme, agency=notices.agency_name(uow.connection, agency_id)
+            ),
+        )
 
     if not assurance.strip():
         raise InvalidInput("Record the assurance the agency gave.")
@@ -324,4 +345,62 @@ def record_assurance(
         trigger="record_assurance",
         reason=f"Assurance recorded on escalation {escalation_id}",
         work=work,
+    )
+
+
+def extend_deadline(
+    deps: Deps,
+    *,
+    audit: str | int,
+    actor: str | int,
+    until: date,
+    reason: str,
+) -> datetime:
+    """The coordinator moves the open deadline to close of business on ``until``; its
+    unsent reminders are worked out again from the new date. Returns the new due instant."""
+    if not reason.strip():
+        raise InvalidInput("Say why the deadline is being extended.")
+
+    def work(uow: UnitOfWork, row: AuditRow, _who: Actor, now: datetime) -> datetime:
+        definition = compiled_for(deps, AuditStore(uow.connection), row).definition
+        spec = definition.state(row.state).deadline
+        deadline_id = uow.connection.execute(
+            select(t.deadline.c.id).where(
+                t.deadline.c.audit_id == row.id,
+                t.deadline.c.round == row.state_round,
+                t.deadline.c.met_at.is_(None),
+            )
+        ).scalar_one_or_none()
+        if spec is None or deadline_id is None:
+            raise InvalidInput(f"Audit {row.reference} has no open deadline to extend.")
+        due = close_of_business(until)
+        if due <= now:
+            raise InvalidInput("A deadline can only be extended to a date still to come.")
+        uow.connection.execute(
+            update(t.deadline).where(t.deadline.c.id == deadline_id).values(due_at=due)
+        )
+        uow.connection.execute(
+            delete(t.reminder).where(
+                t.reminder.c.deadline_id == deadline_id, t.reminder.c.processed_at.is_(None)
+            )
+        )
+        deadlines.schedule(
+            uow.connection,
+            spec,
+            deps.calendar,
+            deadline_id=deadline_id,
+            audit_id=row.id,
+            due_at=due,
+            opened_at=now,
+        )
+        return due
+
+    return write_to_audit(
+        deps,
+        audit,
+        actor,
+        "extend_deadline",
+        roles=frozenset({"coordinator"}),
+        work=work,
+        reason=reason,
     )

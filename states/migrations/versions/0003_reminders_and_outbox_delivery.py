@@ -36,7 +36,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['audit_id'], ['audit_cycle.id'], ),
     sa.ForeignKeyConstraint(['deadline_id'], ['deadline.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('deadline_id', 'step')
+    sa.UniqueConstraint('deadline_id', 'step', 'due_at')
     )
     with op.batch_alter_table('reminder', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reminder_deadline_id'), ['deadline_id'], unique=False)

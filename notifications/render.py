@@ -1,0 +1,241 @@
+"""Rendering: a message kind and its context of safe references become an e-mail's subject,
+plain text and HTML. Pure — the only I/O is reading the packaged templates — so the relay can
+render at send time and tests can pin the wording.
+
+Text that people can edit (report narratives) goes through a separate sandboxed environment,
+because a template typed into a form must never reach Python objects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import (
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    UndefinedError,
+    select_autoescape,
+)
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from states.clock import LONDON
+from states.notices import CONTEXT_KEYS, KINDS
+
+_ABOUT_AN_AUDIT = frozenset({"audit", "theme", "link_path"})
+# What each kind cannot be written without. Other allowed keys (audit_title, state_title,
+# agency, deadline_at where not listed) are shown when present.
+REQUIRED_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "return_requested": _ABOUT_AN_AUDIT | {"deadline_at"},
+        "reminder": _ABOUT_AN_AUDIT | {"deadline_at", "step"},
+        "overdue": _ABOUT_AN_AUDIT | {"deadline_at", "step"},
+        "escalation": _ABOUT_AN_AUDIT | {"deadline_at", "step", "agency"},
+        "sign_off_requested": _ABOUT_AN_AUDIT | {"deadline_at"},
+        "sign_off_decided": _ABOUT_AN_AUDIT | {"decision"},
+        "further_assurance_requested": _ABOUT_AN_AUDIT,
+        "immediate_risk_raised": _ABOUT_AN_AUDIT | {"agency", "deadline_at"},
+        "assurance_received": _ABOUT_AN_AUDIT | {"agency"},
+    }
+)
+
+# Spelled out rather than strftime's %A/%B, which follow the process locale.
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_STEP = re.compile(r"(before|overdue):([1-9][0-9]{0,2})")
+_DECISIONS = {"approve": True, "approved": True, "refuse": False, "refused": False}
+# Our own paths only: a leading slash keeps the host the configured one ("@evil.example" or
+# ".evil.example" appended to the base URL would change it), and no spaces or quotes.
+_LINK_PATH = re.compile(r"/[A-Za-z0-9\-._~/%?=&+]*")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    subject: str
+    text: str
+    html: str
+
+
+def render_message(
+    kind: str,
+    context: Mapping[str, str],
+    *,
+    recipient_name: str,
+    base_url: str,
+    sender_name: str = "OSCP Learning Hub",
+) -> RenderedMessage:
+    """Render one outbox message for one person.
+
+    Raises ValueError for an unknown kind, a context key outside ``states.notices.
+    CONTEXT_KEYS``, a missing required key, a malformed date, step or decision, or a base URL
+    that is not an absolute http(s) address. Error messages name keys, never values, so
+    nothing a context carries ends up in a log through them.
+    """
+    values = _checked_context(kind, context)
+    variables: dict[str, str] = {
+        **values,
+        "recipient_name": _one_line(recipient_name),
+        "sender_name": _one_line(sender_name),
+        "link": _link(base_url, values["link_path"]),
+    }
+    environment = _email_environment()
+    subject = _one_line(_render(environment, f"email/{kind}.subject.txt", variables))
+    variables["subject"] = subject
+    return RenderedMessage(
+        subject=subject,
+        text=_render(environment, f"email/{kind}.txt", variables),
+        html=_render(environment, f"email/{kind}.html", variables),
+    )
+
+
+def render_user_text(template_text: str, values: Mapping[str, str]) -> str:
+    """Fill a template a person typed (e.g. a report narrative) with ``values``, HTML-escaped.
+
+    Runs sandboxed: attribute tricks such as ``{{ ''.__class__ }}`` are refused. Every problem
+    comes back as a ValueError with a message fit to show the person who wrote the text.
+    """
+    try:
+        template = _user_text_environment().from_string(template_text)
+        return template.render(dict(values))
+    except SecurityError as error:
+        raise ValueError(
+            "The text uses something templates are not allowed to use. "
+            "Use only the placeholders offered, such as {{ theme }}."
+        ) from error
+    except TemplateSyntaxError as error:
+        raise ValueError(f"The text has a template mistake on line {error.lineno}.") from error
+    except UndefinedError as error:
+        raise ValueError(f"The text uses a placeholder with no value ({error.message}).") from error
+    except (TemplateError, ArithmeticError, TypeError) as error:
+        raise ValueError("The text could not be filled in; check its placeholders.") from error
+
+
+def london_date(instant: str) -> str:
+    """An ISO 8601 instant as the London calendar day it falls on: "Friday 12 December 2025"."""
+    try:
+        moment = datetime.fromisoformat(instant)
+    except ValueError as error:
+        raise ValueError("deadline_at is not an ISO 8601 date and time") from error
+    if moment.tzinfo is None:
+        # A naive time could be UTC or London; guessing would move deadlines near midnight.
+        raise ValueError("deadline_at must carry its UTC offset")
+    day = moment.astimezone(LONDON)
+    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def step_words(step: str) -> str:
+    """A reminder-ladder rung in words: "before:5", "on_day", "overdue:2"."""
+    if step == "on_day":
+        return "due today"
+    match = _STEP.fullmatch(step)
+    if match is None:
+        raise ValueError("step must be 'before:N', 'on_day' or 'overdue:N'")
+    days = int(match[2])
+    amount = f"{days} working day{'' if days == 1 else 's'}"
+    return f"due in {amount}" if match[1] == "before" else f"{amount} overdue"
+
+
+def is_approval(decision: str) -> bool:
+    try:
+        return _DECISIONS[decision]
+    except KeyError:
+        raise ValueError(f"decision must be one of {sorted(_DECISIONS)}") from None
+
+
+def _checked_context(kind: str, context: Mapping[str, str]) -> dict[str, str]:
+    if kind not in KINDS:
+        raise ValueError(f"unknown message kind {kind!r}; known kinds are {', '.join(KINDS)}")
+    extra = set(context) - CONTEXT_KEYS
+    if extra:
+        raise ValueError(f"a {kind} message may not carry {sorted(extra)}")
+    missing = REQUIRED_KEYS[kind] - set(context)
+    if missing:
+        raise ValueError(f"a {kind} message needs {sorted(missing)} in its context")
+    not_text = sorted(key for key, value in context.items() if not isinstance(value, str))
+    if not_text:
+        raise ValueError(f"context values must be text; {not_text} are not")
+    return {key: _one_line(value) for key, value in context.items()}
+
+
+def _one_line(value: str) -> str:
+    # Context values are short references, so a line break in one is never meant: folding
+    # every kind of line break and run of spaces keeps headers and body layout intact.
+    return " ".join(value.split())
+
+
+def _link(base_url: str, link_path: str) -> str:
+    # The configured base URL, never one taken from a request's Host header, so a forged
+    # request cannot make the partnership send links to someone else's site.
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(
+            "base_url must be an absolute http(s) address, e.g. https://oscp.example.org"
+        )
+    if not _LINK_PATH.fullmatch(link_path):
+        raise ValueError("link_path must be a path on the partnership's site, starting with '/'")
+    return base_url.rstrip("/") + link_path
+
+
+def _render(environment: Environment, name: str, variables: Mapping[str, str]) -> str:
+    try:
+        return environment.get_template(name).render(variables)
+    except UndefinedError as error:
+        # Only a template that uses an optional key without checking for it gets here.
+        raise ValueError(
+            f"template {name} needs a value its context lacks: {error.message}"
+        ) from error
+
+
+@cache
+def _email_environment() -> Environment:
+    # Built on first use, not at import, so importing the package reads no files.
+    environment = Environment(
+        loader=PackageLoader("notifications", "templates"),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    environment.filters.update(
+        london_date=london_date, step_words=step_words, is_approval=is_approval
+    )
+    return environment
+
+
+class _UserTextSandbox(ImmutableSandboxedEnvironment):
+    # Narratives need placeholders, not arithmetic; '*' and '**' are how a template asks for a
+    # gigabyte string or an enormous number and takes the worker down with it.
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        raise SecurityError(f"the {operator!r} operator is not allowed in this text")
+
+
+@cache
+def _user_text_environment() -> ImmutableSandboxedEnvironment:
+    return _UserTextSandbox(undefined=StrictUndefined, autoescape=True)

@@ -1,0 +1,103 @@
+"""Messages a transition causes, queued in its own transaction.
+
+Who is asked follows from the definition rather than a list per audit type: entering a state
+whose deadline is owed by the participants asks their agency leads for returns; one owed by
+the sign-off members asks those who may sign off; passing the sign-off quorum tells the chair
+and coordinators it is signed off; a refusal sends the audit back to the chair for assurance.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from states import notices
+from states import tables as t
+from states.definition import AuditTypeDefinition, TransitionDef
+from states.store import AuditRow
+
+
+def after_transition(
+    connection: Connection,
+    definition: AuditTypeDefinition,
+    row: AuditRow,
+    transition: TransitionDef,
+    *,
+    new_state: str,
+    new_round: int,
+    at: datetime,
+) -> None:
+    def send(kind: str, people: list[int], **extra: str) -> None:
+        context = notices.audit_context(
+            row.reference, row.theme, state_title=definition.state(new_state).title, **extra
+        )
+        notices.queue(
+            connection,
+            kind=kind,
+            audit_id=row.id,
+            subject_id=new_round,
+            recipient_ids=people,
+            at=at,
+            context=context,
+        )
+
+    if "sign_off_quorum" in transition.gates:
+        send(
+            "sign_off_decided",
+            _people(connection, row, ["chair", "coordinator"]),
+            decision="approved",
+        )
+    if "sign_off_refused" in transition.gates:
+        send("further_assurance_requested", _people(connection, row, ["chair"]))
+    spec = None if transition.internal else definition.state(new_state).deadline
+    if spec is None:
+        return
+    due = _due_at(connection, row.id, new_round)
+    if spec.owed_by == "participants":
+        send("return_requested", _agency_leads(connection, row.id), deadline_at=due)
+    elif spec.owed_by == "sign_off_members" and definition.sign_off is not None:
+        members = sign_off_members(connection, definition, row, new_round)
+        send("sign_off_requested", members, deadline_at=due)
+
+
+def _people(connection: Connection, row: AuditRow, roles: list[str]) -> list[int]:
+    return notices.recipients(connection, roles=roles, lead_id=row.lead_id, agency_id=None)
+
+
+def _due_at(connection: Connection, audit_id: int, round_: int) -> str:
+    due = connection.execute(
+        select(t.deadline.c.due_at).where(
+            t.deadline.c.audit_id == audit_id, t.deadline.c.round == round_
+        )
+    ).scalar_one()
+    return str(due.isoformat())
+
+
+def _agency_leads(connection: Connection, audit_id: int) -> list[int]:
+    statement = (
+        select(t.person.c.id)
+        .join(t.role, t.role.c.person_id == t.person.c.id)
+        .join(t.participation, t.participation.c.agency_id == t.person.c.agency_id)
+        .where(t.participation.c.audit_id == audit_id, t.role.c.role == "agency_lead")
+    )
+    return sorted(set(connection.execute(statement).scalars()))
+
+
+def sign_off_members(
+    connection: Connection, definition: AuditTypeDefinition, row: AuditRow, round_: int
+) -> list[int]:
+    """Those who may sign off and have not yet decided in this round (never the author)."""
+    rule = definition.sign_off
+    if rule is None:
+        return []
+    decided = select(t.decision.c.person_id).where(
+        t.decision.c.audit_id == row.id, t.decision.c.round == round_
+    )
+    statement = select(t.role.c.person_id).where(
+        t.role.c.role.in_(rule.roles), t.role.c.person_id.not_in(decided)
+    )
+    people = set(connection.execute(statement).scalars())
+    if rule.exclude_author:
+        people.discard(row.lead_id)
+    return sorted(people)

@@ -1,0 +1,175 @@
+"""The sweep: due reminder rungs become outbox messages, each exactly once.
+
+It finds rungs by the ``(processed_at, due_at)`` index, so its cost follows what is due, not
+how many deadlines are open. Each batch commits with its rungs marked processed and their
+messages queued under unique keys: a sweep cut short by a crash or run twice sends nothing
+twice, and a sweep after hours of downtime sends every missed rung once. Messages go only to
+those who still owe the work; a rung for work already done is marked and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from states import notices
+from states import tables as t
+from states.definition import AuditTypeDefinition
+from states.facts import SqlAuditFacts
+from states.services.audits import tool_is_per_case
+from states.services.deps import Deps
+from states.services.messages import sign_off_members
+from states.store import AuditRow, AuditStore
+
+BATCH = 200
+_RUNGS = (
+    select(
+        t.reminder.c.id,
+        t.reminder.c.step,
+        t.reminder.c.kind,
+        t.reminder.c.roles,
+        t.deadline.c.round,
+        t.deadline.c.state,
+        t.deadline.c.due_at,
+        t.reminder.c.audit_id,
+    )
+    .join(t.deadline, t.deadline.c.id == t.reminder.c.deadline_id)
+    .order_by(t.reminder.c.due_at, t.reminder.c.id)
+)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    rungs: int
+    messages: int
+
+
+@dataclass(frozen=True)
+class _Rung:
+    id: int
+    step: str
+    kind: str
+    roles: tuple[str, ...]
+    round: int
+    state: str
+    due_at: datetime
+    audit_id: int
+
+
+def sweep(deps: Deps, *, batch: int = BATCH) -> SweepResult:
+    rungs = messages = 0
+    while True:
+        done, sent = _sweep_batch(deps, batch)
+        rungs += done
+        messages += sent
+        if done < batch:
+            return SweepResult(rungs, messages)
+
+
+def _sweep_batch(deps: Deps, batch: int) -> tuple[int, int]:
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        statement = (
+            _RUNGS.where(t.reminder.c.processed_at.is_(None), t.reminder.c.due_at <= now)
+            .limit(batch)
+            .with_for_update(of=t.reminder, skip_locked=True)
+        )
+        due = [
+            _Rung(r[0], r[1], r[2], tuple(filter(None, r[3].split(","))), *r[4:])
+            for r in uow.connection.execute(statement)
+        ]
+        sent = 0
+        for rung in due:
+            count = _send(deps, uow.connection, rung, now)
+            uow.connection.execute(
+                update(t.reminder)
+                .where(t.reminder.c.id == rung.id)
+                .values(processed_at=now, sent_count=count)
+            )
+            sent += count
+        uow.commit()
+    return len(due), sent
+
+
+def _send(deps: Deps, connection: Connection, rung: _Rung, now: datetime) -> int:
+    store = AuditStore(connection)
+    row = store.load_audit(rung.audit_id)
+    definition = deps.catalogue.by_hash(row.definition_hash, store.read_snapshot).definition
+    spec = definition.state(rung.state).deadline
+    if spec is None:
+        return 0
+    dispatch = _Dispatch(
+        deps,
+        connection,
+        row,
+        rung,
+        now,
+        {
+            "deadline_at": rung.due_at.isoformat(),
+            "step": rung.step,
+            "state_title": definition.state(rung.state).title,
+        },
+    )
+    if spec.owed_by == "participants":
+        return dispatch.to_agencies()
+    if spec.owed_by == "sign_off_members":
+        return dispatch.to_members(definition)
+    if spec.owed_by == "chair":
+        return dispatch.queue(dispatch.people(rung.roles), unit=0)
+    return 0  # action owners arrive with action plans
+
+
+@dataclass(frozen=True)
+class _Dispatch:
+    """One due rung being turned into messages for whoever still owes the work."""
+
+    deps: Deps
+    connection: Connection
+    row: AuditRow
+    rung: _Rung
+    now: datetime
+    context: dict[str, Any]
+
+    def people(self, roles: Iterable[str], agency_id: int | None = None) -> list[int]:
+        return notices.recipients(
+            self.connection, roles=roles, lead_id=self.row.lead_id, agency_id=agency_id
+        )
+
+    def to_agencies(self) -> int:
+        store = AuditStore(self.connection)
+        facts = SqlAuditFacts(
+            self.connection,
+            self.row.id,
+            round_=self.rung.round,
+            per_case=tool_is_per_case(self.deps, store, self.row),
+        )
+        return sum(
+            self.queue(self.people(self.rung.roles, agency_id), unit=agency_id, agency=name)
+            for agency_id, name, _ in facts.outstanding_agencies()
+        )
+
+    def to_members(self, definition: AuditTypeDefinition) -> int:
+        undecided = sign_off_members(self.connection, definition, self.row, self.rung.round)
+        if not undecided:
+            return 0
+        member_roles = set(definition.sign_off.roles) if definition.sign_off else set()
+        people = set(undecided) if member_roles & set(self.rung.roles) else set()
+        people.update(self.people(r for r in self.rung.roles if r not in member_roles))
+        return self.queue(sorted(people), unit=0)
+
+    def queue(self, people: list[int], *, unit: int, **extra: str) -> int:
+        context = notices.audit_context(self.row.reference, self.row.theme, **self.context, **extra)
+        return notices.queue(
+            self.connection,
+            kind=self.rung.kind,
+            audit_id=self.row.id,
+            subject_id=self.rung.id,
+            recipient_ids=people,
+            at=self.now,
+            context=context,
+            key_prefix=f"rung:{self.rung.id}:{unit}",
+        )
