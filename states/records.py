@@ -308,3 +308,13 @@ class Deadline(SQLModel, table=True):
     starts_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
     due_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
     met_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Who runs the periodic work: one worker holds the lease and renews it; the others wait
+    for it to lapse, so a deployment has one clock however many processes it runs."""
+
+    __tablename__ = "scheduler_lease"
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=200)
+    expires_at: datetime = _utc(nullable=False)  # type: ignore[assignment]

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select
 
 from states import notices
 from states import tables as t
+from states.clock import as_utc
 from states.definition import AuditTypeDefinition, TransitionDef
 from states.store import AuditRow
 
@@ -71,7 +72,7 @@ def _due_at(connection: Connection, audit_id: int, round_: int) -> str:
             t.deadline.c.audit_id == audit_id, t.deadline.c.round == round_
         )
     ).scalar_one()
-    return str(due.isoformat())
+    return as_utc(due).isoformat()
 
 
 def _agency_leads(connection: Connection, audit_id: int) -> list[int]:

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select, update
 
 from states import notices
 from states import tables as t
+from states.clock import as_utc
 from states.definition import AuditTypeDefinition
 from states.facts import SqlAuditFacts
 from states.services.audits import tool_is_per_case
@@ -109,7 +110,7 @@ def _send(deps: Deps, connection: Connection, rung: _Rung, now: datetime) -> int
         rung,
         now,
         {
-            "deadline_at": rung.due_at.isoformat(),
+            "deadline_at": as_utc(rung.due_at).isoformat(),
             "step": rung.step,
             "state_title": definition.state(rung.state).title,
         },

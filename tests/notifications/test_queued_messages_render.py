@@ -1,0 +1,53 @@
+"""Every message the engine queues, in every audit type's whole cycle and its reminder ladders,
+renders with the templates: the contexts the services write and the templates' needs agree."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from notifications.render import render_message
+from oscp_flow.demo import email
+from oscp_flow.walkthrough import rehearse
+from states import tables as t
+from states.clock import FakeClock
+from states.notices import KINDS
+from states.services import work
+from states.services.deps import Deps
+from states.services.sweep import sweep
+
+
+def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> None:
+    deps = partnership
+    for audit_type in deps.catalogue.audit_types:
+        rehearse(deps, audit_type, goal="closed", theme=f"Rehearsal of {audit_type}")
+    open_one = rehearse(deps, "mace", goal="returns_open").reference
+    concern = work.raise_immediate_risk(
+        deps, audit=open_one, actor=email("chair"), agency="police", concern="Unsafe practice"
+    )
+    work.record_assurance(
+        deps,
+        audit=open_one,
+        actor=email("chair"),
+        escalation_id=concern,
+        assurance="Reviewed the same day",
+    )
+    rehearse(deps, "mace", goal="awaiting_sign_off")
+    rehearse(deps, "section_11", goal="further_assurance_requested")
+    clock.advance(timedelta(days=60))
+    sweep(deps)
+    with deps.uow(readonly=True) as uow:
+        rows = uow.connection.execute(select(t.outbox.c.kind, t.outbox.c.context)).all()
+    kinds = Counter(kind for kind, _ in rows)
+    assert set(kinds) == set(KINDS), "every kind of message is exercised"
+    for kind, context in rows:
+        message = render_message(
+            kind,
+            json.loads(context),
+            recipient_name="Alex Moorcroft",
+            base_url="https://oscp.example.org",
+        )
+        assert message.subject and message.text and message.html
