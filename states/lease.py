@@ -40,7 +40,7 @@ class Lease:
                 update(t.lease)
                 .where(
                     t.lease.c.name == self.name,
-                    or_(t.lease.c.holder == self.holder, t.lease.c.expires_at < now),
+                    or_(t.lease.c.holder == self.holder, t.lease.c.expires_at <= now),
                 )
                 .values(holder=self.holder, expires_at=now + self.duration)
             ).rowcount
@@ -74,7 +74,7 @@ class Lease:
             row = uow.connection.execute(
                 select(t.lease.c.holder, t.lease.c.expires_at).where(t.lease.c.name == self.name)
             ).first()
-        if row is None or as_utc(row[1]) < self._clock.now():
+        if row is None or as_utc(row[1]) <= self._clock.now():
             return None
         return str(row[0])
 
