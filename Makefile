@@ -34,6 +34,7 @@ test: setup services lint
 bench: setup services
 	$(BIN)/python -m bench.transitions
 	$(BIN)/python -m bench.aggregation
+	$(BIN)/python -m bench.sweep
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
