@@ -94,3 +94,29 @@ def audit_list(
     from states.services import queries
 
     _run(lambda deps: show_audits(out, queries.list_audits(deps, audit_type=audit_type)))
+
+
+@audit_app.command("preview")
+def audit_preview(
+    audit: Annotated[str | None, typer.Argument(help="A running audit (SQLite).")] = None,
+    audit_type: Annotated[
+        str | None, typer.Option("--type", help="Preview a whole cycle of this type instead.")
+    ] = None,
+) -> None:
+    """Every deadline and e-mail to come, on a throw-away copy with a time-skipping clock."""
+    from oscp_flow.output import show_preview
+    from oscp_flow.preview import preview_audit, preview_type
+
+    if (audit is None) == (audit_type is None):
+        out.print("Give either an audit reference or --type TYPE.")
+        raise typer.Exit(2)
+
+    def action(deps: Deps) -> None:
+        if audit is not None:
+            lines = preview_audit(deps, audit=audit)
+        else:
+            assert audit_type is not None
+            lines = preview_type(deps.catalogue, audit_type=audit_type, start=deps.clock.now())
+        show_preview(out, lines)
+
+    _run(action)

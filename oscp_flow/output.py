@@ -8,6 +8,7 @@ from datetime import datetime
 from rich.console import Console
 from rich.table import Table
 
+from oscp_flow.preview import PreviewLine
 from states.clock import LONDON
 from states.definition import AuditTypeDefinition
 from states.services.queries import AuditStatus, AuditSummary, EventView
@@ -114,3 +115,14 @@ def show_audits(console: Console, audits: Sequence[AuditSummary]) -> None:
         )
     console.print(table)
     console.print(f"{len(audits)} audit(s).")
+
+
+def show_preview(console: Console, lines: Sequence[PreviewLine]) -> None:
+    table = Table(title="Preview: nothing here has been sent")
+    for column in ("when (London)", "what", "to", "detail"):
+        table.add_column(column)
+    for line in lines:
+        table.add_row(local(line.at), line.what, line.to, line.detail)
+    console.print(table)
+    sent = sum(1 for line in lines if line.what != "deadline")
+    console.print(f"{sent} e-mail(s) and {len(lines) - sent} deadline(s) in the preview.")
