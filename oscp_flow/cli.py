@@ -170,6 +170,24 @@ def _run(action: Callable[[Deps], None]) -> None:
         action(_deps())
 
 
-from oscp_flow import cli_audit, cli_demo, cli_findings, cli_returns, cli_work  # noqa: E402  (registers their commands)
+from oscp_flow import (  # noqa: E402  (registers their commands)
+    cli_audit,
+    cli_demo,
+    cli_findings,
+    cli_mail,
+    cli_returns,
+    cli_work,
+    cli_worker,
+)
 
-__all__ = ["app", "audit_app", "cli_audit", "cli_demo", "cli_findings", "cli_returns", "cli_work"]
+__all__ = [
+    "app",
+    "audit_app",
+    "cli_audit",
+    "cli_demo",
+    "cli_findings",
+    "cli_mail",
+    "cli_returns",
+    "cli_work",
+    "cli_worker",
+]

@@ -17,6 +17,19 @@ class Settings(BaseSettings):
     definitions: Path = PROJECT_ROOT / "definitions" / "audit_types"
     actor: str | None = None
 
+    # Outgoing mail. The defaults are the local capture (``oscp mail serve``), so a newcomer's
+    # machine never sends real e-mail; production sets the partnership's relay here.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout: float = 30.0
+    mail_from: str = "OSCP Learning Hub <learning-hub@oscp.example.org>"
+    # Links in messages point here; Message-IDs end in ``@mail_domain``.
+    base_url: str = "http://127.0.0.1:8000"
+    mail_domain: str = "oscp.example.org"
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'oscp.db'}"

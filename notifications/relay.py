@@ -1,0 +1,333 @@
+"""The outbox relay: sends what transitions queued, over SMTP, exactly once in practice.
+
+Each message is claimed, sent, then marked sent, each database step in its own short
+transaction, so no transaction is ever open while the mail server is being talked to. A crash
+between the server's "250 OK" and the mark leaves the row unsent: once its claim lapses it is
+sent again, carrying the same Message-ID (derived from the row), which lets mail clients drop
+the copy. So a crash costs at most one duplicate and never loses a message.
+
+Nothing here logs an address or a message's text: rows are named by id and kind, failures by
+class and SMTP code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from hashlib import sha256
+from typing import Any, Literal, Protocol
+
+from sqlalchemy import ColumnElement, Row, and_, select, update
+
+from notifications.render import render_message
+from notifications.smtp import DeliveryDeferred, DeliveryError, DeliveryRefused, Mailer
+from states import tables as t
+from states.clock import as_utc
+from states.errors import InvalidInput, NotFound
+from states.services.deps import Deps
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+FIRST_DELAY = timedelta(minutes=1)
+MAX_DELAY = timedelta(hours=1)
+# How far below the exponential delay a row's jitter may pull it, so rows deferred together
+# (say, by one outage) come back spread out rather than all in the same second.
+JITTER = 0.2
+# A claimed row is left alone by other relays for this long: far longer than one SMTP
+# exchange (timeouts are seconds), so only a crashed relay's rows are ever taken over.
+CLAIM = timedelta(minutes=10)
+DEFAULT_SENDER = "OSCP Learning Hub"
+
+Outcome = Literal["sent", "deferred", "failed", "skipped"]
+o = t.outbox
+
+
+class RelayConfig(Protocol):
+    """What the relay needs from settings (``oscp_flow.settings.Settings`` has it)."""
+
+    @property
+    def mail_from(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def mail_domain(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class RelayResult:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    key: str
+    kind: str
+    context: str
+    attempts: int
+    # Out of the repr, so a row printed by accident (a debugger, a future log line) names
+    # nobody.
+    name: str = field(repr=False)
+    email: str = field(repr=False)
+
+
+def relay(deps: Deps, mailer: Mailer, *, config: RelayConfig, batch: int = 100) -> RelayResult:
+    """One round: send up to ``batch`` due messages, longest-waiting first."""
+    rows = _due(deps, batch)
+    tally: Counter[Outcome] = Counter()
+    for position, row in enumerate(rows):
+        outcome, down = _deliver(deps, mailer, config, row)
+        tally[outcome] += 1
+        if down is not None:
+            # No other message would get through either: a dead server costs one timeout
+            # per round, not one per message.
+            rest = _defer_all(deps, rows[position + 1 :], down)
+            tally.update(rest)
+            break
+    result = RelayResult(tally["sent"], tally["deferred"], tally["failed"])
+    # A quiet round every minute is not news; a round that did something is.
+    logger.log(
+        logging.INFO if rows else logging.DEBUG,
+        "Outbox relay round: %d sent, %d deferred, %d failed",
+        result.sent,
+        result.deferred,
+        result.failed,
+    )
+    return result
+
+
+def _deliver(
+    deps: Deps, mailer: Mailer, config: RelayConfig, row: Pending
+) -> tuple[Outcome, DeliveryDeferred | None]:
+    if not _claim(deps, row.id):
+        return "skipped", None
+    try:
+        message = build_message(row, config, deps.clock.now())
+    except Exception as exc:  # a template bug must not stop the round; it shows as failed
+        logger.warning("Outbox message %d (%s) could not be rendered", row.id, row.kind)
+        _record(deps, row.id, {**_failure(deps.clock.now()), "last_error": _render_error(exc)})
+        return "failed", None
+    failure = _send(mailer, message)
+    if isinstance(failure, DeliveryRefused):
+        return _refuse(deps, row, failure), None
+    if isinstance(failure, DeliveryDeferred):
+        return _defer(deps, row, failure), (failure if failure.server_down else None)
+    _record(deps, row.id, {"sent_at": deps.clock.now(), "last_error": None})
+    logger.debug("Outbox message %d (%s) sent", row.id, row.kind)
+    return "sent", None
+
+
+def _send(mailer: Mailer, message: EmailMessage) -> DeliveryError | None:
+    try:
+        mailer.send(message)
+    except DeliveryError as failure:
+        return failure
+    except Exception as exc:
+        # A mailer's bug must not stop the round, nor leave the row to crash every round:
+        # it is retried like any transient failure and, after enough attempts, shown failed.
+        return DeliveryDeferred(cause=type(exc).__name__)
+    return None
+
+
+def _render_error(exc: Exception) -> str:
+    return f"RenderError: {type(exc).__name__}"
+
+
+def message_id(outbox_id: int, key: str, domain: str) -> str:
+    """The same row always gives the same id, so a resend after a crash is recognisably the
+    same message. The key's hash is there because row ids alone come round again (a database
+    made afresh starts at 1), and a reader's mail client would drop a new message as a copy."""
+    return f"<oscp.{outbox_id}.{sha256(key.encode()).hexdigest()[:16]}@{domain}>"
+
+
+def build_message(row: Pending, config: RelayConfig, at: datetime) -> EmailMessage:
+    sender, _address = parseaddr(config.mail_from)
+    context = {str(k): str(v) for k, v in json.loads(row.context).items()}
+    rendered = render_message(
+        row.kind,
+        context,
+        recipient_name=row.name,
+        base_url=config.base_url,
+        sender_name=sender or DEFAULT_SENDER,
+    )
+    message = EmailMessage()
+    message["From"] = config.mail_from
+    message["To"] = Address(display_name=row.name, addr_spec=row.email)
+    message["Subject"] = rendered.subject
+    message["Date"] = format_datetime(at)
+    message["Message-ID"] = message_id(row.id, row.key, config.mail_domain)
+    # Out-of-office and other robots must not answer a robot (RFC 3834; Exchange's own header).
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    return message
+
+
+def backoff(outbox_id: int, attempts: int) -> timedelta:
+    """1, 2, 4 ... minutes after each failed attempt, at most an hour, less a fraction of up
+    to ``JITTER`` that is fixed per row (so a test, or a person, can predict it)."""
+    base = min(FIRST_DELAY * (1 << min(attempts - 1, 16)), MAX_DELAY)
+    spread = int.from_bytes(sha256(f"outbox:{outbox_id}".encode()).digest()[:2]) / 65536
+    return base * (1 - JITTER * spread)
+
+
+def _due(deps: Deps, batch: int) -> list[Pending]:
+    query = (
+        select(o.c.id, o.c.key, o.c.kind, o.c.context, o.c.attempts, t.person.c.name)
+        .add_columns(t.person.c.email)
+        .join(t.person, t.person.c.id == o.c.recipient_id)
+        .where(_waiting(deps.clock.now()))
+        .order_by(o.c.next_attempt_at, o.c.id)
+        .limit(batch)
+    )
+    with deps.uow(readonly=True) as uow:
+        return [Pending(*row) for row in uow.connection.execute(query)]
+
+
+def _waiting(now: datetime) -> ColumnElement[bool]:
+    """Due and neither sent, failed nor claimed: the ``ix_outbox_pending`` index finds these."""
+    return and_(o.c.sent_at.is_(None), o.c.next_attempt_at <= now, o.c.failed_at.is_(None))
+
+
+def _claim(deps: Deps, outbox_id: int) -> bool:
+    """Compare-and-set on the row, so two relays running at once never both send it."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        claimed = uow.connection.execute(
+            update(o).where(o.c.id == outbox_id, _waiting(now)).values(next_attempt_at=now + CLAIM)
+        ).rowcount
+        uow.commit()
+    return claimed == 1
+
+
+def _refuse(deps: Deps, row: Pending, error: DeliveryRefused) -> Outcome:
+    logger.warning("Outbox message %d (%s) refused: %s", row.id, row.kind, error.summary)
+    values = {"attempts": row.attempts + 1, **_failure(deps.clock.now())}
+    _record(deps, row.id, {**values, "last_error": error.summary})
+    return "failed"
+
+
+def _defer(deps: Deps, row: Pending, error: DeliveryError) -> Outcome:
+    values = _deferral(row, error, deps.clock.now())
+    _record(deps, row.id, values)
+    outcome: Outcome = "failed" if "failed_at" in values else "deferred"
+    logger.warning("Outbox message %d (%s) %s: %s", row.id, row.kind, outcome, error.summary)
+    return outcome
+
+
+def _deferral(row: Pending, error: DeliveryError, now: datetime) -> dict[str, Any]:
+    attempts = row.attempts + 1
+    values: dict[str, Any] = {"attempts": attempts, "last_error": error.summary}
+    if attempts >= MAX_ATTEMPTS:
+        values.update(_failure(now))
+    else:
+        values["next_attempt_at"] = now + backoff(row.id, attempts)
+    return values
+
+
+def _failure(now: datetime) -> dict[str, Any]:
+    """Failed rows leave the pending index's range (a NULL is never ``<= now``), so years of
+    failures never slow the search for what is due; ``retry`` puts them back."""
+    return {"failed_at": now, "next_attempt_at": None}
+
+
+def _defer_all(deps: Deps, rows: Sequence[Pending], error: DeliveryError) -> Counter[Outcome]:
+    """Defer rows this round did not reach; one transaction, and only rows still waiting
+    (another relay may have sent some meanwhile)."""
+    now = deps.clock.now()
+    tally: Counter[Outcome] = Counter()
+    with deps.uow() as uow:
+        for row in rows:
+            values = _deferral(row, error, now)
+            changed = uow.connection.execute(
+                update(o).where(o.c.id == row.id, _waiting(now)).values(**values)
+            ).rowcount
+            if changed:
+                tally["failed" if "failed_at" in values else "deferred"] += 1
+        uow.commit()
+    return tally
+
+
+def _record(deps: Deps, outbox_id: int, values: dict[str, Any]) -> None:
+    with deps.uow() as uow:
+        uow.connection.execute(update(o).where(o.c.id == outbox_id).values(**values))
+        uow.commit()
+
+
+@dataclass(frozen=True)
+class OutboxView:
+    """One message as the coordinator sees it: who, what kind, how it is going; no text."""
+
+    id: int
+    kind: str
+    recipient: str
+    audit: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime | None
+    failed_at: datetime | None
+
+
+def outbox_messages(deps: Deps, *, failed: bool = False, limit: int = 500) -> list[OutboxView]:
+    """Messages still waiting (or, with ``failed``, given up on), oldest first."""
+    state = o.c.failed_at.is_not(None) if failed else o.c.failed_at.is_(None)
+    query = (
+        select(o.c.id, o.c.kind, t.person.c.email, t.audit.c.reference, o.c.attempts)
+        .add_columns(o.c.last_error, o.c.created_at, o.c.next_attempt_at, o.c.failed_at)
+        .join(t.person, t.person.c.id == o.c.recipient_id)
+        .join(t.audit, t.audit.c.id == o.c.audit_id)
+        .where(o.c.sent_at.is_(None), state)
+        .order_by(o.c.created_at, o.c.id)
+        .limit(limit)
+    )
+    with deps.uow(readonly=True) as uow:
+        rows = uow.connection.execute(query).all()
+    return [_view(row) for row in rows]
+
+
+def _view(row: Row[Any]) -> OutboxView:
+    def when(value: datetime | None) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    return OutboxView(
+        id=row.id,
+        kind=row.kind,
+        recipient=row.email,
+        audit=row.reference,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        created_at=as_utc(row.created_at),
+        next_attempt_at=when(row.next_attempt_at),
+        failed_at=when(row.failed_at),
+    )
+
+
+def retry(deps: Deps, *, outbox_id: int) -> None:
+    """Send a failed (or waiting) message at the next round, with a fresh set of attempts.
+    The last error stays on the row until it is sent, so the history remains visible."""
+    with deps.uow() as uow:
+        sent_at = uow.connection.execute(
+            select(o.c.sent_at).where(o.c.id == outbox_id)
+        ).one_or_none()
+        if sent_at is None:
+            raise NotFound("outbox message", outbox_id)
+        if sent_at[0] is not None:
+            raise InvalidInput(f"Outbox message {outbox_id} was already sent; nothing to retry.")
+        uow.connection.execute(
+            update(o)
+            .where(o.c.id == outbox_id)
+            .values(failed_at=None, attempts=0, next_attempt_at=deps.clock.now())
+        )
+        uow.commit()

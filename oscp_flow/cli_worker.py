@@ -1,0 +1,85 @@
+"""``oscp worker``: the one process that ticks the periodic work (sweep and relay)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from oscp_flow.cli import _run, app, out
+
+if TYPE_CHECKING:
+    from states.services.deps import Deps
+    from workflows.tick import TickResult
+
+
+def _mailer_and_tick(deps: Deps) -> Any:
+    from notifications.smtp import SmtpMailer
+    from oscp_flow.settings import Settings
+    from workflows.tick import tick
+
+    settings = Settings()
+    mailer = SmtpMailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        timeout=settings.smtp_timeout,
+        starttls=settings.smtp_starttls,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+    )
+    return lambda: tick(deps, mailer, settings)
+
+
+def _report(result: TickResult) -> str:
+    return (
+        f"{result.sweep.rungs} reminder rung(s) due, {result.sweep.messages} message(s) queued; "
+        f"{result.relay.sent} sent, {result.relay.deferred} deferred, {result.relay.failed} failed."
+    )
+
+
+@app.command("worker")
+def worker(
+    interval: Annotated[int, typer.Option(help="Seconds between ticks.")] = 300,
+    once: Annotated[
+        bool, typer.Option(help="Run one tick now (if no other worker leads).")
+    ] = False,
+) -> None:
+    """Tick the reminder sweep and the outbox relay; only one worker per deployment leads."""
+    from states.lease import Lease
+    from workflows.worker import LEASE_NAME, Worker, holder_name
+
+    def action(deps: Deps) -> None:
+        lease = Lease(
+            deps.uow,
+            deps.clock,
+            name=LEASE_NAME,
+            holder=holder_name(),
+            duration=timedelta(seconds=max(3 * interval, 60)),
+        )
+        run = _mailer_and_tick(deps)
+        if once:
+            if not lease.acquire():
+                out.print(f"Another worker leads ({lease.holder_now()}); nothing done.")
+                return
+            try:
+                out.print(_report(run()))
+            finally:
+                lease.release()
+            return
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        out.print(
+            f"Worker started: ticking every {interval} s while it holds the lease. Ctrl-C stops it."
+        )
+
+        def ticked() -> None:
+            out.print(_report(run()))
+
+        Worker(lease, deps.uow.engine, ticked, timedelta(seconds=interval)).run(stop)
+        out.print("Worker stopped.")
+
+    _run(action)

@@ -1,0 +1,143 @@
+"""``oscp mail ...`` and ``oscp outbox ...``: the capture as a real process, the outbox commands
+in-process on the test's database and fake clock (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner, Result
+
+from notifications.relay import RelayResult, relay
+from oscp_flow.cli import app
+from oscp_flow.demo import email
+from states import tables as t
+from states.services.deps import Deps
+from tests.conftest import ROOT
+from tests.notifications.test_relay import (
+    CONFIG,
+    Recorder,
+    free_port,
+    mailer,
+    raise_concern,
+    smtp_server,
+)
+
+OSCP = [sys.executable, "-m", "oscp_flow"]
+
+
+def oscp_env(deps: Deps, home: Path, port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "OSCP_HOME": str(home),
+        "OSCP_DATABASE_URL": deps.uow.engine.url.render_as_string(hide_password=False),
+        "OSCP_SMTP_PORT": str(port),
+        "COLUMNS": "200",
+    }
+
+
+def oscp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*OSCP, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False
+    )
+
+
+def test_mail_serve_captures_what_outbox_send_sends(partnership: Deps, tmp_path: Path) -> None:
+    reference = raise_concern(partnership)
+    env = oscp_env(partnership, tmp_path, free_port())
+    serve = subprocess.Popen(
+        [*OSCP, "mail", "serve"], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
+    try:
+        assert serve.stdout is not None
+        assert serve.stdout.readline().startswith("Capturing mail on 127.0.0.1:")
+        taken = oscp(env, "mail", "serve")
+        assert taken.returncode == 1 and "cannot listen on 127.0.0.1" in taken.stderr
+        assert "Traceback" not in taken.stderr
+
+        sent = oscp(env, "outbox", "send")
+        assert sent.returncode == 0, sent.stderr
+        assert "Sent 2, deferred 0, failed 0." in sent.stdout
+        listed = oscp(env, "mail", "list")
+        assert "2 message(s)." in listed.stdout and reference in listed.stdout
+        shown = oscp(env, "mail", "show", "1")
+        assert shown.returncode == 0, shown.stderr
+        assert "Message-ID: <oscp." in shown.stdout
+        assert f"http://127.0.0.1:8000/audits/{reference}" in shown.stdout
+        missing = oscp(env, "mail", "show", "3")
+        assert missing.returncode == 1 and "No captured message '3'" in missing.stderr
+    finally:
+        serve.send_signal(signal.SIGINT)
+        rest, _ = serve.communicate(timeout=30)
+    assert serve.returncode == 0 and "Mail capture stopped." in rest
+
+
+def invoke(*args: str, port: int = 1) -> Result:
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "OSCP_SMTP_PORT": str(port)})
+
+
+def test_a_refused_message_is_listed_as_failed_and_can_be_retried(
+    partnership: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deps = partnership
+    monkeypatch.setattr("oscp_flow.cli._deps", lambda: deps)
+    reference = raise_concern(deps)
+    server = Recorder()
+    server.answers[email("chair")] = "550 5.1.1 Recipient address rejected"
+    with smtp_server(server) as port:
+        assert relay(deps, mailer(port), config=CONFIG) == RelayResult(sent=1, failed=1)
+        with deps.uow(readonly=True) as uow:
+            failed_id = uow.connection.execute(
+                select(t.outbox.c.id).where(t.outbox.c.failed_at.is_not(None))
+            ).scalar_one()
+
+        failed = invoke("outbox", "list", "--failed")
+        assert failed.exit_code == 0, failed.stderr
+        row = next(line for line in failed.stdout.splitlines() if email("chair") in line)
+        for shown in (
+            str(failed_id),
+            "immediate_risk_raised",
+            reference,
+            "SMTPRecipientsRefused 550",
+        ):
+            assert shown in row
+        assert "1 message(s) failed." in failed.stdout
+        # Who and how, never what: the text is rendered only when sent.
+        assert "needs a response" not in failed.stdout
+        assert "0 message(s) waiting." in invoke("outbox", "list").stdout
+
+        retried = invoke("outbox", "retry", str(failed_id))
+        assert retried.exit_code == 0, retried.stderr
+        assert f"Message {failed_id} will be sent at the next round." in retried.stdout
+        assert "0 message(s) failed." in invoke("outbox", "list", "--failed").stdout
+        assert "1 message(s) waiting." in invoke("outbox", "list").stdout
+
+        del server.answers[email("chair")]
+        sent = invoke("outbox", "send", port=port)
+        assert sent.exit_code == 0, sent.stderr
+        assert "Sent 1, deferred 0, failed 0." in sent.stdout
+    assert [e for (e,) in server.envelopes] == [email("lsp.police"), email("chair")]
+
+    again = invoke("outbox", "retry", str(failed_id))
+    assert again.exit_code == 1 and "was already sent; nothing to retry." in again.stderr
+    unknown = invoke("outbox", "retry", "9999")
+    assert unknown.exit_code == 1 and "No outbox message '9999' was found" in unknown.stderr
+    assert "Traceback" not in again.stderr + unknown.stderr
+
+
+def test_send_with_the_server_down_defers_and_says_so(
+    partnership: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("oscp_flow.cli._deps", lambda: partnership)
+    raise_concern(partnership)
+    result = invoke("outbox", "send", port=free_port())
+    assert result.exit_code == 0, result.stderr
+    assert "Sent 0, deferred 2, failed 0." in result.stdout
+    waiting = invoke("outbox", "list").stdout
+    assert "2 message(s) waiting." in waiting
+    assert "DeliveryDeferred: ConnectionRefusedError" in waiting
