@@ -75,7 +75,6 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         """Hold the lease and schedule ticks until ``stop``; idle while another worker leads."""
-        _running["tick"] = self.tick
         renew_every = self.lease.duration.total_seconds() / 3
         scheduler: BackgroundScheduler | None = None
         try:
@@ -85,17 +84,19 @@ class Worker:
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=True)
+                _running.pop("tick", None)
                 self.lease.release()
-            _running.pop("tick", None)
 
     def _lead_or_wait(self, scheduler: BackgroundScheduler | None) -> BackgroundScheduler | None:
         if self.lease.acquire():
             if scheduler is None:
                 log.info("this worker now schedules the periodic work")
+                _running["tick"] = self.tick
                 scheduler = build_scheduler(self.engine, interval=self.interval)
                 scheduler.start()
             return scheduler
         if scheduler is not None:  # the lease lapsed under us: stop before someone else starts
             log.warning("lease lost; stopping the scheduler")
             scheduler.shutdown(wait=True)
+            _running.pop("tick", None)
         return None
