@@ -194,6 +194,11 @@ class Walker:
         cases = [None] if tool.completed_per == "agency" else self._case_references()
         for n, (agency, lead) in enumerate(RETURNING.items()):
             for case in cases:
+                done = returns.read(
+                    self.deps, audit=self.reference, actor=email(lead), agency=agency, case=case
+                )
+                if done.status == "submitted":  # someone already made this return
+                    continue
                 returns.submit(
                     self.deps,
                     audit=self.reference,
