@@ -65,4 +65,31 @@ def _demo(deps: Deps) -> None:
                 progress.advance(task)
             summary.add_row(audit_type, started.reference, str(steps), last.to_state)
     out.print(summary)
+    _deliver_to_local_capture(deps)
     out.print("See one with: oscp audit history REFERENCE, or oscp audit list.")
+
+
+def _deliver_to_local_capture(deps: Deps) -> None:
+    """Send what the rehearsals queued into the local mail capture, so a newcomer can read
+    the e-mails at once; skipped when a real SMTP server is configured."""
+    from notifications.capture import mail_dir, start_capture
+    from oscp_flow.cli_worker import _mailer_and_tick
+    from oscp_flow.settings import Settings
+
+    settings = Settings()
+    if settings.smtp_host not in ("127.0.0.1", "localhost"):
+        out.print("A real SMTP server is configured: run 'oscp worker' to send the e-mails.")
+        return
+    try:
+        controller = start_capture(settings.home, port=settings.smtp_port)
+    except OSError:
+        out.print("A mail capture is already listening: run 'oscp worker --once' to send to it.")
+        return
+    try:
+        result = _mailer_and_tick(deps)()
+    finally:
+        controller.stop()
+    out.print(
+        f"{result.relay.sent} e-mail(s) captured in {mail_dir(settings.home)}: "
+        "read them with 'oscp mail list' and 'oscp mail show N'."
+    )
