@@ -31,6 +31,7 @@ from notifications.smtp import DeliveryDeferred, DeliveryError, DeliveryRefused,
 from states import tables as t
 from states.clock import as_utc
 from states.errors import InvalidInput, NotFound
+from states.services import links
 from states.services.deps import Deps
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,10 @@ class Pending:
     # nobody.
     name: str = field(repr=False)
     email: str = field(repr=False)
+    audit_id: int = 0
+    recipient_id: int = 0
+    subject_id: int | None = None
+    link_purpose: str | None = None
 
 
 def relay(deps: Deps, mailer: Mailer, *, config: RelayConfig, batch: int = 100) -> RelayResult:
@@ -112,7 +117,7 @@ def _deliver(
     if not _claim(deps, row.id):
         return "skipped", None
     try:
-        message = build_message(row, config, deps.clock.now())
+        message = build_message(row, config, deps.clock.now(), link_path=_action_link(deps, row))
     except Exception as exc:  # a template bug must not stop the round; it shows as failed
         logger.warning("Outbox message %d (%s) could not be rendered", row.id, row.kind)
         _record(deps, row.id, {**_failure(deps.clock.now()), "last_error": _render_error(exc)})
@@ -150,9 +155,29 @@ def message_id(outbox_id: int, key: str, domain: str) -> str:
     return f"<oscp.{outbox_id}.{sha256(key.encode()).hexdigest()[:16]}@{domain}>"
 
 
-def build_message(row: Pending, config: RelayConfig, at: datetime) -> EmailMessage:
+def _action_link(deps: Deps, row: Pending) -> str | None:
+    """Mint the recipient's own single-use link now, at sending: the token goes into this
+    message and nowhere else (the database keeps only its hash). A resend after a crash mints
+    another; each is bound to the same person and action, and the action happens once."""
+    if row.link_purpose is None:
+        return None
+    token = links.mint(
+        deps,
+        purpose=row.link_purpose,
+        audit_id=row.audit_id,
+        person_id=row.recipient_id,
+        escalation_id=row.subject_id if row.link_purpose == "assurance" else None,
+    )
+    return None if token is None else f"/act/{token}"
+
+
+def build_message(
+    row: Pending, config: RelayConfig, at: datetime, *, link_path: str | None = None
+) -> EmailMessage:
     sender, _address = parseaddr(config.mail_from)
     context = {str(k): str(v) for k, v in json.loads(row.context).items()}
+    if link_path is not None:
+        context["link_path"] = link_path
     rendered = render_message(
         row.kind,
         context,
@@ -185,7 +210,9 @@ def backoff(outbox_id: int, attempts: int) -> timedelta:
 def _due(deps: Deps, batch: int) -> list[Pending]:
     query = (
         select(o.c.id, o.c.key, o.c.kind, o.c.context, o.c.attempts, t.person.c.name)
-        .add_columns(t.person.c.email)
+        .add_columns(
+            t.person.c.email, o.c.audit_id, o.c.recipient_id, o.c.subject_id, o.c.link_purpose
+        )
         .join(t.person, t.person.c.id == o.c.recipient_id)
         .where(_waiting(deps.clock.now()))
         .order_by(o.c.next_attempt_at, o.c.id)

@@ -132,6 +132,11 @@ class AuditTypeDefinition(Strict):
     roles: list[Name] = Field(min_length=1)
     case_window_months: PositiveInt | None = None
     sign_off: SignOffDef | None = None
+    link_expiry_working_days: PositiveInt = Field(
+        default=10,
+        description="Return and assurance links stop working this many working days after "
+        "the deadline they serve.",
+    )
     immediate_risk: ImmediateRiskDef | None = Field(
         default=None, description="Omit for the engine's default (2 working days; lead, chair)."
     )

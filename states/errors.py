@@ -149,3 +149,36 @@ class ReturnsClosed(AuditEngineError):
         super().__init__(
             f"Audit {audit} is '{state}', where returns are not open; contact the coordinator."
         )
+
+
+class TokenError(AuditEngineError):
+    """A link that cannot be used; the page says what to do instead."""
+
+
+class TokenInvalid(TokenError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This link is not recognised; use the most recent e-mail, or ask the audit's "
+            "coordinator for a new link."
+        )
+
+
+class TokenExpired(TokenError):
+    def __init__(self) -> None:
+        super().__init__("This link has expired; ask the audit's coordinator for a new one.")
+
+
+class TokenRevoked(TokenError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This link is no longer needed: the audit has moved on to another stage. "
+            "Contact the audit's coordinator if you still need to act."
+        )
+
+
+class TokenAlreadyUsed(TokenError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This link has already been used, so nothing more was recorded. Contact the "
+            "audit's coordinator if that was not you."
+        )

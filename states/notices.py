@@ -79,6 +79,7 @@ def queue(
     at: datetime,
     context: Mapping[str, str] | None = None,
     key_prefix: str | None = None,
+    link_purpose: str | None = None,
 ) -> int:
     """Queue one message per recipient; returns how many were new (keys already queued are
     skipped, which is what makes a repeated sweep or retried transaction harmless)."""
@@ -98,6 +99,7 @@ def queue(
             "created_at": at,
             "next_attempt_at": at,
             "context": json.dumps(dict(context or {}), sort_keys=True),
+            "link_purpose": link_purpose,
         }
         for person in recipient_ids
     ]

@@ -206,6 +206,9 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=300)
     failed_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
     sent_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    # The action the recipient's link is for (sign_off, return, assurance). The link itself is
+    # minted only when the message is sent, so no usable token is ever stored.
+    link_purpose: str | None = Field(default=None, max_length=20)
 
 
 class Reminder(SQLModel, table=True):
@@ -318,3 +321,35 @@ class SchedulerLease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     holder: str = Field(max_length=200)
     expires_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+
+
+class ActionToken(SQLModel, table=True):
+    """A single-use action link, kept only as the SHA-256 of the token in the e-mail.
+
+    Bound to one person, one audit, one purpose and one visit of one state: the link stops
+    working when the audit moves on, when it expires, or once it has been used.
+    """
+
+    __tablename__ = "action_token"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    purpose: str = Field(max_length=20)
+    person_id: int = Field(foreign_key="person.id")
+    audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
+    state: str = Field(max_length=63)
+    round: int
+    created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    expires_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    used_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+
+
+class TokenEvent(SQLModel, table=True):
+    """Every refused or replayed use of a link, for the security record (never the token)."""
+
+    __tablename__ = "token_event"
+    id: int | None = Field(default=None, primary_key=True)
+    token_id: int | None = Field(default=None, foreign_key="action_token.id", index=True)
+    at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    outcome: str = Field(max_length=20)

@@ -29,7 +29,7 @@ def after_transition(
     new_round: int,
     at: datetime,
 ) -> None:
-    def send(kind: str, people: list[int], **extra: str) -> None:
+    def send(kind: str, people: list[int], link: str | None = None, **extra: str) -> None:
         context = notices.audit_context(
             row.reference, row.theme, state_title=definition.state(new_state).title, **extra
         )
@@ -41,6 +41,7 @@ def after_transition(
             recipient_ids=people,
             at=at,
             context=context,
+            link_purpose=link,
         )
 
     if "sign_off_quorum" in transition.gates:
@@ -56,10 +57,10 @@ def after_transition(
         return
     due = _due_at(connection, row.id, new_round)
     if spec.owed_by == "participants":
-        send("return_requested", _agency_leads(connection, row.id), deadline_at=due)
+        send("return_requested", _agency_leads(connection, row.id), "return", deadline_at=due)
     elif spec.owed_by == "sign_off_members" and definition.sign_off is not None:
         members = sign_off_members(connection, definition, row, new_round)
-        send("sign_off_requested", members, deadline_at=due)
+        send("sign_off_requested", members, "sign_off", deadline_at=due)
 
 
 def _people(connection: Connection, row: AuditRow, roles: list[str]) -> list[int]:

@@ -148,21 +148,29 @@ class _Dispatch:
             round_=self.rung.round,
             per_case=tool_is_per_case(self.deps, store, self.row),
         )
-        return sum(
-            self.queue(self.people(self.rung.roles, agency_id), unit=agency_id, agency=name)
-            for agency_id, name, _ in facts.outstanding_agencies()
-        )
+        leads = [r for r in self.rung.roles if r == "agency_lead"]
+        others = [r for r in self.rung.roles if r != "agency_lead"]
+        sent = 0
+        for agency_id, name, _ in facts.outstanding_agencies():
+            # Agency leads get a link to their return; others a link to the audit.
+            sent += self.queue(
+                self.people(leads, agency_id), unit=agency_id, link="return", agency=name
+            )
+            sent += self.queue(self.people(others, agency_id), unit=agency_id, agency=name)
+        return sent
 
     def to_members(self, definition: AuditTypeDefinition) -> int:
         undecided = sign_off_members(self.connection, definition, self.row, self.rung.round)
         if not undecided:
             return 0
         member_roles = set(definition.sign_off.roles) if definition.sign_off else set()
-        people = set(undecided) if member_roles & set(self.rung.roles) else set()
-        people.update(self.people(r for r in self.rung.roles if r not in member_roles))
-        return self.queue(sorted(people), unit=0)
+        members = undecided if member_roles & set(self.rung.roles) else []
+        others = set(self.people(r for r in self.rung.roles if r not in member_roles))
+        return self.queue(members, unit=0, link="sign_off") + self.queue(
+            sorted(others - set(members)), unit=0
+        )
 
-    def queue(self, people: list[int], *, unit: int, **extra: str) -> int:
+    def queue(self, people: list[int], *, unit: int, link: str | None = None, **extra: str) -> int:
         context = notices.audit_context(self.row.reference, self.row.theme, **self.context, **extra)
         return notices.queue(
             self.connection,
@@ -173,4 +181,5 @@ class _Dispatch:
             at=self.now,
             context=context,
             key_prefix=f"rung:{self.rung.id}:{unit}",
+            link_purpose=link,
         )

@@ -196,37 +196,68 @@ def record_sign_off_decision(
     deps: Deps, *, audit: str | int, actor: str | int, decision: str, comment: str | None = None
 ) -> None:
     """One decision per member per round; a refusal must say what assurance is needed."""
-    if decision not in ("approve", "refuse"):
-        raise InvalidInput("A sign-off decision is approve or refuse.")
-    if decision == "refuse" and not (comment and comment.strip()):
-        raise InvalidInput("Say what further assurance is needed when refusing sign-off.")
 
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> None:
-        rule = compiled_for(deps, AuditStore(uow.connection), row).definition.sign_off
-        if rule is None or not who.roles & set(rule.roles):
-            raise InvalidInput(f"{who.name} is not among those who sign off this audit.")
-        if rule.exclude_author and who.id == row.lead_id:
-            raise InvalidInput("The report's author cannot sign off their own report.")
-        uow.connection.execute(
-            insert(t.decision),
-            {
-                "audit_id": row.id,
-                "round": row.state_round,
-                "person_id": who.id,
-                "decision": decision,
-                "comment": comment,
-                "decided_at": now,
-            },
+        insert_sign_off_decision(
+            deps, uow.connection, row, who, decision=decision, comment=comment, now=now
         )
 
     roles = frozenset({"learning_hub_member", "statutory_partner"})
     write_to_audit(deps, audit, actor, f"record_{decision}", roles=roles, work=work)
 
 
+def insert_sign_off_decision(
+    deps: Deps,
+    connection: Connection,
+    row: AuditRow,
+    who: Actor,
+    *,
+    decision: str,
+    comment: str | None,
+    now: datetime,
+) -> None:
+    """The rules of a decision, wherever it comes from (command line or e-mailed link)."""
+    if decision not in ("approve", "refuse"):
+        raise InvalidInput("A sign-off decision is approve or refuse.")
+    if decision == "refuse" and not (comment and comment.strip()):
+        raise InvalidInput("Say what further assurance is needed when refusing sign-off.")
+    rule = compiled_for(deps, AuditStore(connection), row).definition.sign_off
+    if rule is None or not who.roles & set(rule.roles):
+        raise InvalidInput(f"{who.name} is not among those who sign off this audit.")
+    if rule.exclude_author and who.id == row.lead_id:
+        raise InvalidInput("The report's author cannot sign off their own report.")
+    connection.execute(
+        insert(t.decision),
+        {
+            "audit_id": row.id,
+            "round": row.state_round,
+            "person_id": who.id,
+            "decision": decision,
+            "comment": comment,
+            "decided_at": now,
+        },
+    )
+
+
+def touch(store: AuditStore, row: AuditRow, who: Actor, action: str, now: datetime) -> None:
+    """Record a change to the audit's data: a version bump and an event, no state change."""
+    store.advance(
+        row, to_state=row.state, trigger=action, actor_id=who.id, reason=None, at=now, entered=False
+    )
+
+
 def _fire_and_record(
-    deps: Deps, audit: str | int, actor: str | int, *, trigger: str, reason: str, work: Write[T]
+    deps: Deps,
+    audit: str | int,
+    actor: str | int,
+    *,
+    trigger: str,
+    reason: str,
+    work: Write[T],
+    then: Callable[[UnitOfWork], None] | None = None,
 ) -> T:
-    """Fire an internal trigger (gates, roles, history) and record its data, in one commit."""
+    """Fire an internal trigger (gates, roles, history) and record its data, in one commit;
+    ``then`` joins the same transaction (an e-mailed link being used up, say)."""
     with deps.uow() as uow:
         store = AuditStore(uow.connection)
         row = store.load_audit(audit, for_update=True)
@@ -234,6 +265,8 @@ def _fire_and_record(
         with conflicts_as_errors(row.reference):
             fire_loaded(deps, store, row, who, trigger=trigger, reason=reason)
             result = work(uow, row, who, deps.clock.now())
+            if then is not None:
+                then(uow)
             uow.commit()
     return result
 
@@ -270,23 +303,36 @@ def raise_immediate_risk(
                 },
             ).scalar_one()
         )
-        people = notices.recipients(
-            uow.connection, roles=rule.notify, lead_id=row.lead_id, agency_id=agency_id
+        context = notices.audit_context(
+            row.reference,
+            row.theme,
+            agency=notices.agency_name(uow.connection, agency_id),
+            deadline_at=due.isoformat(),
         )
-        notices.queue(
+        leads = notices.recipients(
             uow.connection,
-            kind="immediate_risk_raised",
-            audit_id=row.id,
-            subject_id=escalation_id,
-            recipient_ids=people,
-            at=now,
-            context=notices.audit_context(
-                row.reference,
-                row.theme,
-                agency=notices.agency_name(uow.connection, agency_id),
-                deadline_at=due.isoformat(),
-            ),
+            roles=set(rule.notify) & {"strategic_lead"},
+            lead_id=row.lead_id,
+            agency_id=agency_id,
         )
+        others = notices.recipients(
+            uow.connection,
+            roles=set(rule.notify) - {"strategic_lead"},
+            lead_id=row.lead_id,
+            agency_id=agency_id,
+        )
+        # The agency's strategic leads get a link to give assurance; the rest, to the audit.
+        for people, link in ((leads, "assurance"), (sorted(set(others) - set(leads)), None)):
+            notices.queue(
+                uow.connection,
+                kind="immediate_risk_raised",
+                audit_id=row.id,
+                subject_id=escalation_id,
+                recipient_ids=people,
+                at=now,
+                context=context,
+                link_purpose=link,
+            )
         return escalation_id
 
     # The concern's own words stay on the escalation; the history says only that one was raised.
@@ -301,7 +347,13 @@ def raise_immediate_risk(
 
 
 def record_assurance(
-    deps: Deps, *, audit: str | int, actor: str | int, escalation_id: int, assurance: str
+    deps: Deps,
+    *,
+    audit: str | int,
+    actor: str | int,
+    escalation_id: int,
+    assurance: str,
+    then: Callable[[UnitOfWork], None] | None = None,
 ) -> None:
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> None:
         done = uow.connection.execute(
@@ -345,6 +397,7 @@ def record_assurance(
         trigger="record_assurance",
         reason=f"Assurance recorded on escalation {escalation_id}",
         work=work,
+        then=then,
     )
 
 

@@ -1,0 +1,347 @@
+"""What people do by e-mailed link: sign off or refuse, complete a return, give assurance.
+
+Opening a link only reads (scanners open links before people do). Acting checks the link —
+right purpose, same audit, not used, not expired, and the audit still at the stage it was for —
+then does the work and uses the link up in the same transaction. Every refused use is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import Connection, select
+
+from states import tables as t
+from states import tokens
+from states.calendar import close_of_business
+from states.clock import LONDON, as_utc
+from states.errors import (
+    GateBlocked,
+    InvalidInput,
+    TokenAlreadyUsed,
+    TokenError,
+    TokenExpired,
+    TokenRevoked,
+)
+from states.services import returns, work
+from states.services.audits import compiled_for, fire_loaded, gate_context, tool_is_per_case
+from states.services.deps import Deps
+from states.store import Actor, AuditRow, AuditStore
+from states.tool import ToolDefinition
+from states.uow import UnitOfWork
+
+T = TypeVar("T")
+OUTCOMES: dict[type[TokenError], str] = {
+    TokenAlreadyUsed: "replayed",
+    TokenExpired: "expired",
+    TokenRevoked: "revoked",
+}
+
+
+@dataclass(frozen=True)
+class LinkPage:
+    """What a link's page shows: never free text typed by someone else."""
+
+    purpose: str
+    audit: str
+    theme: str
+    audit_title: str
+    state_title: str
+    person: str
+    expires_at: datetime
+    agency: str | None = None
+    returns: tuple[returns.ReturnView, ...] = ()
+    cases: tuple[str | None, ...] = ()
+    tool: ToolDefinition | None = None
+    phase: str | None = None
+    quorum: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+# --- minting, when a message is sent -------------------------------------------------------
+
+
+def mint(
+    deps: Deps, *, purpose: str, audit_id: int, person_id: int, escalation_id: int | None = None
+) -> str | None:
+    """A new link for a message being sent now, or None when there is nothing left to do."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        store = AuditStore(uow.connection)
+        row = store.load_audit(audit_id)
+        person = store.load_actor(person_id)
+        expires = _expiry(deps, uow.connection, row, purpose, escalation_id=escalation_id, now=now)
+        if expires is None or expires <= now:
+            return None
+        token = tokens.issue(
+            uow.connection,
+            purpose=purpose,
+            person_id=person_id,
+            audit=row,
+            expires_at=expires,
+            at=now,
+            escalation_id=escalation_id,
+            agency_id=person.agency_id if purpose == "return" else None,
+        )
+        uow.commit()
+    return token
+
+
+def _expiry(
+    deps: Deps,
+    connection: Connection,
+    row: AuditRow,
+    purpose: str,
+    *,
+    escalation_id: int | None,
+    now: datetime,
+) -> datetime | None:
+    definition = compiled_for(deps, AuditStore(connection), row).definition
+    spec = definition.state(row.state).deadline
+    after = definition.link_expiry_working_days
+    if purpose == "sign_off":
+        if spec is None or spec.owed_by != "sign_off_members" or definition.sign_off is None:
+            return None
+        days = definition.sign_off.link_expiry_working_days
+        return _working_days_after(deps, now, days)
+    if purpose == "return":
+        if not returns.returns_open(definition, row.state):
+            return None
+        due = _open_deadline(connection, row)
+        return None if due is None else _working_days_after(deps, due, after)
+    due = connection.execute(
+        select(t.escalation.c.assurance_due_at).where(
+            t.escalation.c.id == escalation_id, t.escalation.c.assured_at.is_(None)
+        )
+    ).scalar_one_or_none()
+    return None if due is None else _working_days_after(deps, as_utc(due), after)
+
+
+def _working_days_after(deps: Deps, instant: datetime, days: int) -> datetime:
+    day = as_utc(instant).astimezone(LONDON).date()
+    return close_of_business(deps.calendar.add_working_days(day, days))
+
+
+def _open_deadline(connection: Connection, row: AuditRow) -> datetime | None:
+    due = connection.execute(
+        select(t.deadline.c.due_at).where(
+            t.deadline.c.audit_id == row.id, t.deadline.c.round == row.state_round
+        )
+    ).scalar_one_or_none()
+    return None if due is None else as_utc(due)
+
+
+# --- checking -------------------------------------------------------------------------------
+
+
+@contextmanager
+def _recording_refusals(deps: Deps, token: str) -> Iterator[None]:
+    """A refused use is written down in its own transaction (the refused one rolls back)."""
+    try:
+        yield
+    except TokenError as refusal:
+        outcome = OUTCOMES.get(type(refusal), "unknown")
+        with deps.uow() as uow:
+            try:
+                token_id: int | None = tokens.find(uow.connection, token).id
+            except TokenError:
+                token_id = None
+            tokens.record_refusal(uow.connection, token_id, outcome, deps.clock.now())
+            uow.commit()
+        raise
+
+
+def _checked(
+    deps: Deps, connection: Connection, token: str, purpose: str, *, lock: bool
+) -> tuple[tokens.Grant, AuditRow, Actor]:
+    grant = tokens.find(connection, token)
+    store = AuditStore(connection)
+    row = store.load_audit(grant.audit_id, for_update=lock)
+    tokens.check(grant, row, purpose=purpose, now=deps.clock.now())
+    return grant, row, store.load_actor(grant.person_id)
+
+
+def open_link(deps: Deps, token: str, *, purpose: str) -> LinkPage:
+    """The page behind a link; reading it changes nothing."""
+    with _recording_refusals(deps, token), deps.uow(readonly=True) as uow:
+        grant, row, who = _checked(deps, uow.connection, token, purpose, lock=False)
+        definition = compiled_for(deps, AuditStore(uow.connection), row).definition
+        page = LinkPage(
+            purpose,
+            row.reference,
+            row.theme,
+            definition.title,
+            definition.state(row.state).title,
+            who.name,
+            grant.expires_at,
+        )
+        if purpose == "sign_off" and definition.sign_off is not None:
+            return _with(page, quorum=definition.sign_off.quorum)
+        agency = _agency(
+            uow.connection, grant.agency_id or _escalation_agency(uow.connection, grant)
+        )
+        return _with(page, agency=agency)
+    raise AssertionError("unreachable")
+
+
+def _with(page: LinkPage, **changes: object) -> LinkPage:
+    return LinkPage(**{**page.__dict__, **changes})
+
+
+def _agency(connection: Connection, agency_id: int | None) -> str | None:
+    if agency_id is None:
+        return None
+    return str(
+        connection.execute(select(t.agency.c.code).where(t.agency.c.id == agency_id)).scalar_one()
+    )
+
+
+def _escalation_agency(connection: Connection, grant: tokens.Grant) -> int | None:
+    if grant.escalation_id is None:
+        return None
+    return int(
+        connection.execute(
+            select(t.escalation.c.agency_id).where(t.escalation.c.id == grant.escalation_id)
+        ).scalar_one()
+    )
+
+
+# --- acting ---------------------------------------------------------------------------------
+
+
+def decide_sign_off(deps: Deps, token: str, *, decision: str, comment: str | None) -> str:
+    """Record a member's decision; the quorum signs the audit off, a refusal sends it back.
+    Returns the audit's state afterwards."""
+    if decision not in ("approve", "refuse"):
+        raise InvalidInput("Choose approve or refuse.")
+    with _recording_refusals(deps, token), deps.uow() as uow:
+        grant, row, who = _checked(deps, uow.connection, token, "sign_off", lock=True)
+        now = deps.clock.now()
+        tokens.consume(uow.connection, grant, at=now)
+        work.insert_sign_off_decision(
+            deps, uow.connection, row, who, decision=decision, comment=comment, now=now
+        )
+        state = _advance_if_decided(deps, uow, row, who, decision)
+        uow.commit()
+        return state
+    raise AssertionError("unreachable")
+
+
+def _advance_if_decided(
+    deps: Deps, uow: UnitOfWork, row: AuditRow, who: Actor, decision: str
+) -> str:
+    store = AuditStore(uow.connection)
+    compiled = compiled_for(deps, store, row)
+    trigger = "request_further_assurance" if decision == "refuse" else "sign_off"
+    if trigger not in compiled.allowed_triggers(row.state):
+        work.touch(store, row, who, f"record_{decision}", deps.clock.now())
+        return row.state
+    context = gate_context(
+        compiled,
+        store,
+        row,
+        who,
+        trigger=trigger,
+        reason="Decided by e-mailed link",
+        per_case=tool_is_per_case(deps, store, row),
+    )
+    if compiled.gate_failures(context):
+        work.touch(store, row, who, f"record_{decision}", deps.clock.now())
+        return row.state
+    try:
+        return fire_loaded(
+            deps, store, row, who, trigger=trigger, reason="Decided by e-mailed link"
+        ).to_state
+    except GateBlocked:  # pragma: no cover - the gates were just evaluated as passing
+        raise
+
+
+def give_assurance(deps: Deps, token: str, *, assurance: str) -> None:
+    with _recording_refusals(deps, token):
+        with deps.uow(readonly=True) as uow:
+            grant, row, _ = _checked(deps, uow.connection, token, "assurance", lock=False)
+        assert grant.escalation_id is not None
+        work.record_assurance(
+            deps,
+            audit=row.id,
+            actor=grant.person_id,
+            escalation_id=grant.escalation_id,
+            assurance=assurance,
+            then=_consumer(deps, grant),
+        )
+
+
+def _consumer(deps: Deps, grant: tokens.Grant) -> Callable[[UnitOfWork], None]:
+    return lambda uow: tokens.consume(uow.connection, grant, at=deps.clock.now())
+
+
+def save_return(
+    deps: Deps, token: str, *, case: str | None, answers: Mapping[str, object], submit: bool
+) -> returns.ReturnView:
+    """Save or submit one return; the link is used up once all the agency's returns are in."""
+    with _recording_refusals(deps, token):
+        with deps.uow(readonly=True) as uow:
+            grant, row, who = _checked(deps, uow.connection, token, "return", lock=False)
+            agency = _agency(uow.connection, grant.agency_id)
+        assert agency is not None
+        act = returns.submit if submit else returns.save_draft
+        view = act(deps, audit=row.id, actor=who.id, agency=agency, case=case, answers=answers)
+        if submit:
+            _use_when_complete(deps, grant)
+        return view
+
+
+def _use_when_complete(deps: Deps, grant: tokens.Grant) -> None:
+    with deps.uow() as uow:
+        store = AuditStore(uow.connection)
+        row = store.load_audit(grant.audit_id)
+        from states.facts import SqlAuditFacts
+
+        facts = SqlAuditFacts(
+            uow.connection,
+            row.id,
+            round_=row.state_round,
+            per_case=tool_is_per_case(deps, store, row),
+        )
+        if grant.agency_id not in {a for a, _, _ in facts.outstanding_agencies()}:
+            try:
+                tokens.consume(uow.connection, grant, at=deps.clock.now())
+            except TokenAlreadyUsed:
+                return
+            uow.commit()
+
+
+def link_page_returns(deps: Deps, token: str) -> LinkPage:
+    """The return link's page: the agency's returns this round, and the tool to fill them."""
+    page = open_link(deps, token, purpose="return")
+    with deps.uow(readonly=True) as uow:
+        grant = tokens.find(uow.connection, token)
+        store = AuditStore(uow.connection)
+        row = store.load_audit(grant.audit_id)
+        tool = returns.tool_for(deps, store, row)
+        phase = compiled_for(deps, store, row).definition.state(row.state).phase
+        cases = (
+            _cases_for(uow.connection, row, grant.agency_id)
+            if tool.completed_per == "case"
+            else [None]
+        )
+        person = grant.person_id
+    views = tuple(
+        returns.read(deps, audit=row.id, actor=person, agency=page.agency or "", case=case)
+        for case in cases
+    )
+    return _with(page, returns=views, cases=tuple(cases), tool=tool, phase=phase)
+
+
+def _cases_for(connection: Connection, row: AuditRow, agency_id: int | None) -> list[str | None]:
+    statement = (
+        select(t.case.c.reference)
+        .join(t.case_agency, t.case_agency.c.case_id == t.case.c.id)
+        .where(t.case.c.audit_id == row.id, t.case_agency.c.agency_id == agency_id)
+        .order_by(t.case.c.reference)
+    )
+    return list(connection.execute(statement).scalars())

@@ -1,0 +1,141 @@
+"""Action links: random, single use, bound, expiring — and stored only as a hash.
+
+The token in an e-mail is 256 random bits from ``secrets``; the database keeps its SHA-256,
+so a copy of the database yields no usable link. Checking a link never changes it (mail
+scanners open links before people do); only using it does, once, under the audit's row lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from states import tables as t
+from states.clock import as_utc
+from states.errors import TokenAlreadyUsed, TokenExpired, TokenInvalid, TokenRevoked
+from states.store import AuditRow
+
+PURPOSES = ("sign_off", "return", "assurance")
+TOKEN_BYTES = 32
+# URL-safe base64 of 32 bytes is 43 characters; anything else cannot be one of ours.
+TOKEN_LENGTH = 43
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", errors="replace")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a link allows, as stored."""
+
+    id: int
+    purpose: str
+    person_id: int
+    audit_id: int
+    agency_id: int | None
+    escalation_id: int | None
+    state: str
+    round: int
+    expires_at: datetime
+    used_at: datetime | None
+
+
+def issue(
+    connection: Connection,
+    *,
+    purpose: str,
+    person_id: int,
+    audit: AuditRow,
+    expires_at: datetime,
+    at: datetime,
+    agency_id: int | None = None,
+    escalation_id: int | None = None,
+) -> str:
+    """Mint a link for the audit's current visit of its current state; returns the token."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown link purpose {purpose!r}")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    connection.execute(
+        insert(t.token),
+        {
+            "token_hash": digest(token),
+            "purpose": purpose,
+            "person_id": person_id,
+            "audit_id": audit.id,
+            "agency_id": agency_id,
+            "escalation_id": escalation_id,
+            "state": audit.state,
+            "round": audit.state_round,
+            "created_at": at,
+            "expires_at": expires_at,
+        },
+    )
+    return token
+
+
+def find(connection: Connection, token: str) -> Grant:
+    """The grant behind a token, or TokenInvalid: malformed and unknown tokens look alike."""
+    if len(token) != TOKEN_LENGTH:
+        raise TokenInvalid()
+    row = connection.execute(
+        select(
+            t.token.c.id,
+            t.token.c.purpose,
+            t.token.c.person_id,
+            t.token.c.audit_id,
+            t.token.c.agency_id,
+            t.token.c.escalation_id,
+            t.token.c.state,
+            t.token.c.round,
+            t.token.c.expires_at,
+            t.token.c.used_at,
+        ).where(t.token.c.token_hash == digest(token))
+    ).first()
+    if row is None:
+        raise TokenInvalid()
+    return Grant(
+        id=row.id,
+        purpose=row.purpose,
+        person_id=row.person_id,
+        audit_id=row.audit_id,
+        agency_id=row.agency_id,
+        escalation_id=row.escalation_id,
+        state=row.state,
+        round=row.round,
+        expires_at=as_utc(row.expires_at),
+        used_at=None if row.used_at is None else as_utc(row.used_at),
+    )
+
+
+def check(grant: Grant, audit: AuditRow, *, purpose: str, now: datetime) -> None:
+    """Refuse a link used for the wrong thing, too late, twice, or after the audit moved on."""
+    if grant.purpose != purpose or grant.audit_id != audit.id:
+        raise TokenInvalid()
+    if grant.used_at is not None:
+        raise TokenAlreadyUsed()
+    if (audit.state, audit.state_round) != (grant.state, grant.round):
+        raise TokenRevoked()
+    if now >= grant.expires_at:
+        raise TokenExpired()
+
+
+def consume(connection: Connection, grant: Grant, *, at: datetime) -> None:
+    """Mark the link used; a second use in a race finds it used and is refused."""
+    done = connection.execute(
+        update(t.token)
+        .where(t.token.c.id == grant.id, t.token.c.used_at.is_(None))
+        .values(used_at=at)
+    )
+    if done.rowcount != 1:
+        raise TokenAlreadyUsed()
+
+
+def record_refusal(
+    connection: Connection, token_id: int | None, outcome: str, at: datetime
+) -> None:
+    connection.execute(insert(t.token_event), {"token_id": token_id, "at": at, "outcome": outcome})
