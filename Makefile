@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo test lint services bench clean
+.PHONY: setup run demo test lint services browser bench clean
 
 setup: $(STAMP)
 
@@ -23,12 +23,15 @@ demo: run
 services:
 	./scripts/services
 
+browser:
+	./scripts/browser
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: setup services lint
+test: setup services browser lint
 	$(BIN)/pytest
 
 bench: setup services
