@@ -176,6 +176,7 @@ from oscp_flow import (  # noqa: E402  (registers their commands)
     cli_findings,
     cli_mail,
     cli_returns,
+    cli_web,
     cli_work,
     cli_worker,
 )
@@ -188,6 +189,7 @@ __all__ = [
     "cli_findings",
     "cli_mail",
     "cli_returns",
+    "cli_web",
     "cli_work",
     "cli_worker",
 ]

@@ -1,0 +1,44 @@
+"""The app factory: the engine's dependencies and settings in, a FastAPI app out."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from slowapi import Limiter
+from slowapi.util import get_remote_address
+
+from oscp_flow.settings import Settings
+from oscp_flow.web import errors
+from oscp_flow.web.config import WebConfig
+from oscp_flow.web.context import WebContext
+from oscp_flow.web.csrf import FormGuard
+from oscp_flow.web.pages import Pages, SitePaths
+from oscp_flow.web.routes import build_router
+from oscp_flow.web.security import SecurityHeaders
+from states.services.deps import Deps
+
+
+def create_app(deps: Deps, settings: Settings, config: WebConfig | None = None) -> FastAPI:
+    """The web app behind e-mailed links. ``config`` defaults to ``WebConfig()`` (from the
+    environment); tests pass one to raise or switch off the rate limit."""
+    config = config or WebConfig()
+    paths = SitePaths.from_base_url(settings.base_url)
+    guard = FormGuard(
+        config.csrf_secret.get_secret_value(),
+        secure_cookie=settings.base_url.startswith("https://"),
+        lifetime_seconds=config.form_lifetime_seconds,
+    )
+    context = WebContext(deps=deps, pages=Pages(paths), guard=guard, config=config)
+    limiter = Limiter(
+        key_func=get_remote_address,
+        enabled=config.rate_limit_enabled,
+        storage_uri="memory://",
+        key_style="endpoint",
+    )
+    # No generated API docs: they would load scripts from a CDN and describe nothing a
+    # person needs.
+    app = FastAPI(title="OSCP action links", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.limiter = limiter
+    app.include_router(build_router(context, limiter))
+    errors.install(app, context.pages)
+    app.add_middleware(SecurityHeaders)
+    return app

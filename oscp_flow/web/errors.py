@@ -1,0 +1,123 @@
+"""Refusals as plain pages: what happened and what to do next, with the right status.
+
+Link problems are 404 (not recognised), 409 (already used) or 410 (expired or no longer
+needed); any other engine error is a 400 showing its one-sentence message. Logs name the
+refusal and the path with the token hidden, never the token.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI
+from slowapi.errors import RateLimitExceeded
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from oscp_flow.web.csrf import CsrfRefused, FormTooLarge, LengthRequired
+from oscp_flow.web.logs import safe_path
+from oscp_flow.web.pages import Pages
+from oscp_flow.web.security import with_security_headers
+from states.errors import (
+    AuditEngineError,
+    NotFound,
+    TokenAlreadyUsed,
+    TokenExpired,
+    TokenInvalid,
+    TokenRevoked,
+)
+
+log = logging.getLogger("oscp_flow.web")
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+class NotOnThisLink(AuditEngineError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This link does not reach that return; use the form on the page the link opens."
+        )
+
+
+# (status, heading, message or None to use the error's own sentence)
+PAGES: dict[type[Exception], tuple[int, str, str | None]] = {
+    TokenInvalid: (404, "This link is not recognised", None),
+    NotFound: (404, "Not found", None),
+    NotOnThisLink: (404, "Not found", None),
+    TokenAlreadyUsed: (409, "This link has already been used", None),
+    TokenExpired: (410, "This link has expired", None),
+    TokenRevoked: (410, "This link is no longer needed", None),
+    AuditEngineError: (400, "This could not be done", None),
+    CsrfRefused: (
+        403,
+        "This form could not be accepted",
+        "For your security a form must be sent from the page the link opened, and within a "
+        "few hours of opening it. Nothing was recorded: go back, reload the page and try again.",
+    ),
+    FormTooLarge: (413, "Too much was sent", "The form was larger than any return can be."),
+    LengthRequired: (411, "The form could not be read", "Send the form from the page again."),
+    RateLimitExceeded: (
+        429,
+        "Too many requests",
+        "This address has opened too many links in a short time. Wait a minute and try again.",
+    ),
+}
+HTTP_PAGES = {
+    404: ("Page not found", "There is no page at this address; use the link in your e-mail."),
+    405: ("Not allowed", "This page cannot be used that way; use the link in your e-mail."),
+}
+
+
+def install(app: FastAPI, pages: Pages) -> None:
+    for kind, (status, heading, message) in PAGES.items():
+        app.add_exception_handler(kind, _refusal(pages, status, heading, message))
+    app.add_exception_handler(HTTPException, _http_error(pages))
+    app.add_exception_handler(Exception, _unexpected(pages))
+
+
+def _refusal(pages: Pages, status: int, heading: str, message: str | None) -> Handler:
+    async def handle(request: Request, exc: Exception) -> Response:
+        log.info(
+            "refused %s %s: %s (%d)",
+            request.method,
+            safe_path(request.url.path),
+            type(exc).__name__,
+            status,
+        )
+        text = message if message is not None else str(exc)
+        return pages.render("error.html", status, title=heading, message=text, status=status)
+
+    return handle
+
+
+def _http_error(pages: Pages) -> Handler:
+    async def handle(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        heading, message = HTTP_PAGES.get(
+            exc.status_code, ("This could not be done", "Use the link in your e-mail.")
+        )
+        response = pages.render(
+            "error.html", exc.status_code, title=heading, message=message, status=exc.status_code
+        )
+        response.headers.update(exc.headers or {})
+        return response
+
+    return handle
+
+
+def _unexpected(pages: Pages) -> Handler:
+    async def handle(request: Request, exc: Exception) -> Response:
+        # Outside the headers middleware (Starlette answers 500s from its outermost layer).
+        log.error("unexpected %s on %s", type(exc).__name__, safe_path(request.url.path))
+        response = pages.render(
+            "error.html",
+            500,
+            title="Something went wrong",
+            message="The problem is ours, not yours. Try again later; if it keeps happening, "
+            "contact the audit's coordinator.",
+            status=500,
+        )
+        return with_security_headers(response)
+
+    return handle

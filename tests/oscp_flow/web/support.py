@@ -1,0 +1,109 @@
+"""Helpers for the web tests: minting links the way the relay does, reading forms back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from sqlalchemy import func, select
+
+from oscp_flow.demo import email
+from oscp_flow.walkthrough import complete_answers, rehearse
+from states import tables as t
+from states import tokens
+from states.services import links, queries, work
+from states.services.deps import Deps
+from states.store import AuditStore
+
+BASE = "https://oscp.example.org"
+MEMBERS = ("lhm", "lsp.council", "lsp.police", "lsp.health")
+PAYLOADS = (
+    "{{7*7}}",
+    "<script>alert('x')</script>",
+    "{% raw %}kept{% endraw %}",
+    '"><img src=x onerror=alert(1)>',
+)
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def person(deps: Deps, local: str) -> int:
+    with deps.uow(readonly=True) as uow:
+        return AuditStore(uow.connection).load_actor(email(local)).id
+
+
+def audit_id(deps: Deps, reference: str) -> int:
+    with deps.uow(readonly=True) as uow:
+        return AuditStore(uow.connection).load_audit(reference).id
+
+
+def mint(deps: Deps, purpose: str, reference: str, local: str, **extra: int) -> str:
+    token = links.mint(
+        deps,
+        purpose=purpose,
+        audit_id=audit_id(deps, reference),
+        person_id=person(deps, local),
+        **extra,
+    )
+    assert token is not None
+    return token
+
+
+def sign_off_links(deps: Deps) -> tuple[str, dict[str, str]]:
+    reference = rehearse(deps, "mace", goal="awaiting_sign_off").reference
+    return reference, {m: mint(deps, "sign_off", reference, m) for m in MEMBERS}
+
+
+def return_link(deps: Deps, audit_type: str, local: str = "lead.police") -> tuple[str, str]:
+    reference = rehearse(deps, audit_type, goal="returns_open").reference
+    return reference, mint(deps, "return", reference, local)
+
+
+def assurance_link(deps: Deps) -> tuple[str, str]:
+    reference = rehearse(deps, "mace", goal="returns_open").reference
+    escalation = work.raise_immediate_risk(
+        deps,
+        audit=reference,
+        actor=email("auditor.two"),
+        agency="police",
+        concern="SECRET-CONCERN-TEXT strategy discussion did not happen",
+    )
+    return reference, mint(deps, "assurance", reference, "lsp.police", escalation_id=escalation)
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found is not None, "the page has no form token"
+    return found[1]
+
+
+def answers_form(answers: Mapping[str, object]) -> dict[str, str]:
+    return {f"q.{question}": str(value) for question, value in answers.items()}
+
+
+def complete_form(deps: Deps, tool_name: str) -> dict[str, str]:
+    tool = deps.catalogue.tool(tool_name)
+    assert tool is not None
+    return answers_form(complete_answers(tool))
+
+
+def used_at(deps: Deps, token: str) -> object:
+    with deps.uow(readonly=True) as uow:
+        return uow.connection.execute(
+            select(t.token.c.used_at).where(t.token.c.token_hash == tokens.digest(token))
+        ).scalar_one()
+
+
+def token_events(deps: Deps, outcome: str | None = None) -> int:
+    statement = select(func.count()).select_from(t.token_event)
+    if outcome is not None:
+        statement = statement.where(t.token_event.c.outcome == outcome)
+    with deps.uow(readonly=True) as uow:
+        return int(uow.connection.execute(statement).scalar_one())
+
+
+def history(deps: Deps, reference: str) -> list[tuple[str, str]]:
+    return [(e.trigger, e.to_state) for e in queries.history(deps, audit=reference)]
+
+
+def state(deps: Deps, reference: str) -> str:
+    return queries.history(deps, audit=reference)[-1].to_state

@@ -1,0 +1,67 @@
+"""Assurance links: the strategic lead sees the agency and when the concern was raised, never
+the concern's words, and records the assurance by POST."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from states import tables as t
+from states.services.deps import Deps
+from tests.oscp_flow.web.support import PAYLOADS, assurance_link, csrf_of, used_at
+
+
+def _assured(deps: Deps) -> list[tuple[object, object]]:
+    with deps.uow(readonly=True) as uow:
+        rows = uow.connection.execute(select(t.escalation.c.assured_at, t.escalation.c.assurance))
+        return [tuple(row) for row in rows]
+
+
+def test_the_page_shows_the_agency_and_date_but_not_the_concern(
+    partnership: Deps, client: TestClient
+) -> None:
+    reference, token = assurance_link(partnership)
+    page = client.get(f"/act/{token}")
+    assert page.status_code == 200
+    assert reference in page.text
+    assert "Greater Manchester Police" in page.text
+    assert "Monday 2 March 2026" in page.text
+    assert "SECRET-CONCERN-TEXT" not in page.text
+    assert '<label for="assurance">' in page.text
+
+
+def test_an_empty_assurance_is_refused_then_one_is_recorded(
+    partnership: Deps, client: TestClient
+) -> None:
+    _, token = assurance_link(partnership)
+    form = {"csrf_token": csrf_of(client.get(f"/act/{token}").text), "purpose": "assurance"}
+    empty = client.post(f"/act/{token}", data={**form, "assurance": "  "})
+    assert empty.status_code == 400 and 'id="assurance-error"' in empty.text
+    assert _assured(partnership) == [(None, None)]
+    done = client.post(f"/act/{token}", data={**form, "assurance": "Strategy meeting held"})
+    assert done.status_code == 200 and "Your assurance is recorded" in done.text
+    ((assured_at, text),) = _assured(partnership)
+    assert assured_at is not None and text == "Strategy meeting held"
+    assert used_at(partnership, token) is not None
+    assert client.post(f"/act/{token}", data={**form, "assurance": "Again"}).status_code == 409
+
+
+def test_typed_injection_comes_back_as_text(partnership: Deps, client: TestClient) -> None:
+    _, token = assurance_link(partnership)
+    form = {"csrf_token": csrf_of(client.get(f"/act/{token}").text), "purpose": "assurance"}
+    # Too long, so the page is shown again with what was typed.
+    typed = " ".join(PAYLOADS) + " x" * 6_000
+    page = client.post(f"/act/{token}", data={**form, "assurance": typed}).text
+    assert "<script>" not in page and "<img" not in page
+    assert "{{7*7}}" in page and "&lt;script&gt;" in page and "{% raw %}" in page
+
+
+def test_a_sign_off_form_posted_to_an_assurance_link_is_not_recognised(
+    partnership: Deps, client: TestClient
+) -> None:
+    _, token = assurance_link(partnership)
+    form = {"csrf_token": csrf_of(client.get(f"/act/{token}").text)}
+    for purpose in ("sign_off", "return", "", "anything"):
+        refused = client.post(f"/act/{token}", data={**form, "purpose": purpose})
+        assert refused.status_code == 404
+    assert used_at(partnership, token) is None

@@ -1,0 +1,149 @@
+"""In real headless Chromium: a sign-off e-mail is captured from a real SMTP server, its link
+opened and the decision submitted, and the audit moves on; a return form is refused with its
+errors, then completed and submitted. Screenshots are kept in the test's temporary folder."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from notifications.relay import relay
+from oscp_flow.settings import Settings
+from oscp_flow.walkthrough import rehearse
+from oscp_flow.web.app import create_app
+from oscp_flow.web.config import WebConfig
+from states.services import queries, returns
+from states.services.deps import Deps
+from tests.notifications.test_relay import Recorder, free_port, mailer, smtp_server
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.slow
+
+
+@contextmanager
+def serving(deps: Deps, settings: Settings, port: int) -> Iterator[None]:
+    """The real app under uvicorn on loopback, in a thread, for as long as the test needs."""
+    app = create_app(deps, settings, WebConfig(rate_limit_enabled=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:  # polling a real server's start, not waiting on a clock
+        assert time.monotonic() < deadline, "the web app did not start"
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(20)
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def links_by_recipient(recorder: Recorder, base_url: str) -> dict[str, str]:
+    pattern = re.compile(re.escape(base_url) + r"/act/[A-Za-z0-9_-]{43}")
+    found = {}
+    for message in recorder.received:
+        body = message.get_body(preferencelist=("plain",))
+        assert body is not None
+        match = pattern.search(body.get_content())
+        if match:
+            found[message["To"].addresses[0].addr_spec] = match.group(0)
+    return found
+
+
+def deliver(deps: Deps, settings: Settings) -> dict[str, str]:
+    recorder = Recorder()
+    with smtp_server(recorder) as smtp_port:
+        relay(deps, mailer(smtp_port), config=settings, batch=500)
+    return links_by_recipient(recorder, settings.base_url)
+
+
+def approve(page: Page, link: str, shot: Path) -> None:
+    page.goto(link)
+    page.get_by_label(re.compile("approve", re.I)).first.check()
+    page.screenshot(path=str(shot))
+    page.locator("button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
+def test_sign_off_by_emailed_link(partnership: Deps, tmp_path: Path) -> None:
+    deps = partnership
+    reference = rehearse(deps, "mace", goal="awaiting_sign_off").reference
+    port = free_port()
+    settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
+    with serving(deps, settings, port):
+        sent = deliver(deps, settings)
+        assert {"lhm@example.org", "lsp.police@example.org"} <= set(sent)
+        with chromium() as browser:
+            page = browser.new_page()
+            approve(page, sent["lhm@example.org"], tmp_path / "sign-off-1.png")
+            assert _state(deps, reference) == "awaiting_sign_off"
+            approve(page, sent["lsp.police@example.org"], tmp_path / "sign-off-2.png")
+            page.screenshot(path=str(tmp_path / "signed-off.png"))
+            # The same link again: already used, and nothing changes.
+            response = page.goto(sent["lhm@example.org"])
+            assert response is not None and response.status in (409, 410)
+    assert _state(deps, reference) == "actions_agreed"
+
+
+def _state(deps: Deps, reference: str) -> str:
+    return queries.audit_status(deps, audit=reference, as_person="coordinator@example.org").state
+
+
+def fill_everything(page: Page) -> None:
+    """Answer every question as a person would: first choice, a number, a date, some text."""
+    for group in page.locator("fieldset:has(input[type=radio])").all():
+        group.locator("input[type=radio]").first.check()
+    for select in page.locator("select").all():
+        select.select_option(index=1)
+    for field in page.locator("input[inputmode=decimal]").all():
+        field.fill("3")
+    for field in page.locator("input[type=date]").all():
+        field.fill("2026-02-02")
+    for field in page.locator("textarea").all():
+        field.fill("Policy reviewed in January; see the safeguarding policy v4.")
+
+
+def test_a_return_form_with_an_error_then_submitted(partnership: Deps, tmp_path: Path) -> None:
+    deps = partnership
+    reference = rehearse(deps, "section_11", goal="returns_open").reference
+    port = free_port()
+    settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
+    with serving(deps, settings, port):
+        link = deliver(deps, settings)["lead.police@example.org"]
+        with chromium() as browser:
+            page = browser.new_page()
+            page.goto(link)
+            page.get_by_role("button", name="Submit").click()
+            page.wait_for_load_state()
+            page.screenshot(path=str(tmp_path / "return-errors.png"), full_page=True)
+            assert page.locator("[aria-invalid=true]").count() > 0
+            assert "needs an answer" in page.content()
+            fill_everything(page)
+            page.get_by_role("button", name="Submit").click()
+            page.wait_for_load_state()
+            page.screenshot(path=str(tmp_path / "return-submitted.png"), full_page=True)
+    view = returns.read(deps, audit=reference, actor="coordinator@example.org", agency="police")
+    assert view.status == "submitted"
