@@ -143,7 +143,12 @@ def london_date(instant: str) -> str:
     if moment.tzinfo is None:
         # A naive time could be UTC or London; guessing would move deadlines near midnight.
         raise ValueError("deadline_at must carry its UTC offset")
-    day = moment.astimezone(LONDON)
+    return london_day(moment)
+
+
+def london_day(instant: datetime) -> str:
+    """ "Friday 13 March 2026": the London calendar day of an aware instant, in any locale."""
+    day = instant.astimezone(LONDON)
     return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 

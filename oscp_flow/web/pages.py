@@ -18,23 +18,8 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
+from notifications.render import london_day
 from states.clock import LONDON
-
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
@@ -53,12 +38,6 @@ class SitePaths:
 
     def act(self, token: str) -> str:
         return f"{self.prefix}/act/{quote(token, safe='')}"
-
-
-def london_day(instant: datetime) -> str:
-    """ "Friday 13 March 2026", in the partnership's calendar (locale-independent)."""
-    day = instant.astimezone(LONDON)
-    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def london_time(instant: datetime) -> str:
