@@ -186,10 +186,11 @@ class Walker:
 
     def _collect_returns(self) -> None:
         """Every agency completes the tool: once, or once per sampled case."""
-        tool = self._tool()
         status = queries.audit_status(
             self.deps, audit=self.reference, as_person=email("coordinator")
         )
+        tool = self.deps.catalogue.tool(status.audit_type)
+        assert tool is not None, "the walkthrough needs the audit tools loaded"
         phase = self.deps.catalogue.current(status.audit_type).definition.state(status.state).phase
         cases = [None] if tool.completed_per == "agency" else self._case_references()
         for n, (agency, lead) in enumerate(RETURNING.items()):
@@ -207,16 +208,6 @@ class Walker:
                     case=case,
                     answers=complete_answers(tool, variant=n, phase=phase),
                 )
-
-    def _tool(self) -> ToolDefinition:
-        tool = self.deps.catalogue.tool(self._audit_type())
-        assert tool is not None, "the walkthrough needs the audit tools loaded"
-        return tool
-
-    def _audit_type(self) -> str:
-        return queries.audit_status(
-            self.deps, audit=self.reference, as_person=email("coordinator")
-        ).audit_type
 
     def _case_references(self) -> list[str]:
         if not self._cases:

@@ -87,7 +87,3 @@ def driver_execute(
         connection._handle_dbapi_exception(exc, sql, parameters, cursor, None)
     finally:
         cursor.close()
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"

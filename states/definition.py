@@ -18,6 +18,7 @@ Name = Annotated[
     StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$"),
     Field(description="Lower-case letters, digits and underscores, starting with a letter."),
 ]
+Phase = Literal["before", "after", "follow_up"]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
 
 
@@ -77,7 +78,7 @@ class StateDef(Strict):
     initial: bool = False
     final: bool = False
     deadline: DeadlineDef | None = None
-    phase: Literal["before", "after", "follow_up"] | None = Field(
+    phase: Phase | None = Field(
         default=None,
         description="Returns collected in this state answer only this phase of the tool.",
     )

@@ -14,13 +14,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from states.definition import Name, Strict, Text
+from states.definition import Name, Phase, Strict, Text
 
 QuestionType = Literal[
     "rating", "yes_no_partly", "number", "date", "choice", "free_text", "evidence_reference"
 ]
 FindingKind = Literal["strength", "gap", "concern"]
-Phase = Literal["before", "after", "follow_up"]
 Tag = Literal["eedi", "child_voice", "other_children", "timeliness", "communication", "engagement"]
 YES_NO_PARTLY = ("yes", "no", "partly")
 

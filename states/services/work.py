@@ -33,7 +33,6 @@ Write = Callable[[UnitOfWork, AuditRow, Actor, datetime], T]
 
 
 ORGANISERS = frozenset({"coordinator", "chair"})
-FINDING_KINDS = ("strength", "gap", "concern")
 
 
 def write_to_audit(
