@@ -16,9 +16,11 @@ $(STAMP): pyproject.toml
 
 run: setup
 	$(BIN)/oscp definitions validate
-	$(BIN)/oscp demo
+	$(BIN)/oscp up
 
-demo: run
+demo: setup
+	$(BIN)/oscp definitions validate
+	$(BIN)/oscp demo
 
 services:
 	./scripts/services
@@ -38,6 +40,7 @@ bench: setup services
 	$(BIN)/python -m bench.transitions
 	$(BIN)/python -m bench.aggregation
 	$(BIN)/python -m bench.sweep
+	$(BIN)/python -m bench.prefect_overhead
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -38,6 +38,7 @@ _ABOUT_AN_AUDIT = frozenset({"audit", "theme", "link_path"})
 # agency, deadline_at where not listed) are shown when present.
 REQUIRED_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
+        "audit_started": _ABOUT_AN_AUDIT | {"state_title"},
         "return_requested": _ABOUT_AN_AUDIT | {"deadline_at"},
         "reminder": _ABOUT_AN_AUDIT | {"deadline_at", "step"},
         "overdue": _ABOUT_AN_AUDIT | {"deadline_at", "step"},

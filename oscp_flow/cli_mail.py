@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
     from notifications.capture import Captured
     from notifications.relay import OutboxView
-    from notifications.smtp import SmtpMailer
-    from oscp_flow.settings import Settings
     from states.services.deps import Deps
 
 mail_app = typer.Typer(no_args_is_help=True, help="Capture and read e-mail locally.")
@@ -177,6 +175,7 @@ def outbox_send(
     """Run one relay round now and say how it went."""
     from notifications.relay import relay
     from oscp_flow.settings import Settings
+    from oscp_flow.wiring import mailer
 
     def action(deps: Deps) -> None:
         settings = Settings()
@@ -184,17 +183,3 @@ def outbox_send(
         out.print(f"Sent {result.sent}, deferred {result.deferred}, failed {result.failed}.")
 
     _run(action)
-
-
-def mailer(settings: Settings) -> SmtpMailer:
-    """The SMTP mailer the settings describe (the local capture unless configured)."""
-    from notifications.smtp import SmtpMailer
-
-    return SmtpMailer(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        timeout=settings.smtp_timeout,
-        starttls=settings.smtp_starttls,
-        username=settings.smtp_username,
-        password=settings.smtp_password,
-    )

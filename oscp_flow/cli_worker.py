@@ -12,25 +12,34 @@ import typer
 from oscp_flow.cli import _run, app, out
 
 if TYPE_CHECKING:
+    from oscp_flow.settings import Settings
     from states.services.deps import Deps
     from workflows.tick import TickResult
 
 
 def _mailer_and_tick(deps: Deps) -> Any:
-    from notifications.smtp import SmtpMailer
     from oscp_flow.settings import Settings
+    from oscp_flow.wiring import mailer
     from workflows.tick import tick
 
     settings = Settings()
-    mailer = SmtpMailer(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        timeout=settings.smtp_timeout,
-        starttls=settings.smtp_starttls,
-        username=settings.smtp_username,
-        password=settings.smtp_password,
-    )
-    return lambda: tick(deps, mailer, settings)
+    smtp = mailer(settings)
+    if settings.prefect_api_url:
+        return _as_flows(deps, smtp, settings)
+    return lambda: tick(deps, smtp, settings)
+
+
+def _as_flows(deps: Deps, smtp: Any, settings: Settings) -> Any:
+    """With a Prefect server configured, each tick is two flow runs the UI shows."""
+    import os
+
+    from oscp_flow.prefect_env import prefect_environment
+    from workflows.runtime import Runtime
+    from workflows.tick import tick_as_flows
+
+    os.environ.update(prefect_environment(settings))
+    runtime = Runtime(deps=deps, mailer=smtp, relay_config=settings)
+    return lambda: tick_as_flows(runtime)
 
 
 def _report(result: TickResult) -> str:

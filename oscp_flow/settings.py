@@ -30,6 +30,16 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     mail_domain: str = "oscp.example.org"
 
+    # Prefect. With an API address set, the worker runs the periodic work as flows so the
+    # Prefect UI shows every run; ``oscp up`` sets it to the server it starts.
+    prefect_api_url: str | None = None
+    prefect_port: int = 4200
+    # Prefect's own database; its server keeps SQLite in OSCP_HOME/prefect unless this names
+    # a PostgreSQL database (``postgresql+asyncpg://...``), as at scale.
+    prefect_database_url: str | None = None
+    # The process work pool that ``oscp flows deploy`` and ``oscp flows worker`` use.
+    prefect_work_pool: str = "oscp"
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'oscp.db'}"

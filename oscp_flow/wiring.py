@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
@@ -12,6 +14,10 @@ from states.db import make_engine
 from states.migrate import upgrade
 from states.services.deps import Deps
 from states.uow import UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from notifications.smtp import SmtpMailer
+    from workflows.runtime import Runtime
 
 
 def database(settings: Settings) -> Engine:
@@ -30,3 +36,26 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> Deps:
         catalogue=Catalogue.from_directory(settings.definitions),
         clock=clock or SystemClock(),
     )
+
+
+def mailer(settings: Settings) -> SmtpMailer:
+    """The SMTP mailer the settings describe (the local capture unless configured)."""
+    from notifications.smtp import SmtpMailer
+
+    return SmtpMailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        timeout=settings.smtp_timeout,
+        starttls=settings.smtp_starttls,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+    )
+
+
+def flow_runtime() -> Runtime:
+    """What the Prefect flows run against, from settings: named in ``OSCP_FLOW_RUNTIME`` by
+    every process that serves or works the flows (see ``oscp_flow.prefect_env``)."""
+    from workflows.runtime import Runtime
+
+    settings = Settings()
+    return Runtime(deps=build(settings), mailer=mailer(settings), relay_config=settings)

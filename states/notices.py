@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, select
 from states import tables as t
 
 KINDS = (
+    "audit_started",
     "return_requested",
     "reminder",
     "overdue",

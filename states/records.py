@@ -79,6 +79,9 @@ class AuditCycle(SQLModel, table=True):
     started_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
     state_entered_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
     closed_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    # The caller's key for the request that started it (a Prefect flow run id): a retried
+    # start finds the audit it already made instead of making a second one.
+    request_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -353,3 +356,31 @@ class TokenEvent(SQLModel, table=True):
     token_id: int | None = Field(default=None, foreign_key="action_token.id", index=True)
     at: datetime = _utc(nullable=False)  # type: ignore[assignment]
     outcome: str = Field(max_length=20)
+
+
+class ProgrammeEntry(SQLModel, table=True):
+    """One row of the audit programme (``definitions/programme/``), as last loaded.
+
+    Loading the file again rewrites the text but never ``audit_id``: the audit started for a
+    row stays linked to it however the plan is reworded.
+    """
+
+    __tablename__ = "programme_entry"
+    __table_args__ = (UniqueConstraint("programme", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    programme: str = Field(max_length=100)
+    key: str = Field(max_length=63)
+    timeframe: str = Field(max_length=200)
+    due_year: int | None = None
+    due_month: int | None = None
+    due_recurring: str | None = Field(default=None, max_length=20)
+    theme: str = Field(sa_column=Column(Text, nullable=False))
+    audit_type: str = Field(max_length=63)
+    rationale: str = Field(sa_column=Column(Text, nullable=False))
+    # A JSON list of strings: the evidence is only ever shown whole, never queried item by item.
+    evidence: str = Field(sa_column=Column(Text, nullable=False))
+    report_author: str = Field(max_length=200)
+    sign_off: str = Field(sa_column=Column(Text, nullable=False))
+    impact_monitoring: str = Field(sa_column=Column(Text, nullable=False))
+    loaded_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    audit_id: int | None = Field(default=None, foreign_key="audit_cycle.id", index=True)

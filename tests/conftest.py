@@ -28,6 +28,12 @@ from states.uow import UnitOfWorkFactory
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions" / "audit_types"
 POSTGRES_URL = os.environ.get("OSCP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# Prefect, wherever a test imports it: offline, quiet, and nothing written to ~/.prefect.
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_HOME", str(ROOT / "var" / "test-prefect"))
+Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.3")
 # A Monday in term time, well clear of bank holidays.
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

@@ -12,6 +12,7 @@ from notifications.relay import RelayConfig, RelayResult, relay
 from notifications.smtp import Mailer
 from states.services.deps import Deps
 from states.services.sweep import SweepResult, sweep
+from workflows.runtime import Runtime, install
 
 
 @dataclass(frozen=True)
@@ -23,3 +24,14 @@ class TickResult:
 def tick(deps: Deps, mailer: Mailer, config: RelayConfig) -> TickResult:
     swept = sweep(deps)
     return TickResult(swept, relay(deps, mailer, config=config))
+
+
+def tick_as_flows(runtime: Runtime) -> TickResult:
+    """The same tick, each half as a Prefect flow run, so the UI shows every sweep and relay
+    (with their retries). Prefect is imported only here: a worker without it ticks directly."""
+    from workflows.flows import outbox_relay_flow, reminder_sweep_flow
+
+    install(runtime)
+    swept = reminder_sweep_flow()
+    relayed = outbox_relay_flow()
+    return TickResult(SweepResult(**swept), RelayResult(**relayed))

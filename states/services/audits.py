@@ -65,6 +65,53 @@ def start_audit(
     actor: str | int,
     agencies: Sequence[str] = (),
     started_on: date | None = None,
+    request_key: str | None = None,
+) -> Fired:
+    """Start an audit. With ``request_key`` (a flow run id, say) the start is idempotent: a
+    retry of the same request returns the audit it made rather than making another."""
+    if request_key is not None:
+        earlier = started_by(deps, request_key)
+        if earlier is not None:
+            return earlier
+    try:
+        return _start(
+            deps,
+            audit_type=audit_type,
+            theme=theme,
+            lead=lead,
+            actor=actor,
+            agencies=agencies,
+            started_on=started_on,
+            request_key=request_key,
+        )
+    except IntegrityError:
+        # Two deliveries of one request raced; the other committed first.
+        earlier = None if request_key is None else started_by(deps, request_key)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def started_by(deps: Deps, request_key: str) -> Fired | None:
+    with deps.uow(readonly=True) as uow:
+        row = uow.connection.execute(
+            select(t.audit.c.reference, t.event.c.to_state)
+            .join(t.event, t.event.c.audit_id == t.audit.c.id)
+            .where(t.audit.c.request_key == request_key, t.event.c.version == 1)
+        ).first()
+    return None if row is None else Fired(row.reference, START_TRIGGER, "", row.to_state, 1)
+
+
+def _start(
+    deps: Deps,
+    *,
+    audit_type: str,
+    theme: str,
+    lead: str | int,
+    actor: str | int,
+    agencies: Sequence[str],
+    started_on: date | None,
+    request_key: str | None,
 ) -> Fired:
     compiled = deps.catalogue.current(audit_type)
     theme = theme.strip()
@@ -106,6 +153,7 @@ def start_audit(
                 "started_at": now,
                 "state_entered_at": now,
                 "closed_at": None,
+                "request_key": request_key,
             },
         ).scalar_one()
         uow.connection.execute(
@@ -123,6 +171,15 @@ def start_audit(
             },
         )
         _invite(uow, audit_id, agencies)
+        messages.audit_started(
+            uow.connection,
+            compiled.definition,
+            audit_id=audit_id,
+            reference=reference,
+            theme=theme,
+            lead_id=lead_person.id,
+            at=now,
+        )
         deadlines.open_for(
             uow.connection,
             compiled.definition,

@@ -63,6 +63,33 @@ def after_transition(
         send("sign_off_requested", members, "sign_off", deadline_at=due)
 
 
+def audit_started(
+    connection: Connection,
+    definition: AuditTypeDefinition,
+    *,
+    audit_id: int,
+    reference: str,
+    theme: str,
+    lead_id: int,
+    at: datetime,
+) -> None:
+    """The chair hears of the audit they are to chair as soon as it is started."""
+    notices.queue(
+        connection,
+        kind="audit_started",
+        audit_id=audit_id,
+        subject_id=1,
+        recipient_ids=[lead_id],
+        at=at,
+        context=notices.audit_context(
+            reference,
+            theme,
+            audit_title=definition.title,
+            state_title=definition.state(definition.initial_state).title,
+        ),
+    )
+
+
 def _people(connection: Connection, row: AuditRow, roles: list[str]) -> list[int]:
     return notices.recipients(connection, roles=roles, lead_id=row.lead_id, agency_id=None)
 

@@ -173,3 +173,9 @@ def list_audits(deps: Deps, *, audit_type: str | None = None) -> list[AuditSumma
         statement = statement.where(t.audit.c.audit_type == audit_type)
     with deps.uow(readonly=True) as uow:
         return [AuditSummary(*r) for r in uow.connection.execute(statement)]
+
+
+def audit_type_of(deps: Deps, *, audit: str | int) -> str:
+    """The type of an audit, for labels (a flow run's tags); says nothing else about it."""
+    with deps.uow(readonly=True) as uow:
+        return AuditStore(uow.connection).load_audit(audit).audit_type

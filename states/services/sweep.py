@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select, true, update
+from sqlalchemy.orm import aliased
 
 from states import notices
 from states import tables as t
@@ -37,6 +38,8 @@ _RUNGS = (
         t.deadline.c.state,
         t.deadline.c.due_at,
         t.reminder.c.audit_id,
+        t.reminder.c.deadline_id,
+        t.reminder.c.due_at.label("rung_due_at"),
     )
     .join(t.deadline, t.deadline.c.id == t.reminder.c.deadline_id)
     .order_by(t.reminder.c.due_at, t.reminder.c.id)
@@ -59,6 +62,8 @@ class _Rung:
     state: str
     due_at: datetime
     audit_id: int
+    deadline_id: int
+    rung_due_at: datetime
 
 
 def sweep(deps: Deps, *, batch: int = BATCH) -> SweepResult:
@@ -80,12 +85,24 @@ def _sweep_batch(deps: Deps, batch: int) -> tuple[int, int]:
             .with_for_update(of=t.reminder, skip_locked=True)
         )
         due = [
-            _Rung(r[0], r[1], r[2], tuple(filter(None, r[3].split(","))), *r[4:])
+            _Rung(
+                r.id,
+                r.step,
+                r.kind,
+                tuple(filter(None, r.roles.split(","))),
+                r.round,
+                r.state,
+                r.due_at,
+                r.audit_id,
+                r.deadline_id,
+                r.rung_due_at,
+            )
             for r in uow.connection.execute(statement)
         ]
         sent = 0
         for rung in due:
-            count = _send(deps, uow.connection, rung, now)
+            stale = _superseded(uow.connection, rung, now)
+            count = 0 if stale else _send(deps, uow.connection, rung, now)
             uow.connection.execute(
                 update(t.reminder)
                 .where(t.reminder.c.id == rung.id)
@@ -94,6 +111,27 @@ def _sweep_batch(deps: Deps, batch: int) -> tuple[int, int]:
             sent += count
         uow.commit()
     return len(due), sent
+
+
+def _superseded(connection: Connection, rung: _Rung, now: datetime) -> bool:
+    """After downtime several rungs of one deadline fall due together; only the latest of
+    each kind is sent, and no "due in N days" reminder goes out once a later rung is due
+    (it would tell someone a passed deadline is still ahead). Overdue notices and
+    escalations go to different people, so each kind keeps its own latest rung."""
+    later = aliased(t.reminder)
+    same_kind = later.c.kind == rung.kind
+    condition = same_kind if rung.kind != "reminder" else true()
+    found = connection.execute(
+        select(later.c.id)
+        .where(
+            later.c.deadline_id == rung.deadline_id,
+            later.c.due_at > rung.rung_due_at,
+            later.c.due_at <= now,
+            condition,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def _send(deps: Deps, connection: Connection, rung: _Rung, now: datetime) -> int:

@@ -59,6 +59,7 @@ def required_context(kind: str) -> dict[str, str]:
 # What a real message of each kind carries beyond its required keys (immediate_risk_raised
 # and assurance_received carry nothing more), so the snapshots read as people will see them.
 SNAPSHOT_EXTRAS = {
+    "audit_started": {"state_title": "Planning"},
     "return_requested": {
         "agency": "Greater Manchester Police",
         "audit_title": "Thematic multi-agency case file audit (MACE)",

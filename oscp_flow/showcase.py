@@ -1,0 +1,58 @@
+"""What a newcomer sees on first ``oscp up``: audits in several stages, with mail to match.
+
+Run once, on an engine with no audits: one audit reached its returns three weeks ago (so
+its reminders and overdue escalations fall due at the first sweep), one waits for sign-off
+(so the learning hub's approval links go out), and one is started through Prefect, as the
+UI's Run button would, so its flow run is there to look at. All fictional (``demo.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from oscp_flow.demo import email
+from oscp_flow.walkthrough import rehearse
+from states import tables as t
+from states.clock import FakeClock
+from states.services.deps import Deps
+
+# Far enough back that the returns deadline and its overdue rungs have passed.
+OVERDUE_BY = timedelta(days=60)
+
+
+@dataclass(frozen=True)
+class Shown:
+    reference: str
+    audit_type: str
+    what: str
+
+
+def has_audits(deps: Deps) -> bool:
+    with deps.uow(readonly=True) as uow:
+        return uow.connection.execute(select(t.audit.c.id).limit(1)).first() is not None
+
+
+def seed(deps: Deps, start_through_prefect: Callable[[dict[str, object]], str]) -> list[Shown]:
+    """Adds the three audits; ``start_through_prefect`` runs the start-audit deployment with
+    the parameters given and returns the new audit's reference."""
+    earlier = replace(deps, clock=FakeClock(deps.clock.now() - OVERDUE_BY))
+    overdue = rehearse(earlier, "section_11", goal="returns_open", theme="Section 11 2026")
+    signing = rehearse(deps, "dip_sample", goal="awaiting_sign_off", theme="Core groups")
+    started = start_through_prefect(
+        {
+            "audit_type": "mace",
+            "theme": "Neglect",
+            "lead": email("chair"),
+            "coordinator": email("coordinator"),
+            "agencies": ["police", "csc", "community_health", "schools"],
+        }
+    )
+    return [
+        Shown(overdue.reference, "section_11", "returns overdue: reminders and escalations"),
+        Shown(signing.reference, "dip_sample", "awaiting sign-off: approval links e-mailed"),
+        Shown(started, "mace", "started through Prefect: its chair e-mailed"),
+    ]

@@ -1,0 +1,156 @@
+"""``oscp up`` for real: started as a newcomer would, an audit started through Prefect's API
+as the UI's Run button does, the run seen complete, the audit in the engine, the e-mail in
+the local capture, the Prefect UI in headless Chromium; then Ctrl-C leaves no process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from notifications.capture import captured
+from oscp_flow.demo import email
+from oscp_flow.settings import Settings
+from oscp_flow.wiring import build
+from states.services import queries
+from tests.notifications.test_relay import free_port
+from tests.oscp_flow.web.test_browser import chromium
+
+pytestmark = pytest.mark.slow
+READY = "Everything is running"
+UP = [sys.executable, "-m", "oscp_flow", "up", "--tick", "2"]
+
+
+@dataclass
+class Up:
+    process: subprocess.Popen[bytes]
+    home: Path
+    api: str
+    ui: str
+    output: Path
+    marker: str
+
+
+def processes_with(marker: str) -> list[int]:
+    """Every live process whose environment carries ``marker``: ``up`` and all it started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in environ:
+            found.append(int(entry.name))
+    return found
+
+
+def wait_for_text(path: Path, text: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in path.read_text(errors="replace"):
+        assert process.poll() is None, path.read_text(errors="replace")
+        assert time.monotonic() < deadline, path.read_text(errors="replace")
+        time.sleep(0.5)
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Up]:
+    prefect, web, smtp = free_port(), free_port(), free_port()
+    marker = f"oscp-up-test-{uuid.uuid4().hex}"
+    env = {**os.environ, "OSCP_HOME": str(tmp_path), "OSCP_UP_TEST_MARKER": marker}
+    for name in ("PREFECT_API_URL", "PREFECT_HOME", "OSCP_DATABASE_URL"):
+        env.pop(name, None)
+    output = tmp_path / "up.out"
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [*UP, "--prefect-port", str(prefect), "--web-port", str(web), "--smtp-port", str(smtp)],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    started = Up(
+        process,
+        tmp_path,
+        f"http://127.0.0.1:{prefect}/api",
+        f"http://127.0.0.1:{prefect}",
+        output,
+        marker,
+    )
+    try:
+        wait_for_text(output, READY, process, timeout=300)
+        yield started
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def start_like_the_run_button(api: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    with httpx.Client(base_url=api, timeout=30) as client:
+        deployment = client.get("/deployments/name/start-audit/start-audit").json()
+        assert deployment["parameter_openapi_schema"]["properties"]["audit_type"]["enum"]
+        run = client.post(
+            f"/deployments/{deployment['id']}/create_flow_run", json={"parameters": parameters}
+        ).json()
+        deadline = time.monotonic() + 120
+        while True:
+            run = client.get(f"/flow_runs/{run['id']}").json()
+            if run["state"]["type"] in {"COMPLETED", "FAILED", "CRASHED"}:
+                return dict(run)
+            assert time.monotonic() < deadline, run["state"]
+            time.sleep(0.5)
+
+
+def test_up_runs_an_audit_started_from_prefect_and_stops_clean(up: Up) -> None:
+    run = start_like_the_run_button(
+        up.api,
+        {
+            "audit_type": "mace",
+            "theme": "Neglect",
+            "lead": email("chair"),
+            "coordinator": email("coordinator"),
+            "agencies": ["police"],
+        },
+    )
+    assert run["state"]["type"] == "COMPLETED"
+    reference = run["name"].removeprefix("start mace ")
+    assert f"audit:{reference}" in run["tags"]
+
+    deps = build(Settings(home=up.home))
+    status = queries.audit_status(deps, audit=reference, as_person=email("coordinator"))
+    assert status.state == "planning"
+
+    deadline = time.monotonic() + 60  # the worker ticks every 2 s, as Prefect flows
+    while not any(reference in m.subject for m in captured(up.home)):
+        assert time.monotonic() < deadline, [m.subject for m in captured(up.home)]
+        time.sleep(0.5)
+    assert any("Sign-off" in m.subject for m in captured(up.home)), "the showcase's sign-off"
+
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{up.ui}/runs/flow-run/{run['id']}")
+        page.get_by_text(run["name"]).first.wait_for(timeout=60_000)
+        page.screenshot(path=str(up.home / "prefect-ui-flow-run.png"), full_page=True)
+        page.goto(f"{up.ui}/runs")
+        page.get_by_text("reminder-sweep").first.wait_for(timeout=60_000)
+        page.screenshot(path=str(up.home / "prefect-ui-runs.png"), full_page=True)
+
+    up.process.send_signal(signal.SIGINT)
+    assert up.process.wait(timeout=120) == 0, up.output.read_text()
+    assert "Stopped." in up.output.read_text()
+    deadline = time.monotonic() + 10
+    while processes_with(up.marker):
+        assert time.monotonic() < deadline, processes_with(up.marker)
+        time.sleep(0.5)

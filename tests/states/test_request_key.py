@@ -1,0 +1,49 @@
+"""A start delivered twice (a retried flow run) makes one audit, even when both race."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import func, select
+
+from oscp_flow.demo import email
+from states import tables as t
+from states.services import audits
+from states.services.deps import Deps
+
+
+def _start(deps: Deps, key: str | None) -> str:
+    return audits.start_audit(
+        deps,
+        audit_type="dip_sample",
+        theme="Core groups",
+        lead=email("chair"),
+        actor=email("coordinator"),
+        agencies=("police",),
+        request_key=key,
+    ).reference
+
+
+def _audits(deps: Deps) -> int:
+    with deps.uow(readonly=True) as uow:
+        return int(uow.connection.execute(select(func.count()).select_from(t.audit)).scalar_one())
+
+
+def test_the_same_request_key_returns_the_same_audit(partnership: Deps) -> None:
+    first = _start(partnership, "run-1")
+    assert _start(partnership, "run-1") == first
+    assert _start(partnership, "run-2") != first
+    assert _start(partnership, None) != _start(partnership, None)
+    assert _audits(partnership) == 4
+
+
+def test_racing_deliveries_of_one_request_make_one_audit(partnership: Deps) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        references = set(pool.map(lambda _: _start(partnership, "run-race"), range(16)))
+    assert len(references) == 1
+    assert _audits(partnership) == 1
+    with partnership.uow(readonly=True) as uow:
+        participations = uow.connection.execute(
+            select(func.count()).select_from(t.participation)
+        ).scalar_one()
+    assert participations == 1

@@ -1,0 +1,50 @@
+"""One Prefect test server for the whole session (it takes ~17 s to start) and a runtime
+whose engine is the test's own database and whose mail goes to a capture on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from notifications.capture import start_capture
+from notifications.smtp import SmtpMailer
+from states.services.deps import Deps
+from tests.notifications.relay_once import Config
+from tests.notifications.test_relay import free_port
+from workflows import runtime
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+@pytest.fixture
+def capture(tmp_path: Path) -> Iterator[tuple[Path, int]]:
+    port = free_port()
+    controller: Controller = start_capture(tmp_path, port=port)
+    try:
+        yield tmp_path, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def flows_runtime(
+    prefect_server: None, partnership: Deps, capture: tuple[Path, int]
+) -> Iterator[runtime.Runtime]:
+    mailer = SmtpMailer(
+        host="127.0.0.1", port=capture[1], timeout=5, starttls=False, username=None, password=None
+    )
+    installed = runtime.Runtime(deps=partnership, mailer=mailer, relay_config=Config())
+    runtime.install(installed)
+    try:
+        yield installed
+    finally:
+        runtime.install(None)

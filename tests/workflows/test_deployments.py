@@ -1,0 +1,24 @@
+"""The deployments people start from the UI: a choice list of audit types, no schedules."""
+
+from __future__ import annotations
+
+from states.catalogue import Catalogue
+from workflows.deployments import build_deployments
+
+
+def test_deployments_offer_the_audit_types_and_carry_no_schedule(catalogue: Catalogue) -> None:
+    deployments = {d.name: d for d in build_deployments(catalogue.audit_types)}
+    assert set(deployments) == {"start-audit", "advance-audit", "reminder-sweep", "outbox-relay"}
+    start = deployments["start-audit"]
+    schema = start._parameter_openapi_schema
+    assert schema.properties["audit_type"]["enum"] == sorted(catalogue.audit_types)
+    assert set(schema.required or []) == {"audit_type", "theme", "lead", "coordinator"}
+    assert "chairs the audit" in schema.properties["lead"]["description"]
+    assert start.entrypoint == "workflows.flows.start_audit_flow"
+    assert all(not d.schedules for d in deployments.values())
+    assert all("oscp" in d.tags for d in deployments.values())
+
+
+def test_a_work_pool_is_named_on_every_deployment(catalogue: Catalogue) -> None:
+    deployments = build_deployments(catalogue.audit_types, work_pool="oscp-test")
+    assert {d.work_pool_name for d in deployments} == {"oscp-test"}

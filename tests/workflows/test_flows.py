@@ -1,0 +1,187 @@
+"""Each flow against SQLite under one Prefect test server: what the run is called and tagged,
+what it changed in the engine, and that rules fail a run at once while outages are retried."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.objects import FlowRun, StateType
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
+
+from notifications.capture import captured
+from oscp_flow.demo import email, load_demo_partnership
+from oscp_flow.walkthrough import actor_for, main_path, rehearse
+from states import tables as t
+from states.catalogue import Catalogue
+from states.clock import FakeClock
+from states.services import audits, queries
+from states.services.deps import Deps
+from states.uow import UnitOfWorkFactory
+from workflows import flows, runtime
+from workflows.runtime import Runtime
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def partnership(sqlite_engine: Engine, catalogue: Catalogue, clock: FakeClock) -> Deps:
+    """SQLite only: the flows are thin, and the services are tested on both stores."""
+    deps = Deps(uow=UnitOfWorkFactory(sqlite_engine), catalogue=catalogue, clock=clock)
+    load_demo_partnership(deps)
+    return deps
+
+
+def run_of(state: Any) -> FlowRun:
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(state.state_details.flow_run_id)
+
+
+def task_runs_of(run_id: UUID) -> list[Any]:
+    with get_client(sync_client=True) as client:
+        return client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))
+        )
+
+
+def start(**overrides: Any) -> Any:
+    parameters: dict[str, Any] = {
+        "audit_type": "mace",
+        "theme": "Neglect",
+        "lead": email("chair"),
+        "coordinator": email("coordinator"),
+        "agencies": ["police", "csc"],
+    }
+    parameters.update(overrides)
+    return flows.start_audit_flow(**parameters, return_state=True)
+
+
+def test_start_audit_names_and_tags_the_run_by_reference_and_type(
+    flows_runtime: Runtime,
+) -> None:
+    state = start()
+    assert state.type == StateType.COMPLETED
+    reference = state.result()["reference"]
+    run = run_of(state)
+    assert run.name == f"start mace {reference}"
+    assert {f"audit:{reference}", "type:mace", "oscp"} <= set(run.tags)
+    deps = flows_runtime.deps
+    status = queries.audit_status(deps, audit=reference, as_person=email("coordinator"))
+    assert status.state == "planning"
+    # The run's id is the audit's request key: a retried start finds this audit again.
+    again = audits.start_audit(
+        deps,
+        audit_type="mace",
+        theme="Neglect",
+        lead=email("chair"),
+        actor=email("coordinator"),
+        request_key=str(run.id),
+    )
+    assert again.reference == reference
+    with deps.uow(readonly=True) as uow:
+        assert uow.connection.execute(select(func.count()).select_from(t.audit)).scalar() == 1
+
+
+def test_a_rule_fails_the_run_at_once_with_the_engines_sentence(flows_runtime: Runtime) -> None:
+    state = start(audit_type="no_such_type")
+    assert state.type == StateType.FAILED
+    assert state.message.startswith("There is no audit type called 'no_such_type'")
+    (task_run,) = task_runs_of(run_of(state).id)
+    assert task_run.run_count == 1  # not retried
+
+
+def test_advance_fires_the_trigger_and_a_blocked_gate_says_which(flows_runtime: Runtime) -> None:
+    deps = flows_runtime.deps
+    definition = deps.catalogue.current("mace").definition
+    reference = rehearse(deps, "mace", goal="returns_open").reference
+    leaving = next(tr for tr in definition.transitions if "returns_open" in tr.sources and tr.gates)
+    blocked = flows.advance_audit_flow(
+        reference=reference, trigger=leaving.trigger, actor=actor_for(leaving), return_state=True
+    )
+    assert blocked.type == StateType.FAILED
+    assert blocked.message is not None
+    assert "all_returns_in" in blocked.message and reference in blocked.message
+    assert run_of(blocked).name == f"{leaving.trigger} {reference} (refused)"
+    assert queries.audit_status(deps, audit=reference, as_person=email("chair")).state == (
+        "returns_open"
+    )
+
+    fresh = start().result()["reference"]
+    step = main_path(definition, "planning")[0]
+    transition = next(tr for tr in definition.transitions if tr.trigger == step.trigger)
+    moved = flows.advance_audit_flow(
+        reference=fresh, trigger=step.trigger, actor=actor_for(transition), return_state=True
+    )
+    assert moved.type == StateType.COMPLETED
+    assert moved.result() == {"reference": fresh, "state": step.dest, "version": 2}
+    assert {f"audit:{fresh}", "type:mace"} <= set(run_of(moved).tags)
+
+
+@pytest.fixture
+def flaky_fire(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The first call finds the database gone, as when PostgreSQL restarts mid-request."""
+    calls: list[int] = []
+    real_fire = audits.fire
+
+    def fire(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+        return real_fire(*args, **kwargs)
+
+    monkeypatch.setattr(flows, "fire", fire)
+    monkeypatch.setattr(flows, "engine_call", flows.engine_call.with_options(retry_delay_seconds=0))
+    yield calls
+
+
+def test_an_outage_is_retried_and_the_step_happens_once(
+    flows_runtime: Runtime, flaky_fire: list[int]
+) -> None:
+    deps = flows_runtime.deps
+    definition = deps.catalogue.current("mace").definition
+    reference = start().result()["reference"]
+    step = main_path(definition, "planning")[0]
+    transition = next(tr for tr in definition.transitions if tr.trigger == step.trigger)
+    state = flows.advance_audit_flow(
+        reference=reference, trigger=step.trigger, actor=actor_for(transition), return_state=True
+    )
+    assert state.type == StateType.COMPLETED
+    assert len(flaky_fire) == 2
+    (task_run,) = task_runs_of(run_of(state).id)
+    assert task_run.run_count == 2
+    history = queries.history(deps, audit=reference)
+    assert [e.trigger for e in history] == ["start", step.trigger]
+
+
+def test_sweep_and_relay_flows_send_what_is_due_once(
+    flows_runtime: Runtime, capture: tuple[Path, int], clock: FakeClock
+) -> None:
+    deps = flows_runtime.deps
+    rehearse(deps, "section_11", goal="returns_open")
+    assert flows.outbox_relay_flow()["sent"] >= 1  # the return requests
+    requested = len(captured(capture[0]))
+    with deps.uow(readonly=True) as uow:
+        first_rung = uow.connection.execute(select(func.min(t.reminder.c.due_at))).scalar_one()
+    clock.set(first_rung.replace(tzinfo=clock.now().tzinfo))
+    swept = flows.reminder_sweep_flow()
+    assert swept["rungs"] == 1 and swept["messages"] >= 1
+    assert flows.reminder_sweep_flow() == {"rungs": 0, "messages": 0}
+    assert flows.outbox_relay_flow()["sent"] == swept["messages"]
+    assert len(captured(capture[0])) == requested + swept["messages"]
+
+
+def test_flows_without_a_runtime_say_how_to_start_them(
+    prefect_server: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(runtime.FACTORY_VARIABLE, raising=False)
+    runtime.install(None)
+    state = flows.reminder_sweep_flow(return_state=True)
+    assert state.type == StateType.FAILED
+    with pytest.raises(runtime.RuntimeMissing, match="oscp up"):
+        state.result()

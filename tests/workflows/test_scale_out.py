@@ -1,0 +1,196 @@
+"""Scale-out on real engines: Prefect's server on PostgreSQL, the engine on PostgreSQL, and
+two process workers on one work pool. Twenty audits started at once each happen once."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy import func, select
+
+from oscp_flow.demo import email, load_demo_partnership
+from oscp_flow.prefect_env import prefect_environment
+from oscp_flow.settings import Settings
+from oscp_flow.supervisor import Supervisor, http_ok
+from states import tables as t
+from states.catalogue import Catalogue
+from states.clock import SystemClock
+from states.db import make_engine
+from states.migrate import upgrade
+from states.services.deps import Deps
+from states.uow import UnitOfWorkFactory
+from tests.notifications.test_relay import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+AUDITS = 20
+ME = [sys.executable, "-m", "oscp_flow"]
+
+
+@dataclass
+class Cluster:
+    api: str
+    deps: Deps
+    supervisor: Supervisor
+
+
+@pytest.fixture
+def prefect_database(postgres_url: str) -> Iterator[str]:
+    name = f"oscp_prefect_{secrets.token_hex(4)}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield postgres_url.rsplit("/", 1)[0].replace("postgresql:", "postgresql+asyncpg:") + (
+            f"/{name}"
+        )
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def engine_schema(postgres_url: str) -> Iterator[str]:
+    schema = f"t_{secrets.token_hex(6)}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield postgres_url.replace("postgresql:", "postgresql+psycopg:") + (
+            f"?options=-csearch_path%3D{schema}"
+        )
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def cluster(
+    tmp_path: Path, prefect_database: str, engine_schema: str, catalogue: Catalogue
+) -> Iterator[Cluster]:
+    port = free_port()
+    settings = Settings(
+        home=tmp_path,
+        database_url=engine_schema,
+        prefect_port=port,
+        prefect_api_url=f"http://127.0.0.1:{port}/api",
+        prefect_database_url=prefect_database,
+        prefect_work_pool="oscp-scale",
+    )
+    engine = make_engine(engine_schema)
+    upgrade(engine)
+    deps = Deps(uow=UnitOfWorkFactory(engine), catalogue=catalogue, clock=SystemClock())
+    load_demo_partnership(deps)
+    env = {
+        **os.environ,
+        **prefect_environment(settings),
+        "OSCP_DATABASE_URL": engine_schema,
+        "OSCP_PREFECT_WORK_POOL": "oscp-scale",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", None)
+    supervisor = Supervisor(tmp_path / "logs", env)
+    try:
+        server = supervisor.start(
+            "prefect-server", [sys.executable, "-m", "prefect", "server", "start"]
+        )
+        supervisor.wait_until(
+            server, http_ok(f"{settings.prefect_api_url}/health"), timeout=240, what="server"
+        )
+        deploy = supervisor.start("deploy", [*ME, "flows", "deploy"])
+        assert deploy.process.wait(timeout=120) == 0, deploy.log.read_text()
+        supervisor.children.remove(deploy)
+        for n in (1, 2):
+            supervisor.start(f"w{n}", [*ME, "flows", "worker", "--name", f"w{n}", "--limit", "10"])
+        yield Cluster(str(settings.prefect_api_url), deps, supervisor)
+    finally:
+        supervisor.stop()
+        engine.dispose()
+
+
+def run_start_audit(client: httpx.Client, deployment: str, n: int) -> str:
+    """What the UI's Run button does: create a flow run of the deployment."""
+    response = client.post(
+        f"/deployments/{deployment}/create_flow_run",
+        json={
+            "parameters": {
+                "audit_type": "dip_sample",
+                "theme": f"Core groups {n:02d}",
+                "lead": email("chair"),
+                "coordinator": email("coordinator"),
+                "agencies": ["police", "csc"],
+            }
+        },
+    )
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+def wait_final(client: httpx.Client, run_ids: list[str], timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = {i: client.get(f"/flow_runs/{i}").json() for i in run_ids}
+        if all(r["state"]["type"] in {"COMPLETED", "FAILED", "CRASHED"} for r in runs.values()):
+            return runs
+        assert time.monotonic() < deadline, {i: r["state"]["type"] for i, r in runs.items()}
+        time.sleep(1)
+
+
+def test_twenty_audits_started_at_once_on_two_workers_each_happen_once(cluster: Cluster) -> None:
+    with httpx.Client(base_url=cluster.api, timeout=30) as client:
+        deployment = client.get("/deployments/name/start-audit/start-audit").json()["id"]
+        with ThreadPoolExecutor(max_workers=AUDITS) as pool:
+            run_ids = list(
+                pool.map(lambda n: run_start_audit(client, deployment, n), range(AUDITS))
+            )
+        runs = wait_final(client, run_ids, timeout=420)
+        ran_by = _workers_by_run(client, len(run_ids))
+    assert {r["state"]["type"] for r in runs.values()} == {"COMPLETED"}
+    with cluster.deps.uow(readonly=True) as uow:
+        rows = uow.connection.execute(
+            select(t.audit.c.request_key, t.audit.c.state, t.audit.c.reference)
+        ).all()
+        starts = uow.connection.execute(
+            select(t.event.c.audit_id, func.count()).group_by(t.event.c.audit_id)
+        ).all()
+    assert sorted(r.request_key for r in rows) == sorted(run_ids)
+    assert {r.state for r in rows} == {"planning"}
+    assert len(starts) == AUDITS and {n for _, n in starts} == {1}
+    for run_id, run in runs.items():
+        reference = next(r.reference for r in rows if r.request_key == run_id)
+        assert f"audit:{reference}" in run["tags"]
+    # Each run was taken by one worker, and both workers took some (each may hold 10).
+    assert set(ran_by) == set(run_ids)
+    assert set(ran_by.values()) == {"w1", "w2"}
+
+
+def _workers_by_run(client: httpx.Client, expected: int) -> dict[str, str]:
+    """Flow run id -> the worker that submitted it, from the workers' own events."""
+    deadline = time.monotonic() + 30
+    while True:
+        events = client.post(
+            "/events/filter",
+            json={
+                "filter": {"event": {"name": ["prefect.worker.submitted-flow-run"]}},
+                "limit": 50,
+            },
+        ).json()["events"]
+        ran_by = {
+            related["prefect.resource.id"].removeprefix("prefect.flow-run."): event["resource"][
+                "prefect.resource.name"
+            ]
+            for event in events
+            for related in event["related"]
+            if related.get("prefect.resource.role") == "flow-run"
+        }
+        if len(ran_by) >= expected or time.monotonic() > deadline:
+            return ran_by
+        time.sleep(1)

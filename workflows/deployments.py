@@ -1,0 +1,57 @@
+"""Deployments of the flows: what people start from the Prefect UI, and no schedules.
+
+APScheduler is the one clock (DESIGN.md decision 5), so no deployment carries a schedule;
+the periodic flows are deployed too only so a coordinator can run a sweep or the relay now.
+Entry points are module paths: the engine is installed, so a worker imports the flows as
+the project does instead of reading files from a path that may differ between machines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from prefect import Flow
+from prefect.deployments.runner import RunnerDeployment
+from prefect.types.entrypoint import EntrypointType
+
+from workflows.flows import PEOPLE_FLOWS, PERIODIC_FLOWS, TAG
+
+DESCRIPTIONS = {
+    "start-audit": "Start an audit of the programme; agencies are asked for returns by e-mail.",
+    "advance-audit": "Move an audit on (the Run form names the trigger and who acts).",
+    "reminder-sweep": "Queue every reminder and escalation now due (the worker runs this).",
+    "outbox-relay": "Send the e-mails that are due (the worker runs this).",
+}
+
+
+def build_deployments(
+    audit_types: Sequence[str], *, work_pool: str | None = None
+) -> list[RunnerDeployment]:
+    """One deployment per flow, named as the flow; ``audit_type`` is a choice list."""
+    flows: tuple[Flow[Any, Any], ...] = (*PEOPLE_FLOWS, *PERIODIC_FLOWS)
+    deployments = [_deployment(flow, work_pool) for flow in flows]
+    for deployment in deployments:
+        offer_choices(deployment, "audit_type", sorted(audit_types))
+    return deployments
+
+
+def _deployment(flow: Flow[Any, Any], work_pool: str | None) -> RunnerDeployment:
+    deployment = flow.to_deployment(
+        name=flow.name,
+        description=DESCRIPTIONS[flow.name],
+        tags=[TAG],
+        entrypoint_type=EntrypointType.MODULE_PATH,
+        work_pool_name=work_pool,
+    )
+    assert isinstance(deployment, RunnerDeployment)  # called synchronously
+    return deployment
+
+
+def offer_choices(deployment: RunnerDeployment, parameter: str, values: Sequence[str]) -> None:
+    """Turn a text parameter into a choice list in the UI's Run form (and in validation:
+    Prefect refuses a run whose value is not one of them before any flow starts)."""
+    schema = deployment._parameter_openapi_schema  # Prefect builds it from type hints only
+    field = schema.properties.get(parameter)
+    if field is not None:
+        field["enum"] = list(values)

@@ -1,0 +1,57 @@
+"""Starting a deployment's flow run as the UI's Run button does, and waiting for its end."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import run_deployment
+
+from states.errors import AuditEngineError
+from states.services.audits import started_by
+from workflows.runtime import current
+
+START_AUDIT = "start-audit/start-audit"
+
+
+class FlowRunFailed(AuditEngineError):
+    pass
+
+
+def run_and_wait(deployment: str, parameters: dict[str, Any], *, timeout: float = 120) -> UUID:
+    """Creates the run on the server (a served runner or a worker picks it up) and waits for
+    its end; a failed run raises with the run's own message. Returns the run's id."""
+    run = run_deployment(deployment, parameters=parameters, timeout=0)
+    assert isinstance(run, FlowRun)  # called synchronously, so never a coroutine
+    wait_for(run.id, timeout=timeout)
+    return run.id
+
+
+def wait_for(run_id: UUID, *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while True:
+            state = client.read_flow_run(run_id).state
+            if state is not None and state.is_final():
+                break
+            if time.monotonic() > deadline:
+                raise FlowRunFailed(
+                    f"Flow run {run_id} did not finish in {timeout:.0f} s; see the Prefect UI."
+                )
+            time.sleep(0.5)
+    if not state.is_completed():
+        raise FlowRunFailed(f"Flow run {run_id} ended {state.name}: {state.message}")
+
+
+def start_audit_through_prefect(parameters: dict[str, Any]) -> str:
+    """Starts an audit by the start-audit deployment and returns its reference, read from the
+    engine by the run's request key: results stay out of Prefect's storage, and the engine
+    is the truth about which audit the run made."""
+    run_id = run_and_wait(START_AUDIT, parameters)
+    started = started_by(current().deps, str(run_id))
+    if started is None:
+        raise FlowRunFailed(f"Flow run {run_id} completed but no audit records it; report it.")
+    return started.reference
