@@ -22,6 +22,7 @@ DESCRIPTIONS = {
     "advance-audit": "Move an audit on (the Run form names the trigger and who acts).",
     "reminder-sweep": "Queue every reminder and escalation now due (the worker runs this).",
     "outbox-relay": "Send the e-mails that are due (the worker runs this).",
+    "quarterly-report": "Start this quarter's effectiveness report if it is not yet started.",
 }
 
 

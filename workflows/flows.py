@@ -26,6 +26,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from notifications.relay import relay
 from states.errors import AuditEngineError
 from states.services.audits import fire, start_audit
+from states.services.quarterly import ensure_quarterly_report
 from states.services.queries import audit_type_of
 from states.services.sweep import sweep
 from workflows.runtime import current
@@ -187,5 +188,29 @@ def outbox_relay_flow() -> dict[str, int]:
     return {"sent": result.sent, "deferred": result.deferred, "failed": result.failed}
 
 
+@flow(name="quarterly-report", persist_result=False, log_prints=False)
+def quarterly_report_flow(*, coordinator: str, lead: str) -> dict[str, Any] | State[Any]:
+    """Start this quarter's safeguarding effectiveness report, unless it is started already.
+
+    Args:
+        coordinator: E-mail of the coordinator in whose name it starts.
+        lead: E-mail of the report's author.
+    """
+    runtime = current()
+    try:
+        fired = engine_call(
+            lambda: ensure_quarterly_report(runtime.deps, coordinator=coordinator, lead=lead)
+        )
+    except AuditEngineError as exc:
+        if not exc.retryable:
+            return _refused(exc)
+        raise
+    _label_run(
+        f"quarterly report {fired.reference}",
+        *audit_labels(fired.reference, "effectiveness_report"),
+    )
+    return {"reference": fired.reference, "state": fired.to_state}
+
+
 PEOPLE_FLOWS = (start_audit_flow, advance_audit_flow)
-PERIODIC_FLOWS = (reminder_sweep_flow, outbox_relay_flow)
+PERIODIC_FLOWS = (reminder_sweep_flow, outbox_relay_flow, quarterly_report_flow)

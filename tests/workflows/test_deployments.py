@@ -8,7 +8,13 @@ from workflows.deployments import build_deployments
 
 def test_deployments_offer_the_audit_types_and_carry_no_schedule(catalogue: Catalogue) -> None:
     deployments = {d.name: d for d in build_deployments(catalogue.audit_types)}
-    assert set(deployments) == {"start-audit", "advance-audit", "reminder-sweep", "outbox-relay"}
+    assert set(deployments) == {
+        "start-audit",
+        "advance-audit",
+        "reminder-sweep",
+        "outbox-relay",
+        "quarterly-report",
+    }
     start = deployments["start-audit"]
     schema = start._parameter_openapi_schema
     assert schema.properties["audit_type"]["enum"] == sorted(catalogue.audit_types)

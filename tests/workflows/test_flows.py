@@ -185,3 +185,12 @@ def test_flows_without_a_runtime_say_how_to_start_them(
     assert state.type == StateType.FAILED
     with pytest.raises(runtime.RuntimeMissing, match="oscp up"):
         state.result()
+
+
+def test_the_quarterly_report_flow_starts_the_quarter_once(flows_runtime: Runtime) -> None:
+    people = {"coordinator": email("coordinator"), "lead": email("chair")}
+    first = flows.quarterly_report_flow(**people)
+    assert isinstance(first, dict)
+    again = flows.quarterly_report_flow(**people, return_state=True)
+    assert again.result() == first
+    assert {f"audit:{first['reference']}", "type:effectiveness_report"} <= set(run_of(again).tags)
