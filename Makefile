@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo test lint services browser bench clean
+.PHONY: setup run demo test lint services browser pdf-tools bench clean
 
 setup: $(STAMP)
 
@@ -28,12 +28,15 @@ services:
 browser:
 	./scripts/browser
 
+pdf-tools:
+	./scripts/pdf-tools
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: setup services browser lint
+test: setup services browser pdf-tools lint
 	$(BIN)/pytest
 
 bench: setup services
@@ -41,6 +44,7 @@ bench: setup services
 	$(BIN)/python -m bench.aggregation
 	$(BIN)/python -m bench.sweep
 	$(BIN)/python -m bench.prefect_overhead
+	$(BIN)/python -m bench.report
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -155,8 +155,12 @@ def _prepare(settings: Settings, demo: bool) -> Deps:
 
     deps = build(settings)
     if demo:
+        from oscp_flow.demo import DEMO_PASSWORD_ENV, give_demo_passwords
+
         load_demo_partnership(deps)
         _load_programme(deps)
+        # Coordinator pages need a sign-in; the demo's coordinator and chair get this password.
+        give_demo_passwords(deps, os.environ.get(DEMO_PASSWORD_ENV))
     return deps
 
 

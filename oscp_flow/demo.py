@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from oscp_flow.accounts import set_password
 from states import tables
 from states.services import partnership
 from states.services.deps import Deps
@@ -63,3 +64,19 @@ def load_demo_partnership(deps: Deps) -> bool:
     for name, local, agency, roles in PEOPLE:
         partnership.add_person(deps, name=name, email=email(local), roles=roles, agency=agency)
     return True
+
+
+# The demo coordinator and chair sign in to the coordinator pages with this password, when
+# set, so a newcomer running `oscp up` can see them; never set it on a real partnership.
+DEMO_PASSWORD_ENV = "OSCP_DEMO_PASSWORD"  # noqa: S105 (the variable's name, not a password)
+SIGNING_IN = ("coordinator", "chair")
+
+
+def give_demo_passwords(deps: Deps, password: str | None) -> tuple[str, ...]:
+    """Sets ``password`` for the demo coordinator and chair; returns their addresses (none
+    when no password is given)."""
+    if not password:
+        return ()
+    for local in SIGNING_IN:
+        set_password(deps, email=email(local), password=password)
+    return tuple(email(local) for local in SIGNING_IN)

@@ -13,12 +13,22 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from oscp_flow.demo import email
+from states.action_plan import OUTSTANDING, OWED
 from states.answers import in_phase
 from states.clock import LONDON
 from states.definition import AuditTypeDefinition, TransitionDef
 from states.errors import NotFound
 from states.graph import WILDCARD, expand_sources
-from states.services import audits, findings, partnership, queries, returns, sampling, work
+from states.services import (
+    actions,
+    audits,
+    findings,
+    partnership,
+    queries,
+    returns,
+    sampling,
+    work,
+)
 from states.services.audits import Fired
 from states.services.deps import Deps
 from states.tool import ToolDefinition
@@ -110,6 +120,7 @@ class Walker:
             "sign_off_refused": self._refuse,
             "deep_dive_selected": self._select_deep_dive,
             "feedback_recorded": self._give_feedback,
+            "actions_complete": self._complete_actions,
         }
 
     def walk(self, definition: AuditTypeDefinition, goal: str = "closed") -> Iterator[Fired]:
@@ -254,6 +265,39 @@ class Walker:
                     agency=agency,
                     summary="Strong safeguarding culture; update the online safety policy.",
                 )
+
+    def _complete_actions(self) -> None:
+        """The plan has an action (one for the police, if none was added); each action whose
+        owner returns in the walkthrough is evidenced by its lead and accepted by the hub."""
+        leads = {code: email(local) for code, local in RETURNING.items()}
+        plan = actions.list_actions(self.deps, audit=self.reference, as_person=email("coordinator"))
+        if not plan:
+            actions.add_action(
+                self.deps,
+                audit=self.reference,
+                actor=email("chair"),
+                recommendation="Share strategy meeting minutes with every agency invited.",
+                owner="police",
+                due_on=self.deps.clock.now().astimezone(LONDON).date() + timedelta(days=28),
+            )
+            plan = actions.list_actions(
+                self.deps, audit=self.reference, as_person=email("coordinator")
+            )
+        for action in plan:
+            if action.owner not in leads or action.status not in OUTSTANDING:
+                continue
+            if action.status in OWED:
+                actions.set_status(
+                    self.deps,
+                    audit=self.reference,
+                    actor=leads[action.owner],
+                    number=action.number,
+                    status="evidence_submitted",
+                    evidence="Minutes sampled for the quarter show every agency received them.",
+                )
+            actions.accept_evidence(
+                self.deps, audit=self.reference, actor=email("lhm"), number=action.number
+            )
 
     def _approve(self) -> None:
         for member in ("lhm", "lsp.police"):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import ColumnElement, Connection, Exists, and_, exists, func, literal, select
 
 from states import tables as t
+from states.action_plan import OUTSTANDING
 from states.gates import CaseWindow, Decision, SignOffDecision
 
 
@@ -160,5 +161,19 @@ class SqlAuditFacts:
                 ~given,
             )
             .order_by(t.agency.c.name)
+        )
+        return list(self._c.execute(statement).scalars())
+
+    def open_actions(self) -> list[str]:
+        """The owner agency of every action not yet accepted, carried forward or withdrawn,
+        one entry per action (so a gate can say how many, and whose)."""
+        statement = (
+            select(t.agency.c.name)
+            .join(t.action, t.action.c.owner_agency_id == t.agency.c.id)
+            .where(
+                t.action.c.audit_id == self._audit_id,
+                t.action.c.status.in_(OUTSTANDING),
+            )
+            .order_by(t.agency.c.name, t.action.c.number)
         )
         return list(self._c.execute(statement).scalars())

@@ -7,6 +7,7 @@ Gates read what they need through ``AuditFacts``, which the persistence layer im
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +46,7 @@ class AuditFacts(Protocol):
     def open_escalations(self) -> list[str]: ...
     def deep_dive_count(self) -> int: ...
     def deep_dive_without_feedback(self) -> list[str]: ...
+    def open_actions(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -252,3 +254,19 @@ def _feedback_recorded(ctx: GateContext) -> str | None:
     if waiting:
         return f"individual feedback is still to be recorded for {_listed(waiting)}"
     return None
+
+
+@gate(
+    "actions_complete",
+    "Every action of the audit's plan is accepted, carried forward or withdrawn.",
+)
+def _actions_complete(ctx: GateContext) -> str | None:
+    owners = ctx.facts.open_actions()
+    if not owners:
+        return None
+    per_owner = [f"{n} for {name}" for name, n in Counter(owners).items()]
+    count = len(owners)
+    return (
+        f"{count} action{' is' if count == 1 else 's are'} still open "
+        f"({_listed(per_owner)}); accept their evidence, carry them forward or withdraw them"
+    )

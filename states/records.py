@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint, false
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -384,3 +393,106 @@ class ProgrammeEntry(SQLModel, table=True):
     impact_monitoring: str = Field(sa_column=Column(Text, nullable=False))
     loaded_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
     audit_id: int | None = Field(default=None, foreign_key="audit_cycle.id", index=True)
+
+
+class Action(SQLModel, table=True):
+    """One recommendation of an audit's summary report, owned by one agency until the
+    learning hub accepts the evidence of its impact.
+
+    The recommendation is partnership text, not child data, but it is still free text: it is
+    shown to those who may see the action and never copied into messages or the history.
+    ``deadline_id`` is the action's own deadline, which carries its reminder ladder.
+    """
+
+    __table_args__ = (UniqueConstraint("audit_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit_cycle.id")
+    number: int
+    recommendation: str = Field(sa_column=Column(Text, nullable=False))
+    owner_agency_id: int = Field(foreign_key="agency.id", index=True)
+    due_on: date
+    status: str = Field(default="open", max_length=20)
+    evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    evidence_by: int | None = Field(default=None, foreign_key="person.id")
+    evidence_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    accepted_by: int | None = Field(default=None, foreign_key="person.id")
+    accepted_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    # Why evidence was sent back, or why the action was withdrawn: the latest word on it.
+    review_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Unique: an action is carried into the next cycle once, however often that is asked.
+    carried_from_action_id: int | None = Field(default=None, foreign_key="action.id", unique=True)
+    deadline_id: int | None = Field(default=None, foreign_key="deadline.id", unique=True)
+    created_by: int = Field(foreign_key="person.id")
+    created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+
+
+class Report(SQLModel, table=True):
+    """A report of an audit: the chair's summary report, or a product made from it.
+
+    ``summary`` rows carry the chair's narrative as a draft until frozen; freezing stores the
+    rendered HTML (and PDF), the SHA-256 of the HTML and the figures it showed, after which
+    the database refuses any change to the row (see migration 0008). Products (briefing,
+    learning on a page, Section 175 letters, the summary to all settings) are frozen as they
+    are made, from a frozen summary (``source_report_id``) and with its version.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("audit_id", "kind", "agency_key", "version"),
+        CheckConstraint(
+            "status = 'draft' OR (status = 'frozen' AND html IS NOT NULL "
+            "AND content_hash IS NOT NULL AND frozen_at IS NOT NULL)",
+            name="ck_report_frozen_whole",
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
+    kind: str = Field(max_length=30)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    # 0 unless the report is for one agency: NULLs never collide in a unique key.
+    agency_key: int = 0
+    # 1 for the first report of its kind; a summary resubmitted after further assurance is 2.
+    version: int
+    status: str = Field(default="draft", max_length=10)
+    # JSON: the chair's sections (working_well, emerging_concerns, recommendations, reflection).
+    narrative: str = Field(sa_column=Column(Text, nullable=False))
+    # JSON: the counts the frozen report showed, so products repeat exactly what was signed off.
+    figures: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    source_report_id: int | None = Field(default=None, foreign_key="report.id")
+    content_hash: str | None = Field(default=None, max_length=64)
+    html: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    updated_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    updated_by: int = Field(foreign_key="person.id")
+    frozen_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    frozen_by: int | None = Field(default=None, foreign_key="person.id")
+    # The audit's version once frozen: a request for further assurance after it reopens
+    # the summary for a new version.
+    audit_version: int | None = None
+
+
+class Dissemination(SQLModel, table=True):
+    """A frozen report shared: with whom (a label such as "all schools"), how and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    audience: str = Field(max_length=200)
+    channel: str = Field(max_length=20)
+    disseminated_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    disseminated_by: int = Field(foreign_key="person.id")
+
+
+class Credential(SQLModel, table=True):
+    """A coordinator's or learning hub member's password, kept only as an argon2 hash.
+
+    Agencies never have one: they act by e-mailed link. ``failed_count`` and
+    ``locked_until`` are the lockout after repeated wrong passwords; both are reset when the
+    password is set. Changing ``password_hash`` ends every session signed in with the old one.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", unique=True)
+    password_hash: str = Field(max_length=255)
+    changed_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    failed_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    locked_until: datetime | None = _utc(nullable=True)  # type: ignore[assignment]

@@ -10,6 +10,7 @@ from oscp_flow.settings import Settings
 from oscp_flow.web import errors
 from oscp_flow.web.config import WebConfig
 from oscp_flow.web.context import WebContext
+from oscp_flow.web.coordinator import build_coordinator_router
 from oscp_flow.web.csrf import FormGuard
 from oscp_flow.web.pages import Pages, SitePaths
 from oscp_flow.web.routes import build_router
@@ -39,6 +40,8 @@ def create_app(deps: Deps, settings: Settings, config: WebConfig | None = None) 
     app = FastAPI(title="OSCP action links", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.limiter = limiter
     app.include_router(build_router(context, limiter))
+    secure = settings.base_url.startswith("https://")
+    app.include_router(build_coordinator_router(context, limiter, secure_cookies=secure))
     errors.install(app, context.pages)
     app.add_middleware(SecurityHeaders)
     return app

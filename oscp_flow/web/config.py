@@ -2,7 +2,9 @@
 
 The CSRF secret defaults to a fresh random one per process: forms opened before a restart
 are refused once (the person reloads the page), which is safer than a fixed default secret.
-Set ``OSCP_WEB_CSRF_SECRET`` when more than one process serves the same links.
+Set ``OSCP_WEB_CSRF_SECRET`` when more than one process serves the same links. The session
+secret (``OSCP_WEB_SESSION_SECRET``) works the same way: by default a restart signs everyone
+out of the coordinator pages.
 """
 
 from __future__ import annotations
@@ -28,3 +30,9 @@ class WebConfig(BaseSettings):
     # A return can take an afternoon; a form older than this is refused and reloaded.
     form_lifetime_seconds: int = 8 * 60 * 60
     max_form_bytes: int = 2_000_000
+    session_secret: SecretStr = Field(default_factory=_random_secret)
+    # A working day: a coordinator signs in once in the morning.
+    session_lifetime_seconds: int = 8 * 60 * 60
+    # Per client address, for sign-in attempts only: with the per-account lockout this keeps
+    # guessing slow from one address without locking anyone out for a typo.
+    signin_rate_limit: str = "10/minute"

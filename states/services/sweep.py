@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, select, true, update
 from sqlalchemy.orm import aliased
 
-from states import notices
+from states import action_plan, notices
 from states import tables as t
 from states.clock import as_utc
 from states.definition import AuditTypeDefinition
@@ -138,6 +138,8 @@ def _send(deps: Deps, connection: Connection, rung: _Rung, now: datetime) -> int
     store = AuditStore(connection)
     row = store.load_audit(rung.audit_id)
     definition = deps.catalogue.by_hash(row.definition_hash, store.read_snapshot).definition
+    if rung.state == action_plan.DEADLINE_STATE:
+        return action_plan.remind(connection, definition, row, rung, now)
     spec = definition.state(rung.state).deadline
     if spec is None:
         return 0
@@ -159,7 +161,7 @@ def _send(deps: Deps, connection: Connection, rung: _Rung, now: datetime) -> int
         return dispatch.to_members(definition)
     if spec.owed_by == "chair":
         return dispatch.queue(dispatch.people(rung.roles), unit=0)
-    return 0  # action owners arrive with action plans
+    return dispatch.to_action_owners()
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,13 @@ class _Dispatch:
         return self.queue(members, unit=0, link="sign_off") + self.queue(
             sorted(others - set(members)), unit=0
         )
+
+    def to_action_owners(self) -> int:
+        """Agencies with actions on the audit still to progress or evidence."""
+        sent = 0
+        for agency_id, name in action_plan.agencies_owing(self.connection, self.row.id):
+            sent += self.queue(self.people(self.rung.roles, agency_id), unit=agency_id, agency=name)
+        return sent
 
     def queue(self, people: list[int], *, unit: int, link: str | None = None, **extra: str) -> int:
         context = notices.audit_context(self.row.reference, self.row.theme, **self.context, **extra)

@@ -139,7 +139,7 @@ def test_templates_use_nothing_beyond_the_context_keys() -> None:
     for kind in KINDS:
         for suffix in (".subject.txt", ".txt", ".html"):
             assert f"email/{kind}{suffix}" in names
-    for name in names:
+    for name in (n for n in names if n.startswith("email/")):  # report/ has its own context
         used = _variables(environment, name)
         assert used <= allowed, f"{name} uses {sorted(used - allowed)}"
 

@@ -28,6 +28,7 @@ from tests.oscp_flow.web.test_browser import chromium
 
 pytestmark = pytest.mark.slow
 READY = "Everything is running"
+PASSWORD = "correct horse battery staple"
 UP = [sys.executable, "-m", "oscp_flow", "up", "--tick", "2"]
 
 
@@ -37,6 +38,7 @@ class Up:
     home: Path
     api: str
     ui: str
+    web: str
     output: Path
     marker: str
 
@@ -68,7 +70,12 @@ def wait_for_text(path: Path, text: str, process: subprocess.Popen[bytes], timeo
 def up(tmp_path: Path) -> Iterator[Up]:
     prefect, web, smtp = free_port(), free_port(), free_port()
     marker = f"oscp-up-test-{uuid.uuid4().hex}"
-    env = {**os.environ, "OSCP_HOME": str(tmp_path), "OSCP_UP_TEST_MARKER": marker}
+    env = {
+        **os.environ,
+        "OSCP_HOME": str(tmp_path),
+        "OSCP_UP_TEST_MARKER": marker,
+        "OSCP_DEMO_PASSWORD": PASSWORD,
+    }
     for name in ("PREFECT_API_URL", "PREFECT_HOME", "OSCP_DATABASE_URL"):
         env.pop(name, None)
     output = tmp_path / "up.out"
@@ -85,6 +92,7 @@ def up(tmp_path: Path) -> Iterator[Up]:
         tmp_path,
         f"http://127.0.0.1:{prefect}/api",
         f"http://127.0.0.1:{prefect}",
+        f"http://127.0.0.1:{web}",
         output,
         marker,
     )
@@ -146,6 +154,14 @@ def test_up_runs_an_audit_started_from_prefect_and_stops_clean(up: Up) -> None:
         page.goto(f"{up.ui}/runs")
         page.get_by_text("reminder-sweep").first.wait_for(timeout=60_000)
         page.screenshot(path=str(up.home / "prefect-ui-runs.png"), full_page=True)
+        # The same audit on the coordinator's page of the web app, after signing in.
+        page.goto(f"{up.web}/audits/{reference}")
+        page.get_by_label("E-mail address").fill(email("coordinator"))
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name=reference).first.wait_for(timeout=30_000)
+        assert page.locator("svg.diagram g.current").get_attribute("id") == "state-planning"
+        page.screenshot(path=str(up.home / "coordinator-audit.png"), full_page=True)
 
     up.process.send_signal(signal.SIGINT)
     assert up.process.wait(timeout=120) == 0, up.output.read_text()

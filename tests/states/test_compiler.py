@@ -49,6 +49,9 @@ class NothingYet:
     def deep_dive_without_feedback(self) -> list[str]:
         return []
 
+    def open_actions(self) -> list[str]:
+        return []
+
 
 def context(
     compiled: CompiledType, state: str, trigger: str, roles: set[str], reason: str | None = None

@@ -35,6 +35,7 @@ class RandomFacts:
     escalations: list[str]
     deep_dive: int
     no_feedback: list[str]
+    unfinished_actions: list[str]
 
     def participation_count(self) -> int:
         return self.participations
@@ -66,6 +67,9 @@ class RandomFacts:
     def deep_dive_without_feedback(self) -> list[str]:
         return self.no_feedback
 
+    def open_actions(self) -> list[str]:
+        return self.unfinished_actions
+
 
 names = st.lists(st.sampled_from(["police", "health", "csc"]), max_size=2, unique=True)
 decision = st.builds(
@@ -94,6 +98,7 @@ facts = st.builds(
     escalations=names,
     deep_dive=st.integers(0, 2),
     no_feedback=names,
+    unfinished_actions=names,
 )
 step = st.tuples(
     st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)

@@ -1,0 +1,120 @@
+"""Rendering joined to storing: the draft as it stands, the frozen summary, and its products.
+
+The engine stores and checks (``states.services.reports``); this module renders what it
+stores, so the CLI, a flow or the web app each make a report with one call. Every date
+printed on a report comes from the engine's clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from notifications.reports import render, to_pdf
+from states.errors import InvalidInput
+from states.services import report_store, reports
+from states.services.deps import Deps
+from states.services.report_data import Figures, Setting
+from states.services.report_store import SUMMARY, StoredReport
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    pdf: bytes | None
+    version: int
+    frozen: bool
+
+
+def current_summary(deps: Deps, *, audit: str, pdf: bool = False) -> Rendered:
+    """The frozen summary of the current version if there is one, else the draft rendered now
+    (marked as a draft), so what people read before sign-off is what will be frozen."""
+    source = reports.summary_source(deps, audit=audit)
+    frozen = report_store.latest(deps, audit=audit)
+    if frozen is not None and frozen.version == source.version and frozen.html is not None:
+        return Rendered(frozen.html, frozen.pdf if pdf else None, frozen.version, frozen=True)
+    html = render(
+        SUMMARY,
+        source.figures,
+        source.narrative,
+        version=source.version,
+        dated=deps.clock.now(),
+        draft=True,
+    )
+    return Rendered(html, to_pdf(html) if pdf else None, source.version, frozen=False)
+
+
+def freeze_summary(deps: Deps, *, audit: str, actor: str) -> StoredReport:
+    """Render the summary as submitted for sign-off, make its PDF, and freeze both."""
+    source = reports.summary_source(deps, audit=audit)
+    html = render(
+        SUMMARY, source.figures, source.narrative, version=source.version, dated=deps.clock.now()
+    )
+    return reports.freeze(
+        deps,
+        audit=audit,
+        actor=actor,
+        kind=SUMMARY,
+        html=html,
+        pdf=to_pdf(html),
+        figures=source.figures,
+        narrative=source.narrative,
+    )
+
+
+def make_products(deps: Deps, *, audit: str, actor: str) -> list[StoredReport]:
+    """The 7-minute briefing and learning on a page from the frozen summary; for an audit
+    with a deep-dive sample (Section 175), a letter to each sampled setting and the summary
+    findings report to all settings. Products already made for this version are reused."""
+    summary = report_store.latest(deps, audit=audit)
+    if summary is None or summary.figures is None:
+        raise InvalidInput(f"Audit {audit} has no frozen summary report to work from.")
+    figures = summary.figures
+    wanted: list[tuple[str, Setting | None]] = [("briefing", None), ("learning_on_a_page", None)]
+    if figures.deep_dive:
+        wanted += [("feedback_letter", s) for s in figures.deep_dive]
+        wanted.append(("summary_to_all", None))
+    feedback = report_store.feedback_for(deps, audit=audit) if figures.deep_dive else {}
+    return [
+        _product(deps, audit, actor, summary=summary, wanted=(kind, setting), feedback=feedback)
+        for kind, setting in wanted
+    ]
+
+
+def _product(
+    deps: Deps,
+    audit: str,
+    actor: str,
+    *,
+    summary: StoredReport,
+    wanted: tuple[str, Setting | None],
+    feedback: dict[str, str],
+) -> StoredReport:
+    kind, setting = wanted
+    code = None if setting is None else setting.code
+    made = report_store.latest(deps, audit=audit, kind=kind, agency=code)
+    if made is not None and made.version == summary.version:
+        return made
+    html = _render_product(deps, summary, kind, setting, feedback)
+    return reports.freeze(
+        deps, audit=audit, actor=actor, kind=kind, html=html, pdf=to_pdf(html), agency=code
+    )
+
+
+def _render_product(
+    deps: Deps,
+    summary: StoredReport,
+    kind: str,
+    setting: Setting | None,
+    feedback: dict[str, str],
+) -> str:
+    figures: Figures | None = summary.figures
+    assert figures is not None  # a frozen summary always stores its figures
+    return render(
+        kind,
+        figures,
+        summary.narrative,
+        version=summary.version,
+        dated=deps.clock.now(),
+        setting=setting,
+        feedback=None if setting is None else feedback.get(setting.code),
+    )

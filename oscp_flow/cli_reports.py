@@ -1,0 +1,211 @@
+"""``oscp report draft|render|freeze|products|disseminate|list``: an audit's summary report.
+
+The chair (or coordinator) writes the four sections of the framework's "Lessons and actions",
+renders the report to read it, freezes it when it goes for sign-off, makes the 7-minute
+briefing, learning on a page and Section 175 letters from the signed-off report, and records
+where each was shared. Rendering (WeasyPrint) is imported only by the commands that need it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from oscp_flow.cli import AsPerson, _actor, _run, app, err, out
+
+if TYPE_CHECKING:
+    from states.services.deps import Deps
+    from states.services.report_store import StoredReport
+
+report_app = typer.Typer(
+    no_args_is_help=True,
+    help="Summary reports: write, render, freeze for sign-off, make products, disseminate.",
+)
+app.add_typer(report_app, name="report")
+
+SECTION_HELP = "working_well, emerging_concerns, recommendations or reflection"
+
+
+@report_app.command("draft")
+def report_draft(
+    audit: str,
+    section: Annotated[str, typer.Option(help=SECTION_HELP)],
+    text: Annotated[str | None, typer.Option(help="The section's text.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Read the text from a UTF-8 file ('-': stdin).")
+    ] = None,
+    as_person: AsPerson = None,
+) -> None:
+    """Write one section of AUDIT's summary report (replacing what it said)."""
+    from states.services import reports
+
+    actor = _actor(as_person)
+    words = _text(text, file)
+
+    def action(deps: Deps) -> None:
+        version = reports.save_narrative(
+            deps, audit=audit, actor=actor, section=section, text=words
+        )
+        out.print(
+            f"Saved '{section}' in the draft of {audit}'s summary report (version {version})."
+        )
+
+    _run(action)
+
+
+def _text(text: str | None, file: Path | None) -> str:
+    if (text is None) == (file is None):
+        err.print("[bold red]Error:[/] give the text with --text or --file, not both.")
+        raise typer.Exit(2)
+    if file is None:
+        assert text is not None
+        return text
+    if str(file) == "-":
+        return sys.stdin.read()
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[bold red]Error:[/] cannot read {file} as UTF-8 text ({type(exc).__name__}).")
+        raise typer.Exit(2) from None
+
+
+@report_app.command("render")
+def report_render(
+    audit: str,
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the PDF here.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Write the HTML here.")] = None,
+) -> None:
+    """Render AUDIT's summary report: the frozen one, or the draft as it stands (marked so).
+    With neither --pdf nor --html, the HTML goes to standard output."""
+    from notifications.publishing import current_summary
+
+    def action(deps: Deps) -> None:
+        rendered = current_summary(deps, audit=audit, pdf=pdf is not None)
+        if html is None and pdf is None:
+            typer.echo(rendered.html)
+            return
+        state = "frozen" if rendered.frozen else "draft"
+        if html is not None:
+            html.write_text(rendered.html, encoding="utf-8")
+            out.print(f"Wrote {html} ({state}, version {rendered.version}).")
+        if pdf is not None and rendered.pdf is not None:
+            pdf.write_bytes(rendered.pdf)
+            out.print(f"Wrote {pdf} ({state}, version {rendered.version}).")
+
+    _run(action)
+
+
+@report_app.command("freeze")
+def report_freeze(audit: str, as_person: AsPerson = None) -> None:
+    """Freeze AUDIT's summary report as submitted for sign-off: HTML, PDF and hash."""
+    from notifications.publishing import freeze_summary
+
+    actor = _actor(as_person)
+
+    def action(deps: Deps) -> None:
+        frozen = freeze_summary(deps, audit=audit, actor=actor)
+        out.print(
+            f"Froze version {frozen.version} of {audit}'s summary report; "
+            f"sha256 {frozen.content_hash}."
+        )
+
+    _run(action)
+
+
+@report_app.command("products")
+def report_products(
+    audit: str,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the HTML and PDF files.")],
+    as_person: AsPerson = None,
+) -> None:
+    """Make the 7-minute briefing, learning on a page and (Section 175) letters and summary
+    to all settings from AUDIT's signed-off report, and write them to --out."""
+    from notifications.publishing import make_products
+
+    actor = _actor(as_person)
+
+    def action(deps: Deps) -> None:
+        made = make_products(deps, audit=audit, actor=actor)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for report in made:
+            for path in _write(out_dir, audit, report):
+                out.print(f"Wrote {path}")
+
+    _run(action)
+
+
+def _write(folder: Path, audit: str, report: StoredReport) -> list[Path]:
+    # Agency codes become part of a file name: anything but letters, digits, - and _ goes.
+    whom = "" if report.agency is None else "-" + re.sub(r"[^A-Za-z0-9_-]", "-", report.agency)
+    stem = folder / f"{audit}-{report.kind.replace('_', '-')}{whom}-v{report.version}"
+    written = []
+    if report.html is not None:
+        written.append(stem.with_suffix(".html"))
+        written[-1].write_text(report.html, encoding="utf-8")
+    if report.pdf is not None:
+        written.append(stem.with_suffix(".pdf"))
+        written[-1].write_bytes(report.pdf)
+    return written
+
+
+@report_app.command("disseminate")
+def report_disseminate(
+    audit: str,
+    *,
+    kind: Annotated[str, typer.Option(help="summary, briefing, learning_on_a_page, ...")],
+    audience: Annotated[str, typer.Option(help="Who received it, e.g. 'all schools'.")],
+    channel: Annotated[str, typer.Option(help="learning_hub, website or email")],
+    agency: Annotated[str | None, typer.Option(help="The setting, for a feedback letter.")] = None,
+    as_person: AsPerson = None,
+) -> None:
+    """Record that AUDIT's newest frozen report of --kind was shared."""
+    from states.services.dissemination import record_dissemination
+
+    actor = _actor(as_person)
+
+    def action(deps: Deps) -> None:
+        record_dissemination(
+            deps,
+            audit=audit,
+            actor=actor,
+            kind=kind,
+            audience=audience,
+            channel=channel,
+            agency=agency,
+        )
+        out.print(f"Recorded: {kind} of {audit} shared with {audience} by {channel}.")
+
+    _run(action)
+
+
+@report_app.command("list")
+def report_list(audit: str) -> None:
+    """AUDIT's reports (drafts and frozen, with hashes) and where each was shared."""
+    from states.services.dissemination import list_disseminations
+    from states.services.report_store import list_reports
+
+    def action(deps: Deps) -> None:
+        table = Table(title=f"Reports of {audit}")
+        for column in ("kind", "for", "version", "status", "sha256", "intact"):
+            table.add_column(column)
+        for r in list_reports(deps, audit=audit):
+            intact = "" if r.status != "frozen" else ("yes" if r.intact else "NO")
+            digest = (r.content_hash or "")[:16]
+            table.add_row(r.kind, r.agency or "", str(r.version), r.status, digest, intact)
+        out.print(table)
+        shared = Table(title="Disseminated")
+        for column in ("kind", "for", "version", "audience", "channel", "when", "by"):
+            shared.add_column(column)
+        for d in list_disseminations(deps, audit=audit):
+            when = f"{d.at:%Y-%m-%d %H:%M} UTC"
+            shared.add_row(
+                d.kind, d.agency or "", str(d.version), d.audience, d.channel, when, d.by
+            )
+        out.print(shared)
+
+    _run(action)

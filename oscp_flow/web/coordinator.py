@@ -1,0 +1,190 @@
+"""The coordinator pages' routes: sign in and out, the board, one audit, the theme view.
+
+Only coordinators and learning hub members sign in (``oscp user password`` gives them a
+password); agencies act by link and have no way in here. Every page asks for the session
+first and sends anyone without one to the sign-in page, before any audit is looked up, so
+an unknown reference and a real one look the same from outside. Sign-in and sign-out are
+POST forms behind the same CSRF guard as the link forms; sign-in has its own rate limit per
+address, on top of the per-account lockout in ``oscp_flow.accounts``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar, cast
+
+from fastapi import APIRouter
+from slowapi import Limiter
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from oscp_flow import accounts
+from oscp_flow.accounts import Viewer
+from oscp_flow.web import coordinator_views as views
+from oscp_flow.web.context import WebContext
+from oscp_flow.web.csrf import COOKIE as FORM_COOKIE
+from oscp_flow.web.csrf import FormToken
+from oscp_flow.web.return_form import ErrorLink
+from oscp_flow.web.session import Sessions
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
+log = logging.getLogger("oscp_flow.web.coordinator")
+SIGN_IN_FORM_BYTES = 4_000
+# Where sign-in may send a person back to: only these pages, never another site.
+NEXT = re.compile(r"/(board|themes|audits/[A-Za-z0-9_-]{1,40})")
+REFUSED = (
+    "The e-mail address and password do not match an account that can sign in here. "
+    f"After {accounts.MAX_FAILURES} wrong passwords an account is locked for "
+    f"{int(accounts.LOCKOUT.total_seconds() // 60)} minutes."
+)
+
+
+def build_coordinator_router(
+    ctx: WebContext, limiter: Limiter, *, secure_cookies: bool
+) -> APIRouter:
+    pages = CoordinatorPages(ctx, secure_cookies=secure_cookies)
+    limit = cast(
+        Callable[[Endpoint], Endpoint],
+        limiter.shared_limit(ctx.config.signin_rate_limit, scope="signin"),
+    )
+    router = APIRouter()
+    reading = ["GET", "HEAD"]
+    router.add_api_route("/signin", pages.sign_in_page, methods=reading)
+    router.add_api_route("/signin", limit(pages.sign_in), methods=["POST"])
+    router.add_api_route("/signout", pages.sign_out, methods=["POST"])
+    router.add_api_route("/board", pages.board, methods=reading)
+    router.add_api_route("/audits/{reference}", pages.audit, methods=reading)
+    router.add_api_route("/themes", pages.themes, methods=reading)
+    return router
+
+
+class CoordinatorPages:
+    def __init__(self, ctx: WebContext, *, secure_cookies: bool) -> None:
+        self.ctx = ctx
+        self.links = views.Links(ctx.pages.paths.prefix)
+        self.sessions = Sessions(
+            ctx.config.session_secret.get_secret_value(),
+            clock=ctx.deps.clock,
+            lifetime=timedelta(seconds=ctx.config.session_lifetime_seconds),
+            secure=secure_cookies,
+            path=f"{self.links.prefix}/",
+        )
+
+    def _who(self, request: Request) -> Viewer | None:
+        session = self.sessions.read(request)
+        if session is None:
+            return None
+        return accounts.viewer(
+            self.ctx.deps, person_id=session.person_id, signed_stamp=session.stamp
+        )
+
+    async def _signed_in(self, request: Request, show: Callable[[Viewer], Response]) -> Response:
+        """The page for a signed-in person; for anyone else, the way to sign in."""
+        viewer = await run_in_threadpool(self._who, request)
+        if viewer is not None:
+            return await run_in_threadpool(show, viewer)
+        path = request.url.path.removeprefix(self.links.prefix)
+        target = self.links.signin + (f"?next={path}" if NEXT.fullmatch(path) else "")
+        return RedirectResponse(target, status_code=303)
+
+    async def board(self, request: Request) -> Response:
+        return await self._signed_in(request, lambda v: views.board_page(self.ctx, v))
+
+    async def audit(self, request: Request, reference: str) -> Response:
+        return await self._signed_in(request, lambda v: views.audit_page(self.ctx, v, reference))
+
+    async def themes(self, request: Request) -> Response:
+        return await self._signed_in(request, lambda v: views.themes_page(self.ctx, v))
+
+    async def sign_in_page(self, request: Request) -> Response:
+        if await run_in_threadpool(self._who, request) is not None:
+            return RedirectResponse(self.links.board, status_code=303)
+        # The browser sends back only a cookie scoped to /signin, never a link's.
+        form_token = self.ctx.guard.for_page(request.cookies.get(FORM_COOKIE))
+        return _sign_in_form(
+            self.ctx,
+            self.links,
+            form_token,
+            _next(request.query_params.get("next")),
+            signed_out=request.query_params.get("signed_out") == "1",
+        )
+
+    async def sign_in(self, request: Request) -> Response:
+        form = await self.ctx.guard.checked_form(request, max_bytes=SIGN_IN_FORM_BYTES)
+        email, password = str(form.get("email", "")), str(form.get("password", ""))
+        next_page = _next(form.get("next"))
+        errors = _missing(email, password)
+        found = None
+        if not errors:
+            found = await run_in_threadpool(
+                accounts.authenticate, self.ctx.deps, email=email, password=password
+            )
+        if found is None:
+            log.info("sign-in refused")
+            return _sign_in_form(
+                self.ctx,
+                self.links,
+                FormToken.posted(form),
+                next_page,
+                email=email,
+                errors=errors or {"email": REFUSED},
+            )
+        log.info("person %d signed in", found.person_id)
+        target = f"{self.links.prefix}{next_page}" if next_page else self.links.board
+        response = RedirectResponse(target, status_code=303)
+        self.sessions.start(response, found)
+        return response
+
+    async def sign_out(self, request: Request) -> Response:
+        await self.ctx.guard.checked_form(request, max_bytes=SIGN_IN_FORM_BYTES)
+        session = self.sessions.read(request)
+        if session is not None:
+            log.info("person %d signed out", session.person_id)
+        response = RedirectResponse(f"{self.links.signin}?signed_out=1", status_code=303)
+        self.sessions.end(response)
+        return response
+
+
+def _missing(email: str, password: str) -> dict[str, str]:
+    errors = {}
+    if not email.strip():
+        errors["email"] = "Enter your e-mail address."
+    if not password:
+        errors["password"] = "Enter your password."  # noqa: S105 (a message, not a password)
+    return errors
+
+
+def _next(wanted: object) -> str:
+    """A page to return to after signing in (from the query or the form): only known pages."""
+    return wanted if isinstance(wanted, str) and NEXT.fullmatch(wanted) else ""
+
+
+def _sign_in_form(
+    ctx: WebContext,
+    links: views.Links,
+    form_token: FormToken,
+    next_page: str,
+    *,
+    email: str = "",
+    errors: dict[str, str] | None = None,
+    signed_out: bool = False,
+) -> HTMLResponse:
+    response = ctx.pages.render(
+        "signin.html",
+        400 if errors else 200,
+        title="Sign in",
+        links=links,
+        csrf=form_token.value,
+        next_page=next_page,
+        email=email,
+        errors=errors or {},
+        summary=[ErrorLink(f"#{name}", text) for name, text in (errors or {}).items()],
+        signed_out=signed_out,
+    )
+    if form_token.cookie is not None:
+        ctx.guard.attach(response, form_token.cookie, links.signin)
+    return response

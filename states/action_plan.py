@@ -1,0 +1,299 @@
+"""Action plans: the rules an action's status follows, and its own deadline and reminders.
+
+An action moves open → in progress → evidence submitted → accepted; the learning hub can send
+evidence back (to in progress), the chair or coordinator can withdraw it, and carrying it into
+the next cycle of its theme closes it here as carried forward. Each action has its own
+deadline row, so its reminder rungs go through the same sweep, index and unique keys as every
+other deadline; the deadline's ``state`` is a marker no definition can use as a state name,
+which keeps state changes from closing it and tells the sweep whose rungs they are.
+
+Messages about an action carry the agency, the audit reference and theme and the due date:
+never the recommendation, which stays on the action.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Literal, Protocol
+
+from sqlalchemy import Connection, insert, select, update
+
+from states import notices
+from states import tables as t
+from states.calendar import WorkingCalendar, close_of_business
+from states.clock import as_utc
+from states.definition import AuditTypeDefinition, DeadlineDef, OverdueStep, ReminderLadder
+from states.graph import WILDCARD, expand_sources
+from states.reminders import ESCALATION_ROLES, Rung, ladder
+from states.store import AuditRow
+
+Status = Literal[
+    "open", "in_progress", "evidence_submitted", "accepted", "carried_forward", "withdrawn"
+]
+STATUSES: tuple[Status, ...] = (
+    "open",
+    "in_progress",
+    "evidence_submitted",
+    "accepted",
+    "carried_forward",
+    "withdrawn",
+)
+# Still to be accepted: these keep an audit in impact monitoring (the actions_complete gate).
+OUTSTANDING: tuple[Status, ...] = ("open", "in_progress", "evidence_submitted")
+# What the owner agency still owes, and so what reminders are about; evidence under review
+# owes nothing until it is sent back.
+OWED: tuple[Status, ...] = ("open", "in_progress")
+
+Mover = Literal["owner", "reviewer", "organiser"]
+# Who may make each change of status (carried_forward is only ever set by carrying forward).
+MOVES: dict[tuple[str, str], Mover] = {
+    ("open", "in_progress"): "owner",
+    ("open", "evidence_submitted"): "owner",
+    ("in_progress", "evidence_submitted"): "owner",
+    ("evidence_submitted", "accepted"): "reviewer",
+    ("evidence_submitted", "in_progress"): "reviewer",
+    **{(s, "withdrawn"): "organiser" for s in OUTSTANDING},
+}
+OWNER_ROLES = frozenset({"agency_lead", "strategic_lead"})
+REVIEWER_ROLES = frozenset({"learning_hub_member", "coordinator"})
+
+# Not a valid state name (a space), so no definition's state can ever be mistaken for it.
+DEADLINE_STATE = "action plan"
+# The engine's ladder for every action: reminders to the owner agency's leads, overdue
+# notices to them, then an escalation to its strategic lead and the audit's chair.
+LADDER = DeadlineDef(
+    name="action_due",
+    working_days=1,  # unused: an action's due date is given, not counted
+    owed_by="action_owners",
+    reminders=ReminderLadder(
+        before_working_days=[10, 5, 1],
+        on_due_day=True,
+        remind=["agency_lead", "strategic_lead"],
+        overdue=[
+            OverdueStep(after_working_days=2, notify=["agency_lead", "strategic_lead"]),
+            OverdueStep(after_working_days=5, notify=["strategic_lead", "chair"]),
+        ],
+    ),
+)
+
+
+def signed_off_states(definition: AuditTypeDefinition) -> frozenset[str]:
+    """Open states from sign-off onwards: where the report's recommendations are agreed, so
+    actions may be added. Without a sign-off step there is nothing to wait for."""
+    starts = {tr.dest for tr in definition.transitions if tr.dest and "sign_off_quorum" in tr.gates}
+    open_states = {s.name for s in definition.states if not s.final}
+    if not starts:
+        return frozenset(open_states)
+    return frozenset(_reach(definition, starts) & open_states)
+
+
+def closing_states(definition: AuditTypeDefinition) -> frozenset[str]:
+    """Final states, and those with their own step to one (impact monitoring, say): an audit
+    there is closed or closing, so its unfinished actions can be carried forward. Withdrawal
+    from anywhere does not count."""
+    final = definition.final_states
+    closing = {
+        source
+        for tr in definition.transitions
+        if tr.dest in final and tr.sources != (WILDCARD,)
+        for source in tr.sources
+    }
+    return frozenset(closing | final)
+
+
+def _reach(definition: AuditTypeDefinition, starts: set[str]) -> set[str]:
+    seen, queue = set(starts), deque(starts)
+    while queue:
+        state = queue.popleft()
+        for tr in definition.transitions:
+            if tr.dest and tr.dest not in seen and state in expand_sources(definition, tr.sources):
+                seen.add(tr.dest)
+                queue.append(tr.dest)
+    return seen
+
+
+# --- the action's deadline ------------------------------------------------------------------
+
+
+def open_deadline(
+    connection: Connection,
+    calendar: WorkingCalendar,
+    *,
+    audit_id: int,
+    number: int,
+    due_on: date,
+    at: datetime,
+) -> int:
+    """The action's deadline (close of business on ``due_on``) and its reminder rungs."""
+    due = close_of_business(due_on)
+    deadline_id = int(
+        connection.execute(
+            insert(t.deadline).returning(t.deadline.c.id),
+            {
+                "audit_id": audit_id,
+                "state": DEADLINE_STATE,
+                "name": f"action_{number}",
+                # State deadlines count rounds from 1; 0 keeps an action's out of their way.
+                "round": 0,
+                "starts_at": at,
+                "due_at": due,
+            },
+        ).scalar_one()
+    )
+    _schedule(connection, calendar, deadline_id=deadline_id, audit_id=audit_id, due=due, at=at)
+    return deadline_id
+
+
+def move_deadline(
+    connection: Connection,
+    calendar: WorkingCalendar,
+    *,
+    deadline_id: int,
+    audit_id: int,
+    due_on: date,
+    at: datetime,
+) -> None:
+    """A new due date: the rungs still to come are worked out again from it."""
+    due = close_of_business(due_on)
+    connection.execute(update(t.deadline).where(t.deadline.c.id == deadline_id).values(due_at=due))
+    _drop_rungs(connection, deadline_id, at, delete_them=True)
+    _schedule(connection, calendar, deadline_id=deadline_id, audit_id=audit_id, due=due, at=at)
+
+
+def mark_deadline(connection: Connection, deadline_id: int, *, met_at: datetime | None) -> None:
+    """Met when the owner has done their part; unmet again when evidence is sent back."""
+    connection.execute(
+        update(t.deadline).where(t.deadline.c.id == deadline_id).values(met_at=met_at)
+    )
+
+
+def finish_deadline(connection: Connection, deadline_id: int, *, at: datetime) -> None:
+    """The action is finished: its deadline is met and its rungs leave the sweep's index."""
+    connection.execute(
+        update(t.deadline)
+        .where(t.deadline.c.id == deadline_id, t.deadline.c.met_at.is_(None))
+        .values(met_at=at)
+    )
+    _drop_rungs(connection, deadline_id, at, delete_them=False)
+
+
+def _drop_rungs(
+    connection: Connection, deadline_id: int, at: datetime, *, delete_them: bool
+) -> None:
+    pending = (t.reminder.c.deadline_id == deadline_id, t.reminder.c.processed_at.is_(None))
+    if delete_them:
+        connection.execute(t.reminder.delete().where(*pending))
+    else:
+        connection.execute(update(t.reminder).where(*pending).values(processed_at=at))
+
+
+def _schedule(
+    connection: Connection,
+    calendar: WorkingCalendar,
+    *,
+    deadline_id: int,
+    audit_id: int,
+    due: datetime,
+    at: datetime,
+) -> None:
+    rows = [
+        {
+            "deadline_id": deadline_id,
+            "audit_id": audit_id,
+            "step": r.step,
+            "kind": r.kind,
+            "roles": ",".join(r.roles),
+            "due_at": r.due_at,
+        }
+        for r in _rungs(calendar, due=due, at=at)
+    ]
+    if rows:
+        connection.execute(insert(t.reminder), rows)
+
+
+def _rungs(calendar: WorkingCalendar, *, due: datetime, at: datetime) -> list[Rung]:
+    rungs = ladder(LADDER, due_at=due, opened_at=at, calendar=calendar)
+    # Overdue notices over the owner's head (to the chair) are escalations; the ladder
+    # itself only escalates for returns, so the kind is settled here.
+    return [
+        replace(r, kind="escalation")
+        if r.kind == "overdue" and ESCALATION_ROLES.difference(OWNER_ROLES).intersection(r.roles)
+        else r
+        for r in rungs
+    ]
+
+
+# --- the sweep's side -----------------------------------------------------------------------
+
+
+class DueRung(Protocol):
+    """What the sweep knows of a due rung."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def step(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def roles(self) -> tuple[str, ...]: ...
+    @property
+    def deadline_id(self) -> int: ...
+    @property
+    def due_at(self) -> datetime: ...
+
+
+def remind(
+    connection: Connection,
+    definition: AuditTypeDefinition,
+    row: AuditRow,
+    rung: DueRung,
+    now: datetime,
+) -> int:
+    """Queue one due rung of an action's ladder; nothing when the owner no longer owes the
+    work (evidence in, accepted, withdrawn, carried forward) or the audit has ended."""
+    found = connection.execute(
+        select(t.action.c.number, t.action.c.status, t.action.c.owner_agency_id).where(
+            t.action.c.deadline_id == rung.deadline_id
+        )
+    ).first()
+    if found is None or found.status not in OWED or row.state in definition.final_states:
+        return 0
+    agency_id = int(found.owner_agency_id)
+    people = notices.recipients(
+        connection, roles=rung.roles, lead_id=row.lead_id, agency_id=agency_id
+    )
+    context = notices.audit_context(
+        row.reference,
+        row.theme,
+        agency=notices.agency_name(connection, agency_id),
+        deadline_at=as_utc(rung.due_at).isoformat(),
+        step=rung.step,
+        # The number says which action without quoting it; the page shows the words.
+        state_title=f"Action plan, action {found.number}",
+    )
+    return notices.queue(
+        connection,
+        kind=rung.kind,
+        audit_id=row.id,
+        subject_id=rung.id,
+        recipient_ids=people,
+        at=now,
+        context=context,
+        key_prefix=f"rung:{rung.id}:{agency_id}",
+    )
+
+
+def agencies_owing(connection: Connection, audit_id: int) -> list[tuple[int, str]]:
+    """(agency id, name) of every agency with an action on the audit it still owes work on,
+    for a state deadline owed by the action owners."""
+    statement = (
+        select(t.agency.c.id, t.agency.c.name)
+        .join(t.action, t.action.c.owner_agency_id == t.agency.c.id)
+        .where(t.action.c.audit_id == audit_id, t.action.c.status.in_(OWED))
+        .group_by(t.agency.c.id, t.agency.c.name)
+        .order_by(t.agency.c.name)
+    )
+    return [(int(i), str(name)) for i, name in connection.execute(statement)]

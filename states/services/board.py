@@ -1,0 +1,230 @@
+"""Read-only views for the coordinator's pages: the programme board and one audit's parts.
+
+The board groups the programme and the audits the way a coordinator plans a week: what the
+plan says is due this quarter (by the partnership's own calendar, Europe/London), what is in
+progress, what waits for sign-off, which deadlines have passed, and audits started outside
+the plan. Every view holds references, names, states and dates, never free text from a
+return or an escalation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import bindparam, exists, func, select
+
+from states import tables as t
+from states.clock import LONDON, as_utc
+from states.definition import AuditTypeDefinition
+from states.services.audits import compiled_for
+from states.services.deps import Deps
+from states.services.programme import EntryView, list_entries
+from states.store import AuditStore
+
+AWAITING_SIGN_OFF = "awaiting_sign_off"
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    first_month: int  # 1, 4, 7 or 10
+
+    @classmethod
+    def of(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 * 3 + 1)
+
+    @property
+    def months(self) -> range:
+        return range(self.first_month, self.first_month + 3)
+
+    @property
+    def label(self) -> str:
+        return f"{MONTHS[self.first_month - 1]} to {MONTHS[self.first_month + 1]} {self.year}"
+
+    def holds(self, entry: EntryView) -> bool:
+        """Whether the plan puts the entry in this quarter. A quarterly entry is due every
+        quarter from its first one, an annual one in its month every year from its first;
+        an entry with a year but no month, or none at all, is never "due this quarter"."""
+        if entry.due_year is None or entry.due_month is None:
+            return False
+        first = (entry.due_year, entry.due_month)
+        if entry.due_recurring == "quarterly":
+            return first <= (self.year, self.first_month + 2)
+        if entry.due_recurring == "annual":
+            return entry.due_month in self.months and entry.due_year <= self.year
+        return entry.due_year == self.year and entry.due_month in self.months
+
+
+@dataclass(frozen=True)
+class BoardAudit:
+    reference: str
+    audit_type: str
+    theme: str
+    state: str
+    started_on: date
+    closed: bool
+    entry: str | None  # the programme entry's key, when started for one
+
+
+@dataclass(frozen=True)
+class OverdueDeadline:
+    reference: str
+    theme: str
+    name: str
+    state: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Board:
+    quarter: Quarter
+    due: tuple[EntryView, ...]
+    in_progress: tuple[BoardAudit, ...]
+    awaiting_sign_off: tuple[BoardAudit, ...]
+    overdue: tuple[OverdueDeadline, ...]
+    unplanned: tuple[BoardAudit, ...]
+    programme: tuple[EntryView, ...]
+
+
+@dataclass(frozen=True)
+class ParticipationView:
+    agency: str
+    agency_name: str
+    required: bool
+    return_status: str
+    submitted_at: datetime | None
+    deep_dive: bool
+    returns_submitted: int
+    returns: int  # started or submitted, drafts included
+
+
+@dataclass(frozen=True)
+class RatedAudit:
+    reference: str
+    audit_type: str
+    theme: str
+    started_on: date
+
+
+def board(deps: Deps) -> Board:
+    now = deps.clock.now()
+    quarter = Quarter.of(now.astimezone(LONDON).date())
+    entries = tuple(list_entries(deps))
+    audits = _audits(deps)
+    opened = [a for a in audits if not a.closed]
+    return Board(
+        quarter=quarter,
+        due=tuple(e for e in entries if quarter.holds(e)),
+        in_progress=tuple(
+            a for a in opened if a.entry is not None and a.state != AWAITING_SIGN_OFF
+        ),
+        awaiting_sign_off=tuple(a for a in opened if a.state == AWAITING_SIGN_OFF),
+        overdue=overdue_deadlines(deps, now),
+        unplanned=tuple(a for a in audits if a.entry is None),
+        programme=entries,
+    )
+
+
+def _audits(deps: Deps) -> list[BoardAudit]:
+    a, p = t.audit, t.programme_entry
+    statement = (
+        select(a.c.reference, a.c.audit_type, a.c.theme, a.c.state, a.c.started_on)
+        .add_columns(a.c.closed_at, p.c.key)
+        .outerjoin(p, p.c.audit_id == a.c.id)
+        .order_by(a.c.started_at, a.c.id)
+    )
+    with deps.uow(readonly=True) as uow:
+        rows = uow.connection.execute(statement).all()
+    return [
+        BoardAudit(ref, kind, theme, state, started, closed is not None, key)
+        for ref, kind, theme, state, started, closed, key in rows
+    ]
+
+
+def overdue_deadlines(deps: Deps, now: datetime) -> tuple[OverdueDeadline, ...]:
+    """Open deadlines past due, of open audits, most overdue first (by the index on
+    ``(met_at, due_at)`` the sweep uses)."""
+    d, a = t.deadline, t.audit
+    statement = (
+        select(a.c.reference, a.c.theme, d.c.name, d.c.state, d.c.due_at)
+        .join(a, a.c.id == d.c.audit_id)
+        .where(d.c.met_at.is_(None), d.c.due_at < now, a.c.closed_at.is_(None))
+        .order_by(d.c.due_at, d.c.id)
+    )
+    with deps.uow(readonly=True) as uow:
+        rows = uow.connection.execute(statement).all()
+    return tuple(OverdueDeadline(r, th, n, s, as_utc(due)) for r, th, n, s, due in rows)
+
+
+def participations(deps: Deps, *, audit: str | int) -> tuple[ParticipationView, ...]:
+    """Each agency taking part, with its return status and how many of its returns (one per
+    case, for tools completed per case) are submitted, in every round."""
+    p, g, r = t.participation, t.agency, t.audit_return
+    returns = (
+        select(
+            r.c.agency_id,
+            func.count().label("every"),
+            func.count().filter(r.c.status == "submitted").label("submitted"),
+        )
+        .where(r.c.audit_id == bindparam("audit_id"))
+        .group_by(r.c.agency_id)
+        .subquery()
+    )
+    with deps.uow(readonly=True) as uow:
+        row = AuditStore(uow.connection).load_audit(audit)
+        found = uow.connection.execute(
+            select(g.c.code, g.c.name, p.c.required, p.c.return_status, p.c.submitted_at)
+            .add_columns(p.c.deep_dive, returns.c.submitted, returns.c.every)
+            .join(g, g.c.id == p.c.agency_id)
+            .outerjoin(returns, returns.c.agency_id == p.c.agency_id)
+            .where(p.c.audit_id == row.id)
+            .order_by(g.c.name),
+            {"audit_id": row.id},
+        ).all()
+    return tuple(
+        ParticipationView(
+            code, name, req, status, None if at is None else as_utc(at), deep, done or 0, n or 0
+        )
+        for code, name, req, status, at, deep, done, n in found
+    )
+
+
+def rated_audits(deps: Deps) -> tuple[RatedAudit, ...]:
+    """Audits with at least one submitted return, by theme then start: the theme view's rows."""
+    a, r = t.audit, t.audit_return
+    submitted = exists().where(r.c.audit_id == a.c.id, r.c.status == "submitted")
+    statement = (
+        select(a.c.reference, a.c.audit_type, a.c.theme, a.c.started_on)
+        .where(submitted)
+        .order_by(a.c.theme, a.c.started_on, a.c.id)
+    )
+    with deps.uow(readonly=True) as uow:
+        return tuple(RatedAudit(*row) for row in uow.connection.execute(statement))
+
+
+def agency_names(deps: Deps) -> dict[str, str]:
+    with deps.uow(readonly=True) as uow:
+        rows = uow.connection.execute(select(t.agency.c.code, t.agency.c.name)).all()
+    return {code: name for code, name in rows}
+
+
+def definition_of(deps: Deps, *, audit: str | int) -> AuditTypeDefinition:
+    """The definition the audit runs under (the one it started with, not today's file)."""
+    with deps.uow(readonly=True) as uow:
+        store = AuditStore(uow.connection)
+        return compiled_for(deps, store, store.load_audit(audit)).definition

@@ -1,0 +1,226 @@
+"""Carrying unfinished actions into the next cycle of the same theme.
+
+When an audit is closing (or has closed, or was withdrawn) with actions still open or in
+progress, the coordinator carries them into the next audit of that theme: each becomes a new
+action there, linked to the original, and the original is marked carried forward so the
+closing audit's ``actions_complete`` gate passes. Both audits get a version bump and an event,
+in one transaction; the link is unique, so an action is never carried twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from states import action_plan as plan
+from states import tables as t
+from states.action_plan import OWED
+from states.definition import AuditTypeDefinition
+from states.errors import ConcurrencyConflict, InvalidInput
+from states.services.actions import Writing, checked_due, insert_action
+from states.services.audits import compiled_for, conflicts_as_errors
+from states.services.deps import Deps
+from states.store import Actor, AuditRow, AuditStore
+
+
+@dataclass(frozen=True)
+class CarriedForward:
+    from_audit: str
+    to_audit: str | None  # None when there was nothing to carry
+    # (number on the audit they came from, number on the audit they went to)
+    numbers: tuple[tuple[int, int], ...]
+
+
+def carry_forward(
+    deps: Deps,
+    *,
+    from_audit: str | int,
+    actor: str | int,
+    to_audit: str | int | None = None,
+    due_on: date | None = None,
+) -> CarriedForward:
+    """Carry ``from_audit``'s open and in-progress actions into ``to_audit`` or, when none is
+    named, into the earliest open audit of the same theme (case and spacing aside) started
+    since. ``due_on`` gives them all a new due date; otherwise each keeps its own."""
+    if due_on is not None:
+        checked_due(deps, due_on)
+    with deps.uow() as uow:
+        store = AuditStore(uow.connection)
+        who = store.load_actor(actor)
+        if "coordinator" not in who.roles:
+            raise InvalidInput(
+                f"Only a coordinator can carry actions into another audit, and {who.name} "
+                "is not one."
+            )
+        source = store.load_audit(from_audit)
+        _check_closing(deps, store, source)
+        named = None if to_audit is None else store.load_audit(to_audit)
+        if named is not None and named.id == source.id:
+            raise InvalidInput(
+                f"Carry the actions of audit {source.reference} into another audit, not itself."
+            )
+        if not _unfinished(uow.connection, source.id):
+            return CarriedForward(source.reference, None, ())
+        target_id = named.id if named is not None else _next_cycle(uow.connection, source)
+        source, target = _lock_both(store, source.id, target_id)
+        now = deps.clock.now()
+        with conflicts_as_errors(source.reference):
+            numbers = _carry(deps, store, who, source, target, due_on=due_on, now=now)
+            uow.commit()
+    return CarriedForward(source.reference, target.reference, numbers)
+
+
+def _carry(
+    deps: Deps,
+    store: AuditStore,
+    who: Actor,
+    source: AuditRow,
+    target: AuditRow,
+    *,
+    due_on: date | None,
+    now: datetime,
+) -> tuple[tuple[int, int], ...]:
+    source_definition = _check_closing(deps, store, source)
+    target_definition = compiled_for(deps, store, target).definition
+    if target.state in target_definition.final_states:
+        raise InvalidInput(
+            f"Audit {target.reference} is {target.state}; carry the actions into an open audit."
+        )
+    connection = store.connection
+    into = Writing(connection, store, target, who, target_definition, deps.calendar, now)
+    numbers = []
+    for action in _unfinished(connection, source.id):
+        copied = insert_action(
+            into,
+            text=action.recommendation,
+            agency_id=action.owner_agency_id,
+            due_on=due_on or action.due_on,
+            status=action.status,
+            carried_from=action.id,
+        )
+        connection.execute(
+            update(t.action).where(t.action.c.id == action.id).values(status="carried_forward")
+        )
+        if action.deadline_id is not None:
+            plan.finish_deadline(connection, action.deadline_id, at=now)
+        numbers.append((int(action.number), copied))
+    if numbers:
+        count = f"{len(numbers)} action{'s' if len(numbers) != 1 else ''}"
+        _touch(
+            store,
+            source,
+            who,
+            trigger="carry_forward_actions",
+            reason=f"{count} carried forward to {target.reference}",
+            at=now,
+            closed=source.state in source_definition.final_states,
+        )
+        _touch(
+            store,
+            target,
+            who,
+            trigger="receive_carried_actions",
+            reason=f"{count} carried forward from {source.reference}",
+            at=now,
+            closed=False,
+        )
+    return tuple(numbers)
+
+
+def _check_closing(deps: Deps, store: AuditStore, source: AuditRow) -> AuditTypeDefinition:
+    definition = compiled_for(deps, store, source).definition
+    if source.state not in plan.closing_states(definition):
+        raise InvalidInput(
+            f"Audit {source.reference} is '{source.state}'; carry its actions forward once it "
+            "is closing or closed."
+        )
+    return definition
+
+
+def _unfinished(connection: Connection, audit_id: int) -> Sequence[Row[Any]]:
+    return connection.execute(
+        select(t.action)
+        .where(t.action.c.audit_id == audit_id, t.action.c.status.in_(OWED))
+        .order_by(t.action.c.number)
+    ).all()
+
+
+def _same(theme: str) -> str:
+    return " ".join(theme.casefold().split())
+
+
+def _next_cycle(connection: Connection, source: AuditRow) -> int:
+    # Compared here rather than with SQL lower(), which SQLite applies to ASCII only.
+    started = select(t.audit.c.started_at).where(t.audit.c.id == source.id).scalar_subquery()
+    candidates = connection.execute(
+        select(t.audit.c.id, t.audit.c.theme)
+        .where(
+            t.audit.c.closed_at.is_(None),
+            t.audit.c.id != source.id,
+            t.audit.c.started_at >= started,
+        )
+        .order_by(t.audit.c.started_at, t.audit.c.id)
+    )
+    for audit_id, theme in candidates:
+        if _same(theme) == _same(source.theme):
+            return int(audit_id)
+    raise InvalidInput(
+        f"No open audit of the theme '{source.theme}' was started after {source.reference}; "
+        "start the next cycle first, or name the audit to carry the actions into."
+    )
+
+
+def _lock_both(store: AuditStore, first: int, second: int) -> tuple[AuditRow, AuditRow]:
+    # Always in id order, so two carries between the same audits cannot deadlock.
+    rows = {key: store.load_audit(key, for_update=True) for key in sorted((first, second))}
+    return rows[first], rows[second]
+
+
+def _touch(
+    store: AuditStore,
+    row: AuditRow,
+    who: Actor,
+    *,
+    trigger: str,
+    reason: str,
+    at: datetime,
+    closed: bool,
+) -> None:
+    """A version bump and an event. An audit that has ended keeps the moment it ended, which
+    ``AuditStore.advance`` would clear, so its bump is written here."""
+    if not closed:
+        store.advance(
+            row,
+            to_state=row.state,
+            trigger=trigger,
+            actor_id=who.id,
+            reason=reason,
+            at=at,
+            entered=False,
+        )
+        return
+    bumped = store.connection.execute(
+        update(t.audit)
+        .where(t.audit.c.id == row.id, t.audit.c.version == row.version)
+        .values(version=row.version + 1)
+    )
+    if bumped.rowcount != 1:
+        raise ConcurrencyConflict(audit=row.reference, expected_version=row.version)
+    store.connection.execute(
+        insert(t.event),
+        {
+            "audit_id": row.id,
+            "version": row.version + 1,
+            "at": at,
+            "actor_id": who.id,
+            "trigger": trigger,
+            "from_state": row.state,
+            "to_state": row.state,
+            "reason": reason,
+            "definition_hash": row.definition_hash,
+        },
+    )

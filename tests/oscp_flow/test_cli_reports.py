@@ -1,0 +1,88 @@
+"""``oscp report ...`` in-process on the test's database (SQLite and PostgreSQL): write the
+narrative, render the draft, freeze at sign-off, make the products, record dissemination."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+import oscp_flow.cli_reports  # noqa: F401  (registers `oscp report` until cli.py imports it)
+from oscp_flow.cli import app
+from oscp_flow.demo import email
+from oscp_flow.walkthrough import rehearse
+from states.services.deps import Deps
+from tests.reporting import NARRATIVE, walk
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "250"})
+
+
+@pytest.fixture
+def cli(partnership: Deps, monkeypatch: pytest.MonkeyPatch) -> Deps:
+    monkeypatch.setattr("oscp_flow.cli._deps", lambda: partnership)
+    return partnership
+
+
+@pytest.mark.slow
+def test_draft_render_freeze_products_and_disseminate(cli: Deps, tmp_path: Path) -> None:
+    walker = rehearse(cli, "mace", goal="report_drafting")
+    ref = walker.reference
+    chair = ("--as", email("chair"))
+    for section, text in NARRATIVE.items():
+        if section == "reflection":
+            continue
+        done = invoke("report", "draft", ref, "--section", section, "--text", text, *chair)
+        assert done.exit_code == 0, done.stderr
+        assert f"Saved '{section}'" in done.stdout
+    reflection = tmp_path / "reflection.txt"
+    reflection.write_text(NARRATIVE["reflection"], encoding="utf-8")
+    done = invoke(
+        "report", "draft", ref, "--section", "reflection", "--file", str(reflection), *chair
+    )
+    assert done.exit_code == 0, done.stderr
+
+    draft = tmp_path / "draft.html"
+    assert invoke("report", "render", ref, "--html", str(draft)).exit_code == 0
+    assert "Draft: not yet frozen" in draft.read_text(encoding="utf-8")
+    early = invoke("report", "freeze", ref, *chair)
+    assert early.exit_code == 1 and "frozen when it is submitted for sign-off" in early.stderr
+
+    walk(cli, walker, "mace", "awaiting_sign_off")
+    frozen = invoke("report", "freeze", ref, *chair)
+    assert frozen.exit_code == 0, frozen.stderr
+    assert f"Froze version 1 of {ref}'s summary report; sha256 " in frozen.stdout
+    assert "already frozen" in invoke("report", "freeze", ref, *chair).stderr
+    pdf = tmp_path / "summary.pdf"
+    assert invoke("report", "render", ref, "--pdf", str(pdf)).exit_code == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    walk(cli, walker, "mace", "dissemination")
+    coordinator = ("--as", email("coordinator"))
+    made = invoke("report", "products", ref, "--out", str(tmp_path / "out"), *coordinator)
+    assert made.exit_code == 0, made.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        f"{ref}-briefing-v1.html",
+        f"{ref}-briefing-v1.pdf",
+        f"{ref}-learning-on-a-page-v1.html",
+        f"{ref}-learning-on-a-page-v1.pdf",
+    ]
+    shared = invoke(
+        "report",
+        "disseminate",
+        ref,
+        "--kind",
+        "briefing",
+        "--audience",
+        "OSCP website",
+        "--channel",
+        "website",
+        *coordinator,
+    )
+    assert shared.exit_code == 0, shared.stderr
+    listed = invoke("report", "list", ref)
+    assert listed.exit_code == 0, listed.stderr
+    assert listed.stdout.count("frozen") == 3 and "NO" not in listed.stdout
+    assert "OSCP website" in listed.stdout

@@ -1,0 +1,87 @@
+"""In real headless Chromium: a coordinator signs in, sees the programme board, opens an
+audit whose diagram fills its current state, and reads the theme view, then signs out.
+Screenshots are kept in the test's temporary folder (issue 6's coordinator-page screenshot
+is ``board.png``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from oscp_flow.demo import email, give_demo_passwords
+from oscp_flow.settings import Settings
+from oscp_flow.walkthrough import rehearse
+from states.services import programme
+from states.services.deps import Deps
+from tests.conftest import ROOT
+from tests.notifications.test_relay import free_port
+from tests.oscp_flow.web.test_browser import chromium, serving
+
+pytestmark = pytest.mark.slow
+PASSWORD = "a long demo passphrase"
+# The --oscp-blue of site.css, as the browser computes the current state's fill.
+CURRENT_FILL = "rgb(29, 63, 122)"
+BLANK_FILL = "rgb(255, 255, 255)"
+
+
+def sign_in(page: Page, start: str) -> None:
+    page.goto(start)
+    assert "/signin" in page.url  # not signed in yet: sent to sign in first
+    page.get_by_label("E-mail address").fill(email("coordinator"))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def fill_of(page: Page, selector: str) -> str:
+    fill = page.locator(selector).evaluate("element => getComputedStyle(element).fill")
+    assert isinstance(fill, str)
+    return fill
+
+
+def test_board_audit_page_and_themes(partnership: Deps, tmp_path: Path) -> None:
+    deps = partnership
+    programme.load_programme(deps, ROOT / "definitions" / "programme" / "oscp-2025-28.yaml")
+    reference = rehearse(deps, "mace", goal="awaiting_sign_off").reference
+    planned = programme.start_from_programme(
+        deps, key="syv-mace", lead=email("chair"), actor=email("coordinator")
+    ).reference
+    give_demo_passwords(deps, PASSWORD)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with serving(deps, Settings(home=tmp_path, base_url=base), port), chromium() as browser:
+        page = browser.new_page()
+        sign_in(page, f"{base}/board")
+        assert page.url == f"{base}/board"
+        assert page.get_by_role("heading", name="Programme board").is_visible()
+        assert page.locator("#programme + .table-wrap tbody tr").count() == 12
+        due = page.locator("#due + .table-wrap").inner_text()
+        assert "Serious Youth Violence Multi agency audit" in due and planned in due
+        assert reference in page.locator("#awaiting + .table-wrap").inner_text()
+        page.screenshot(path=str(tmp_path / "board.png"), full_page=True)
+
+        page.get_by_role("link", name=reference).first.click()
+        page.wait_for_load_state()
+        assert page.url == f"{base}/audits/{reference}"
+        current = page.locator("svg.diagram g.current")
+        assert current.count() == 1
+        assert current.get_attribute("id") == "state-awaiting_sign_off"
+        assert fill_of(page, "svg.diagram g.current rect") == CURRENT_FILL
+        assert fill_of(page, "#state-closed rect") == BLANK_FILL
+        assert page.locator("svg.diagram g.state").count() == 14
+        page.screenshot(path=str(tmp_path / "audit.png"), full_page=True)
+
+        page.get_by_role("link", name="Themes across audits").click()
+        page.wait_for_load_state()
+        assert page.get_by_role("heading", name="Themes across audits").is_visible()
+        assert page.locator("svg.bar").count() > 0
+        assert "Greater Manchester Police" in page.content()
+        page.screenshot(path=str(tmp_path / "themes.png"), full_page=True)
+
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_load_state()
+        assert "You have signed out" in page.content()
+        page.goto(f"{base}/board")
+        assert "/signin" in page.url

@@ -1,0 +1,111 @@
+"""Shared by the report tests: a rehearsed audit with child-like sentinels planted in its
+returns' free text, and a chair's narrative full of template-injection payloads."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from oscp_flow import walkthrough
+from oscp_flow.demo import email
+from oscp_flow.walkthrough import Walker, rehearse
+from states.services import reports
+from states.services.deps import Deps
+from states.tool import ToolDefinition
+
+# Made-up, child-like details that must never leave the return they were typed into.
+SENTINELS = ("Sentinelchild Zqxname", "born 03/04/2015 at 12 Qvarnby Road")
+HEADINGS = (
+    "What is working well",
+    "Emerging concerns",
+    "Recommendations about the most significant areas for change",
+    "Reflection on the audit process",
+)
+NARRATIVE = {
+    "working_well": (
+        "Agencies shared information quickly at the front door.\n\n"
+        "- Strategy meetings were held on time\n"
+        "- The voice of the child was recorded {{ 7*7 }}"
+    ),
+    "emerging_concerns": (
+        "Other children in the household were not always considered. "
+        "{% for x in range(3) %}loop{% endfor %}"
+    ),
+    "recommendations": (
+        "- Every agency records the child's lived experience\n"
+        "- Escalate drift in plans <script>alert('x')</script>"
+    ),
+    "reflection": (
+        "The tool worked; auditors asked for more guidance on EEDI ratings. {{ ''.__class__ }}"
+    ),
+}
+
+
+def plant_sentinels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every free-text and evidence answer the walkthrough gives names a made-up child."""
+    original = walkthrough.complete_answers
+
+    def answers(
+        tool: ToolDefinition, variant: int = 0, phase: str | None = None
+    ) -> dict[str, object]:
+        given = original(tool, variant, phase)
+        for _, q in tool.questions():
+            if q.id in given and q.type in ("free_text", "evidence_reference"):
+                given[q.id] = f"Spoke with {SENTINELS[variant % 2]} about home"
+        return given
+
+    monkeypatch.setattr(walkthrough, "complete_answers", answers)
+
+
+def write_narrative(deps: Deps, reference: str, narrative: dict[str, str] = NARRATIVE) -> None:
+    for section, text in narrative.items():
+        reports.save_narrative(
+            deps, audit=reference, actor=email("chair"), section=section, text=text
+        )
+
+
+def walk(deps: Deps, walker: Walker, audit_type: str, goal: str) -> None:
+    list(walker.walk(deps.catalogue.current(audit_type).definition, goal=goal))
+
+
+def drafting(deps: Deps, audit_type: str) -> Walker:
+    """An audit at report drafting, its narrative written by the chair."""
+    walker = rehearse(deps, audit_type, goal="report_drafting", theme="Domestic abuse")
+    write_narrative(deps, walker.reference)
+    return walker
+
+
+def pdf_text(pdf: bytes, folder: Path) -> str:
+    """The PDF's text as pdftotext reads it, whitespace folded (headings may wrap)."""
+    path = folder / "text.pdf"
+    path.write_bytes(pdf)
+    found = subprocess.run(
+        [_tool("pdftotext"), "-enc", "UTF-8", str(path), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    return " ".join(found.split())
+
+
+def pdf_pages(pdf: bytes, folder: Path, name: str) -> list[Path]:
+    """The PDF as PNG pages, made by pdftoppm."""
+    path = folder / f"{name}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(
+        [_tool("pdftoppm"), "-r", "50", "-png", str(path), str(folder / name)],
+        check=True,
+        timeout=120,
+    )
+    return sorted(folder.glob(f"{name}-*.png"))
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is missing: run scripts/pdf-tools (Debian's poppler-utils)")
+    return found
