@@ -32,6 +32,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from states.clock import LONDON
 from states.notices import CONTEXT_KEYS, KINDS
+from states.quarters import MONTH_NAMES
 
 _ABOUT_AN_AUDIT = frozenset({"audit", "theme", "link_path"})
 # What each kind cannot be written without. Other allowed keys (audit_title, state_title,
@@ -53,20 +54,7 @@ REQUIRED_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
 
 # Spelled out rather than strftime's %A/%B, which follow the process locale.
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+_MONTHS = MONTH_NAMES
 _STEP = re.compile(r"(before|overdue):([1-9][0-9]{0,2})")
 _DECISIONS = {"approve": True, "approved": True, "refuse": False, "refused": False}
 # Our own paths only: a leading slash keeps the host the configured one ("@evil.example" or

@@ -22,7 +22,6 @@ programme_app = typer.Typer(
 app.add_typer(programme_app, name="programme")
 
 PROGRAMME_FILE = Path("programme") / "oscp-2025-28.yaml"
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def default_programme() -> Path:
@@ -82,9 +81,11 @@ def programme_show(
 
 
 def _due(entry: EntryView) -> str:
+    from states.quarters import MONTH_NAMES
+
     if entry.due_year is None:
         return "—"
-    month = "" if entry.due_month is None else f"{_MONTHS[entry.due_month - 1]} "
+    month = "" if entry.due_month is None else f"{MONTH_NAMES[entry.due_month - 1][:3]} "
     every = "" if entry.due_recurring is None else f", {entry.due_recurring}"
     return f"{month}{entry.due_year}{every}"
 

@@ -75,11 +75,12 @@ def _settings(
     settings: Settings, prefect_port: int | None, web_port: int, smtp_port: int | None, demo: bool
 ) -> Settings:
     changes: dict[str, object] = {"base_url": f"http://127.0.0.1:{web_port}"}
-    if demo and not (settings.quarterly_coordinator and settings.quarterly_lead):
+    if demo and not (settings.calendar_coordinator and settings.calendar_lead):
         from oscp_flow.demo import email
 
-        # The demo's coordinator starts each quarter's effectiveness report; its chair writes it.
-        changes.update(quarterly_coordinator=email("coordinator"), quarterly_lead=email("chair"))
+        # The demo's coordinator starts the quarterly report and the programme review; its
+        # chair writes them.
+        changes.update(calendar_coordinator=email("coordinator"), calendar_lead=email("chair"))
     if prefect_port is not None:
         changes["prefect_port"] = prefect_port
         changes["prefect_api_url"] = f"http://127.0.0.1:{prefect_port}/api"
@@ -97,9 +98,9 @@ def _oscp_env(settings: Settings) -> dict[str, str]:
         "OSCP_DATABASE_URL": settings.resolved_database_url,
         "PYTHONUNBUFFERED": "1",
     }
-    if settings.quarterly_coordinator and settings.quarterly_lead:
-        env["OSCP_QUARTERLY_COORDINATOR"] = settings.quarterly_coordinator
-        env["OSCP_QUARTERLY_LEAD"] = settings.quarterly_lead
+    if settings.calendar_coordinator and settings.calendar_lead:
+        env["OSCP_CALENDAR_COORDINATOR"] = settings.calendar_coordinator
+        env["OSCP_CALENDAR_LEAD"] = settings.calendar_lead
     if settings.prefect_database_url:
         env["OSCP_PREFECT_DATABASE_URL"] = settings.prefect_database_url
     return env

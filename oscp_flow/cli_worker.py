@@ -14,7 +14,7 @@ from oscp_flow.cli import _run, app, out
 if TYPE_CHECKING:
     from oscp_flow.settings import Settings
     from states.services.deps import Deps
-    from workflows.tick import QuarterlyPeople, TickResult
+    from workflows.tick import CalendarPeople, TickResult
 
 
 def _mailer_and_tick(deps: Deps) -> Any:
@@ -26,15 +26,15 @@ def _mailer_and_tick(deps: Deps) -> Any:
     smtp = mailer(settings)
     if settings.prefect_api_url:
         return _as_flows(deps, smtp, settings)
-    quarterly = _quarterly(settings)
-    return lambda: tick(deps, smtp, settings, quarterly)
+    calendar = _calendar(settings)
+    return lambda: tick(deps, smtp, settings, calendar)
 
 
-def _quarterly(settings: Settings) -> QuarterlyPeople | None:
-    from workflows.tick import QuarterlyPeople
+def _calendar(settings: Settings) -> CalendarPeople | None:
+    from workflows.tick import CalendarPeople
 
-    if settings.quarterly_coordinator and settings.quarterly_lead:
-        return QuarterlyPeople(settings.quarterly_coordinator, settings.quarterly_lead)
+    if settings.calendar_coordinator and settings.calendar_lead:
+        return CalendarPeople(settings.calendar_coordinator, settings.calendar_lead)
     return None
 
 
@@ -48,15 +48,15 @@ def _as_flows(deps: Deps, smtp: Any, settings: Settings) -> Any:
 
     os.environ.update(prefect_environment(settings))
     runtime = Runtime(deps=deps, mailer=smtp, relay_config=settings)
-    quarterly = _quarterly(settings)
-    return lambda: tick_as_flows(runtime, quarterly)
+    calendar = _calendar(settings)
+    return lambda: tick_as_flows(runtime, calendar)
 
 
 def _report(result: TickResult) -> str:
     return (
         f"{result.sweep.rungs} reminder rung(s) due, {result.sweep.messages} message(s) queued; "
         f"{result.relay.sent} sent, {result.relay.deferred} deferred, {result.relay.failed} failed."
-        + (f" Quarterly report: {result.quarterly_report}." if result.quarterly_report else "")
+        + (f" Calendar audits: {', '.join(result.started)}." if result.started else "")
     )
 
 

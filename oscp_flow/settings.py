@@ -37,10 +37,11 @@ class Settings(BaseSettings):
     # Prefect's own database; its server keeps SQLite in OSCP_HOME/prefect unless this names
     # a PostgreSQL database (``postgresql+asyncpg://...``), as at scale.
     prefect_database_url: str | None = None
-    # The worker starts each quarter's effectiveness report in the name of this coordinator,
-    # with this author; unset, nobody is named and the report is started by hand.
-    quarterly_coordinator: str | None = None
-    quarterly_lead: str | None = None
+    # The worker starts the partnership's calendar work (each quarter's effectiveness report,
+    # each year's programme review) in this coordinator's name, with this author; unset, the
+    # worker starts neither and they are started by hand.
+    calendar_coordinator: str | None = None
+    calendar_lead: str | None = None
     # The process work pool that ``oscp flows deploy`` and ``oscp flows worker`` use.
     prefect_work_pool: str = "oscp"
 

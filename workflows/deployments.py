@@ -22,7 +22,10 @@ DESCRIPTIONS = {
     "advance-audit": "Move an audit on (the Run form names the trigger and who acts).",
     "reminder-sweep": "Queue every reminder and escalation now due (the worker runs this).",
     "outbox-relay": "Send the e-mails that are due (the worker runs this).",
-    "quarterly-report": "Start this quarter's effectiveness report if it is not yet started.",
+    "partnership-calendar": (
+        "Start this quarter's effectiveness report and this year's programme review, "
+        "if not yet started (the worker runs this)."
+    ),
 }
 
 

@@ -26,8 +26,13 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from notifications.relay import relay
 from states.errors import AuditEngineError
 from states.services.audits import fire, start_audit
-from states.services.quarterly import ensure_quarterly_report
 from states.services.queries import audit_type_of
+from states.services.recurring import (
+    PROGRAMME_REVIEW,
+    QUARTERLY_REPORT,
+    ensure_programme_review,
+    ensure_quarterly_report,
+)
 from states.services.sweep import sweep
 from workflows.runtime import current
 
@@ -188,29 +193,31 @@ def outbox_relay_flow() -> dict[str, int]:
     return {"sent": result.sent, "deferred": result.deferred, "failed": result.failed}
 
 
-@flow(name="quarterly-report", persist_result=False, log_prints=False)
-def quarterly_report_flow(*, coordinator: str, lead: str) -> dict[str, Any] | State[Any]:
-    """Start this quarter's safeguarding effectiveness report, unless it is started already.
+@flow(name="partnership-calendar", persist_result=False, log_prints=False)
+def calendar_flow(*, coordinator: str, lead: str) -> dict[str, str] | State[Any]:
+    """Start this quarter's safeguarding effectiveness report and this year's review of the
+    audit programme, each unless it is started already.
 
     Args:
-        coordinator: E-mail of the coordinator in whose name it starts.
-        lead: E-mail of the report's author.
+        coordinator: E-mail of the coordinator in whose name they start.
+        lead: E-mail of their author.
     """
     runtime = current()
+    people = {"coordinator": coordinator, "lead": lead}
     try:
-        fired = engine_call(
-            lambda: ensure_quarterly_report(runtime.deps, coordinator=coordinator, lead=lead)
-        )
+        report = engine_call(lambda: ensure_quarterly_report(runtime.deps, **people))
+        review = engine_call(lambda: ensure_programme_review(runtime.deps, **people))
     except AuditEngineError as exc:
         if not exc.retryable:
             return _refused(exc)
         raise
-    _label_run(
-        f"quarterly report {fired.reference}",
-        *audit_labels(fired.reference, "effectiveness_report"),
+    labels = (
+        *audit_labels(report.reference, QUARTERLY_REPORT),
+        *audit_labels(review.reference, PROGRAMME_REVIEW),
     )
-    return {"reference": fired.reference, "state": fired.to_state}
+    _label_run(f"calendar {report.reference} {review.reference}", *labels)
+    return {"quarterly_report": report.reference, "programme_review": review.reference}
 
 
 PEOPLE_FLOWS = (start_audit_flow, advance_audit_flow)
-PERIODIC_FLOWS = (reminder_sweep_flow, outbox_relay_flow, quarterly_report_flow)
+PERIODIC_FLOWS = (reminder_sweep_flow, outbox_relay_flow, calendar_flow)

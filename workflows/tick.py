@@ -1,5 +1,6 @@
-"""One tick of periodic work: start the quarter's effectiveness report if it is not yet
-started, turn due reminder rungs into messages, then send what is due.
+"""One tick of periodic work: start the partnership's calendar work that is due (the
+quarter's effectiveness report, the year's programme review) if nobody has, turn due
+reminder rungs into messages, then send what is due.
 
 The tick decides nothing by itself: each part asks the database what is due now, so a tick
 that comes late (or twice) does exactly the work that is due, once.
@@ -12,14 +13,14 @@ from dataclasses import dataclass
 from notifications.relay import RelayConfig, RelayResult, relay
 from notifications.smtp import Mailer
 from states.services.deps import Deps
-from states.services.quarterly import ensure_quarterly_report
+from states.services.recurring import ensure_programme_review, ensure_quarterly_report
 from states.services.sweep import SweepResult, sweep
 from workflows.runtime import Runtime, install
 
 
 @dataclass(frozen=True)
-class QuarterlyPeople:
-    """Who starts the quarterly effectiveness report (a coordinator) and who writes it."""
+class CalendarPeople:
+    """Who starts the calendar work (a coordinator) and who writes it."""
 
     coordinator: str
     lead: str
@@ -29,31 +30,33 @@ class QuarterlyPeople:
 class TickResult:
     sweep: SweepResult
     relay: RelayResult
-    quarterly_report: str | None = None
+    started: tuple[str, ...] = ()  # the calendar audits' references (old or new)
 
 
 def tick(
-    deps: Deps, mailer: Mailer, config: RelayConfig, quarterly: QuarterlyPeople | None = None
+    deps: Deps, mailer: Mailer, config: RelayConfig, calendar: CalendarPeople | None = None
 ) -> TickResult:
-    report = None
-    if quarterly is not None:
-        report = ensure_quarterly_report(
-            deps, coordinator=quarterly.coordinator, lead=quarterly.lead
-        ).reference
+    started: tuple[str, ...] = ()
+    if calendar is not None:
+        people = {"coordinator": calendar.coordinator, "lead": calendar.lead}
+        started = (
+            ensure_quarterly_report(deps, **people).reference,
+            ensure_programme_review(deps, **people).reference,
+        )
     swept = sweep(deps)
-    return TickResult(swept, relay(deps, mailer, config=config), report)
+    return TickResult(swept, relay(deps, mailer, config=config), started)
 
 
-def tick_as_flows(runtime: Runtime, quarterly: QuarterlyPeople | None = None) -> TickResult:
+def tick_as_flows(runtime: Runtime, calendar: CalendarPeople | None = None) -> TickResult:
     """The same tick, each part as a Prefect flow run, so the UI shows every one (with its
     retries). Prefect is imported only here: a worker without it ticks directly."""
-    from workflows.flows import outbox_relay_flow, quarterly_report_flow, reminder_sweep_flow
+    from workflows.flows import calendar_flow, outbox_relay_flow, reminder_sweep_flow
 
     install(runtime)
-    report = None
-    if quarterly is not None:
-        report = quarterly_report_flow(coordinator=quarterly.coordinator, lead=quarterly.lead)
+    started: tuple[str, ...] = ()
+    if calendar is not None:
+        result = calendar_flow(coordinator=calendar.coordinator, lead=calendar.lead)
+        started = tuple(result.values()) if isinstance(result, dict) else ()
     swept = reminder_sweep_flow()
     relayed = outbox_relay_flow()
-    reference = report["reference"] if isinstance(report, dict) else None
-    return TickResult(SweepResult(**swept), RelayResult(**relayed), reference)
+    return TickResult(SweepResult(**swept), RelayResult(**relayed), started)

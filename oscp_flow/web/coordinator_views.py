@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +18,7 @@ from starlette.responses import HTMLResponse
 from oscp_flow.accounts import Viewer
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.diagram_svg import draw
+from states.quarters import plain_day
 from states.services import actions, aggregation, board, queries
 from states.services.aggregation import Distribution
 
@@ -73,11 +73,6 @@ def bar(distribution: Distribution) -> list[Segment]:
         segments.append(Segment(f"g{round(i * 4 / steps)}", x, width, value, count))
         x += width
     return segments
-
-
-def plain_day(day: date) -> str:
-    """ "2 March 2026": a calendar date as it is written in the partnership's letters."""
-    return f"{day.day} {board.MONTHS[day.month - 1]} {day.year}"
 
 
 def page(

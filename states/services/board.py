@@ -17,57 +17,27 @@ from sqlalchemy import bindparam, exists, func, select
 from states import tables as t
 from states.clock import LONDON, as_utc
 from states.definition import AuditTypeDefinition
+from states.quarters import Quarter
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.programme import EntryView, list_entries
 from states.store import AuditStore
 
 AWAITING_SIGN_OFF = "awaiting_sign_off"
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
-@dataclass(frozen=True)
-class Quarter:
-    year: int
-    first_month: int  # 1, 4, 7 or 10
-
-    @classmethod
-    def of(cls, day: date) -> Quarter:
-        return cls(day.year, (day.month - 1) // 3 * 3 + 1)
-
-    @property
-    def months(self) -> range:
-        return range(self.first_month, self.first_month + 3)
-
-    @property
-    def label(self) -> str:
-        return f"{MONTHS[self.first_month - 1]} to {MONTHS[self.first_month + 1]} {self.year}"
-
-    def holds(self, entry: EntryView) -> bool:
-        """Whether the plan puts the entry in this quarter. A quarterly entry is due every
-        quarter from its first one, an annual one in its month every year from its first;
-        an entry with a year but no month, or none at all, is never "due this quarter"."""
-        if entry.due_year is None or entry.due_month is None:
-            return False
-        first = (entry.due_year, entry.due_month)
-        if entry.due_recurring == "quarterly":
-            return first <= (self.year, self.first_month + 2)
-        if entry.due_recurring == "annual":
-            return entry.due_month in self.months and entry.due_year <= self.year
-        return entry.due_year == self.year and entry.due_month in self.months
+def due_in(quarter: Quarter, entry: EntryView) -> bool:
+    """Whether the plan puts the entry in this quarter. A quarterly entry is due every
+    quarter from its first one, an annual one in its month every year from its first;
+    an entry with a year but no month, or none at all, is never "due this quarter"."""
+    if entry.due_year is None or entry.due_month is None:
+        return False
+    first = (entry.due_year, entry.due_month)
+    if entry.due_recurring == "quarterly":
+        return first <= (quarter.year, quarter.first_month + 2)
+    if entry.due_recurring == "annual":
+        return entry.due_month in quarter.months and entry.due_year <= quarter.year
+    return entry.due_year == quarter.year and entry.due_month in quarter.months
 
 
 @dataclass(frozen=True)
@@ -129,7 +99,7 @@ def board(deps: Deps) -> Board:
     opened = [a for a in audits if not a.closed]
     return Board(
         quarter=quarter,
-        due=tuple(e for e in entries if quarter.holds(e)),
+        due=tuple(e for e in entries if due_in(quarter, e)),
         in_progress=tuple(
             a for a in opened if a.entry is not None and a.state != AWAITING_SIGN_OFF
         ),

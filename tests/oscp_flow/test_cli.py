@@ -40,8 +40,8 @@ def test_help_imports_neither_prefect_nor_the_engine() -> None:
 def test_validate_shipped_definitions(tmp_path: Path) -> None:
     result = oscp(tmp_path, "definitions", "validate")
     assert result.returncode == 0, result.stderr
-    assert "10 audit type definition(s) valid." in result.stdout
-    assert "10 audit tool(s) valid." in result.stdout
+    assert "11 audit type definition(s) valid." in result.stdout
+    assert "11 audit tool(s) valid." in result.stdout
     assert "Nothing was stored." in result.stdout
     assert not (tmp_path / "oscp.db").exists()
 
@@ -66,7 +66,7 @@ def test_validate_a_tool_file_and_a_tool_folder(tmp_path: Path) -> None:
     one = oscp(tmp_path, "definitions", "validate", "definitions/tools/mace_case_file.yaml")
     assert one.returncode == 0 and "1 audit tool(s) valid." in one.stdout
     folder = oscp(tmp_path, "definitions", "validate", "definitions/tools")
-    assert folder.returncode == 0 and "10 audit tool(s) valid." in folder.stdout
+    assert folder.returncode == 0 and "11 audit tool(s) valid." in folder.stdout
     broken = tmp_path / "mace_case_file.yaml"
     broken.write_text(
         (ROOT / "definitions/tools/mace_case_file.yaml")

@@ -13,7 +13,7 @@ def test_deployments_offer_the_audit_types_and_carry_no_schedule(catalogue: Cata
         "advance-audit",
         "reminder-sweep",
         "outbox-relay",
-        "quarterly-report",
+        "partnership-calendar",
     }
     start = deployments["start-audit"]
     schema = start._parameter_openapi_schema

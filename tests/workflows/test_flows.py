@@ -187,10 +187,12 @@ def test_flows_without_a_runtime_say_how_to_start_them(
         state.result()
 
 
-def test_the_quarterly_report_flow_starts_the_quarter_once(flows_runtime: Runtime) -> None:
+def test_the_calendar_flow_starts_the_quarter_and_year_once(flows_runtime: Runtime) -> None:
     people = {"coordinator": email("coordinator"), "lead": email("chair")}
-    first = flows.quarterly_report_flow(**people)
+    first = flows.calendar_flow(**people)
     assert isinstance(first, dict)
-    again = flows.quarterly_report_flow(**people, return_state=True)
+    again = flows.calendar_flow(**people, return_state=True)
     assert again.result() == first
-    assert {f"audit:{first['reference']}", "type:effectiveness_report"} <= set(run_of(again).tags)
+    tags = set(run_of(again).tags)
+    assert {f"audit:{first['quarterly_report']}", "type:effectiveness_report"} <= tags
+    assert {f"audit:{first['programme_review']}", "type:programme_review"} <= tags

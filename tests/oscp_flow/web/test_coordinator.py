@@ -25,8 +25,9 @@ from oscp_flow.web.session import COOKIE as SESSION
 from states import tables as t
 from states.catalogue import Catalogue
 from states.clock import FakeClock
+from states.quarters import Quarter
 from states.services import programme
-from states.services.board import Quarter
+from states.services.board import due_in
 from states.services.deps import Deps
 from states.services.programme import EntryView
 from tests.conftest import DEFINITIONS, ROOT
@@ -328,4 +329,4 @@ def test_what_is_due_this_quarter(
     entry = EntryView(
         "p", "k", "", year, month, recurring, "", "mace", "", (), "", "", "", None, None
     )
-    assert Quarter.of(today).holds(entry) is holds
+    assert due_in(Quarter.of(today), entry) is holds
