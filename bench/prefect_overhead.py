@@ -39,7 +39,7 @@ from states.migrate import upgrade
 from states.services import audits
 from states.services.deps import Deps
 from states.uow import UnitOfWorkFactory
-from workflows import flows, runtime
+from workflows import flows, runtime, steps
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,8 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @flow(name="bare-step", persist_result=False, log_prints=False)
 def bare_step(*, reference: str, trigger: str, actor: str) -> dict[str, Any]:
     """The same shape as advance-audit with no engine behind it."""
-    result = flows.engine_call(lambda: {"reference": reference, "state": trigger})
-    flows._label_run(f"{trigger} {reference}", *flows.audit_labels(reference, "mace"))
+    result: dict[str, Any] = steps.engine_call(lambda: {"reference": reference, "state": trigger})
+    steps.label_run(f"{trigger} {reference}", *steps.audit_labels(reference, "mace"))
     return result
 
 

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Dialect, Table, and_, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from states import tables as t
 from states.errors import ConcurrencyConflict, NotFound
@@ -253,22 +255,30 @@ class AuditStore:
 
     def save_tool_snapshot(self, *, content_hash: str, tool: str, text: str, at: datetime) -> None:
         if self.read_tool_snapshot(content_hash) is None:
-            self.connection.execute(
-                insert(t.tool_snapshot).values(
-                    content_hash=content_hash, tool=tool, canonical_json=text, first_used_at=at
-                )
+            self._insert_once(
+                t.tool_snapshot,
+                content_hash=content_hash,
+                tool=tool,
+                canonical_json=text,
+                first_used_at=at,
             )
 
     def save_snapshot(self, *, content_hash: str, audit_type: str, text: str, at: datetime) -> None:
         if self.read_snapshot(content_hash) is None:
-            self.connection.execute(
-                insert(t.snapshot).values(
-                    content_hash=content_hash,
-                    audit_type=audit_type,
-                    canonical_json=text,
-                    first_used_at=at,
-                )
+            self._insert_once(
+                t.snapshot,
+                content_hash=content_hash,
+                audit_type=audit_type,
+                canonical_json=text,
+                first_used_at=at,
             )
+
+    def _insert_once(self, table: Table, **values: object) -> None:
+        """Snapshots are keyed by content: when two first starts of a type race, both write
+        the same row, so the second insert is skipped instead of failing its audit's start."""
+        dialect = self.connection.dialect.name
+        build = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        self.connection.execute(build(table).values(**values).on_conflict_do_nothing())
 
     def events(self, audit_id: int) -> Sequence[Any]:
         statement = (

@@ -15,11 +15,15 @@ from prefect import Flow
 from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
 
-from workflows.flows import PEOPLE_FLOWS, PERIODIC_FLOWS, TAG
+from workflows.flows import PEOPLE_FLOWS, PERIODIC_FLOWS
+from workflows.report_flows import REPORT_FLOWS
+from workflows.steps import TAG
 
 DESCRIPTIONS = {
     "start-audit": "Start an audit of the programme; agencies are asked for returns by e-mail.",
     "advance-audit": "Move an audit on (the Run form names the trigger and who acts).",
+    "generate-report": "Render and freeze an audit's summary report (HTML and PDF) for sign-off.",
+    "disseminate": "Make a signed-off report's products (briefing, letters) and record sharing it.",
     "reminder-sweep": "Queue every reminder and escalation now due (the worker runs this).",
     "outbox-relay": "Send the e-mails that are due (the worker runs this).",
     "partnership-calendar": (
@@ -33,7 +37,7 @@ def build_deployments(
     audit_types: Sequence[str], *, work_pool: str | None = None
 ) -> list[RunnerDeployment]:
     """One deployment per flow, named as the flow; ``audit_type`` is a choice list."""
-    flows: tuple[Flow[Any, Any], ...] = (*PEOPLE_FLOWS, *PERIODIC_FLOWS)
+    flows: tuple[Flow[Any, Any], ...] = (*PEOPLE_FLOWS, *REPORT_FLOWS, *PERIODIC_FLOWS)
     deployments = [_deployment(flow, work_pool) for flow in flows]
     for deployment in deployments:
         offer_choices(deployment, "audit_type", sorted(audit_types))

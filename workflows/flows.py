@@ -3,25 +3,18 @@
 The engine's database is the truth about an audit; a flow run is a short, attributable
 request to change it (DESIGN.md decision 1): nothing waits inside a flow for a person.
 
-Retries are on the one task inside each flow, and only for failures that may pass (a
-database or mail server that is down, a writer that got there first). A rule the engine
-enforces (a blocked gate, a trigger the state does not allow, a bad value) fails the run at
-once with the engine's own sentence, because trying again would only be refused again.
+Each is made of the same steps (``workflows.steps``): one engine call that retries only
+outages, then the run named and tagged by the audit it touched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
-from uuid import UUID
+from typing import Any
 
-from prefect import flow, get_run_logger, tags, task
-from prefect.client.orchestration import get_client
+from prefect import flow, get_run_logger, tags
 from prefect.client.schemas.objects import State
 from prefect.runtime import flow_run
-from prefect.states import Failed
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from notifications.relay import relay
 from states.errors import AuditEngineError
@@ -35,59 +28,7 @@ from states.services.recurring import (
 )
 from states.services.sweep import sweep
 from workflows.runtime import current
-
-T = TypeVar("T")
-
-RETRIES = 3
-RETRY_DELAYS: list[float] = [5, 30, 120]
-TAG = "oscp"
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Worth another try: the engine said so, or a connection failed under us."""
-    if isinstance(exc, AuditEngineError):
-        return exc.retryable
-    return isinstance(exc, OperationalError | InterfaceError | ConnectionError | TimeoutError)
-
-
-def _retry_when_transient(_task: Any, _task_run: Any, state: State[Any]) -> bool:
-    try:
-        state.result()
-    except BaseException as exc:  # the task's own exception, re-raised by result()
-        return is_transient(exc)
-    return False
-
-
-@task(
-    name="engine-step",
-    task_run_name="engine-step",
-    retries=RETRIES,
-    retry_delay_seconds=RETRY_DELAYS,
-    retry_condition_fn=_retry_when_transient,
-    persist_result=False,
-)
-def engine_call(call: Callable[[], T]) -> T:
-    """Runs one service call; its result is small and is never written to Prefect's storage."""
-    return call()
-
-
-def _label_run(name: str, *labels: str) -> None:
-    """Renames the running flow and tags it, once the audit's reference is known."""
-    run_id = flow_run.get_id()
-    if run_id is None:
-        return
-    with get_client(sync_client=True) as client:
-        current_tags = set(flow_run.get_tags())
-        client.update_flow_run(UUID(run_id), name=name, tags=sorted(current_tags | {TAG, *labels}))
-
-
-def audit_labels(reference: str, audit_type: str) -> tuple[str, str]:
-    return f"audit:{reference}", f"type:{audit_type}"
-
-
-def _refused(exc: AuditEngineError) -> State[Any]:
-    get_run_logger().warning("refused by the engine: %s", exc)
-    return Failed(message=str(exc))
+from workflows.steps import TAG, audit_labels, engine_call, label_run, refused
 
 
 @flow(
@@ -132,9 +73,9 @@ def start_audit_flow(
         )
     except AuditEngineError as exc:
         if not exc.retryable:
-            return _refused(exc)
+            return refused(exc)
         raise
-    _label_run(f"start {audit_type} {fired.reference}", *audit_labels(fired.reference, audit_type))
+    label_run(f"start {audit_type} {fired.reference}", *audit_labels(fired.reference, audit_type))
     get_run_logger().info("audit %s started in state %s", fired.reference, fired.to_state)
     return {"reference": fired.reference, "state": fired.to_state, "version": fired.version}
 
@@ -164,11 +105,11 @@ def advance_audit_flow(
         )
     except AuditEngineError as exc:
         if not exc.retryable:
-            _label_run(f"{trigger} {reference} (refused)", f"audit:{reference}")
-            return _refused(exc)
+            label_run(f"{trigger} {reference} (refused)", f"audit:{reference}")
+            return refused(exc)
         raise
     audit_type = audit_type_of(runtime.deps, audit=reference)
-    _label_run(f"{trigger} {reference}", *audit_labels(reference, audit_type))
+    label_run(f"{trigger} {reference}", *audit_labels(reference, audit_type))
     get_run_logger().info("audit %s: %s -> %s", reference, fired.from_state, fired.to_state)
     return {"reference": reference, "state": fired.to_state, "version": fired.version}
 
@@ -209,13 +150,13 @@ def calendar_flow(*, coordinator: str, lead: str) -> dict[str, str] | State[Any]
         review = engine_call(lambda: ensure_programme_review(runtime.deps, **people))
     except AuditEngineError as exc:
         if not exc.retryable:
-            return _refused(exc)
+            return refused(exc)
         raise
     labels = (
         *audit_labels(report.reference, QUARTERLY_REPORT),
         *audit_labels(review.reference, PROGRAMME_REVIEW),
     )
-    _label_run(f"calendar {report.reference} {review.reference}", *labels)
+    label_run(f"calendar {report.reference} {review.reference}", *labels)
     return {"quarterly_report": report.reference, "programme_review": review.reference}
 
 

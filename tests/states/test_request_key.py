@@ -47,3 +47,12 @@ def test_racing_deliveries_of_one_request_make_one_audit(partnership: Deps) -> N
             select(func.count()).select_from(t.participation)
         ).scalar_one()
     assert participations == 1
+
+
+def test_first_starts_of_a_type_racing_each_start_their_own_audit(partnership: Deps) -> None:
+    """Twenty coordinators' requests at once on a new engine: the type's definition and tool
+    snapshots are written by whichever start is first, and no start fails for it."""
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        references = set(pool.map(lambda n: _start(partnership, f"run-{n}"), range(20)))
+    assert len(references) == 20
+    assert _audits(partnership) == 20

@@ -11,6 +11,8 @@ def test_deployments_offer_the_audit_types_and_carry_no_schedule(catalogue: Cata
     assert set(deployments) == {
         "start-audit",
         "advance-audit",
+        "generate-report",
+        "disseminate",
         "reminder-sweep",
         "outbox-relay",
         "partnership-calendar",

@@ -23,8 +23,10 @@ from states.catalogue import Catalogue
 from states.clock import FakeClock
 from states.services import audits, queries
 from states.services.deps import Deps
+from states.services.dissemination import list_disseminations
 from states.uow import UnitOfWorkFactory
-from workflows import flows, runtime
+from tests.reporting import drafting, walk
+from workflows import flows, report_flows, runtime, steps
 from workflows.runtime import Runtime
 
 pytestmark = pytest.mark.slow
@@ -136,7 +138,8 @@ def flaky_fire(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         return real_fire(*args, **kwargs)
 
     monkeypatch.setattr(flows, "fire", fire)
-    monkeypatch.setattr(flows, "engine_call", flows.engine_call.with_options(retry_delay_seconds=0))
+    quick = steps.engine_call.with_options(retry_delay_seconds=0)
+    monkeypatch.setattr(flows, "engine_call", quick)
     yield calls
 
 
@@ -196,3 +199,39 @@ def test_the_calendar_flow_starts_the_quarter_and_year_once(flows_runtime: Runti
     tags = set(run_of(again).tags)
     assert {f"audit:{first['quarterly_report']}", "type:effectiveness_report"} <= tags
     assert {f"audit:{first['programme_review']}", "type:programme_review"} <= tags
+
+
+def test_report_flows_freeze_the_summary_then_share_what_was_signed_off(
+    flows_runtime: Runtime,
+) -> None:
+    deps = flows_runtime.deps
+    walker = drafting(deps, "dip_sample")
+    reference = walker.reference
+    early = report_flows.disseminate_flow(
+        reference=reference,
+        actor=email("coordinator"),
+        audience="Learning hub",
+        channel="learning_hub",
+        return_state=True,
+    )
+    assert early.type == StateType.FAILED
+    assert early.message == f"Audit {reference} has no frozen summary report to work from."
+
+    walk(deps, walker, "dip_sample", "awaiting_sign_off")
+    frozen = report_flows.generate_report_flow(reference=reference, actor=email("chair"))
+    assert isinstance(frozen, dict) and frozen["version"] == 1 and len(frozen["hash"]) == 64
+
+    walk(deps, walker, "dip_sample", "dissemination")
+    shared = report_flows.disseminate_flow(
+        reference=reference,
+        actor=email("coordinator"),
+        audience="Learning hub",
+        channel="learning_hub",
+        return_state=True,
+    )
+    assert shared.type == StateType.COMPLETED
+    result = shared.result()
+    assert isinstance(result, dict)
+    assert result["products"] == 2  # the 7-minute briefing and learning on a page
+    assert {f"audit:{reference}", "type:dip_sample"} <= set(run_of(shared).tags)
+    assert [d.channel for d in list_disseminations(deps, audit=reference)] == ["learning_hub"]

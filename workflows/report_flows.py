@@ -1,0 +1,94 @@
+"""Flows for the end of an audit: freeze the summary report, and share what was signed off.
+
+Each is a thin wrapper over ``notifications.publishing`` and the dissemination service, made
+of the same steps as the other flows (``workflows.steps``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.client.schemas.objects import State
+
+from notifications.publishing import freeze_summary, make_products
+from states.errors import AuditEngineError
+from states.services.dissemination import record_dissemination
+from states.services.queries import audit_type_of
+from states.services.report_store import SUMMARY
+from workflows.runtime import current
+from workflows.steps import audit_labels, engine_call, label_run, refused
+
+
+@flow(
+    name="generate-report",
+    flow_run_name="report {reference}",
+    persist_result=False,
+    log_prints=False,
+)
+def generate_report_flow(*, reference: str, actor: str) -> dict[str, Any] | State[Any]:
+    """Render the audit's summary report as submitted for sign-off (HTML and PDF) and freeze
+    it with its hash. The chair's narrative is written beforehand (`oscp report draft`).
+
+    Args:
+        reference: The audit's reference.
+        actor: E-mail of the chair or coordinator freezing it.
+    """
+    runtime = current()
+    try:
+        stored = engine_call(lambda: freeze_summary(runtime.deps, audit=reference, actor=actor))
+        audit_type = audit_type_of(runtime.deps, audit=reference)
+    except AuditEngineError as exc:
+        if not exc.retryable:
+            label_run(f"report {reference} (refused)", f"audit:{reference}")
+            return refused(exc)
+        raise
+    label_run(f"report {reference} v{stored.version}", *audit_labels(reference, audit_type))
+    get_run_logger().info("audit %s: summary report v%d frozen", reference, stored.version)
+    return {"reference": reference, "version": stored.version, "hash": stored.content_hash}
+
+
+@flow(
+    name="disseminate",
+    flow_run_name="disseminate {reference}",
+    persist_result=False,
+    log_prints=False,
+)
+def disseminate_flow(
+    *, reference: str, actor: str, audience: str, channel: str
+) -> dict[str, Any] | State[Any]:
+    """Make the signed-off report's products (7-minute briefing, learning on a page, and for
+    Section 175 a letter to each sampled setting and the summary to all settings) and record
+    that the summary report was shared.
+
+    Args:
+        reference: The audit's reference.
+        actor: E-mail of the chair or coordinator sharing it.
+        audience: Who received it, e.g. "learning hub members" or "all schools".
+        channel: learning_hub, website or email.
+    """
+    runtime = current()
+    deps = runtime.deps
+    try:
+        products = engine_call(lambda: make_products(deps, audit=reference, actor=actor))
+        recorded = engine_call(
+            lambda: record_dissemination(
+                deps,
+                audit=reference,
+                actor=actor,
+                kind=SUMMARY,
+                audience=audience,
+                channel=channel,
+            )
+        )
+        audit_type = audit_type_of(deps, audit=reference)
+    except AuditEngineError as exc:
+        if not exc.retryable:
+            label_run(f"disseminate {reference} (refused)", f"audit:{reference}")
+            return refused(exc)
+        raise
+    label_run(f"disseminate {reference}", *audit_labels(reference, audit_type))
+    return {"reference": reference, "products": len(products), "dissemination": recorded}
+
+
+REPORT_FLOWS = (generate_report_flow, disseminate_flow)
