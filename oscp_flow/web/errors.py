@@ -67,6 +67,24 @@ HTTP_PAGES = {
     404: ("Page not found", "There is no page at this address; use the link in your e-mail."),
     405: ("Not allowed", "This page cannot be used that way; use the link in your e-mail."),
 }
+# The same refusals as the coordinator pages say them: their readers signed in, and have no
+# e-mailed link to go back to.
+COORDINATOR_MESSAGES = {
+    CsrfRefused: (
+        "For your security a form must be sent from the page that showed it, and within a few "
+        "hours of opening it. Nothing was recorded: go back, reload the page and try again."
+    ),
+    RateLimitExceeded: "Too many attempts from this address in a short time. Wait a minute.",
+    404: "There is no page at this address; start again from the programme board.",
+    405: "This page cannot be used that way; start again from the programme board.",
+}
+LINK_PREFIX = "/act/"
+
+
+def for_links(request: Request) -> bool:
+    """Whether the reader came by an e-mailed link (an agency, a member signing off) rather
+    than signed in to the coordinator pages: what to do next differs."""
+    return LINK_PREFIX in request.url.path
 
 
 def install(app: FastAPI, pages: Pages) -> None:
@@ -86,7 +104,12 @@ def _refusal(pages: Pages, status: int, heading: str, message: str | None) -> Ha
             status,
         )
         text = message if message is not None else str(exc)
-        return pages.render("error.html", status, title=heading, message=text, status=status)
+        links = for_links(request)
+        if not links:
+            text = COORDINATOR_MESSAGES.get(type(exc), text)
+        return pages.render(
+            "error.html", status, title=heading, message=text, status=status, for_links=links
+        )
 
     return handle
 
@@ -97,8 +120,16 @@ def _http_error(pages: Pages) -> Handler:
         heading, message = HTTP_PAGES.get(
             exc.status_code, ("This could not be done", "Use the link in your e-mail.")
         )
+        links = for_links(request)
+        if not links:
+            message = COORDINATOR_MESSAGES.get(exc.status_code, message)
         response = pages.render(
-            "error.html", exc.status_code, title=heading, message=message, status=exc.status_code
+            "error.html",
+            exc.status_code,
+            title=heading,
+            message=message,
+            status=exc.status_code,
+            for_links=links,
         )
         response.headers.update(exc.headers or {})
         return response
@@ -117,6 +148,7 @@ def _unexpected(pages: Pages) -> Handler:
             message="The problem is ours, not yours. Try again later; if it keeps happening, "
             "contact the audit's coordinator.",
             status=500,
+            for_links=for_links(request),
         )
         return with_security_headers(response)
 

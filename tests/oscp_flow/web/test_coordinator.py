@@ -330,3 +330,18 @@ def test_what_is_due_this_quarter(
         "p", "k", "", year, month, recurring, "", "mace", "", (), "", "", "", None, None
     )
     assert due_in(Quarter.of(today), entry) is holds
+
+
+def test_refusals_on_these_pages_speak_to_someone_signed_in(
+    people: Deps, client: TestClient
+) -> None:
+    """No "use the link in your e-mail" for a coordinator: they came by the board."""
+    refused = client.post("/signin", data={"email": email("coordinator"), "password": "x"})
+    assert refused.status_code == 403
+    assert "page that showed it" in refused.text and "e-mail" not in refused.text
+    sign_in(client, email("coordinator"))
+    unknown = client.get("/audits/AUD-NOTKNOWN")
+    assert unknown.status_code == 404
+    assert "programme board" in unknown.text and "your e-mail" not in unknown.text
+    link_like = client.get("/act/" + "x" * 43)
+    assert link_like.status_code == 404 and "your e-mail" in link_like.text
