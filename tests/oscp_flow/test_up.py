@@ -4,6 +4,7 @@ the local capture, the Prefect UI in headless Chromium; then Ctrl-C leaves no pr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -100,9 +101,22 @@ def up(tmp_path: Path) -> Iterator[Up]:
         wait_for_text(output, READY, process, timeout=300)
         yield started
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+        _stop_everything(process, marker)
+
+
+def _stop_everything(process: subprocess.Popen[bytes], marker: str) -> None:
+    """After a failed test too: ``up`` is asked to stop as Ctrl-C would; whatever still
+    carries the marker then (its children lead their own sessions) is killed."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            process.kill()
             process.wait()
+    for pid in processes_with(marker):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def start_like_the_run_button(api: str, parameters: dict[str, Any]) -> dict[str, Any]:
