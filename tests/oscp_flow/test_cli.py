@@ -10,12 +10,19 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.notifications.test_relay import free_port
 
 OSCP = [sys.executable, "-m", "oscp_flow"]
 
 
 def oscp(home: Path, *args: str, actor: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OSCP_HOME": str(home), "COLUMNS": "200"}
+    # A free port for the demo's mail capture: 8025 may be a running `oscp up`'s.
+    env = {
+        **os.environ,
+        "OSCP_HOME": str(home),
+        "COLUMNS": "200",
+        "OSCP_SMTP_PORT": str(free_port()),
+    }
     env.pop("OSCP_DATABASE_URL", None)
     if actor:
         env["OSCP_ACTOR"] = actor
