@@ -114,7 +114,7 @@ def advance_audit_flow(
     return {"reference": reference, "state": fired.to_state, "version": fired.version}
 
 
-@flow(name="reminder-sweep", persist_result=False, log_prints=False)
+@flow(name="reminder-sweep", flow_run_name="reminder sweep", persist_result=False, log_prints=False)
 def reminder_sweep_flow() -> dict[str, int]:
     """Turn every reminder rung now due into messages, once each, however late this runs."""
     with tags(TAG):
@@ -123,7 +123,7 @@ def reminder_sweep_flow() -> dict[str, int]:
     return {"rungs": result.rungs, "messages": result.messages}
 
 
-@flow(name="outbox-relay", persist_result=False, log_prints=False)
+@flow(name="outbox-relay", flow_run_name="outbox relay", persist_result=False, log_prints=False)
 def outbox_relay_flow() -> dict[str, int]:
     """Send the messages that are due; a mail server that is down defers them, not loses them."""
     runtime = current()
@@ -134,7 +134,12 @@ def outbox_relay_flow() -> dict[str, int]:
     return {"sent": result.sent, "deferred": result.deferred, "failed": result.failed}
 
 
-@flow(name="partnership-calendar", persist_result=False, log_prints=False)
+@flow(
+    name="partnership-calendar",
+    flow_run_name="partnership calendar",
+    persist_result=False,
+    log_prints=False,
+)
 def calendar_flow(*, coordinator: str, lead: str) -> dict[str, str] | State[Any]:
     """Start this quarter's safeguarding effectiveness report and this year's review of the
     audit programme, each unless it is started already.
