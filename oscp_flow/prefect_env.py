@@ -8,10 +8,6 @@ calls out: telemetry is off, and the API address always names a started server (
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-
 from oscp_flow.settings import Settings
 
 RUNTIME_FACTORY = "oscp_flow.wiring:flow_runtime"
@@ -44,20 +40,3 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
     if settings.prefect_database_url:
         env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = settings.prefect_database_url
     return env
-
-
-@contextmanager
-def prefect_configured(settings: Settings) -> Iterator[Mapping[str, str]]:
-    """Sets the variables for this process (before Prefect is imported) and puts back what was
-    there afterwards, so a test or a long-lived process is left as it was."""
-    env = prefect_environment(settings)
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        yield env
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

@@ -49,3 +49,8 @@ class FakeClock:
 def as_utc(instant: datetime) -> datetime:
     """Databases may hand back naive datetimes (SQLite keeps no zone); they are UTC."""
     return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+def as_utc_or_none(instant: datetime | None) -> datetime | None:
+    """``as_utc`` for a column that may be empty (not yet submitted, used, frozen...)."""
+    return None if instant is None else as_utc(instant)

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from states import tables as t
-from states.clock import as_utc
+from states.clock import as_utc, as_utc_or_none
 from states.errors import TokenAlreadyUsed, TokenExpired, TokenInvalid, TokenRevoked
 from states.store import AuditRow
 
@@ -108,7 +108,7 @@ def find(connection: Connection, token: str) -> Grant:
         state=row.state,
         round=row.round,
         expires_at=as_utc(row.expires_at),
-        used_at=None if row.used_at is None else as_utc(row.used_at),
+        used_at=as_utc_or_none(row.used_at),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from prefect import flow, get_run_logger, tags
+from prefect import flow, get_run_logger
 from prefect.client.schemas.objects import State
 from prefect.runtime import flow_run
 
@@ -28,7 +28,7 @@ from states.services.recurring import (
 )
 from states.services.sweep import sweep
 from workflows.runtime import current
-from workflows.steps import TAG, audit_labels, engine_call, label_run, refused
+from workflows.steps import audit_labels, engine_call, label_run, refused
 
 
 @flow(
@@ -117,8 +117,7 @@ def advance_audit_flow(
 @flow(name="reminder-sweep", flow_run_name="reminder sweep", persist_result=False, log_prints=False)
 def reminder_sweep_flow() -> dict[str, int]:
     """Turn every reminder rung now due into messages, once each, however late this runs."""
-    with tags(TAG):
-        result = engine_call(lambda: sweep(current().deps))
+    result = engine_call(lambda: sweep(current().deps))
     get_run_logger().info("%d rung(s) due, %d message(s) queued", result.rungs, result.messages)
     return {"rungs": result.rungs, "messages": result.messages}
 

@@ -24,7 +24,7 @@ from states import action_plan as plan
 from states import tables as t
 from states.action_plan import MOVES, OUTSTANDING, OWNER_ROLES, REVIEWER_ROLES
 from states.calendar import WorkingCalendar
-from states.clock import LONDON, as_utc
+from states.clock import LONDON, as_utc_or_none
 from states.definition import AuditTypeDefinition
 from states.errors import InvalidInput, NotFound
 from states.services.audits import compiled_for, conflicts_as_errors
@@ -422,9 +422,9 @@ def _view(r: Any) -> ActionView:
         due_on=r.due_on,
         status=r.status,
         evidence=r.evidence,
-        evidence_at=_utc(r.evidence_at),
+        evidence_at=as_utc_or_none(r.evidence_at),
         accepted_by=r.accepted_by,
-        accepted_at=_utc(r.accepted_at),
+        accepted_at=as_utc_or_none(r.accepted_at),
         review_note=r.review_note,
         carried_from=_ref(r.from_audit, r.from_number),
         carried_to=_ref(r.to_audit, r.to_number),
@@ -433,7 +433,3 @@ def _view(r: Any) -> ActionView:
 
 def _ref(audit: str | None, number: int | None) -> str | None:
     return None if audit is None else f"{audit} action {number}"
-
-
-def _utc(instant: datetime | None) -> datetime | None:
-    return None if instant is None else as_utc(instant)

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, exists, func, select
 
 from states import tables as t
-from states.clock import LONDON, as_utc
+from states.clock import LONDON, as_utc, as_utc_or_none
 from states.definition import AuditTypeDefinition
 from states.quarters import Quarter
 from states.services.audits import compiled_for
@@ -167,9 +167,7 @@ def participations(deps: Deps, *, audit: str | int) -> tuple[ParticipationView, 
             {"audit_id": row.id},
         ).all()
     return tuple(
-        ParticipationView(
-            code, name, req, status, None if at is None else as_utc(at), deep, done or 0, n or 0
-        )
+        ParticipationView(code, name, req, status, as_utc_or_none(at), deep, done or 0, n or 0)
         for code, name, req, status, at, deep, done, n in found
     )
 

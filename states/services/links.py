@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 from states import tables as t
 from states import tokens
 from states.calendar import close_of_business
-from states.clock import LONDON, as_utc
+from states.clock import LONDON, as_utc, as_utc_or_none
 from states.errors import (
     InvalidInput,
     TokenAlreadyUsed,
@@ -131,7 +131,7 @@ def _open_deadline(connection: Connection, row: AuditRow) -> datetime | None:
             t.deadline.c.audit_id == row.id, t.deadline.c.round == row.state_round
         )
     ).scalar_one_or_none()
-    return None if due is None else as_utc(due)
+    return as_utc_or_none(due)
 
 
 # --- checking -------------------------------------------------------------------------------

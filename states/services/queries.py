@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from states import tables as t
-from states.clock import as_utc
+from states.clock import as_utc, as_utc_or_none
 from states.errors import GateFailure
 from states.services.audits import compiled_for, gate_context, tool_is_per_case
 from states.services.deps import Deps
@@ -112,10 +112,7 @@ def audit_status(deps: Deps, *, audit: str | int, as_person: str | int) -> Audit
         lead,
         row.definition_hash,
         tuple(steps),
-        tuple(
-            DeadlineView(n, s, as_utc(d), None if m is None else as_utc(m))
-            for n, s, d, m in deadlines
-        ),
+        tuple(DeadlineView(n, s, as_utc(d), as_utc_or_none(m)) for n, s, d, m in deadlines),
         escalations,
     )
 
@@ -129,13 +126,9 @@ def _escalations(connection: Connection, audit_id: int) -> tuple[EscalationView,
         .order_by(e.c.raised_at, e.c.id)
     )
     return tuple(
-        EscalationView(i, name, as_utc(raised), _utc(due), _utc(assured))
+        EscalationView(i, name, as_utc(raised), as_utc_or_none(due), as_utc_or_none(assured))
         for i, name, raised, due, assured in rows
     )
-
-
-def _utc(instant: datetime | None) -> datetime | None:
-    return None if instant is None else as_utc(instant)
 
 
 def history(deps: Deps, *, audit: str | int) -> list[EventView]:

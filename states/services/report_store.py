@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 
 from states import tables as t
-from states.clock import as_utc
+from states.clock import as_utc_or_none
 from states.services.deps import Deps
 from states.services.report_data import Figures
 from states.store import AuditStore
@@ -101,7 +101,7 @@ def _view(found: Row[*tuple[Any, ...]]) -> StoredReport:
         content_hash=m[_r.c.content_hash],
         html=m[_r.c.html],
         pdf=None if m[_r.c.pdf] is None else bytes(m[_r.c.pdf]),
-        frozen_at=None if m[_r.c.frozen_at] is None else as_utc(m[_r.c.frozen_at]),
+        frozen_at=as_utc_or_none(m[_r.c.frozen_at]),
     )
 
 

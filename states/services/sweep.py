@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, true, update
+from sqlalchemy import Connection, Label, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from states import action_plan, notices
@@ -39,7 +39,6 @@ _RUNGS = (
         t.deadline.c.due_at,
         t.reminder.c.audit_id,
         t.reminder.c.deadline_id,
-        t.reminder.c.due_at.label("rung_due_at"),
     )
     .join(t.deadline, t.deadline.c.id == t.reminder.c.deadline_id)
     .order_by(t.reminder.c.due_at, t.reminder.c.id)
@@ -63,7 +62,7 @@ class _Rung:
     due_at: datetime
     audit_id: int
     deadline_id: int
-    rung_due_at: datetime
+    superseded: bool
 
 
 def sweep(deps: Deps, *, batch: int = BATCH) -> SweepResult:
@@ -80,7 +79,8 @@ def _sweep_batch(deps: Deps, batch: int) -> tuple[int, int]:
     now = deps.clock.now()
     with deps.uow() as uow:
         statement = (
-            _RUNGS.where(t.reminder.c.processed_at.is_(None), t.reminder.c.due_at <= now)
+            _RUNGS.add_columns(_superseded(now))
+            .where(t.reminder.c.processed_at.is_(None), t.reminder.c.due_at <= now)
             .limit(batch)
             .with_for_update(of=t.reminder, skip_locked=True)
         )
@@ -95,14 +95,13 @@ def _sweep_batch(deps: Deps, batch: int) -> tuple[int, int]:
                 r.due_at,
                 r.audit_id,
                 r.deadline_id,
-                r.rung_due_at,
+                bool(r.superseded),
             )
             for r in uow.connection.execute(statement)
         ]
         sent = 0
         for rung in due:
-            stale = _superseded(uow.connection, rung, now)
-            count = 0 if stale else _send(deps, uow.connection, rung, now)
+            count = 0 if rung.superseded else _send(deps, uow.connection, rung, now)
             uow.connection.execute(
                 update(t.reminder)
                 .where(t.reminder.c.id == rung.id)
@@ -113,25 +112,23 @@ def _sweep_batch(deps: Deps, batch: int) -> tuple[int, int]:
     return len(due), sent
 
 
-def _superseded(connection: Connection, rung: _Rung, now: datetime) -> bool:
+def _superseded(now: datetime) -> Label[bool]:
     """After downtime several rungs of one deadline fall due together; only the latest of
     each kind is sent, and no "due in N days" reminder goes out once a later rung is due
     (it would tell someone a passed deadline is still ahead). Overdue notices and
-    escalations go to different people, so each kind keeps its own latest rung."""
-    later = aliased(t.reminder)
-    same_kind = later.c.kind == rung.kind
-    condition = same_kind if rung.kind != "reminder" else true()
-    found = connection.execute(
-        select(later.c.id)
+    escalations go to different people, so each kind keeps its own latest rung. Asked in
+    the query that finds the due rungs, so it costs no round trip per rung."""
+    rung, later = t.reminder, aliased(t.reminder)
+    return (
+        exists()
         .where(
-            later.c.deadline_id == rung.deadline_id,
-            later.c.due_at > rung.rung_due_at,
+            later.c.deadline_id == rung.c.deadline_id,
+            later.c.due_at > rung.c.due_at,
             later.c.due_at <= now,
-            condition,
+            or_(rung.c.kind == "reminder", later.c.kind == rung.c.kind),
         )
-        .limit(1)
-    ).first()
-    return found is not None
+        .label("superseded")
+    )
 
 
 def _send(deps: Deps, connection: Connection, rung: _Rung, now: datetime) -> int:
