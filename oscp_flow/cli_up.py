@@ -174,7 +174,11 @@ def _load_programme(deps: Deps) -> None:
 
 def _start_flows(supervisor: Supervisor, me: list[str], workers: int) -> None:
     if workers == 0:
-        supervisor.start("flows", [*me, "flows", "serve"])
+        from workflows.launch import deployments_registered
+
+        flows = supervisor.start("flows", [*me, "flows", "serve"])
+        # The showcase starts runs at once; the runner must have registered every deployment.
+        supervisor.wait_until(flows, deployments_registered, timeout=120, what="flow runner")
         return
     deploy = supervisor.start("deploy", [*me, "flows", "deploy"])
     if deploy.process.wait(timeout=120) != 0:

@@ -9,9 +9,11 @@ from uuid import UUID
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound
 
 from states.errors import AuditEngineError
 from states.services.audits import started_by
+from workflows.deployments import DESCRIPTIONS
 from workflows.runtime import current
 
 START_AUDIT = "start-audit/start-audit"
@@ -19,6 +21,18 @@ START_AUDIT = "start-audit/start-audit"
 
 class FlowRunFailed(AuditEngineError):
     pass
+
+
+def deployments_registered() -> bool:
+    """Whether every deployment is on the server. A served runner registers them one by one
+    after it starts, and a run asked of a deployment not yet there fails with ObjectNotFound."""
+    with get_client(sync_client=True) as client:
+        try:
+            for name in DESCRIPTIONS:
+                client.read_deployment_by_name(f"{name}/{name}")
+        except ObjectNotFound:
+            return False
+    return True
 
 
 def run_and_wait(deployment: str, parameters: dict[str, Any], *, timeout: float = 120) -> UUID:
