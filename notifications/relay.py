@@ -167,6 +167,7 @@ def _action_link(deps: Deps, row: Pending) -> str | None:
         audit_id=row.audit_id,
         person_id=row.recipient_id,
         escalation_id=row.subject_id if row.link_purpose == "assurance" else None,
+        action_id=row.subject_id if row.link_purpose == "action" else None,
     )
     return None if token is None else f"/act/{token}"
 

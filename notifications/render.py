@@ -49,6 +49,9 @@ REQUIRED_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "further_assurance_requested": _ABOUT_AN_AUDIT,
         "immediate_risk_raised": _ABOUT_AN_AUDIT | {"agency", "deadline_at"},
         "assurance_received": _ABOUT_AN_AUDIT | {"agency"},
+        "action_assigned": _ABOUT_AN_AUDIT | {"agency", "deadline_at", "state_title"},
+        "action_returned": _ABOUT_AN_AUDIT | {"agency", "deadline_at", "state_title"},
+        "action_evidence_submitted": _ABOUT_AN_AUDIT | {"agency", "state_title"},
     }
 )
 

@@ -14,7 +14,7 @@ never the recommendation, which stays on the action.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal, Protocol
 
@@ -255,34 +255,120 @@ def remind(
     """Queue one due rung of an action's ladder; nothing when the owner no longer owes the
     work (evidence in, accepted, withdrawn, carried forward) or the audit has ended."""
     found = connection.execute(
-        select(t.action.c.number, t.action.c.status, t.action.c.owner_agency_id).where(
-            t.action.c.deadline_id == rung.deadline_id
-        )
+        select(
+            t.action.c.id, t.action.c.number, t.action.c.status, t.action.c.owner_agency_id
+        ).where(t.action.c.deadline_id == rung.deadline_id)
     ).first()
     if found is None or found.status not in OWED or row.state in definition.final_states:
         return 0
     agency_id = int(found.owner_agency_id)
-    people = notices.recipients(
-        connection, roles=rung.roles, lead_id=row.lead_id, agency_id=agency_id
+    about = ActionAbout(int(found.id), int(found.number), agency_id, as_utc(rung.due_at))
+    owners = notices.recipients(
+        connection, roles=OWNER_ROLES & set(rung.roles), lead_id=row.lead_id, agency_id=agency_id
     )
+    others = notices.recipients(
+        connection, roles=set(rung.roles) - OWNER_ROLES, lead_id=row.lead_id, agency_id=agency_id
+    )
+    prefix = f"rung:{rung.id}:{agency_id}"
+    # The owner agency's leads get a link to the action itself; the chair, the audit's page.
+    return tell(
+        connection,
+        row,
+        about,
+        kind=rung.kind,
+        people=owners,
+        at=now,
+        key_prefix=prefix,
+        link=True,
+        step=rung.step,
+    ) + tell(
+        connection,
+        row,
+        about,
+        kind=rung.kind,
+        people=sorted(set(others) - set(owners)),
+        at=now,
+        key_prefix=prefix,
+        step=rung.step,
+    )
+
+
+@dataclass(frozen=True)
+class ActionAbout:
+    """Which action a message is about, by number: never its words."""
+
+    id: int
+    number: int
+    agency_id: int
+    due_at: datetime
+
+
+def tell(
+    connection: Connection,
+    row: AuditRow,
+    about: ActionAbout,
+    *,
+    kind: str,
+    people: list[int],
+    at: datetime,
+    key_prefix: str,
+    link: bool = False,
+    **extra: str,
+) -> int:
+    """Queue one message about an action. With ``link`` each person gets their own action
+    link at sending (the relay mints it; ``subject_id`` names the action)."""
     context = notices.audit_context(
         row.reference,
         row.theme,
-        agency=notices.agency_name(connection, agency_id),
-        deadline_at=as_utc(rung.due_at).isoformat(),
-        step=rung.step,
+        agency=notices.agency_name(connection, about.agency_id),
+        deadline_at=about.due_at.isoformat(),
         # The number says which action without quoting it; the page shows the words.
-        state_title=f"Action plan, action {found.number}",
+        state_title=f"Action plan, action {about.number}",
+        **extra,
     )
     return notices.queue(
         connection,
-        kind=rung.kind,
+        kind=kind,
         audit_id=row.id,
-        subject_id=rung.id,
+        subject_id=about.id,
         recipient_ids=people,
-        at=now,
+        at=at,
         context=context,
-        key_prefix=f"rung:{rung.id}:{agency_id}",
+        key_prefix=key_prefix,
+        link_purpose="action" if link else None,
+    )
+
+
+def tell_owners(
+    connection: Connection, row: AuditRow, about: ActionAbout, *, kind: str, at: datetime
+) -> int:
+    """The owner agency's leads, each with a link to the action: when it is assigned, and
+    when its evidence is sent back. Keyed by the audit's version, so each write tells once."""
+    people = notices.recipients(
+        connection, roles=OWNER_ROLES, lead_id=row.lead_id, agency_id=about.agency_id
+    )
+    prefix = f"{kind}:{about.id}:{row.version}"
+    return tell(
+        connection, row, about, kind=kind, people=people, at=at, key_prefix=prefix, link=True
+    )
+
+
+def tell_reviewers(
+    connection: Connection, row: AuditRow, about: ActionAbout, *, at: datetime
+) -> int:
+    """Learning hub members and the coordinator: evidence is in for them to review."""
+    people = notices.recipients(
+        connection, roles=REVIEWER_ROLES, lead_id=row.lead_id, agency_id=None
+    )
+    prefix = f"action_evidence_submitted:{about.id}:{row.version}"
+    return tell(
+        connection,
+        row,
+        about,
+        kind="action_evidence_submitted",
+        people=people,
+        at=at,
+        key_prefix=prefix,
     )
 
 

@@ -169,9 +169,9 @@ class TokenExpired(TokenError):
 
 
 class TokenRevoked(TokenError):
-    def __init__(self) -> None:
+    def __init__(self, because: str = "the audit has moved on to another stage") -> None:
         super().__init__(
-            "This link is no longer needed: the audit has moved on to another stage. "
+            f"This link is no longer needed: {because}. "
             "Contact the audit's coordinator if you still need to act."
         )
 

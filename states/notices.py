@@ -27,6 +27,9 @@ KINDS = (
     "further_assurance_requested",
     "immediate_risk_raised",
     "assurance_received",
+    "action_assigned",
+    "action_returned",
+    "action_evidence_submitted",
 )
 # The only context keys a message may carry; anything else is refused, so free text cannot
 # slip into an e-mail by being added to a context somewhere.

@@ -338,8 +338,9 @@ class SchedulerLease(SQLModel, table=True):
 class ActionToken(SQLModel, table=True):
     """A single-use action link, kept only as the SHA-256 of the token in the e-mail.
 
-    Bound to one person, one audit, one purpose and one visit of one state: the link stops
-    working when the audit moves on, when it expires, or once it has been used.
+    Bound to one person, one audit, one purpose and one visit of one state (an action link:
+    to one action instead): the link stops working when the audit moves on (the action is
+    finished), when it expires, or once it has been used.
     """
 
     __tablename__ = "action_token"
@@ -350,6 +351,8 @@ class ActionToken(SQLModel, table=True):
     audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
     agency_id: int | None = Field(default=None, foreign_key="agency.id")
     escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
+    # Action links only: the action they are for (an action outlives its audit's stage).
+    action_id: int | None = Field(default=None, foreign_key="action.id")
     state: str = Field(max_length=63)
     round: int
     created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]

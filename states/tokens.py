@@ -19,7 +19,10 @@ from states.clock import as_utc, as_utc_or_none
 from states.errors import TokenAlreadyUsed, TokenExpired, TokenInvalid, TokenRevoked
 from states.store import AuditRow
 
-PURPOSES = ("sign_off", "return", "assurance")
+PURPOSES = ("sign_off", "return", "assurance", "action")
+# Bound to the audit's visit of a stage: the link dies when the audit moves on. An action
+# link is bound to its action instead, which outlives stages; the action plan checks it.
+STAGE_BOUND = frozenset({"sign_off", "return", "assurance"})
 TOKEN_BYTES = 32
 # URL-safe base64 of 32 bytes is 43 characters; anything else cannot be one of ours.
 TOKEN_LENGTH = 43
@@ -39,6 +42,7 @@ class Grant:
     audit_id: int
     agency_id: int | None
     escalation_id: int | None
+    action_id: int | None
     state: str
     round: int
     expires_at: datetime
@@ -55,10 +59,13 @@ def issue(
     at: datetime,
     agency_id: int | None = None,
     escalation_id: int | None = None,
+    action_id: int | None = None,
 ) -> str:
     """Mint a link for the audit's current visit of its current state; returns the token."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown link purpose {purpose!r}")
+    if (purpose == "action") != (action_id is not None):
+        raise ValueError("an action link, and only an action link, names its action")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     connection.execute(
         insert(t.token),
@@ -69,6 +76,7 @@ def issue(
             "audit_id": audit.id,
             "agency_id": agency_id,
             "escalation_id": escalation_id,
+            "action_id": action_id,
             "state": audit.state,
             "round": audit.state_round,
             "created_at": at,
@@ -90,6 +98,7 @@ def find(connection: Connection, token: str) -> Grant:
             t.token.c.audit_id,
             t.token.c.agency_id,
             t.token.c.escalation_id,
+            t.token.c.action_id,
             t.token.c.state,
             t.token.c.round,
             t.token.c.expires_at,
@@ -105,6 +114,7 @@ def find(connection: Connection, token: str) -> Grant:
         audit_id=row.audit_id,
         agency_id=row.agency_id,
         escalation_id=row.escalation_id,
+        action_id=row.action_id,
         state=row.state,
         round=row.round,
         expires_at=as_utc(row.expires_at),
@@ -118,7 +128,10 @@ def check(grant: Grant, audit: AuditRow, *, purpose: str, now: datetime) -> None
         raise TokenInvalid()
     if grant.used_at is not None:
         raise TokenAlreadyUsed()
-    if (audit.state, audit.state_round) != (grant.state, grant.round):
+    if grant.purpose in STAGE_BOUND and (audit.state, audit.state_round) != (
+        grant.state,
+        grant.round,
+    ):
         raise TokenRevoked()
     if now >= grant.expires_at:
         raise TokenExpired()

@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse
 
 from notifications.render import london_day
 from states.clock import LONDON
+from states.quarters import plain_day
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    environment.filters.update(london_day=london_day, london_time=london_time)
+    environment.filters.update(london_day=london_day, london_time=london_time, plain_day=plain_day)
     return environment
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from states import action_plan as plan
 from states import tables as t
 from states.action_plan import MOVES, OUTSTANDING, OWNER_ROLES, REVIEWER_ROLES
-from states.calendar import WorkingCalendar
+from states.calendar import WorkingCalendar, close_of_business
 from states.clock import LONDON, as_utc_or_none
 from states.definition import AuditTypeDefinition
 from states.errors import InvalidInput, NotFound
@@ -73,6 +73,12 @@ class _Action:
     owner: str
     deadline_id: int
     evidence_by: int | None
+    due_on: date
+
+    def about(self) -> plan.ActionAbout:
+        return plan.ActionAbout(
+            self.id, self.number, self.owner_agency_id, close_of_business(self.due_on)
+        )
 
 
 def write_actions(
@@ -172,8 +178,8 @@ def insert_action(
     deadline_id = plan.open_deadline(
         w.connection, w.calendar, audit_id=w.row.id, number=number, due_on=due_on, at=w.now
     )
-    w.connection.execute(
-        insert(t.action),
+    action_id = w.connection.execute(
+        insert(t.action).returning(t.action.c.id),
         {
             "audit_id": w.row.id,
             "number": number,
@@ -186,7 +192,9 @@ def insert_action(
             "created_by": w.who.id,
             "created_at": w.now,
         },
-    )
+    ).scalar_one()
+    about = plan.ActionAbout(int(action_id), number, agency_id, close_of_business(due_on))
+    plan.tell_owners(w.connection, w.row, about, kind="action_assigned", at=w.now)
     return number
 
 
@@ -209,6 +217,7 @@ def _load(w: Writing, number: int) -> _Action:
             t.agency.c.name,
             t.action.c.deadline_id,
             t.action.c.evidence_by,
+            t.action.c.due_on,
         )
         .join(t.agency, t.agency.c.id == t.action.c.owner_agency_id)
         .where(t.action.c.audit_id == w.row.id, t.action.c.number == number)
@@ -231,6 +240,13 @@ def set_status(
     """Move an action on: the owner agency starts it and submits evidence; a learning hub
     member or the coordinator accepts the evidence or, with a reason, sends it back to in
     progress; the chair or coordinator withdraws it, with a reason."""
+    write_actions(deps, audit, actor, status_work(number, status, evidence=evidence, reason=reason))
+
+
+def status_work(
+    number: int, status: str, *, evidence: str | None = None, reason: str | None = None
+) -> Callable[[Writing], tuple[None, str, str]]:
+    """The write that moves one action to ``status``, for ``write_actions`` to run."""
     if status not in plan.STATUSES or status == "carried_forward":
         raise InvalidInput(
             "An action's status can be set to in_progress, evidence_submitted, accepted or "
@@ -250,7 +266,7 @@ def set_status(
         trigger = _TRIGGERS.get((action.status, status), "withdraw_action")
         return None, trigger, f"Action {number} ({action.owner}) {WORDS[status]}"
 
-    write_actions(deps, audit, actor, work)
+    return work
 
 
 def accept_evidence(deps: Deps, *, audit: str | int, actor: str | int, number: int) -> None:
@@ -298,6 +314,7 @@ def _apply(
             "evidence_at": w.now,
         }
         plan.mark_deadline(w.connection, action.deadline_id, met_at=w.now)
+        plan.tell_reviewers(w.connection, w.row, action.about(), at=w.now)
     elif status == "accepted":
         values |= {"accepted_by": w.who.id, "accepted_at": w.now}
         plan.finish_deadline(w.connection, action.deadline_id, at=w.now)
@@ -308,6 +325,7 @@ def _apply(
         # Sent back: the agency is owed the reason, and its reminders start again.
         values["review_note"] = checked_text(reason or "", "reason the evidence is not yet enough")
         plan.mark_deadline(w.connection, action.deadline_id, met_at=None)
+        plan.tell_owners(w.connection, w.row, action.about(), kind="action_returned", at=w.now)
     w.connection.execute(update(t.action).where(t.action.c.id == action.id).values(**values))
 
 

@@ -15,8 +15,8 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, select
 
+from states import action_plan, tokens
 from states import tables as t
-from states import tokens
 from states.calendar import close_of_business
 from states.clock import LONDON, as_utc, as_utc_or_none
 from states.errors import (
@@ -65,15 +65,27 @@ class LinkPage:
 
 
 def mint(
-    deps: Deps, *, purpose: str, audit_id: int, person_id: int, escalation_id: int | None = None
+    deps: Deps,
+    *,
+    purpose: str,
+    audit_id: int,
+    person_id: int,
+    escalation_id: int | None = None,
+    action_id: int | None = None,
 ) -> str | None:
-    """A new link for a message being sent now, or None when there is nothing left to do."""
+    """A new link for a message being sent now, or None when there is nothing left to do
+    (or the person may not do it: an action link only for its owner agency's leads)."""
     now = deps.clock.now()
     with deps.uow() as uow:
         store = AuditStore(uow.connection)
         row = store.load_audit(audit_id)
         person = store.load_actor(person_id)
-        expires = _expiry(deps, uow.connection, row, purpose, escalation_id=escalation_id, now=now)
+        if purpose == "action":
+            expires = _action_expiry(deps, uow.connection, row, person, action_id, now=now)
+        else:
+            expires = _expiry(
+                deps, uow.connection, row, purpose, escalation_id=escalation_id, now=now
+            )
         if expires is None or expires <= now:
             return None
         token = tokens.issue(
@@ -84,10 +96,40 @@ def mint(
             expires_at=expires,
             at=now,
             escalation_id=escalation_id,
-            agency_id=person.agency_id if purpose == "return" else None,
+            action_id=action_id if purpose == "action" else None,
+            agency_id=person.agency_id if purpose in ("return", "action") else None,
         )
         uow.commit()
     return token
+
+
+def _action_expiry(
+    deps: Deps,
+    connection: Connection,
+    row: AuditRow,
+    person: Actor,
+    action_id: int | None,
+    *,
+    now: datetime,
+) -> datetime | None:
+    """Some working days after the later of now and the action's due date: reminders go on
+    after the due date, and each one brings a fresh link."""
+    found = connection.execute(
+        select(t.action.c.owner_agency_id, t.action.c.status, t.action.c.due_on).where(
+            t.action.c.id == action_id, t.action.c.audit_id == row.id
+        )
+    ).first()
+    definition = compiled_for(deps, AuditStore(connection), row).definition
+    if (
+        found is None
+        or found.status not in action_plan.OWED
+        or row.state in definition.final_states
+        or person.agency_id != found.owner_agency_id
+        or not person.roles & action_plan.OWNER_ROLES
+    ):
+        return None
+    start = max(now, close_of_business(found.due_on))
+    return _working_days_after(deps, start, definition.link_expiry_working_days)
 
 
 def _expiry(
@@ -138,7 +180,7 @@ def _open_deadline(connection: Connection, row: AuditRow) -> datetime | None:
 
 
 @contextmanager
-def _recording_refusals(deps: Deps, token: str) -> Iterator[None]:
+def recording_refusals(deps: Deps, token: str) -> Iterator[None]:
     """A refused use is written down in its own transaction (the refused one rolls back)."""
     try:
         yield
@@ -166,7 +208,7 @@ def _checked(
 
 def open_link(deps: Deps, token: str, *, purpose: str) -> LinkPage:
     """The page behind a link; reading it changes nothing."""
-    with _recording_refusals(deps, token), deps.uow(readonly=True) as uow:
+    with recording_refusals(deps, token), deps.uow(readonly=True) as uow:
         grant, row, who = _checked(deps, uow.connection, token, purpose, lock=False)
         definition = compiled_for(deps, AuditStore(uow.connection), row).definition
         page = LinkPage(
@@ -184,7 +226,7 @@ def open_link(deps: Deps, token: str, *, purpose: str) -> LinkPage:
             uow.connection, grant.agency_id or _escalation_agency(uow.connection, grant)
         )
         return _with(page, agency=agency)
-    raise AssertionError("unreachable: _recording_refusals re-raises every refusal")
+    raise AssertionError("unreachable: recording_refusals re-raises every refusal")
 
 
 def _with(page: LinkPage, **changes: object) -> LinkPage:
@@ -217,7 +259,7 @@ def decide_sign_off(deps: Deps, token: str, *, decision: str, comment: str | Non
     Returns the audit's state afterwards."""
     if decision not in ("approve", "refuse"):
         raise InvalidInput("Choose approve or refuse.")
-    with _recording_refusals(deps, token), deps.uow() as uow:
+    with recording_refusals(deps, token), deps.uow() as uow:
         grant, row, who = _checked(deps, uow.connection, token, "sign_off", lock=True)
         now = deps.clock.now()
         tokens.consume(uow.connection, grant, at=now)
@@ -227,7 +269,7 @@ def decide_sign_off(deps: Deps, token: str, *, decision: str, comment: str | Non
         state = _advance_if_decided(deps, uow, row, who, decision)
         uow.commit()
         return state
-    raise AssertionError("unreachable: _recording_refusals re-raises every refusal")
+    raise AssertionError("unreachable: recording_refusals re-raises every refusal")
 
 
 def _advance_if_decided(
@@ -257,7 +299,7 @@ def _advance_if_decided(
 
 
 def give_assurance(deps: Deps, token: str, *, assurance: str) -> None:
-    with _recording_refusals(deps, token):
+    with recording_refusals(deps, token):
         with deps.uow(readonly=True) as uow:
             grant, row, _ = _checked(deps, uow.connection, token, "assurance", lock=False)
         assert grant.escalation_id is not None
@@ -279,7 +321,7 @@ def save_return(
     deps: Deps, token: str, *, case: str | None, answers: Mapping[str, object], submit: bool
 ) -> returns.ReturnView:
     """Save or submit one return; the link is used up once all the agency's returns are in."""
-    with _recording_refusals(deps, token):
+    with recording_refusals(deps, token):
         with deps.uow(readonly=True) as uow:
             grant, row, who = _checked(deps, uow.connection, token, "return", lock=False)
             agency = _agency(uow.connection, grant.agency_id)

@@ -15,7 +15,7 @@ from oscp_flow.walkthrough import rehearse
 from states import tables as t
 from states.clock import FakeClock
 from states.notices import KINDS
-from states.services import work
+from states.services import actions, work
 from states.services.deps import Deps
 from states.services.sweep import sweep
 
@@ -37,6 +37,7 @@ def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> No
     )
     rehearse(deps, "mace", goal="awaiting_sign_off")
     rehearse(deps, "section_11", goal="further_assurance_requested")
+    _evidence_sent_back(deps, rehearse(deps, "mace", goal="impact_monitoring").reference)
     for _ in range(60):  # a sweep every day, so every rung of the ladders is sent in its turn
         clock.advance(timedelta(days=1))
         sweep(deps)
@@ -52,3 +53,26 @@ def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> No
             base_url="https://oscp.example.org",
         )
         assert message.subject and message.text and message.html
+
+
+def _evidence_sent_back(deps: Deps, reference: str) -> None:
+    due = deps.clock.now().date() + timedelta(days=40)
+    number = actions.add_action(
+        deps,
+        audit=reference,
+        actor=email("chair"),
+        recommendation="Audit the use of chronologies again in six months.",
+        owner="police",
+        due_on=due,
+    )
+    actions.set_status(
+        deps,
+        audit=reference,
+        actor=email("lead.police"),
+        number=number,
+        status="evidence_submitted",
+        evidence="A new chronology template.",
+    )
+    actions.refuse_evidence(
+        deps, audit=reference, actor=email("lhm"), number=number, reason="Show its use."
+    )

@@ -77,6 +77,11 @@ SNAPSHOT_EXTRAS = {
         "deadline_at": "2026-01-09T17:00:00+00:00",
         "state_title": "Further assurance requested",
     },
+    **{
+        kind: {"state_title": "Action plan, action 2", "link_path": f"/act/{'A' * 43}"}
+        for kind in ("action_assigned", "action_returned")
+    },
+    "action_evidence_submitted": {"state_title": "Action plan, action 2"},
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -11,7 +12,7 @@ from oscp_flow.demo import email
 from oscp_flow.walkthrough import complete_answers, rehearse
 from states import tables as t
 from states import tokens
-from states.services import links, queries, work
+from states.services import actions, links, queries, work
 from states.services.deps import Deps
 from states.store import AuditStore
 
@@ -107,3 +108,33 @@ def history(deps: Deps, reference: str) -> list[tuple[str, str]]:
 
 def state(deps: Deps, reference: str) -> str:
     return queries.history(deps, audit=reference)[-1].to_state
+
+
+def action_link(
+    deps: Deps, local: str = "lead.police", recommendation: str = ""
+) -> tuple[str, str]:
+    """A signed-off audit whose plan gives the police action 1 (and social care action 2),
+    and ``local``'s link to action 1."""
+    reference = rehearse(deps, "mace", goal="actions_agreed").reference
+    due = deps.clock.now().date() + timedelta(days=30)
+    for owner in ("police", "csc"):
+        actions.add_action(
+            deps,
+            audit=reference,
+            actor=email("chair"),
+            recommendation=recommendation or f"Review the {owner} referral pathway",
+            owner=owner,
+            due_on=due,
+        )
+    return reference, action_token(deps, reference, local)
+
+
+def action_token(deps: Deps, reference: str, local: str, number: int = 1) -> str:
+    """``local``'s link to action ``number``, as the relay mints it for an e-mail."""
+    with deps.uow(readonly=True) as uow:
+        action_id = uow.connection.execute(
+            select(t.action.c.id).where(
+                t.action.c.audit_id == audit_id(deps, reference), t.action.c.number == number
+            )
+        ).scalar_one()
+    return mint(deps, "action", reference, local, action_id=int(action_id))

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from oscp_flow.settings import Settings
 from oscp_flow.walkthrough import rehearse
 from oscp_flow.web.app import create_app
 from oscp_flow.web.config import WebConfig
-from states.services import queries, returns
+from states.services import actions, queries, returns
 from states.services.deps import Deps
 from tests.notifications.test_relay import Recorder, free_port, mailer, smtp_server
 
@@ -147,3 +148,53 @@ def test_a_return_form_with_an_error_then_submitted(partnership: Deps, tmp_path:
             page.screenshot(path=str(tmp_path / "return-submitted.png"), full_page=True)
     view = returns.read(deps, audit=reference, actor="coordinator@example.org", agency="police")
     assert view.status == "submitted"
+
+
+def test_action_evidence_by_emailed_link(partnership: Deps, tmp_path: Path) -> None:
+    """The chair adds an action; the relay e-mails the owner agency's leads their own links;
+    the lead says it is under way, then sends the evidence; the same link again is refused."""
+    deps = partnership
+    reference = rehearse(deps, "mace", goal="actions_agreed").reference
+    actions.add_action(
+        deps,
+        audit=reference,
+        actor="chair@example.org",
+        recommendation="Re-audit strategy discussions for attendance of every agency invited.",
+        owner="police",
+        due_on=deps.clock.now().date() + timedelta(days=30),
+    )
+    port = free_port()
+    settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
+    with serving(deps, settings, port):
+        sent = deliver(deps, settings)
+        assert set(sent) == {"lead.police@example.org", "lsp.police@example.org"}
+        with chromium() as browser:
+            page = browser.new_page()
+            page.goto(sent["lead.police@example.org"])
+            assert "Re-audit strategy discussions" in page.content()
+            page.screenshot(path=str(tmp_path / "action.png"), full_page=True)
+            page.get_by_role("button", name="The action is under way").click()
+            page.wait_for_load_state()
+            page.get_by_role("link", name="the same link").click()
+            page.wait_for_load_state()
+            page.get_by_role("button", name="Send the evidence").click()
+            page.wait_for_load_state()
+            assert page.locator("#evidence[aria-invalid=true]").count() == 1
+            page.get_by_label("Evidence that the action has made a difference").fill(
+                "Re-audit of 20 strategy discussions: every invited agency attended."
+            )
+            page.get_by_role("button", name="Send the evidence").click()
+            page.wait_for_load_state()
+            page.screenshot(path=str(tmp_path / "action-sent.png"), full_page=True)
+            assert "this link is used up" in page.content()
+            response = page.goto(sent["lead.police@example.org"])
+            assert response is not None and response.status == 409
+            colleague = page.goto(sent["lsp.police@example.org"])
+            assert colleague is not None and colleague.status == 410
+    plan = actions.list_actions(deps, audit=reference, as_person="coordinator@example.org")
+    assert [(a.status, a.evidence) for a in plan] == [
+        (
+            "evidence_submitted",
+            "Re-audit of 20 strategy discussions: every invited agency attended.",
+        )
+    ]
