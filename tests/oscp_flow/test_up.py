@@ -159,6 +159,7 @@ def test_up_runs_an_audit_started_from_prefect_and_stops_clean(up: Up) -> None:
         assert time.monotonic() < deadline, [m.subject for m in captured(up.home)]
         time.sleep(0.5)
     assert any("Sign-off" in m.subject for m in captured(up.home)), "the showcase's sign-off"
+    assert any("Action for" in m.subject for m in captured(up.home)), "the showcase's action"
 
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
