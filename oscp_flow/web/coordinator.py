@@ -1,4 +1,5 @@
-"""The coordinator pages' routes: sign in and out, the board, one audit, the theme view.
+"""The coordinator pages' routes: sign in and out, the board, one audit (where the learning
+hub reviews actions' evidence), the theme view.
 
 Only coordinators and learning hub members sign in (``oscp user password`` gives them a
 password); agencies act by link and have no way in here. Every page asks for the session
@@ -30,10 +31,12 @@ from oscp_flow.web.csrf import COOKIE as FORM_COOKIE
 from oscp_flow.web.csrf import FormToken
 from oscp_flow.web.return_form import ErrorLink
 from oscp_flow.web.session import Sessions
+from states.errors import NotFound
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
 log = logging.getLogger("oscp_flow.web.coordinator")
 SIGN_IN_FORM_BYTES = 4_000
+REVIEW_FORM_BYTES = 20_000  # a reason of up to 4,000 characters, encoded
 # Where sign-in may send a person back to: only these pages, never another site.
 NEXT = re.compile(r"/(board|themes|audits/[A-Za-z0-9_-]{1,40})")
 REFUSED = (
@@ -58,6 +61,9 @@ def build_coordinator_router(
     router.add_api_route("/signout", pages.sign_out, methods=["POST"])
     router.add_api_route("/board", pages.board, methods=reading)
     router.add_api_route("/audits/{reference}", pages.audit, methods=reading)
+    router.add_api_route(
+        "/audits/{reference}/actions/{number}/review", pages.review, methods=["POST"]
+    )
     router.add_api_route("/themes", pages.themes, methods=reading)
     return router
 
@@ -95,7 +101,19 @@ class CoordinatorPages:
         return await self._signed_in(request, lambda v: views.board_page(self.ctx, v))
 
     async def audit(self, request: Request, reference: str) -> Response:
-        return await self._signed_in(request, lambda v: views.audit_page(self.ctx, v, reference))
+        wanted = request.query_params.get("reviewed", "")
+        reviewed = int(wanted) if wanted.isdigit() and len(wanted) < 6 else None
+        return await self._signed_in(
+            request, lambda v: views.audit_page(self.ctx, v, reference, reviewed=reviewed)
+        )
+
+    async def review(self, request: Request, reference: str, number: str) -> Response:
+        form = await self.ctx.guard.checked_form(request, max_bytes=REVIEW_FORM_BYTES)
+        if not number.isdigit() or len(number) > 5:
+            raise NotFound("action", f"{reference} #{number[:8]}")
+        return await self._signed_in(
+            request, lambda v: views.review_action(self.ctx, v, reference, int(number), form)
+        )
 
     async def themes(self, request: Request) -> Response:
         return await self._signed_in(request, lambda v: views.themes_page(self.ctx, v))

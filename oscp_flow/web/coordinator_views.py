@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from starlette.responses import HTMLResponse
+from starlette.datastructures import FormData
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from oscp_flow.accounts import Viewer
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.diagram_svg import draw
+from states.action_plan import REVIEWER_ROLES
+from states.errors import InvalidInput
 from states.quarters import plain_day
 from states.services import actions, aggregation, board, queries
 from states.services.aggregation import Distribution
@@ -51,6 +54,23 @@ class Links:
     def audit(self, reference: str) -> str:
         return f"{self.prefix}/audits/{quote(reference, safe='')}"
 
+    def reviews(self, reference: str) -> str:
+        """Where an audit's review forms post, and so the path their CSRF cookie is for."""
+        return f"{self.audit(reference)}/actions/"
+
+    def review(self, reference: str, number: int) -> str:
+        return f"{self.reviews(reference)}{number}/review"
+
+
+@dataclass(frozen=True)
+class Review:
+    """A review form sent back with a problem: which action, what was chosen, and why not."""
+
+    number: int
+    decision: str
+    reason: str
+    error: str
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -76,13 +96,23 @@ def bar(distribution: Distribution) -> list[Segment]:
 
 
 def page(
-    ctx: WebContext, viewer: Viewer, template: str, *, nav: str, **context: Any
+    ctx: WebContext,
+    viewer: Viewer,
+    template: str,
+    *,
+    nav: str,
+    status_code: int = 200,
+    form_paths: Sequence[str] = (),
+    **context: Any,
 ) -> HTMLResponse:
+    """A coordinator page; its forms (sign-out, and any at ``form_paths``) share one token,
+    whose signed cookie is set for each form's path."""
     links = Links(ctx.pages.paths.prefix)
     form_token = ctx.guard.for_page(None)
     catalogue = ctx.deps.catalogue
     response = ctx.pages.render(
         template,
+        status_code,
         viewer=viewer,
         nav=nav,
         links=links,
@@ -98,7 +128,8 @@ def page(
         **context,
     )
     if form_token.cookie is not None:
-        ctx.guard.attach(response, form_token.cookie, links.signout)
+        for path in (links.signout, *form_paths):
+            ctx.guard.attach(response, form_token.cookie, path)
     return response
 
 
@@ -109,7 +140,14 @@ def board_page(ctx: WebContext, viewer: Viewer) -> HTMLResponse:
     )
 
 
-def audit_page(ctx: WebContext, viewer: Viewer, reference: str) -> HTMLResponse:
+def audit_page(
+    ctx: WebContext,
+    viewer: Viewer,
+    reference: str,
+    *,
+    reviewed: int | None = None,
+    review: Review | None = None,
+) -> HTMLResponse:
     deps = ctx.deps
     status = queries.audit_status(deps, audit=reference, as_person=viewer.id)
     # Attributable: who read which audit, by ids only (no names, no case details).
@@ -117,6 +155,8 @@ def audit_page(ctx: WebContext, viewer: Viewer, reference: str) -> HTMLResponse:
     history = queries.history(deps, audit=status.reference)
     visited = {e.from_state for e in history} | {e.to_state for e in history}
     definition = board.definition_of(deps, audit=status.reference)
+    plan = actions.list_actions(deps, audit=status.reference, as_person=viewer.id)
+    awaiting = viewer.roles & REVIEWER_ROLES and any(a.status == "evidence_submitted" for a in plan)
     return page(
         ctx,
         viewer,
@@ -128,9 +168,48 @@ def audit_page(ctx: WebContext, viewer: Viewer, reference: str) -> HTMLResponse:
         participations=board.participations(deps, audit=status.reference),
         history=history,
         stage_changes=[e for e in history if e.from_state != e.to_state],
-        action_plan=actions.list_actions(deps, audit=status.reference, as_person=viewer.id),
+        action_plan=plan,
         state_titles={s.name: s.title for s in definition.states},
+        reviewer=bool(viewer.roles & REVIEWER_ROLES),
+        reviewed=reviewed,
+        review=review,
+        status_code=400 if review else 200,
+        form_paths=[Links(ctx.pages.paths.prefix).reviews(status.reference)] if awaiting else [],
     )
+
+
+def review_action(
+    ctx: WebContext, viewer: Viewer, reference: str, number: int, form: FormData
+) -> Response:
+    """Accept an action's evidence, or send it back with a reason; then back to the audit's
+    page (a refused review is shown there, beside its form)."""
+    decision, reason = str(form.get("decision", "")), str(form.get("reason", "")).strip()
+    error = _review_problem(decision, reason)
+    if error is None:
+        try:
+            if decision == "accept":
+                actions.accept_evidence(ctx.deps, audit=reference, actor=viewer.id, number=number)
+            else:
+                actions.refuse_evidence(
+                    ctx.deps, audit=reference, actor=viewer.id, number=number, reason=reason
+                )
+        except InvalidInput as refused:
+            error = str(refused)
+    if error is not None:
+        return audit_page(ctx, viewer, reference, review=Review(number, decision, reason, error))
+    log.info("person %d reviewed action %d of audit %s", viewer.id, number, reference)
+    audit = Links(ctx.pages.paths.prefix).audit(reference)
+    return RedirectResponse(f"{audit}?reviewed={number}#actions", status_code=303)
+
+
+def _review_problem(decision: str, reason: str) -> str | None:
+    if decision not in ("accept", "send_back"):
+        return "Choose whether to accept the evidence or send it back."
+    if decision == "send_back" and not reason:
+        return "Say why the evidence does not yet show the action's impact."
+    if len(reason) > actions.MAX_TEXT:
+        return f"Keep the reason under {actions.MAX_TEXT:,} characters."
+    return None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ is ``board.png``)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,11 @@ from playwright.sync_api import Page
 from oscp_flow.demo import email, give_demo_passwords
 from oscp_flow.settings import Settings
 from oscp_flow.walkthrough import rehearse
-from states.services import programme
+from states.services import actions, programme
 from states.services.deps import Deps
 from tests.conftest import ROOT
 from tests.notifications.test_relay import free_port
-from tests.oscp_flow.web.test_browser import chromium, serving
+from tests.oscp_flow.web.test_browser import chromium, deliver, serving
 
 pytestmark = pytest.mark.slow
 PASSWORD = "a long demo passphrase"
@@ -85,3 +86,57 @@ def test_board_audit_page_and_themes(partnership: Deps, tmp_path: Path) -> None:
         assert "You have signed out" in page.content()
         page.goto(f"{base}/board")
         assert "/signin" in page.url
+
+
+def test_evidence_sent_back_from_the_audit_page_reaches_the_agency(
+    partnership: Deps, tmp_path: Path
+) -> None:
+    """The coordinator reads an action's evidence and sends it back (a reason is needed); the
+    relay e-mails the agency's lead a new link, whose page shows the reason."""
+    deps = partnership
+    reference = rehearse(deps, "mace", goal="actions_agreed").reference
+    actions.add_action(
+        deps,
+        audit=reference,
+        actor=email("chair"),
+        recommendation="Re-audit strategy discussions.",
+        owner="police",
+        due_on=deps.clock.now().date() + timedelta(days=30),
+    )
+    actions.set_status(
+        deps,
+        audit=reference,
+        actor=email("lead.police"),
+        number=1,
+        status="evidence_submitted",
+        evidence="A new attendance policy.",
+    )
+    give_demo_passwords(deps, PASSWORD)
+    port = free_port()
+    settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
+    with serving(deps, settings, port), chromium() as browser:
+        deliver(deps, settings)  # what was queued before: the action's first e-mail
+        page = browser.new_page()
+        sign_in(page, f"{settings.base_url}/audits/{reference}")
+        assert "A new attendance policy." in page.locator("section.evidence").inner_text()
+        page.get_by_label("Send it back to Greater Manchester Police").check()
+        page.get_by_role("button", name="Record the review of action 1").click()
+        page.wait_for_load_state()
+        assert (
+            "Say why the evidence does not yet show" in page.locator("#review-problem").inner_text()
+        )
+        page.get_by_label("Send it back to Greater Manchester Police").check()
+        page.get_by_label("Reason").fill("Show that the policy changed attendance.")
+        page.get_by_role("button", name="Record the review of action 1").click()
+        page.wait_for_load_state()
+        assert page.url.endswith(f"/audits/{reference}?reviewed=1#actions")
+        assert page.locator("#reviewed").is_visible()
+        page.screenshot(path=str(tmp_path / "reviewed.png"), full_page=True)
+
+        link = deliver(deps, settings)["lead.police@example.org"]
+        agency = browser.new_page()  # the agency's own browser: no session
+        agency.goto(link)
+        assert (
+            "Show that the policy changed attendance." in agency.locator("#sent-back").inner_text()
+        )
+        agency.screenshot(path=str(tmp_path / "sent-back.png"), full_page=True)
