@@ -483,6 +483,8 @@ class Dissemination(SQLModel, table=True):
     channel: str = Field(max_length=20)
     disseminated_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
     disseminated_by: int = Field(foreign_key="person.id")
+    # The flow run that recorded it, if one did: a retried run finds its record by this.
+    request_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
 
 class Credential(SQLModel, table=True):

@@ -10,6 +10,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.client.schemas.objects import State
+from prefect.runtime import flow_run
 
 from notifications.publishing import freeze_summary, make_products
 from states.errors import AuditEngineError
@@ -79,6 +80,7 @@ def disseminate_flow(
                 kind=SUMMARY,
                 audience=audience,
                 channel=channel,
+                request_key=flow_run.get_id(),
             )
         )
         audit_type = audit_type_of(deps, audit=reference)

@@ -46,8 +46,11 @@ def record_dissemination(
     audience: str,
     channel: str,
     agency: str | None = None,
+    request_key: str | None = None,
 ) -> int:
-    """Record that the newest frozen report of ``kind`` went to ``audience`` by ``channel``."""
+    """Record that the newest frozen report of ``kind`` went to ``audience`` by ``channel``;
+    returns the record's id. With ``request_key`` (a flow run id) it is recorded once: the
+    same key again returns the first record."""
     audience = " ".join(audience.split())
     if kind not in KINDS:
         raise InvalidInput(f"A report is one of: {', '.join(KINDS)}.")
@@ -60,6 +63,10 @@ def record_dissemination(
 
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> int:
         c = uow.connection
+        # Under the audit's lock, so a second delivery of the same run waits, then finds it.
+        earlier = _recorded_by(uow, request_key)
+        if earlier is not None:
+            raise _AlreadyRecorded(earlier)
         if not stages_of(deps, AuditStore(c), row).can_publish(row.state):
             raise InvalidInput(
                 f"Audit {row.reference} is '{row.state}': only a signed-off report is shared."
@@ -70,19 +77,44 @@ def record_dissemination(
             raise NotFound(f"frozen {kind.replace('_', ' ')} of audit", row.reference)
         values = {"audit_id": row.id, "report_id": found.id, "audience": audience}
         values |= {"channel": channel, "disseminated_at": now, "disseminated_by": who.id}
+        values["request_key"] = request_key
         statement = insert(t.dissemination).returning(t.dissemination.c.id)
         return int(c.execute(statement, values).scalar_one())
 
-    # The audience label is a person's words: the history names the kind and channel only.
-    return write_to_audit(
-        deps,
-        audit,
-        actor,
-        "record_dissemination",
-        roles=ORGANISERS,
-        work=work,
-        reason=f"Shared the {kind.replace('_', ' ')} by {channel.replace('_', ' ')}",
-    )
+    with deps.uow(readonly=True) as uow:
+        earlier = _recorded_by(uow, request_key)
+    if earlier is not None:
+        return earlier
+    try:
+        # The audience label is a person's words: the history names the kind and channel.
+        return write_to_audit(
+            deps,
+            audit,
+            actor,
+            "record_dissemination",
+            roles=ORGANISERS,
+            work=work,
+            reason=f"Shared the {kind.replace('_', ' ')} by {channel.replace('_', ' ')}",
+        )
+    except _AlreadyRecorded as done:
+        return done.record_id
+
+
+class _AlreadyRecorded(Exception):
+    """Raised inside the write to roll it back: the same request was recorded already."""
+
+    def __init__(self, record_id: int) -> None:
+        super().__init__(record_id)
+        self.record_id = record_id
+
+
+def _recorded_by(uow: UnitOfWork, request_key: str | None) -> int | None:
+    if request_key is None:
+        return None
+    found = uow.connection.execute(
+        select(t.dissemination.c.id).where(t.dissemination.c.request_key == request_key)
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
 
 
 def list_disseminations(deps: Deps, *, audit: str | int) -> list[DisseminationView]:

@@ -251,6 +251,34 @@ def test_products_and_dissemination_come_from_the_signed_off_report(partnership:
     assert reasons == ["Shared the summary by learning hub", "Shared the briefing by website"]
 
 
+def test_a_sharing_recorded_by_one_request_is_recorded_once(partnership: Deps) -> None:
+    # A flow run retried after its write committed brings the same key: it gets the record
+    # it made, and neither a second record nor a second event.
+    deps = partnership
+    walker = _submitted(deps)
+    _freeze(deps, walker.reference)
+    walk(deps, walker, "mace", "dissemination")
+    version = queries.audit_status(deps, audit=walker.reference, as_person=email("chair")).version
+
+    def share(key: str) -> int:
+        return record_dissemination(
+            deps,
+            audit=walker.reference,
+            actor=email("coordinator"),
+            kind="summary",
+            audience="Learning hub",
+            channel="email",
+            request_key=key,
+        )
+
+    first = share("run-1")
+    assert share("run-1") == first
+    assert share("run-2") != first
+    assert len(list_disseminations(deps, audit=walker.reference)) == 2
+    after = queries.audit_status(deps, audit=walker.reference, as_person=email("chair")).version
+    assert after == version + 2
+
+
 def test_report_figures_hold_counts_never_free_text(
     partnership: Deps, monkeypatch: pytest.MonkeyPatch
 ) -> None:
