@@ -116,6 +116,23 @@ def set_password(deps: Deps, *, email: str, password: str) -> None:
     log.info("password set for person %d", person_id)
 
 
+def change_password(deps: Deps, *, person_id: int, current: str, new: str) -> SignedIn | None:
+    """A signed-in person's own change: the current password first (a wrong one counts
+    towards the lockout, as at sign-in), then the new one, which ends every session made
+    with the old. Returns the new sign-in, or ``None`` when the current password is wrong."""
+    check_password(new)
+    if hmac.compare_digest(current.encode(), new.encode()):
+        raise WeakPassword("Choose a new password, not the one you have now.")
+    with deps.uow(readonly=True) as uow:
+        email = uow.connection.execute(
+            select(t.person.c.email).where(t.person.c.id == person_id)
+        ).scalar_one()
+    if authenticate(deps, email=email, password=current) is None:
+        return None
+    set_password(deps, email=email, password=new)
+    return authenticate(deps, email=email, password=new)
+
+
 def _person(connection: Connection, email: str) -> tuple[int | None, frozenset[str]]:
     rows = connection.execute(
         select(t.person.c.id, t.role.c.role)

@@ -36,6 +36,10 @@ from states.errors import NotFound
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
 log = logging.getLogger("oscp_flow.web.coordinator")
 SIGN_IN_FORM_BYTES = 4_000
+WRONG_CURRENT = (
+    "That is not your current password. "
+    f"After {accounts.MAX_FAILURES} wrong passwords the account is locked for a while."
+)
 REVIEW_FORM_BYTES = 20_000  # a reason of up to 4,000 characters, encoded
 # Where sign-in may send a person back to: only these pages, never another site.
 NEXT = re.compile(r"/(board|themes|audits/[A-Za-z0-9_-]{1,40})")
@@ -65,6 +69,8 @@ def build_coordinator_router(
         "/audits/{reference}/actions/{number}/review", pages.review, methods=["POST"]
     )
     router.add_api_route("/themes", pages.themes, methods=reading)
+    router.add_api_route("/account/password", pages.password_page, methods=reading)
+    router.add_api_route("/account/password", limit(pages.change_password), methods=["POST"])
     return router
 
 
@@ -117,6 +123,43 @@ class CoordinatorPages:
 
     async def themes(self, request: Request) -> Response:
         return await self._signed_in(request, lambda v: views.themes_page(self.ctx, v))
+
+    async def password_page(self, request: Request) -> Response:
+        changed = request.query_params.get("changed") == "1"
+        return await self._signed_in(
+            request, lambda v: views.password_page(self.ctx, v, changed=changed)
+        )
+
+    async def change_password(self, request: Request) -> Response:
+        """The current password, then the new one twice. Success ends every other session
+        (they carry the old password's stamp) and starts this one afresh."""
+        form = await self.ctx.guard.checked_form(request, max_bytes=SIGN_IN_FORM_BYTES)
+        viewer = await run_in_threadpool(self._who, request)
+        if viewer is None:
+            return RedirectResponse(self.links.signin, status_code=303)
+        current, new = str(form.get("current", "")), str(form.get("new", ""))
+        errors = _password_problems(current, new, str(form.get("again", "")))
+        if not errors:
+            try:
+                signed = await run_in_threadpool(
+                    accounts.change_password,
+                    self.ctx.deps,
+                    person_id=viewer.id,
+                    current=current,
+                    new=new,
+                )
+            except accounts.WeakPassword as weak:
+                errors = {"new": str(weak)}
+            else:
+                if signed is None:
+                    errors = {"current": WRONG_CURRENT}
+        if errors:
+            return await run_in_threadpool(views.password_page, self.ctx, viewer, errors=errors)
+        assert signed is not None  # no errors: the change went through
+        log.info("person %d changed their password", viewer.id)
+        response = RedirectResponse(f"{self.links.password}?changed=1", status_code=303)
+        self.sessions.start(response, signed)
+        return response
 
     async def sign_in_page(self, request: Request) -> Response:
         if await run_in_threadpool(self._who, request) is not None:
@@ -173,6 +216,17 @@ def _missing(email: str, password: str) -> dict[str, str]:
         errors["email"] = "Enter your e-mail address."
     if not password:
         errors["password"] = "Enter your password."  # noqa: S105 (a message, not a password)
+    return errors
+
+
+def _password_problems(current: str, new: str, again: str) -> dict[str, str]:
+    errors = {}
+    if not current:
+        errors["current"] = "Enter your current password."
+    if not new:
+        errors["new"] = "Enter a new password."
+    elif new != again:
+        errors["again"] = "The new password and its repeat differ; type them again."
     return errors
 
 

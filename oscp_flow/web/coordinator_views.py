@@ -16,9 +16,11 @@ from urllib.parse import quote
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from oscp_flow import accounts
 from oscp_flow.accounts import Viewer
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.diagram_svg import draw
+from oscp_flow.web.return_form import ErrorLink
 from states.action_plan import REVIEWER_ROLES
 from states.errors import InvalidInput
 from states.quarters import plain_day
@@ -50,6 +52,10 @@ class Links:
     @property
     def themes(self) -> str:
         return f"{self.prefix}/themes"
+
+    @property
+    def password(self) -> str:
+        return f"{self.prefix}/account/password"
 
     def audit(self, reference: str) -> str:
         return f"{self.prefix}/audits/{quote(reference, safe='')}"
@@ -210,6 +216,24 @@ def _review_problem(decision: str, reason: str) -> str | None:
     if len(reason) > actions.MAX_TEXT:
         return f"Keep the reason under {actions.MAX_TEXT:,} characters."
     return None
+
+
+def password_page(
+    ctx: WebContext, viewer: Viewer, *, errors: dict[str, str] | None = None, changed: bool = False
+) -> HTMLResponse:
+    return page(
+        ctx,
+        viewer,
+        "password.html",
+        nav="password",
+        title="Change your password",
+        status_code=400 if errors else 200,
+        form_paths=[Links(ctx.pages.paths.prefix).password],
+        errors=errors or {},
+        summary=[ErrorLink(f"#{name}", text) for name, text in (errors or {}).items()],
+        changed=changed,
+        min_length=accounts.MIN_LENGTH,
+    )
 
 
 @dataclass(frozen=True)

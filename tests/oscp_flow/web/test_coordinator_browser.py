@@ -140,3 +140,32 @@ def test_evidence_sent_back_from_the_audit_page_reaches_the_agency(
             "Show that the policy changed attendance." in agency.locator("#sent-back").inner_text()
         )
         agency.screenshot(path=str(tmp_path / "sent-back.png"), full_page=True)
+
+
+def test_a_coordinator_changes_their_password(partnership: Deps, tmp_path: Path) -> None:
+    deps = partnership
+    give_demo_passwords(deps, PASSWORD)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with serving(deps, Settings(home=tmp_path, base_url=base), port), chromium() as browser:
+        page = browser.new_page()
+        sign_in(page, f"{base}/board")
+        page.get_by_role("link", name="Change password").click()
+        page.wait_for_load_state()
+        page.get_by_label("Your current password").fill(PASSWORD)
+        page.get_by_label("New password", exact=True).fill("a brand new passphrase")
+        page.get_by_label("New password again").fill("a brand new passphrase!")
+        page.get_by_role("button", name="Change my password").click()
+        page.wait_for_load_state()
+        assert "its repeat differ" in page.locator(".error-summary").inner_text()
+        page.get_by_label("Your current password").fill(PASSWORD)
+        page.get_by_label("New password", exact=True).fill("a brand new passphrase")
+        page.get_by_label("New password again").fill("a brand new passphrase")
+        page.get_by_role("button", name="Change my password").click()
+        page.wait_for_load_state()
+        assert page.url == f"{base}/account/password?changed=1"
+        assert page.locator("#changed").is_visible()
+        page.screenshot(path=str(tmp_path / "password-changed.png"), full_page=True)
+        page.get_by_role("link", name="Programme board").click()
+        page.wait_for_load_state()
+        assert page.url == f"{base}/board"  # still signed in, with the new session

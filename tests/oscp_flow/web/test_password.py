@@ -1,0 +1,96 @@
+"""A coordinator changes their own password: the current one first (wrong ones count towards
+the lockout), the new one twice and long enough; success keeps this session and ends every
+other one signed in with the old password."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from oscp_flow.demo import email, give_demo_passwords
+from states.services.deps import Deps
+from tests.oscp_flow.web.conftest import MakeClient
+from tests.oscp_flow.web.support import csrf_of
+from tests.oscp_flow.web.test_coordinator import PASSWORD, sign_in, signed_in
+
+NEW = "another long passphrase"
+
+
+@pytest.fixture
+def people(partnership: Deps) -> Deps:
+    give_demo_passwords(partnership, PASSWORD)
+    return partnership
+
+
+def _change(client: TestClient, current: str, new: str, again: str | None = None) -> object:
+    csrf = csrf_of(client.get("/account/password").text)
+    form = {
+        "csrf_token": csrf,
+        "current": current,
+        "new": new,
+        "again": new if again is None else again,
+    }
+    return client.post("/account/password", data=form, follow_redirects=False)
+
+
+def test_a_change_keeps_this_session_and_ends_the_others(
+    people: Deps, make_client: MakeClient
+) -> None:
+    here, elsewhere = (make_client(rate_limit_enabled=False) for _ in range(2))
+    sign_in(here, email("coordinator"))
+    sign_in(elsewhere, email("coordinator"))
+    changed = _change(here, PASSWORD, NEW)
+    assert changed.status_code == 303  # type: ignore[attr-defined]
+    assert changed.headers["location"] == "/account/password?changed=1"  # type: ignore[attr-defined]
+    assert "Your password is changed" in here.get("/account/password?changed=1").text
+    assert signed_in(here) and not signed_in(elsewhere)
+    assert sign_in(elsewhere, email("coordinator"), PASSWORD).status_code == 400
+    assert sign_in(elsewhere, email("coordinator"), NEW).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "again", "message"),
+    [
+        ("", NEW, NEW, "Enter your current password."),
+        (PASSWORD, "", "", "Enter a new password."),
+        (PASSWORD, NEW, NEW + "x", "its repeat differ"),
+        (PASSWORD, "too short", "too short", "at least 12 characters"),
+        (PASSWORD, PASSWORD, PASSWORD, "not the one you have now"),
+        ("not my password at all", NEW, NEW, "That is not your current password."),
+    ],
+)
+def test_problems_are_named_beside_their_field_and_nothing_changes(
+    people: Deps, client: TestClient, current: str, new: str, again: str, message: str
+) -> None:
+    sign_in(client, email("coordinator"))
+    refused = _change(client, current, new, again)
+    assert refused.status_code == 400 and message in refused.text  # type: ignore[attr-defined]
+    assert 'aria-invalid="true"' in refused.text  # type: ignore[attr-defined]
+    assert signed_in(client)
+    assert sign_in(client, email("coordinator"), PASSWORD).status_code == 303
+
+
+def test_wrong_current_passwords_lock_the_account(people: Deps, client: TestClient) -> None:
+    sign_in(client, email("coordinator"))
+    for _ in range(5):
+        _change(client, "guess number one!", NEW)
+    assert sign_in(client, email("coordinator"), PASSWORD).status_code == 400  # locked
+
+
+def test_the_change_needs_a_session_and_the_form_token(people: Deps, client: TestClient) -> None:
+    assert client.get("/account/password", follow_redirects=False).status_code == 303
+    sign_in(client, email("coordinator"))
+    forged = client.post(
+        "/account/password",
+        data={"csrf_token": "forged", "current": PASSWORD, "new": NEW, "again": NEW},
+    )
+    assert forged.status_code == 403
+    client.cookies.clear()
+    csrf = csrf_of(client.get("/signin").text)
+    anonymous = client.post(
+        "/account/password",
+        data={"csrf_token": csrf, "current": PASSWORD, "new": NEW, "again": NEW},
+        follow_redirects=False,
+    )
+    assert anonymous.status_code in (303, 403)
+    assert sign_in(client, email("coordinator"), PASSWORD).status_code == 303
