@@ -168,6 +168,7 @@ def _action_link(deps: Deps, row: Pending) -> str | None:
         person_id=row.recipient_id,
         escalation_id=row.subject_id if row.link_purpose == "assurance" else None,
         action_id=row.subject_id if row.link_purpose == "action" else None,
+        report_id=row.subject_id if row.link_purpose == "letter" else None,
     )
     return None if token is None else f"/act/{token}"
 

@@ -52,6 +52,7 @@ REQUIRED_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "action_assigned": _ABOUT_AN_AUDIT | {"agency", "deadline_at", "state_title"},
         "action_returned": _ABOUT_AN_AUDIT | {"agency", "deadline_at", "state_title"},
         "action_evidence_submitted": _ABOUT_AN_AUDIT | {"agency", "state_title"},
+        "feedback_letter_ready": _ABOUT_AN_AUDIT | {"agency"},
     }
 )
 

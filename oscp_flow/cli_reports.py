@@ -183,6 +183,25 @@ def report_disseminate(
     _run(action)
 
 
+@report_app.command("send-letters")
+def report_send_letters(audit: str, as_person: AsPerson = None) -> None:
+    """E-mail each sampled setting of a Section 175 AUDIT a link to its own feedback letter
+    (made by `oscp report products`); letters already sent are not sent again."""
+    from states.services.letters import send_feedback_letters
+
+    actor = _actor(as_person)
+
+    def action(deps: Deps) -> None:
+        sent = send_feedback_letters(deps, audit=audit, actor=actor)
+        out.print(
+            f"{sent} letter(s) queued for their settings; the worker's relay sends them."
+            if sent
+            else "Every letter has been sent already; nothing new was queued."
+        )
+
+    _run(action)
+
+
 @report_app.command("list")
 def report_list(audit: str) -> None:
     """AUDIT's reports (drafts and frozen, with hashes) and where each was shared."""

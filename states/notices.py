@@ -30,6 +30,7 @@ KINDS = (
     "action_assigned",
     "action_returned",
     "action_evidence_submitted",
+    "feedback_letter_ready",
 )
 # The only context keys a message may carry; anything else is refused, so free text cannot
 # slip into an e-mail by being added to a context somewhere.

@@ -353,6 +353,8 @@ class ActionToken(SQLModel, table=True):
     escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
     # Action links only: the action they are for (an action outlives its audit's stage).
     action_id: int | None = Field(default=None, foreign_key="action.id")
+    # Letter links only: the frozen Section 175 letter they let its setting read.
+    report_id: int | None = Field(default=None, foreign_key="report.id")
     state: str = Field(max_length=63)
     round: int
     created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]

@@ -19,9 +19,10 @@ from states.clock import as_utc, as_utc_or_none
 from states.errors import TokenAlreadyUsed, TokenExpired, TokenInvalid, TokenRevoked
 from states.store import AuditRow
 
-PURPOSES = ("sign_off", "return", "assurance", "action")
+PURPOSES = ("sign_off", "return", "assurance", "action", "letter")
 # Bound to the audit's visit of a stage: the link dies when the audit moves on. An action
-# link is bound to its action instead, which outlives stages; the action plan checks it.
+# link is bound to its action instead, which outlives stages, and a letter link to a frozen
+# letter; their services check what they are bound to.
 STAGE_BOUND = frozenset({"sign_off", "return", "assurance"})
 TOKEN_BYTES = 32
 # URL-safe base64 of 32 bytes is 43 characters; anything else cannot be one of ours.
@@ -43,6 +44,7 @@ class Grant:
     agency_id: int | None
     escalation_id: int | None
     action_id: int | None
+    report_id: int | None
     state: str
     round: int
     expires_at: datetime
@@ -60,12 +62,15 @@ def issue(
     agency_id: int | None = None,
     escalation_id: int | None = None,
     action_id: int | None = None,
+    report_id: int | None = None,
 ) -> str:
     """Mint a link for the audit's current visit of its current state; returns the token."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown link purpose {purpose!r}")
     if (purpose == "action") != (action_id is not None):
         raise ValueError("an action link, and only an action link, names its action")
+    if (purpose == "letter") != (report_id is not None):
+        raise ValueError("a letter link, and only a letter link, names its letter")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     connection.execute(
         insert(t.token),
@@ -77,6 +82,7 @@ def issue(
             "agency_id": agency_id,
             "escalation_id": escalation_id,
             "action_id": action_id,
+            "report_id": report_id,
             "state": audit.state,
             "round": audit.state_round,
             "created_at": at,
@@ -99,6 +105,7 @@ def find(connection: Connection, token: str) -> Grant:
             t.token.c.agency_id,
             t.token.c.escalation_id,
             t.token.c.action_id,
+            t.token.c.report_id,
             t.token.c.state,
             t.token.c.round,
             t.token.c.expires_at,
@@ -115,6 +122,7 @@ def find(connection: Connection, token: str) -> Grant:
         agency_id=row.agency_id,
         escalation_id=row.escalation_id,
         action_id=row.action_id,
+        report_id=row.report_id,
         state=row.state,
         round=row.round,
         expires_at=as_utc(row.expires_at),

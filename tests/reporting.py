@@ -8,12 +8,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from notifications.publishing import freeze_summary, make_products
 from oscp_flow import walkthrough
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import Walker, rehearse
+from states import tables as t
 from states.services import reports
 from states.services.deps import Deps
+from states.store import AuditStore
 from states.tool import ToolDefinition
 
 # Made-up, child-like details that must never leave the return they were typed into.
@@ -109,3 +113,25 @@ def _tool(name: str) -> str:
     if found is None:
         pytest.fail(f"{name} is missing: run scripts/pdf-tools (Debian's poppler-utils)")
     return found
+
+
+def s175_with_letters(deps: Deps) -> str:
+    """A Section 175 audit at dissemination, its products (letters included) made."""
+    walker = drafting(deps, "section_175")
+    walk(deps, walker, "section_175", "awaiting_sign_off")
+    freeze_summary(deps, audit=walker.reference, actor=email("chair"))
+    walk(deps, walker, "section_175", "dissemination")
+    make_products(deps, audit=walker.reference, actor=email("coordinator"))
+    return walker.reference
+
+
+def letters_of(deps: Deps, reference: str) -> dict[str, int]:
+    """Letter id by the setting's agency code."""
+    with deps.uow(readonly=True) as uow:
+        audit_id = AuditStore(uow.connection).load_audit(reference).id
+        rows = uow.connection.execute(
+            select(t.agency.c.code, t.report.c.id)
+            .join(t.agency, t.agency.c.id == t.report.c.agency_id)
+            .where(t.report.c.audit_id == audit_id, t.report.c.kind == "feedback_letter")
+        ).all()
+    return {code: int(i) for code, i in rows}

@@ -15,6 +15,7 @@ from prefect.runtime import flow_run
 from notifications.publishing import freeze_summary, make_products
 from states.errors import AuditEngineError
 from states.services.dissemination import record_dissemination
+from states.services.letters import send_feedback_letters
 from states.services.queries import audit_type_of
 from states.services.report_store import SUMMARY
 from workflows.runtime import current
@@ -60,7 +61,8 @@ def disseminate_flow(
 ) -> dict[str, Any] | State[Any]:
     """Make the signed-off report's products (7-minute briefing, learning on a page, and for
     Section 175 a letter to each sampled setting and the summary to all settings) and record
-    that the summary report was shared.
+    that the summary report was shared; each setting's audit leads are e-mailed a link to
+    its own letter (once: a rerun sends none again).
 
     Args:
         reference: The audit's reference.
@@ -83,6 +85,9 @@ def disseminate_flow(
                 request_key=flow_run.get_id(),
             )
         )
+        letters = 0
+        if any(p.kind == "feedback_letter" for p in products):
+            letters = engine_call(lambda: send_feedback_letters(deps, audit=reference, actor=actor))
         audit_type = audit_type_of(deps, audit=reference)
     except AuditEngineError as exc:
         if not exc.retryable:
@@ -90,7 +95,12 @@ def disseminate_flow(
             return refused(exc)
         raise
     label_run(f"disseminate {reference}", *audit_labels(reference, audit_type))
-    return {"reference": reference, "products": len(products), "dissemination": recorded}
+    return {
+        "reference": reference,
+        "products": len(products),
+        "dissemination": recorded,
+        "letters_sent": letters,
+    }
 
 
 REPORT_FLOWS = (generate_report_flow, disseminate_flow)

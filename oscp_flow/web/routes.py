@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from oscp_flow.web import views
+from oscp_flow.web import letter, views
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import COOKIE
 from oscp_flow.web.pages import stylesheet
@@ -48,6 +48,11 @@ def build_router(ctx: WebContext, limiter: Limiter) -> APIRouter:
     async def open_link(request: Request, token: str) -> Response:
         form_token = ctx.guard.for_page(request.cookies.get(COOKIE))
         return await run_in_threadpool(views.show, ctx, token, form_token)
+
+    @router.api_route("/act/{token}/letter.{fmt}", methods=["GET", "HEAD"])
+    @limit
+    async def read_letter(request: Request, token: str, fmt: str) -> Response:
+        return await run_in_threadpool(letter.file, ctx, token, fmt)
 
     @router.post("/act/{token}")
     @limit

@@ -31,6 +31,10 @@ HEADERS: Mapping[str, str] = MappingProxyType(
 )
 
 
+# Only this header may be set by a route itself; every other one is always the app's.
+OWN_POLICY_ALLOWED = frozenset({"Content-Security-Policy"})
+
+
 def with_security_headers(response: Response) -> Response:
     """For responses made outside the middleware (the last-resort 500 page)."""
     response.headers.update(HEADERS)
@@ -52,6 +56,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
+                    if name in OWN_POLICY_ALLOWED and name in headers:
+                        continue  # a route's own, narrower policy (a frozen letter's)
                     headers[name] = value
             await send(message)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse
 
-from oscp_flow.web import action_link, assurance, lookup, returns_view, signoff
+from oscp_flow.web import action_link, assurance, letter, lookup, returns_view, signoff
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import FormToken
 from states.errors import TokenInvalid
@@ -25,12 +25,14 @@ SHOW: dict[str, Show] = {
     "return": returns_view.show,
     "assurance": assurance.show,
     "action": action_link.show,
+    "letter": letter.show,
 }
 ACT: dict[str, Act] = {
     "sign_off": signoff.act,
     "return": returns_view.act,
     "assurance": assurance.act,
     "action": action_link.act,
+    "letter": letter.act,
 }
 
 

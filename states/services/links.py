@@ -34,6 +34,8 @@ from states.tool import ToolDefinition
 from states.uow import UnitOfWork
 
 T = TypeVar("T")
+# About six weeks: a school reads its letter when the designated safeguarding lead can.
+LETTER_LINK_WORKING_DAYS = 30
 OUTCOMES: dict[type[TokenError], str] = {
     TokenAlreadyUsed: "replayed",
     TokenExpired: "expired",
@@ -72,9 +74,11 @@ def mint(
     person_id: int,
     escalation_id: int | None = None,
     action_id: int | None = None,
+    report_id: int | None = None,
 ) -> str | None:
     """A new link for a message being sent now, or None when there is nothing left to do
-    (or the person may not do it: an action link only for its owner agency's leads)."""
+    (or the person may not do it: an action link only for its owner agency's leads, a
+    letter link only for its setting's)."""
     now = deps.clock.now()
     with deps.uow() as uow:
         store = AuditStore(uow.connection)
@@ -82,6 +86,8 @@ def mint(
         person = store.load_actor(person_id)
         if purpose == "action":
             expires = _action_expiry(deps, uow.connection, row, person, action_id, now=now)
+        elif purpose == "letter":
+            expires = _letter_expiry(deps, uow.connection, row, person, report_id, now=now)
         else:
             expires = _expiry(
                 deps, uow.connection, row, purpose, escalation_id=escalation_id, now=now
@@ -97,7 +103,8 @@ def mint(
             at=now,
             escalation_id=escalation_id,
             action_id=action_id if purpose == "action" else None,
-            agency_id=person.agency_id if purpose in ("return", "action") else None,
+            report_id=report_id if purpose == "letter" else None,
+            agency_id=person.agency_id if purpose in ("return", "action", "letter") else None,
         )
         uow.commit()
     return token
@@ -130,6 +137,43 @@ def _action_expiry(
         return None
     start = max(now, close_of_business(found.due_on))
     return _working_days_after(deps, start, definition.link_expiry_working_days)
+
+
+def _letter_expiry(
+    deps: Deps,
+    connection: Connection,
+    row: AuditRow,
+    person: Actor,
+    report_id: int | None,
+    *,
+    now: datetime,
+) -> datetime | None:
+    """A letter is read, not acted on, so its link lasts longer; only the setting's own
+    leads get one, and only for the newest version of its letter."""
+    if report_id is None or not person.roles & action_plan.OWNER_ROLES:
+        return None
+    if not letter_is_current(connection, row.id, report_id, person.agency_id):
+        return None
+    return _working_days_after(deps, now, LETTER_LINK_WORKING_DAYS)
+
+
+def letter_is_current(
+    connection: Connection, audit_id: int, report_id: int, agency_id: int | None
+) -> bool:
+    """Whether ``report_id`` is the newest frozen feedback letter of the audit for the agency:
+    a later version (after a refusal at sign-off) supersedes it."""
+    found = connection.execute(
+        select(t.report.c.id)
+        .where(
+            t.report.c.audit_id == audit_id,
+            t.report.c.kind == "feedback_letter",
+            t.report.c.agency_id == agency_id,
+            t.report.c.status == "frozen",
+        )
+        .order_by(t.report.c.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return found is not None and int(found) == report_id
 
 
 def _expiry(

@@ -17,7 +17,9 @@ from states.clock import FakeClock
 from states.notices import KINDS
 from states.services import actions, work
 from states.services.deps import Deps
+from states.services.letters import send_feedback_letters
 from states.services.sweep import sweep
+from tests.reporting import s175_with_letters
 
 
 def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> None:
@@ -38,6 +40,7 @@ def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> No
     rehearse(deps, "mace", goal="awaiting_sign_off")
     rehearse(deps, "section_11", goal="further_assurance_requested")
     _evidence_sent_back(deps, rehearse(deps, "mace", goal="impact_monitoring").reference)
+    send_feedback_letters(deps, audit=s175_with_letters(deps), actor=email("coordinator"))
     for _ in range(60):  # a sweep every day, so every rung of the ladders is sent in its turn
         clock.advance(timedelta(days=1))
         sweep(deps)

@@ -82,6 +82,10 @@ SNAPSHOT_EXTRAS = {
         for kind in ("action_assigned", "action_returned")
     },
     "action_evidence_submitted": {"state_title": "Action plan, action 2"},
+    "feedback_letter_ready": {
+        "agency": "Example Primary School",
+        "link_path": f"/act/{'B' * 43}",
+    },
 }
 
 

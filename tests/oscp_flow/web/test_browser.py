@@ -23,7 +23,9 @@ from oscp_flow.web.app import create_app
 from oscp_flow.web.config import WebConfig
 from states.services import actions, queries, returns
 from states.services.deps import Deps
+from states.services.letters import send_feedback_letters
 from tests.notifications.test_relay import Recorder, free_port, mailer, smtp_server
+from tests.reporting import s175_with_letters
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.slow
@@ -198,3 +200,33 @@ def test_action_evidence_by_emailed_link(partnership: Deps, tmp_path: Path) -> N
             "Re-audit of 20 strategy discussions: every invited agency attended.",
         )
     ]
+
+
+def test_a_setting_reads_its_feedback_letter_by_emailed_link(
+    partnership: Deps, tmp_path: Path
+) -> None:
+    """The coordinator sends the letters; each setting's lead gets a link, reads the letter
+    styled as frozen (its own CSS allowed, nothing else) and downloads the PDF."""
+    deps = partnership
+    reference = s175_with_letters(deps)
+    send_feedback_letters(deps, audit=reference, actor="coordinator@example.org")
+    port = free_port()
+    settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
+    with serving(deps, settings, port):
+        sent = deliver(deps, settings)
+        lead = next(to for to in sent if to.startswith("lead."))
+        with chromium() as browser:
+            page = browser.new_page(accept_downloads=True)
+            page.goto(sent[lead])
+            page.get_by_role("link", name="Read the letter").click()
+            page.wait_for_load_state()
+            assert "Our feedback to you" in page.content()
+            heading = page.locator("h1").first
+            assert heading.evaluate("e => getComputedStyle(e).color") == "rgb(29, 60, 110)"
+            page.screenshot(path=str(tmp_path / "letter.png"), full_page=True)
+            page.go_back()
+            with page.expect_download() as caught:
+                page.get_by_role("link", name="Download the letter as a PDF").click()
+            saved = tmp_path / caught.value.suggested_filename
+            caught.value.save_as(saved)
+            assert saved.name.startswith(reference) and saved.read_bytes().startswith(b"%PDF")

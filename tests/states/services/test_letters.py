@@ -1,0 +1,94 @@
+"""Section 175 feedback letters by link: each sampled setting's audit leads are e-mailed a
+link to their own letter, once; the link reads that letter only (HTML or PDF), changes
+nothing, lasts some weeks, and stops when a newer version of the letter is made."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from oscp_flow.demo import email
+from states import tables as t
+from states.clock import FakeClock
+from states.errors import InvalidInput, TokenExpired, TokenInvalid
+from states.services import links, queries
+from states.services.deps import Deps
+from states.services.dissemination import list_disseminations
+from states.services.letters import letter_file, open_letter, send_feedback_letters
+from states.store import AuditStore
+from tests.reporting import drafting, letters_of, s175_with_letters
+
+
+def _queued(deps: Deps) -> list[tuple[str, int, str]]:
+    """(recipient, letter id, agency named in the message) of each letter e-mail."""
+    with deps.uow(readonly=True) as uow:
+        rows = uow.connection.execute(
+            select(t.person.c.email, t.outbox.c.subject_id, t.outbox.c.context)
+            .join(t.person, t.person.c.id == t.outbox.c.recipient_id)
+            .where(t.outbox.c.kind == "feedback_letter_ready", t.outbox.c.link_purpose == "letter")
+        ).all()
+    return [(e, int(s), json.loads(c)["agency"]) for e, s, c in rows]
+
+
+def _mint(deps: Deps, reference: str, local: str, report_id: int) -> str | None:
+    with deps.uow(readonly=True) as uow:
+        store = AuditStore(uow.connection)
+        audit_id, person_id = store.load_audit(reference).id, store.load_actor(email(local)).id
+    return links.mint(
+        deps, purpose="letter", audit_id=audit_id, person_id=person_id, report_id=report_id
+    )
+
+
+def test_each_setting_is_sent_its_own_letter_once(partnership: Deps) -> None:
+    deps = partnership
+    reference = s175_with_letters(deps)
+    letters = letters_of(deps, reference)
+    assert len(letters) == 2
+    assert send_feedback_letters(deps, audit=reference, actor=email("coordinator")) == 2
+    queued = _queued(deps)
+    by_letter = {letter: {to for to, i, _ in queued if i == letter} for letter in letters.values()}
+    assert all(len(people) >= 1 for people in by_letter.values())
+    assert not set.intersection(*by_letter.values())  # nobody gets another setting's link
+    assert send_feedback_letters(deps, audit=reference, actor=email("coordinator")) == 0
+    assert len(_queued(deps)) == len(queued)
+    shared = [d for d in list_disseminations(deps, audit=reference) if d.channel == "email"]
+    assert sorted(str(d.agency) for d in shared) == sorted(letters)
+    assert [e.trigger for e in queries.history(deps, audit=reference)][-1] == (
+        "send_feedback_letters"
+    )
+
+
+def test_letters_go_out_only_after_sign_off_and_only_by_organisers(partnership: Deps) -> None:
+    deps = partnership
+    walker = drafting(deps, "section_175")
+    with pytest.raises(InvalidInput, match="letters go out once it is signed off"):
+        send_feedback_letters(deps, audit=walker.reference, actor=email("coordinator"))
+    reference = s175_with_letters(deps)
+    with pytest.raises(InvalidInput, match="only the chair or coordinator"):
+        send_feedback_letters(deps, audit=reference, actor=email("lead.police"))
+
+
+def test_a_link_reads_its_own_letter_only(partnership: Deps, clock: FakeClock) -> None:
+    deps = partnership
+    reference = s175_with_letters(deps)
+    letters = letters_of(deps, reference)
+    mine, other = sorted(letters)
+    lead = {"police": "lead.police", "csc": "lead.csc", "community_health": "lead.health"}
+    assert _mint(deps, reference, lead[other], letters[mine]) is None  # not their setting
+    assert _mint(deps, reference, "chair", letters[mine]) is None
+    token = _mint(deps, reference, lead[mine], letters[mine])
+    assert token is not None
+    page = open_letter(deps, token)
+    assert page.audit == reference and page.version == 1 and page.has_pdf
+    letter = letter_file(deps, token)
+    assert page.setting in letter.html and letter.pdf is not None
+    assert letter.pdf.startswith(b"%PDF") and mine in letter.name
+    assert open_letter(deps, token) == page  # reading changes nothing, and can be repeated
+    with pytest.raises(TokenInvalid):
+        links.open_link(deps, token, purpose="return")
+    clock.advance(timedelta(days=60))
+    with pytest.raises(TokenExpired):
+        open_letter(deps, token)
