@@ -25,7 +25,7 @@ from states.services import audits, queries
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations
 from states.uow import UnitOfWorkFactory
-from tests.reporting import drafting, walk
+from tests.reporting import drafting, s175_with_letters, walk
 from workflows import flows, report_flows, runtime, steps
 from workflows.runtime import Runtime
 
@@ -235,3 +235,31 @@ def test_report_flows_freeze_the_summary_then_share_what_was_signed_off(
     assert result["products"] == 2  # the 7-minute briefing and learning on a page
     assert {f"audit:{reference}", "type:dip_sample"} <= set(run_of(shared).tags)
     assert [d.channel for d in list_disseminations(deps, audit=reference)] == ["learning_hub"]
+    assert result["letters_sent"] == 0  # a dip sample writes to no setting
+
+
+def test_disseminating_a_section_175_audit_sends_each_setting_its_letter_once(
+    flows_runtime: Runtime,
+) -> None:
+    deps = flows_runtime.deps
+    reference = s175_with_letters(deps)
+
+    def share() -> dict[str, object]:
+        result = report_flows.disseminate_flow(
+            reference=reference,
+            actor=email("coordinator"),
+            audience="All settings",
+            channel="email",
+        )
+        assert isinstance(result, dict)
+        return result
+
+    assert share()["letters_sent"] == 2
+    assert share()["letters_sent"] == 0  # a second run shares the summary again, not letters
+    by_email = [d for d in list_disseminations(deps, audit=reference) if d.channel == "email"]
+    assert sorted(d.kind for d in by_email) == [
+        "feedback_letter",
+        "feedback_letter",
+        "summary",
+        "summary",
+    ]
