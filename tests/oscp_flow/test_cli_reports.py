@@ -13,7 +13,7 @@ from oscp_flow.cli import app
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import rehearse
 from states.services.deps import Deps
-from tests.reporting import NARRATIVE, walk
+from tests.reporting import NARRATIVE, s175_with_letters, walk
 
 
 def invoke(*args: str) -> Result:
@@ -86,3 +86,15 @@ def test_draft_render_freeze_products_and_disseminate(cli: Deps, tmp_path: Path)
     assert listed.exit_code == 0, listed.stderr
     assert listed.stdout.count("frozen") == 3 and "NO" not in listed.stdout
     assert "OSCP website" in listed.stdout
+
+
+@pytest.mark.slow
+def test_send_letters_queues_each_settings_link_once(cli: Deps) -> None:
+    reference = s175_with_letters(cli)
+    refused = invoke("report", "send-letters", reference, "--as", email("lead.police"))
+    assert refused.exit_code == 1 and "only the chair or coordinator" in refused.stderr
+    sent = invoke("report", "send-letters", reference, "--as", email("coordinator"))
+    assert sent.exit_code == 0, sent.stderr
+    assert "2 letter(s) queued for their settings" in sent.stdout
+    again = invoke("report", "send-letters", reference, "--as", email("coordinator"))
+    assert "Every letter has been sent already" in again.stdout
