@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,10 +75,28 @@ def postgres_engine(postgres_url: str) -> Iterator[Engine]:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'oscp.db'}")
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database migrated once per session: each test starts from a copy of it, which is
+    the same schema as migrating afresh (the alembic version table included), ten times
+    faster."""
+    path = tmp_path_factory.mktemp("template") / "oscp.db"
+    engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
+    target = tmp_path / "oscp.db"
+    source, copy = sqlite3.connect(sqlite_template), sqlite3.connect(target)
+    try:
+        source.backup(copy)  # SQLite's own online copy: consistent whatever the journal mode
+    finally:
+        source.close()
+        copy.close()
+    engine = make_engine(f"sqlite:///{target}")
     yield engine
     engine.dispose()
 
