@@ -25,6 +25,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from oscp_flow import accounts
 from oscp_flow.accounts import Viewer
+from oscp_flow.web import action_forms
 from oscp_flow.web import coordinator_views as views
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import COOKIE as FORM_COOKIE
@@ -68,6 +69,7 @@ def build_coordinator_router(
     router.add_api_route(
         "/audits/{reference}/actions/{number}/review", pages.review, methods=["POST"]
     )
+    router.add_api_route("/audits/{reference}/actions/new", pages.add_action, methods=["POST"])
     router.add_api_route("/themes", pages.themes, methods=reading)
     router.add_api_route("/account/password", pages.password_page, methods=reading)
     router.add_api_route("/account/password", limit(pages.change_password), methods=["POST"])
@@ -107,10 +109,9 @@ class CoordinatorPages:
         return await self._signed_in(request, lambda v: views.board_page(self.ctx, v))
 
     async def audit(self, request: Request, reference: str) -> Response:
-        wanted = request.query_params.get("reviewed", "")
-        reviewed = int(wanted) if wanted.isdigit() and len(wanted) < 6 else None
+        done = _done(request)
         return await self._signed_in(
-            request, lambda v: views.audit_page(self.ctx, v, reference, reviewed=reviewed)
+            request, lambda v: views.audit_page(self.ctx, v, reference, done=done)
         )
 
     async def review(self, request: Request, reference: str, number: str) -> Response:
@@ -118,7 +119,13 @@ class CoordinatorPages:
         if not number.isdigit() or len(number) > 5:
             raise NotFound("action", f"{reference} #{number[:8]}")
         return await self._signed_in(
-            request, lambda v: views.review_action(self.ctx, v, reference, int(number), form)
+            request, lambda v: action_forms.review_action(self.ctx, v, reference, int(number), form)
+        )
+
+    async def add_action(self, request: Request, reference: str) -> Response:
+        form = await self.ctx.guard.checked_form(request, max_bytes=REVIEW_FORM_BYTES)
+        return await self._signed_in(
+            request, lambda v: action_forms.add_action(self.ctx, v, reference, form)
         )
 
     async def themes(self, request: Request) -> Response:
@@ -217,6 +224,15 @@ def _missing(email: str, password: str) -> dict[str, str]:
     if not password:
         errors["password"] = "Enter your password."  # noqa: S105 (a message, not a password)
     return errors
+
+
+def _done(request: Request) -> views.Done | None:
+    """What the last action form did, from the address it sent the browser back to."""
+    for what in ("reviewed", "added"):
+        wanted = request.query_params.get(what, "")
+        if wanted.isdigit() and len(wanted) < 6:
+            return views.Done(what, int(wanted))
+    return None
 
 
 def _password_problems(current: str, new: str, again: str) -> dict[str, str]:

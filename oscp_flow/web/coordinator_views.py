@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from starlette.datastructures import FormData
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse
 
 from oscp_flow import accounts
 from oscp_flow.accounts import Viewer
@@ -22,7 +21,6 @@ from oscp_flow.web.context import WebContext
 from oscp_flow.web.diagram_svg import draw
 from oscp_flow.web.return_form import ErrorLink
 from states.action_plan import REVIEWER_ROLES
-from states.errors import InvalidInput
 from states.quarters import plain_day
 from states.services import actions, aggregation, board, queries
 from states.services.aggregation import Distribution
@@ -60,22 +58,33 @@ class Links:
     def audit(self, reference: str) -> str:
         return f"{self.prefix}/audits/{quote(reference, safe='')}"
 
-    def reviews(self, reference: str) -> str:
-        """Where an audit's review forms post, and so the path their CSRF cookie is for."""
+    def actions(self, reference: str) -> str:
+        """Under which an audit's action forms post, and so the path their CSRF cookie is for."""
         return f"{self.audit(reference)}/actions/"
 
     def review(self, reference: str, number: int) -> str:
-        return f"{self.reviews(reference)}{number}/review"
+        return f"{self.actions(reference)}{number}/review"
+
+    def add_action(self, reference: str) -> str:
+        return f"{self.actions(reference)}new"
 
 
 @dataclass(frozen=True)
-class Review:
-    """A review form sent back with a problem: which action, what was chosen, and why not."""
+class Done:
+    """What a form on the audit page did, for the page to say."""
 
+    what: str  # "reviewed" or "added"
     number: int
-    decision: str
-    reason: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A form on the audit page refused: which form (an action's number for a review, 0 for
+    adding), why, and what was typed, so nothing is lost."""
+
+    form: int
     error: str
+    typed: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -151,9 +160,11 @@ def audit_page(
     viewer: Viewer,
     reference: str,
     *,
-    reviewed: int | None = None,
-    review: Review | None = None,
+    done: Done | None = None,
+    problem: Problem | None = None,
 ) -> HTMLResponse:
+    """One audit. ``done`` says what the viewer's last form did; ``problem`` is a form sent
+    back refused, shown beside the form with what was typed."""
     deps = ctx.deps
     status = queries.audit_status(deps, audit=reference, as_person=viewer.id)
     # Attributable: who read which audit, by ids only (no names, no case details).
@@ -163,6 +174,7 @@ def audit_page(
     definition = board.definition_of(deps, audit=status.reference)
     plan = actions.list_actions(deps, audit=status.reference, as_person=viewer.id)
     awaiting = viewer.roles & REVIEWER_ROLES and any(a.status == "evidence_submitted" for a in plan)
+    can_add = actions.may_add_actions(deps, audit=status.reference, as_person=viewer.id)
     return page(
         ctx,
         viewer,
@@ -177,45 +189,15 @@ def audit_page(
         action_plan=plan,
         state_titles={s.name: s.title for s in definition.states},
         reviewer=bool(viewer.roles & REVIEWER_ROLES),
-        reviewed=reviewed,
-        review=review,
-        status_code=400 if review else 200,
-        form_paths=[Links(ctx.pages.paths.prefix).reviews(status.reference)] if awaiting else [],
+        can_add=can_add,
+        agencies=sorted(board.agency_names(deps).items(), key=lambda pair: pair[1]),
+        done=done,
+        problem=problem,
+        status_code=400 if problem else 200,
+        form_paths=(
+            [Links(ctx.pages.paths.prefix).actions(status.reference)] if awaiting or can_add else []
+        ),
     )
-
-
-def review_action(
-    ctx: WebContext, viewer: Viewer, reference: str, number: int, form: FormData
-) -> Response:
-    """Accept an action's evidence, or send it back with a reason; then back to the audit's
-    page (a refused review is shown there, beside its form)."""
-    decision, reason = str(form.get("decision", "")), str(form.get("reason", "")).strip()
-    error = _review_problem(decision, reason)
-    if error is None:
-        try:
-            if decision == "accept":
-                actions.accept_evidence(ctx.deps, audit=reference, actor=viewer.id, number=number)
-            else:
-                actions.refuse_evidence(
-                    ctx.deps, audit=reference, actor=viewer.id, number=number, reason=reason
-                )
-        except InvalidInput as refused:
-            error = str(refused)
-    if error is not None:
-        return audit_page(ctx, viewer, reference, review=Review(number, decision, reason, error))
-    log.info("person %d reviewed action %d of audit %s", viewer.id, number, reference)
-    audit = Links(ctx.pages.paths.prefix).audit(reference)
-    return RedirectResponse(f"{audit}?reviewed={number}#actions", status_code=303)
-
-
-def _review_problem(decision: str, reason: str) -> str | None:
-    if decision not in ("accept", "send_back"):
-        return "Choose whether to accept the evidence or send it back."
-    if decision == "send_back" and not reason:
-        return "Say why the evidence does not yet show the action's impact."
-    if len(reason) > actions.MAX_TEXT:
-        return f"Keep the reason under {actions.MAX_TEXT:,} characters."
-    return None
 
 
 def password_page(

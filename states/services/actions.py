@@ -131,6 +131,19 @@ def _organiser(w: Writing, doing: str) -> None:
         )
 
 
+def may_add_actions(deps: Deps, *, audit: str | int, as_person: str | int) -> bool:
+    """Whether the person may add actions to the audit now: its chair or coordinator, once
+    its report is signed off and while it is open."""
+    with deps.uow(readonly=True) as uow:
+        store = AuditStore(uow.connection)
+        row = store.load_audit(audit)
+        definition = compiled_for(deps, store, row).definition
+        return bool(
+            store.roles_in(store.load_actor(as_person), row) & ORGANISERS
+            and row.state in plan.signed_off_states(definition)
+        )
+
+
 def add_action(
     deps: Deps,
     *,

@@ -14,7 +14,7 @@ from playwright.sync_api import Page
 from oscp_flow.demo import email, give_demo_passwords
 from oscp_flow.settings import Settings
 from oscp_flow.walkthrough import rehearse
-from states.services import actions, programme
+from states.services import programme
 from states.services.deps import Deps
 from tests.conftest import ROOT
 from tests.notifications.test_relay import free_port
@@ -22,6 +22,7 @@ from tests.oscp_flow.web.test_browser import chromium, deliver, serving
 
 pytestmark = pytest.mark.slow
 PASSWORD = "a long demo passphrase"
+POLICE = "Greater Manchester Police (Oldham district)"
 # The --oscp-blue of site.css, as the browser computes the current state's fill.
 CURRENT_FILL = "rgb(29, 63, 122)"
 BLANK_FILL = "rgb(255, 255, 255)"
@@ -88,44 +89,44 @@ def test_board_audit_page_and_themes(partnership: Deps, tmp_path: Path) -> None:
         assert "/signin" in page.url
 
 
-def test_evidence_sent_back_from_the_audit_page_reaches_the_agency(
+def test_an_action_added_and_its_evidence_sent_back_from_the_audit_page(
     partnership: Deps, tmp_path: Path
 ) -> None:
-    """The coordinator reads an action's evidence and sends it back (a reason is needed); the
-    relay e-mails the agency's lead a new link, whose page shows the reason."""
+    """The coordinator adds an action on the audit page; its agency is e-mailed a link and
+    sends evidence; the coordinator sends it back (a reason is needed), and the relay e-mails
+    the agency's lead a new link whose page shows the reason."""
     deps = partnership
     reference = rehearse(deps, "mace", goal="actions_agreed").reference
-    actions.add_action(
-        deps,
-        audit=reference,
-        actor=email("chair"),
-        recommendation="Re-audit strategy discussions.",
-        owner="police",
-        due_on=deps.clock.now().date() + timedelta(days=30),
-    )
-    actions.set_status(
-        deps,
-        audit=reference,
-        actor=email("lead.police"),
-        number=1,
-        status="evidence_submitted",
-        evidence="A new attendance policy.",
-    )
     give_demo_passwords(deps, PASSWORD)
     port = free_port()
     settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
+    due = (deps.clock.now() + timedelta(days=30)).date().isoformat()
     with serving(deps, settings, port), chromium() as browser:
-        deliver(deps, settings)  # what was queued before: the action's first e-mail
         page = browser.new_page()
         sign_in(page, f"{settings.base_url}/audits/{reference}")
+        page.get_by_label("The action").fill("Re-audit strategy discussions.")
+        page.get_by_label("Agency that owns it").select_option(label=POLICE)
+        page.get_by_label("Due by").fill(due)
+        page.get_by_role("button", name="Add the action").click()
+        page.wait_for_load_state()
+        assert page.locator("#added").is_visible()
+        first = deliver(deps, settings)["lead.police@example.org"]
+        agency = browser.new_page()  # the agency's own browser: no session
+        agency.goto(first)
+        agency.get_by_label("Evidence that the action has made a difference").fill(
+            "A new attendance policy."
+        )
+        agency.get_by_role("button", name="Send the evidence").click()
+        agency.wait_for_load_state()
+
+        page.reload()
         assert "A new attendance policy." in page.locator("section.evidence").inner_text()
-        page.get_by_label("Send it back to Greater Manchester Police").check()
+        page.get_by_label(f"Send it back to {POLICE}").check()
         page.get_by_role("button", name="Record the review of action 1").click()
         page.wait_for_load_state()
-        assert (
-            "Say why the evidence does not yet show" in page.locator("#review-problem").inner_text()
-        )
-        page.get_by_label("Send it back to Greater Manchester Police").check()
+        problem = page.locator("#action-problem").inner_text()
+        assert "Say why the evidence does not yet show" in problem
+        page.get_by_label(f"Send it back to {POLICE}").check()
         page.get_by_label("Reason").fill("Show that the policy changed attendance.")
         page.get_by_role("button", name="Record the review of action 1").click()
         page.wait_for_load_state()
@@ -133,9 +134,7 @@ def test_evidence_sent_back_from_the_audit_page_reaches_the_agency(
         assert page.locator("#reviewed").is_visible()
         page.screenshot(path=str(tmp_path / "reviewed.png"), full_page=True)
 
-        link = deliver(deps, settings)["lead.police@example.org"]
-        agency = browser.new_page()  # the agency's own browser: no session
-        agency.goto(link)
+        agency.goto(deliver(deps, settings)["lead.police@example.org"])
         assert (
             "Show that the policy changed attendance." in agency.locator("#sent-back").inner_text()
         )

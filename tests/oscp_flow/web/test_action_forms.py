@@ -1,17 +1,21 @@
-"""The learning hub reviews an action's evidence on the audit's page: it reads the evidence,
-accepts it or sends it back with a reason (the agency is e-mailed a new link and reads the
-reason there); a review needs a session and the page's form token, and is refused plainly
-when it cannot be done."""
+"""The audit page's action forms. The chair or coordinator adds an action once the report is
+signed off (its agency is e-mailed). The learning hub reads an action's evidence and accepts
+it or sends it back with a reason (the agency is e-mailed a new link and reads the reason
+there). Each form needs a session and the page's form token, and a refused one comes back
+beside its fields with what was typed."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from sqlalchemy import select
 
 from oscp_flow.demo import email, give_demo_passwords
+from oscp_flow.walkthrough import rehearse
 from states import tables as t
 from states.services import actions
 from states.services.deps import Deps
@@ -100,8 +104,9 @@ def test_a_review_that_cannot_be_done_is_refused_beside_its_form(
         f"/audits/{reference}/actions/1/review", data={"csrf_token": csrf, "decision": "accept"}
     )
     assert late.status_code == 400 and "is accepted, so it cannot become accepted" in late.text
+    again = csrf_of(late.text)  # the page shown again carries a fresh form token
     odd = client.post(
-        f"/audits/{reference}/actions/x1/review", data={"csrf_token": csrf, "decision": "accept"}
+        f"/audits/{reference}/actions/x1/review", data={"csrf_token": again, "decision": "accept"}
     )
     assert odd.status_code == 404
 
@@ -135,3 +140,68 @@ def test_an_agency_link_cannot_review(people: Deps, client: TestClient) -> None:
     )
     assert refused.status_code in (303, 403)
     assert _status(people, reference)[0] == "open"
+
+
+def _add(client: TestClient, reference: str, **form: str) -> Response:
+    csrf = csrf_of(client.get(f"/audits/{reference}").text)
+    return client.post(
+        f"/audits/{reference}/actions/new",
+        data={"csrf_token": csrf, **form},
+        follow_redirects=False,
+    )
+
+
+def test_the_chair_adds_an_action_and_its_agency_is_emailed(
+    people: Deps, client: TestClient
+) -> None:
+    reference = rehearse(people, "mace", goal="actions_agreed").reference
+    sign_in(client, email("chair"))
+    assert "Add an action" in client.get(f"/audits/{reference}").text
+    due = (people.clock.now() + timedelta(days=60)).date().isoformat()
+    added = _add(client, reference, recommendation="Re-audit chronologies.", owner="csc", due=due)
+    assert added.status_code == 303
+    assert added.headers["location"] == f"/audits/{reference}?added=1#actions"
+    page = client.get(f"/audits/{reference}?added=1").text
+    assert "Action 1 is added" in page and "Re-audit chronologies." in page
+    with people.uow(readonly=True) as uow:
+        told = uow.connection.execute(
+            select(t.person.c.email)
+            .join(t.outbox, t.outbox.c.recipient_id == t.person.c.id)
+            .where(t.outbox.c.kind == "action_assigned", t.outbox.c.link_purpose == "action")
+        ).scalars()
+        recipients = set(told)
+    assert email("lead.csc") in recipients and email("lead.police") not in recipients
+    assert [
+        a.owner for a in actions.list_actions(people, audit=reference, as_person=email("chair"))
+    ] == ["csc"]
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"recommendation": "Re-audit.", "owner": "csc", "due": "next week"}, "as a date"),
+        ({"recommendation": "Re-audit.", "owner": "", "due": "2027-03-31"}, "Choose the agency"),
+        ({"recommendation": " ", "owner": "csc", "due": "2027-03-31"}, "recommendation in 1 to"),
+        ({"recommendation": "Re-audit.", "owner": "csc", "due": "2020-01-01"}, "today or later"),
+    ],
+)
+def test_a_refused_action_keeps_what_was_typed(
+    people: Deps, client: TestClient, form: dict[str, str], message: str
+) -> None:
+    reference = rehearse(people, "mace", goal="actions_agreed").reference
+    sign_in(client, email("coordinator"))
+    refused = _add(client, reference, **form)
+    assert refused.status_code == 400 and message in refused.text
+    if form["recommendation"].strip():
+        assert form["recommendation"] in refused.text
+    assert actions.list_actions(people, audit=reference, as_person=email("chair")) == []
+
+
+def test_no_actions_before_sign_off(people: Deps, client: TestClient) -> None:
+    reference = rehearse(people, "mace", goal="awaiting_sign_off").reference
+    sign_in(client, email("coordinator"))
+    assert "Add an action" not in client.get(f"/audits/{reference}").text
+    # No form was shown, so no form token was given for it: a post is refused as forged.
+    refused = _add(client, reference, recommendation="Early.", owner="csc", due="2027-03-31")
+    assert refused.status_code == 403
+    assert actions.list_actions(people, audit=reference, as_person=email("chair")) == []
