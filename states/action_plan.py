@@ -27,6 +27,7 @@ from states.clock import as_utc
 from states.definition import AuditTypeDefinition, DeadlineDef, OverdueStep, ReminderLadder
 from states.graph import WILDCARD, expand_sources
 from states.reminders import ESCALATION_ROLES, Rung, ladder
+from states.roles import ACTION_OWNER_ROLES
 from states.store import AuditRow
 
 Status = Literal[
@@ -56,13 +57,14 @@ MOVES: dict[tuple[str, str], Mover] = {
     ("evidence_submitted", "in_progress"): "reviewer",
     **{(s, "withdrawn"): "organiser" for s in OUTSTANDING},
 }
-OWNER_ROLES = frozenset({"agency_lead", "strategic_lead"})
+OWNER_ROLES = ACTION_OWNER_ROLES
 REVIEWER_ROLES = frozenset({"learning_hub_member", "coordinator"})
 
 # Not a valid state name (a space), so no definition's state can ever be mistaken for it.
 DEADLINE_STATE = "action plan"
-# The engine's ladder for every action: reminders to the owner agency's leads, overdue
-# notices to them, then an escalation to its strategic lead and the audit's chair.
+# The engine's ladder for an action, unless the audit type declares ``action_reminders``:
+# reminders to the owner agency's leads, overdue notices to them, then an escalation to its
+# strategic lead and the audit's chair.
 LADDER = DeadlineDef(
     name="action_due",
     working_days=1,  # unused: an action's due date is given, not counted
@@ -77,6 +79,13 @@ LADDER = DeadlineDef(
         ],
     ),
 )
+
+
+def ladder_for(definition: AuditTypeDefinition) -> DeadlineDef:
+    """The reminder ladder of every action on an audit of this type."""
+    if definition.action_reminders is None:
+        return LADDER
+    return LADDER.model_copy(update={"reminders": definition.action_reminders})
 
 
 def signed_off_states(definition: AuditTypeDefinition) -> frozenset[str]:
@@ -121,6 +130,7 @@ def open_deadline(
     connection: Connection,
     calendar: WorkingCalendar,
     *,
+    schedule: DeadlineDef,
     audit_id: int,
     number: int,
     due_on: date,
@@ -142,7 +152,9 @@ def open_deadline(
             },
         ).scalar_one()
     )
-    _schedule(connection, calendar, deadline_id=deadline_id, audit_id=audit_id, due=due, at=at)
+    _schedule(
+        connection, calendar, schedule, deadline_id=deadline_id, due=due, at=at, audit_id=audit_id
+    )
     return deadline_id
 
 
@@ -150,6 +162,7 @@ def move_deadline(
     connection: Connection,
     calendar: WorkingCalendar,
     *,
+    schedule: DeadlineDef,
     deadline_id: int,
     audit_id: int,
     due_on: date,
@@ -159,7 +172,9 @@ def move_deadline(
     due = close_of_business(due_on)
     connection.execute(update(t.deadline).where(t.deadline.c.id == deadline_id).values(due_at=due))
     _drop_rungs(connection, deadline_id, at, delete_them=True)
-    _schedule(connection, calendar, deadline_id=deadline_id, audit_id=audit_id, due=due, at=at)
+    _schedule(
+        connection, calendar, schedule, deadline_id=deadline_id, due=due, at=at, audit_id=audit_id
+    )
 
 
 def mark_deadline(connection: Connection, deadline_id: int, *, met_at: datetime | None) -> None:
@@ -192,6 +207,7 @@ def _drop_rungs(
 def _schedule(
     connection: Connection,
     calendar: WorkingCalendar,
+    schedule: DeadlineDef,
     *,
     deadline_id: int,
     audit_id: int,
@@ -207,14 +223,16 @@ def _schedule(
             "roles": ",".join(r.roles),
             "due_at": r.due_at,
         }
-        for r in _rungs(calendar, due=due, at=at)
+        for r in _rungs(calendar, schedule, due=due, at=at)
     ]
     if rows:
         connection.execute(insert(t.reminder), rows)
 
 
-def _rungs(calendar: WorkingCalendar, *, due: datetime, at: datetime) -> list[Rung]:
-    rungs = ladder(LADDER, due_at=due, opened_at=at, calendar=calendar)
+def _rungs(
+    calendar: WorkingCalendar, schedule: DeadlineDef, *, due: datetime, at: datetime
+) -> list[Rung]:
+    rungs = ladder(schedule, due_at=due, opened_at=at, calendar=calendar)
     # Overdue notices over the owner's head (to the chair) are escalations; the ladder
     # itself only escalates for returns, so the kind is settled here.
     return [

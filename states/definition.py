@@ -141,6 +141,13 @@ class AuditTypeDefinition(Strict):
     immediate_risk: ImmediateRiskDef | None = Field(
         default=None, description="Omit for the engine's default (2 working days; lead, chair)."
     )
+    action_reminders: ReminderLadder | None = Field(
+        default=None,
+        description="When each action's owner agency is reminded of its due date, and who is "
+        "told once it is overdue. Omit for the engine's default (10, 5 and 1 working days "
+        "before and on the day to the agency's leads; overdue after 2 to them, after 5 to the "
+        "strategic lead and the chair).",
+    )
     states: list[StateDef] = Field(min_length=2)
     transitions: list[TransitionDef] = Field(min_length=1)
 

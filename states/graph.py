@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Iterator
 
-from states.definition import AuditTypeDefinition
+from states.definition import AuditTypeDefinition, ReminderLadder
 from states.gates import GATES
-from states.roles import ROLES
+from states.roles import ACTION_OWNER_ROLES, ROLES
 from states.yaml_source import PathPart
 
 Found = Iterator[tuple[tuple[PathPart, ...], str]]
@@ -18,7 +18,12 @@ WILDCARD = "*"
 
 
 def check_graph(model: AuditTypeDefinition) -> list[tuple[tuple[PathPart, ...], str]]:
-    problems = [*_check_states(model), *_check_roles(model), *_check_transitions(model)]
+    problems = [
+        *_check_states(model),
+        *_check_roles(model),
+        *_check_action_reminders(model),
+        *_check_transitions(model),
+    ]
     if not problems:  # reachability only makes sense once every name resolves
         problems.extend(_check_reachability(model))
     return problems
@@ -67,14 +72,30 @@ def _reminder_role_references(
 ) -> Iterator[tuple[tuple[PathPart, ...], str]]:
     for i, state in enumerate(model.states):
         ladder = state.deadline.reminders if state.deadline else None
-        if ladder is None:
-            continue
-        base = ("states", i, "deadline", "reminders")
-        for j, role in enumerate(ladder.remind):
-            yield (*base, "remind", j), role
-        for k, step in enumerate(ladder.overdue):
-            for j, role in enumerate(step.notify):
-                yield (*base, "overdue", k, "notify", j), role
+        if ladder is not None:
+            yield from _ladder_roles(ladder, ("states", i, "deadline", "reminders"))
+    if model.action_reminders is not None:
+        yield from _ladder_roles(model.action_reminders, ("action_reminders",))
+
+
+def _ladder_roles(
+    ladder: ReminderLadder, base: tuple[PathPart, ...]
+) -> Iterator[tuple[tuple[PathPart, ...], str]]:
+    for j, role in enumerate(ladder.remind):
+        yield (*base, "remind", j), role
+    for k, step in enumerate(ladder.overdue):
+        for j, role in enumerate(step.notify):
+            yield (*base, "overdue", k, "notify", j), role
+
+
+def _check_action_reminders(model: AuditTypeDefinition) -> Found:
+    """An action is the owner agency's to do, so its reminders must reach the agency."""
+    ladder = model.action_reminders
+    if ladder is not None and not set(ladder.remind) & ACTION_OWNER_ROLES:
+        yield (
+            ("action_reminders", "remind"),
+            "an action's reminders must go to its agency: remind agency_lead or strategic_lead",
+        )
 
 
 def _check_roles(model: AuditTypeDefinition) -> Found:

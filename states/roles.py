@@ -20,3 +20,6 @@ ROLES: dict[str, str] = {
 # Roles that count only within an audit: the lead chairs it, an agency lead acts where their
 # agency takes part, an auditor where assigned a case (see AuditStore.roles_in).
 AUDIT_SCOPED_ROLES = frozenset({"chair", "auditor", "agency_lead"})
+
+# Who owns an action of an audit's plan: the owner agency's leads.
+ACTION_OWNER_ROLES = frozenset({"agency_lead", "strategic_lead"})

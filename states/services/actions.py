@@ -189,7 +189,13 @@ def insert_action(
         ).scalar_one()
     )
     deadline_id = plan.open_deadline(
-        w.connection, w.calendar, audit_id=w.row.id, number=number, due_on=due_on, at=w.now
+        w.connection,
+        w.calendar,
+        schedule=plan.ladder_for(w.definition),
+        audit_id=w.row.id,
+        number=number,
+        due_on=due_on,
+        at=w.now,
     )
     action_id = w.connection.execute(
         insert(t.action).returning(t.action.c.id),
@@ -362,6 +368,7 @@ def change_due_date(
         plan.move_deadline(
             w.connection,
             w.calendar,
+            schedule=plan.ladder_for(w.definition),
             deadline_id=action.deadline_id,
             audit_id=w.row.id,
             due_on=due_on,

@@ -550,3 +550,33 @@ def test_a_state_deadline_owed_by_action_owners_reminds_only_those_owing(
         ("reminder", email("lead.police"), POLICE),
         ("reminder", email("lsp.police"), POLICE),
     ]
+
+
+def test_an_audit_type_declares_its_action_reminders(
+    tmp_path: Path, partnership: Deps, clock: FakeClock
+) -> None:
+    mace = (DEFINITIONS / "mace.yaml").read_text()
+    start = mace.index("action_reminders:")
+    end = mace.index("\nstates:")
+    declared = (
+        "action_reminders:\n"
+        "  before_working_days: [3]\n"
+        "  on_due_day: false\n"
+        "  remind: [agency_lead]\n"
+        "  overdue:\n"
+        "    - after_working_days: 1\n"
+        "      notify: [strategic_lead, chair]\n"
+    )
+    (tmp_path / "mace.yaml").write_text(mace[:start] + declared + mace[end:])
+    catalogue = Catalogue.from_directory(tmp_path, tools=DEFINITIONS.parent / "tools")
+    deps = Deps(partnership.uow, catalogue, partnership.clock)
+    audit = _signed_off(deps)
+    _add(deps, audit, days=28)
+    assert [(s, k) for s, k, _ in _rungs(deps, audit)] == [
+        ("before:3", "reminder"),
+        ("overdue:1", "escalation"),
+    ]
+    before = len(_outbox(deps))
+    clock.set(_rungs(deps, audit)[0][2])
+    sweep(deps)
+    assert {e for _, e, _ in _outbox(deps)[before:]} == {email("lead.police")}

@@ -48,6 +48,11 @@ transitions:
 
 # file name -> (path inside the file, fragment of the message, line)
 EXPECTED: dict[str, tuple[str, str, int | None]] = {
+    "action_reminders_miss_the_agency.yaml": (
+        "action_reminders.remind",
+        "an action's reminders must go to its agency",
+        11,
+    ),
     "alias_bomb.yaml": ("", f"expands to more than {MAX_NODES:,} YAML nodes", None),
     "audit_type_not_matching_file_name.yaml": (
         "audit_type",
