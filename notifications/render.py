@@ -53,6 +53,7 @@ REQUIRED_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "action_returned": _ABOUT_AN_AUDIT | {"agency", "deadline_at", "state_title"},
         "action_evidence_submitted": _ABOUT_AN_AUDIT | {"agency", "state_title"},
         "feedback_letter_ready": _ABOUT_AN_AUDIT | {"agency"},
+        "settings_summary_ready": _ABOUT_AN_AUDIT | {"agency"},
     }
 )
 

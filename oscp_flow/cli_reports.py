@@ -185,18 +185,21 @@ def report_disseminate(
 
 @report_app.command("send-letters")
 def report_send_letters(audit: str, as_person: AsPerson = None) -> None:
-    """E-mail each sampled setting of a Section 175 AUDIT a link to its own feedback letter
-    (made by `oscp report products`); letters already sent are not sent again."""
+    """E-mail each sampled setting of a Section 175 AUDIT a link to its own feedback letter,
+    and every setting a link to the summary to all settings (made by `oscp report products`);
+    what was sent before is not sent again."""
     from states.services.letters import send_feedback_letters
 
     actor = _actor(as_person)
 
     def action(deps: Deps) -> None:
         sent = send_feedback_letters(deps, audit=audit, actor=actor)
+        if not sent.letters and not sent.summary_to:
+            out.print("Everything has been sent already; nothing new was queued.")
+            return
         out.print(
-            f"{sent} letter(s) queued for their settings; the worker's relay sends them."
-            if sent
-            else "Every letter has been sent already; nothing new was queued."
+            f"{sent.letters} letter(s) queued for their settings, and the summary to all for "
+            f"{sent.summary_to} setting(s); the worker's relay sends them."
         )
 
     _run(action)

@@ -31,6 +31,7 @@ KINDS = (
     "action_returned",
     "action_evidence_submitted",
     "feedback_letter_ready",
+    "settings_summary_ready",
 )
 # The only context keys a message may carry; anything else is refused, so free text cannot
 # slip into an e-mail by being added to a context somewhere.

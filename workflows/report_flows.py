@@ -61,8 +61,8 @@ def disseminate_flow(
 ) -> dict[str, Any] | State[Any]:
     """Make the signed-off report's products (7-minute briefing, learning on a page, and for
     Section 175 a letter to each sampled setting and the summary to all settings) and record
-    that the summary report was shared; each setting's audit leads are e-mailed a link to
-    its own letter (once: a rerun sends none again).
+    that the summary report was shared; each sampled setting's audit leads are e-mailed a link
+    to its own letter, and every setting's to the summary to all (once: a rerun sends none).
 
     Args:
         reference: The audit's reference.
@@ -87,7 +87,8 @@ def disseminate_flow(
         )
         letters = 0
         if any(p.kind == "feedback_letter" for p in products):
-            letters = engine_call(lambda: send_feedback_letters(deps, audit=reference, actor=actor))
+            sent = engine_call(lambda: send_feedback_letters(deps, audit=reference, actor=actor))
+            letters = sent.letters
         audit_type = audit_type_of(deps, audit=reference)
     except AuditEngineError as exc:
         if not exc.retryable:

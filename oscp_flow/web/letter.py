@@ -1,5 +1,6 @@
-"""The letter link: a Section 175 setting's audit leads read their own feedback letter, on
-the page or as a PDF. Nothing here changes anything, so nothing is posted."""
+"""The letter link: a Section 175 setting's audit leads read their own feedback letter, or
+the summary findings to all settings, on the page or as a PDF. Nothing here changes
+anything, so nothing is posted."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def show(ctx: WebContext, token: str, form_token: FormToken) -> HTMLResponse:
     base = ctx.pages.paths.act(token)
     return ctx.pages.render(
         "letter.html",
-        title=f"Feedback letter from audit {page.audit}",
+        title=f"{'Feedback letter' if page.kind == 'feedback_letter' else 'Summary'} "
+        f"from audit {page.audit}",
         page=page,
         read=f"{base}/letter.html",
         download=f"{base}/letter.pdf" if page.has_pdf else None,

@@ -1,12 +1,14 @@
-"""Section 175 feedback letters, sent to each sampled setting by link: each setting reads its
-own letter, and no other.
+"""Section 175's written feedback, sent to settings by link: each sampled setting reads its
+own feedback letter, and every setting that took part reads the summary findings report to
+all settings (framework: "individual feedback letters to each sampled setting and the
+summary findings report to all settings").
 
-The letter is a frozen product of the signed-off summary (``notifications.publishing``). Its
-e-mail carries no ratings, only a link; the link is bound to that letter, lets the setting's
+Both are frozen products of the signed-off summary (``notifications.publishing``). The
+e-mails carry no findings, only a link; the link is bound to the product, lets that setting's
 audit leads read it (HTML or PDF) for some weeks, and never changes anything, so opening it
-again (or a mail scanner opening it first) is harmless. A newer version of the letter, after a
-refusal at sign-off, makes the old link stop working. Sending is recorded as the letter's
-dissemination by e-mail, once per letter.
+again (or a mail scanner opening it first) is harmless. A newer version, after a refusal at
+sign-off, makes the old link stop working. Sending is recorded as each product's
+dissemination by e-mail, once per product.
 """
 
 from __future__ import annotations
@@ -29,13 +31,24 @@ from states.store import Actor, AuditRow, AuditStore
 from states.uow import UnitOfWork
 
 LETTER = "feedback_letter"
+TO_ALL = "summary_to_all"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What one sending queued: letters to sampled settings, and how many settings were sent
+    the summary to all (0 when it had gone already)."""
+
+    letters: int
+    summary_to: int
 
 
 @dataclass(frozen=True)
 class LetterPage:
     audit: str
     theme: str
-    setting: str
+    kind: str  # feedback_letter or summary_to_all
+    setting: str  # the reader's setting
     version: int
     frozen_at: datetime
     person: str
@@ -47,28 +60,33 @@ class LetterPage:
 class LetterFile:
     html: str
     pdf: bytes | None
-    name: str  # a file name without the extension: the audit and the setting's code
+    name: str  # a file name without the extension
 
 
-def send_feedback_letters(deps: Deps, *, audit: str | int, actor: str | int) -> int:
-    """E-mail each sampled setting's audit leads a link to its newest letter, and record that
-    it was shared by e-mail; letters already sent are not sent again. Returns how many were
-    sent now."""
+def send_feedback_letters(deps: Deps, *, audit: str | int, actor: str | int) -> Sent:
+    """E-mail each sampled setting's audit leads a link to its newest letter, and every
+    setting's a link to the summary to all settings; record each as shared by e-mail. What
+    was sent before is not sent again."""
 
-    def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> int:
+    def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> Sent:
         c = uow.connection
         if not stages_of(deps, AuditStore(c), row).can_publish(row.state):
             raise InvalidInput(
                 f"Audit {row.reference} is '{row.state}': letters go out once it is signed off."
             )
-        unsent = _unsent_letters(c, row.id)
-        if not _letters(c, row.id):
+        letters, summary = _newest_letters(c, row.id), _newest(c, row.id, TO_ALL)
+        if not letters and summary is None:
             raise InvalidInput(
                 f"Audit {row.reference} has no feedback letters yet; make the products first."
             )
+        sent = _already_sent(c, row.id)
+        unsent = [letter for letter in letters if letter[0] not in sent]
         for report_id, agency_id, agency in unsent:
-            _send_one(c, row, who, now, report_id=report_id, agency_id=agency_id, agency=agency)
-        return len(unsent)
+            _send(c, row, report_id, who=who, now=now, settings=[(agency_id, agency)], kind=LETTER)
+        settings = _settings(c, row.id) if summary is not None and summary not in sent else []
+        if settings and summary is not None:
+            _send(c, row, summary, who=who, now=now, settings=settings, kind=TO_ALL)
+        return Sent(len(unsent), len(settings))
 
     return write_to_audit(
         deps,
@@ -77,11 +95,22 @@ def send_feedback_letters(deps: Deps, *, audit: str | int, actor: str | int) -> 
         "send_feedback_letters",
         roles=ORGANISERS,
         work=work,
-        reason="Sent the feedback letters to the sampled settings by e-mail",
+        reason="Sent the feedback letters and the summary to all settings by e-mail",
     )
 
 
-def _letters(c: Connection, audit_id: int) -> list[tuple[int, int, str]]:
+def _newest(c: Connection, audit_id: int, kind: str) -> int | None:
+    r = t.report
+    found = c.execute(
+        select(r.c.id)
+        .where(r.c.audit_id == audit_id, r.c.kind == kind, r.c.status == "frozen")
+        .order_by(r.c.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def _newest_letters(c: Connection, audit_id: int) -> list[tuple[int, int, str]]:
     """(report id, agency id, agency name) of the newest frozen letter for each setting."""
     r = t.report
     found = c.execute(
@@ -96,45 +125,60 @@ def _letters(c: Connection, audit_id: int) -> list[tuple[int, int, str]]:
     return list(newest.values())
 
 
-def _unsent_letters(c: Connection, audit_id: int) -> list[tuple[int, int, str]]:
-    sent = set(
+def _already_sent(c: Connection, audit_id: int) -> set[int]:
+    d = t.dissemination
+    return set(
         c.execute(
-            select(t.dissemination.c.report_id).where(
-                t.dissemination.c.audit_id == audit_id, t.dissemination.c.channel == "email"
-            )
+            select(d.c.report_id).where(d.c.audit_id == audit_id, d.c.channel == "email")
         ).scalars()
     )
-    return [letter for letter in _letters(c, audit_id) if letter[0] not in sent]
 
 
-def _send_one(
+def _settings(c: Connection, audit_id: int) -> list[tuple[int, str]]:
+    """(agency id, name) of every setting that took part."""
+    p = t.participation
+    found = c.execute(
+        select(t.agency.c.id, t.agency.c.name)
+        .join(p, p.c.agency_id == t.agency.c.id)
+        .where(p.c.audit_id == audit_id)
+        .order_by(t.agency.c.name)
+    )
+    return [(int(i), str(name)) for i, name in found]
+
+
+def _send(
     c: Connection,
     row: AuditRow,
+    report_id: int,
+    *,
     who: Actor,
     now: datetime,
-    *,
-    report_id: int,
-    agency_id: int,
-    agency: str,
+    settings: list[tuple[int, str]],
+    kind: str,
 ) -> None:
-    people = notices.recipients(c, roles=OWNER_ROLES, lead_id=row.lead_id, agency_id=agency_id)
-    notices.queue(
-        c,
-        kind="feedback_letter_ready",
-        audit_id=row.id,
-        subject_id=report_id,
-        recipient_ids=people,
-        at=now,
-        context=notices.audit_context(row.reference, row.theme, agency=agency),
-        key_prefix=f"letter:{report_id}",
-        link_purpose="letter",
-    )
+    """Each setting's audit leads get their own link to the product; one record of sharing."""
+    message = "feedback_letter_ready" if kind == LETTER else "settings_summary_ready"
+    for agency_id, agency in settings:
+        notices.queue(
+            c,
+            kind=message,
+            audit_id=row.id,
+            subject_id=report_id,
+            recipient_ids=notices.recipients(
+                c, roles=OWNER_ROLES, lead_id=row.lead_id, agency_id=agency_id
+            ),
+            at=now,
+            context=notices.audit_context(row.reference, row.theme, agency=agency),
+            key_prefix=f"letter:{report_id}:{agency_id}",
+            link_purpose="letter",
+        )
+    audience = settings[0][1] if kind == LETTER else f"All {len(settings)} settings"
     c.execute(
         insert(t.dissemination),
         {
             "audit_id": row.id,
             "report_id": report_id,
-            "audience": f"{agency}: audit leads, by link"[:200],
+            "audience": f"{audience}: audit leads, by link"[:200],
             "channel": "email",
             "disseminated_at": now,
             "disseminated_by": who.id,
@@ -146,27 +190,26 @@ def _send_one(
 
 
 def open_letter(deps: Deps, token: str) -> LetterPage:
-    """What the letter link's page says about the letter; reading changes nothing."""
+    """What the link's page says about the letter; reading changes nothing."""
     with recording_refusals(deps, token), deps.uow(readonly=True) as uow:
         grant, row = _checked(deps, uow.connection, token)
         found = uow.connection.execute(
             select(
+                t.report.c.kind,
                 t.report.c.version,
                 t.report.c.frozen_at,
                 t.report.c.pdf.isnot(None).label("has_pdf"),
-                t.agency.c.name,
-            )
-            .join(t.agency, t.agency.c.id == t.report.c.agency_id)
-            .where(t.report.c.id == grant.report_id)
+            ).where(t.report.c.id == grant.report_id)
         ).one()
-        person = AuditStore(uow.connection).load_actor(grant.person_id).name
+        store = AuditStore(uow.connection)
         return LetterPage(
             audit=row.reference,
             theme=row.theme,
-            setting=str(found.name),
+            kind=str(found.kind),
+            setting=notices.agency_name(uow.connection, _reader_agency(grant)),
             version=int(found.version),
             frozen_at=as_utc(found.frozen_at),
-            person=person,
+            person=store.load_actor(grant.person_id).name,
             expires_at=grant.expires_at,
             has_pdf=bool(found.has_pdf),
         )
@@ -178,16 +221,26 @@ def letter_file(deps: Deps, token: str) -> LetterFile:
     with recording_refusals(deps, token), deps.uow(readonly=True) as uow:
         grant, row = _checked(deps, uow.connection, token)
         found = uow.connection.execute(
-            select(t.report.c.html, t.report.c.pdf, t.agency.c.code)
-            .join(t.agency, t.agency.c.id == t.report.c.agency_id)
+            select(t.report.c.kind, t.report.c.html, t.report.c.pdf, t.agency.c.code)
+            .outerjoin(t.agency, t.agency.c.id == t.report.c.agency_id)
             .where(t.report.c.id == grant.report_id)
         ).one()
+        name = (
+            f"{row.reference}-{found.code}-feedback-letter"
+            if found.kind == LETTER
+            else f"{row.reference}-summary-to-all-settings"
+        )
         return LetterFile(
             html=str(found.html),
             pdf=None if found.pdf is None else bytes(found.pdf),
-            name=f"{row.reference}-{found.code}-feedback-letter",
+            name=name,
         )
     raise AssertionError("unreachable: recording_refusals re-raises every refusal")
+
+
+def _reader_agency(grant: tokens.Grant) -> int:
+    assert grant.agency_id is not None  # minted only for a setting's own leads
+    return grant.agency_id
 
 
 def _checked(deps: Deps, connection: Connection, token: str) -> tuple[tokens.Grant, AuditRow]:

@@ -148,8 +148,8 @@ def _letter_expiry(
     *,
     now: datetime,
 ) -> datetime | None:
-    """A letter is read, not acted on, so its link lasts longer; only the setting's own
-    leads get one, and only for the newest version of its letter."""
+    """A letter is read, not acted on, so its link lasts longer; only a setting's own leads
+    get one, and only for the newest version."""
     if report_id is None or not person.roles & action_plan.OWNER_ROLES:
         return None
     if not letter_is_current(connection, row.id, report_id, person.agency_id):
@@ -157,23 +157,52 @@ def _letter_expiry(
     return _working_days_after(deps, now, LETTER_LINK_WORKING_DAYS)
 
 
+# What a setting may read by link: its own feedback letter, and the summary to all settings.
+SETTING_PRODUCTS = ("feedback_letter", "summary_to_all")
+
+
 def letter_is_current(
     connection: Connection, audit_id: int, report_id: int, agency_id: int | None
 ) -> bool:
-    """Whether ``report_id`` is the newest frozen feedback letter of the audit for the agency:
-    a later version (after a refusal at sign-off) supersedes it."""
+    """Whether ``report_id`` is the newest frozen product of its kind that the agency may
+    read: its own letter, or the summary to all settings of an audit it took part in. A later
+    version (after a refusal at sign-off) supersedes it."""
+    r = t.report
     found = connection.execute(
-        select(t.report.c.id)
-        .where(
-            t.report.c.audit_id == audit_id,
-            t.report.c.kind == "feedback_letter",
-            t.report.c.agency_id == agency_id,
-            t.report.c.status == "frozen",
+        select(r.c.kind, r.c.agency_id).where(
+            r.c.id == report_id, r.c.audit_id == audit_id, r.c.status == "frozen"
         )
-        .order_by(t.report.c.version.desc())
+    ).first()
+    if found is None or found.kind not in SETTING_PRODUCTS or agency_id is None:
+        return False
+    if found.kind == "feedback_letter" and found.agency_id != agency_id:
+        return False
+    if found.kind == "summary_to_all" and not _takes_part(connection, audit_id, agency_id):
+        return False
+    newest = connection.execute(
+        select(r.c.id)
+        .where(
+            r.c.audit_id == audit_id,
+            r.c.kind == found.kind,
+            r.c.agency_key == (found.agency_id or 0),
+            r.c.status == "frozen",
+        )
+        .order_by(r.c.version.desc())
         .limit(1)
-    ).scalar_one_or_none()
-    return found is not None and int(found) == report_id
+    ).scalar_one()
+    return int(newest) == report_id
+
+
+def _takes_part(connection: Connection, audit_id: int, agency_id: int) -> bool:
+    return (
+        connection.execute(
+            select(t.participation.c.id).where(
+                t.participation.c.audit_id == audit_id,
+                t.participation.c.agency_id == agency_id,
+            )
+        ).first()
+        is not None
+    )
 
 
 def _expiry(

@@ -82,6 +82,7 @@ SNAPSHOT_EXTRAS = {
         for kind in ("action_assigned", "action_returned")
     },
     "action_evidence_submitted": {"state_title": "Action plan, action 2"},
+    "settings_summary_ready": {"agency": "Example Primary School", "link_path": f"/act/{'C' * 43}"},
     "feedback_letter_ready": {
         "agency": "Example Primary School",
         "link_path": f"/act/{'B' * 43}",

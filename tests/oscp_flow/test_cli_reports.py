@@ -97,4 +97,4 @@ def test_send_letters_queues_each_settings_link_once(cli: Deps) -> None:
     assert sent.exit_code == 0, sent.stderr
     assert "2 letter(s) queued for their settings" in sent.stdout
     again = invoke("report", "send-letters", reference, "--as", email("coordinator"))
-    assert "Every letter has been sent already" in again.stdout
+    assert "Everything has been sent already" in again.stdout

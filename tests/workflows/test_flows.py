@@ -262,4 +262,5 @@ def test_disseminating_a_section_175_audit_sends_each_setting_its_letter_once(
         "feedback_letter",
         "summary",
         "summary",
+        "summary_to_all",
     ]

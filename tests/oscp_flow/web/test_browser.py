@@ -64,10 +64,13 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-def links_by_recipient(recorder: Recorder, base_url: str) -> dict[str, str]:
+def links_by_recipient(recorder: Recorder, base_url: str, subject: str = "") -> dict[str, str]:
+    """The action link in each person's e-mail (those whose subject holds ``subject``)."""
     pattern = re.compile(re.escape(base_url) + r"/act/[A-Za-z0-9_-]{43}")
     found = {}
     for message in recorder.received:
+        if subject not in str(message["Subject"]):
+            continue
         body = message.get_body(preferencelist=("plain",))
         assert body is not None
         match = pattern.search(body.get_content())
@@ -76,11 +79,11 @@ def links_by_recipient(recorder: Recorder, base_url: str) -> dict[str, str]:
     return found
 
 
-def deliver(deps: Deps, settings: Settings) -> dict[str, str]:
+def deliver(deps: Deps, settings: Settings, subject: str = "") -> dict[str, str]:
     recorder = Recorder()
     with smtp_server(recorder) as smtp_port:
         relay(deps, mailer(smtp_port), config=settings, batch=500)
-    return links_by_recipient(recorder, settings.base_url)
+    return links_by_recipient(recorder, settings.base_url, subject)
 
 
 def approve(page: Page, link: str, shot: Path) -> None:
@@ -213,7 +216,7 @@ def test_a_setting_reads_its_feedback_letter_by_emailed_link(
     port = free_port()
     settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
     with serving(deps, settings, port):
-        sent = deliver(deps, settings)
+        sent = deliver(deps, settings, subject="Your Section 175 feedback letter")
         lead = next(to for to in sent if to.startswith("lead."))
         with chromium() as browser:
             page = browser.new_page(accept_downloads=True)

@@ -17,7 +17,7 @@ from states.errors import InvalidInput, TokenExpired, TokenInvalid
 from states.services import links, queries
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations
-from states.services.letters import letter_file, open_letter, send_feedback_letters
+from states.services.letters import Sent, letter_file, open_letter, send_feedback_letters
 from states.store import AuditStore
 from tests.reporting import drafting, letters_of, s175_with_letters
 
@@ -31,6 +31,30 @@ def _queued(deps: Deps) -> list[tuple[str, int, str]]:
             .where(t.outbox.c.kind == "feedback_letter_ready", t.outbox.c.link_purpose == "letter")
         ).all()
     return [(e, int(s), json.loads(c)["agency"]) for e, s, c in rows]
+
+
+def _taking_part(deps: Deps, reference: str) -> list[str]:
+    with deps.uow(readonly=True) as uow:
+        audit_id = AuditStore(uow.connection).load_audit(reference).id
+        return list(
+            uow.connection.execute(
+                select(t.agency.c.code)
+                .join(t.participation, t.participation.c.agency_id == t.agency.c.id)
+                .where(t.participation.c.audit_id == audit_id)
+            ).scalars()
+        )
+
+
+def _summary_id(deps: Deps, reference: str) -> int:
+    with deps.uow(readonly=True) as uow:
+        audit_id = AuditStore(uow.connection).load_audit(reference).id
+        return int(
+            uow.connection.execute(
+                select(t.report.c.id).where(
+                    t.report.c.audit_id == audit_id, t.report.c.kind == "summary_to_all"
+                )
+            ).scalar_one()
+        )
 
 
 def _mint(deps: Deps, reference: str, local: str, report_id: int) -> str | None:
@@ -47,15 +71,19 @@ def test_each_setting_is_sent_its_own_letter_once(partnership: Deps) -> None:
     reference = s175_with_letters(deps)
     letters = letters_of(deps, reference)
     assert len(letters) == 2
-    assert send_feedback_letters(deps, audit=reference, actor=email("coordinator")) == 2
+    sent = send_feedback_letters(deps, audit=reference, actor=email("coordinator"))
+    assert sent == Sent(letters=2, summary_to=len(_taking_part(deps, reference)))
     queued = _queued(deps)
     by_letter = {letter: {to for to, i, _ in queued if i == letter} for letter in letters.values()}
     assert all(len(people) >= 1 for people in by_letter.values())
     assert not set.intersection(*by_letter.values())  # nobody gets another setting's link
-    assert send_feedback_letters(deps, audit=reference, actor=email("coordinator")) == 0
+    again = send_feedback_letters(deps, audit=reference, actor=email("coordinator"))
+    assert again == Sent(letters=0, summary_to=0)
     assert len(_queued(deps)) == len(queued)
     shared = [d for d in list_disseminations(deps, audit=reference) if d.channel == "email"]
-    assert sorted(str(d.agency) for d in shared) == sorted(letters)
+    assert sorted((d.kind, str(d.agency)) for d in shared) == sorted(
+        [("feedback_letter", code) for code in letters] + [("summary_to_all", "None")]
+    )
     assert [e.trigger for e in queries.history(deps, audit=reference)][-1] == (
         "send_feedback_letters"
     )
@@ -92,3 +120,31 @@ def test_a_link_reads_its_own_letter_only(partnership: Deps, clock: FakeClock) -
     clock.advance(timedelta(days=60))
     with pytest.raises(TokenExpired):
         open_letter(deps, token)
+
+
+def test_every_setting_that_took_part_reads_the_summary_to_all(partnership: Deps) -> None:
+    deps = partnership
+    reference = s175_with_letters(deps)
+    summary = _summary_id(deps, reference)
+    taking_part = _taking_part(deps, reference)
+    sampled = set(letters_of(deps, reference))
+    assert set(taking_part) - sampled, "some settings took part without a letter"
+    send_feedback_letters(deps, audit=reference, actor=email("coordinator"))
+    with deps.uow(readonly=True) as uow:
+        told = set(
+            uow.connection.execute(
+                select(t.agency.c.code)
+                .join(t.person, t.person.c.agency_id == t.agency.c.id)
+                .join(t.outbox, t.outbox.c.recipient_id == t.person.c.id)
+                .where(t.outbox.c.kind == "settings_summary_ready")
+            ).scalars()
+        )
+    assert told == set(taking_part)
+    lead = {"police": "lead.police", "csc": "lead.csc", "community_health": "lead.health"}
+    unsampled = next(code for code in taking_part if code not in sampled and code in lead)
+    token = _mint(deps, reference, lead[unsampled], summary)
+    assert token is not None
+    page = open_letter(deps, token)
+    assert page.kind == "summary_to_all"
+    assert letter_file(deps, token).name == f"{reference}-summary-to-all-settings"
+    assert _mint(deps, reference, "lead.schools", summary) is None  # did not take part
