@@ -146,6 +146,7 @@ class CoordinatorPages:
             return RedirectResponse(self.links.signin, status_code=303)
         current, new = str(form.get("current", "")), str(form.get("new", ""))
         errors = _password_problems(current, new, str(form.get("again", "")))
+        signed: accounts.SignedIn | None = None
         if not errors:
             try:
                 signed = await run_in_threadpool(
@@ -160,9 +161,8 @@ class CoordinatorPages:
             else:
                 if signed is None:
                     errors = {"current": WRONG_CURRENT}
-        if errors:
+        if errors or signed is None:
             return await run_in_threadpool(views.password_page, self.ctx, viewer, errors=errors)
-        assert signed is not None  # no errors: the change went through
         log.info("person %d changed their password", viewer.id)
         response = RedirectResponse(f"{self.links.password}?changed=1", status_code=303)
         self.sessions.start(response, signed)
