@@ -19,13 +19,14 @@ from sqlalchemy import Connection, select
 from states import action_plan as plan
 from states import tables as t
 from states import tokens
+from states.calendar import close_of_business
 from states.errors import TokenInvalid, TokenRevoked
 from states.services import actions
 from states.services.actions import WORDS, Writing
 from states.services.audits import compiled_for
 from states.services.deps import Deps
-from states.services.links import recording_refusals
-from states.store import AuditRow, AuditStore
+from states.services.link_rules import recording_refusals, working_days_after
+from states.store import Actor, AuditRow, AuditStore
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,35 @@ def _act(deps: Deps, token: str, status: str, *, evidence: str | None, use_up: b
             return move(w)
 
         actions.write_actions(deps, row.id, grant.person_id, work)
+
+
+def action_expiry(
+    deps: Deps,
+    connection: Connection,
+    row: AuditRow,
+    person: Actor,
+    action_id: int | None,
+    *,
+    now: datetime,
+) -> datetime | None:
+    """Some working days after the later of now and the action's due date: reminders go on
+    after the due date, and each one brings a fresh link."""
+    found = connection.execute(
+        select(t.action.c.owner_agency_id, t.action.c.status, t.action.c.due_on).where(
+            t.action.c.id == action_id, t.action.c.audit_id == row.id
+        )
+    ).first()
+    definition = compiled_for(deps, AuditStore(connection), row).definition
+    if (
+        found is None
+        or found.status not in plan.OWED
+        or row.state in definition.final_states
+        or person.agency_id != found.owner_agency_id
+        or not person.roles & plan.OWNER_ROLES
+    ):
+        return None
+    start = max(now, close_of_business(found.due_on))
+    return working_days_after(deps, start, definition.link_expiry_working_days)
 
 
 def _checked(deps: Deps, connection: Connection, token: str) -> tuple[tokens.Grant, AuditRow]:

@@ -24,7 +24,7 @@ from states.action_plan import OWNER_ROLES
 from states.clock import as_utc
 from states.errors import InvalidInput, TokenInvalid, TokenRevoked
 from states.services.deps import Deps
-from states.services.links import letter_is_current, recording_refusals
+from states.services.link_rules import recording_refusals, working_days_after
 from states.services.reports import ORGANISERS, stages_of
 from states.services.work import write_to_audit
 from states.store import Actor, AuditRow, AuditStore
@@ -32,6 +32,10 @@ from states.uow import UnitOfWork
 
 LETTER = "feedback_letter"
 TO_ALL = "summary_to_all"
+# What a setting may read by link: its own feedback letter, and the summary to all settings.
+SETTING_PRODUCTS = (LETTER, TO_ALL)
+# About six weeks: a school reads its letter when the designated safeguarding lead can.
+LETTER_LINK_WORKING_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,68 @@ def _send(
             "disseminated_at": now,
             "disseminated_by": who.id,
         },
+    )
+
+
+def letter_expiry(
+    deps: Deps,
+    connection: Connection,
+    row: AuditRow,
+    person: Actor,
+    report_id: int | None,
+    *,
+    now: datetime,
+) -> datetime | None:
+    """A letter is read, not acted on, so its link lasts longer; only a setting's own leads
+    get one, and only for the newest version."""
+    if report_id is None or not person.roles & OWNER_ROLES:
+        return None
+    if not letter_is_current(connection, row.id, report_id, person.agency_id):
+        return None
+    return working_days_after(deps, now, LETTER_LINK_WORKING_DAYS)
+
+
+def letter_is_current(
+    connection: Connection, audit_id: int, report_id: int, agency_id: int | None
+) -> bool:
+    """Whether ``report_id`` is the newest frozen product of its kind that the agency may
+    read: its own letter, or the summary to all settings of an audit it took part in. A later
+    version (after a refusal at sign-off) supersedes it."""
+    r = t.report
+    found = connection.execute(
+        select(r.c.kind, r.c.agency_id).where(
+            r.c.id == report_id, r.c.audit_id == audit_id, r.c.status == "frozen"
+        )
+    ).first()
+    if found is None or found.kind not in SETTING_PRODUCTS or agency_id is None:
+        return False
+    if found.kind == LETTER and found.agency_id != agency_id:
+        return False
+    if found.kind == TO_ALL and not _takes_part(connection, audit_id, agency_id):
+        return False
+    newest = connection.execute(
+        select(r.c.id)
+        .where(
+            r.c.audit_id == audit_id,
+            r.c.kind == found.kind,
+            r.c.agency_key == (found.agency_id or 0),
+            r.c.status == "frozen",
+        )
+        .order_by(r.c.version.desc())
+        .limit(1)
+    ).scalar_one()
+    return int(newest) == report_id
+
+
+def _takes_part(connection: Connection, audit_id: int, agency_id: int) -> bool:
+    return (
+        connection.execute(
+            select(t.participation.c.id).where(
+                t.participation.c.audit_id == audit_id,
+                t.participation.c.agency_id == agency_id,
+            )
+        ).first()
+        is not None
     )
 
 

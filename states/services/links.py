@@ -1,4 +1,5 @@
-"""What people do by e-mailed link: sign off or refuse, complete a return, give assurance.
+"""What people do by e-mailed link: sign off or refuse, complete a return, give assurance
+(action and letter links have their own modules; every link is minted here).
 
 Opening a link only reads (scanners open links before people do). Acting checks the link —
 right purpose, same audit, not used, not expired, and the audit still at the stage it was for —
@@ -7,40 +8,31 @@ then does the work and uses the link up in the same transaction. Every refused u
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import Connection, select
 
-from states import action_plan, tokens
 from states import tables as t
-from states.calendar import close_of_business
-from states.clock import LONDON, as_utc, as_utc_or_none
+from states import tokens
+from states.clock import as_utc, as_utc_or_none
 from states.errors import (
     InvalidInput,
     TokenAlreadyUsed,
-    TokenError,
-    TokenExpired,
-    TokenRevoked,
 )
 from states.services import returns, work
+from states.services.action_links import action_expiry
 from states.services.audits import compiled_for, fire_loaded, gate_context, tool_is_per_case
 from states.services.deps import Deps
+from states.services.letters import letter_expiry
+from states.services.link_rules import recording_refusals, working_days_after
 from states.store import Actor, AuditRow, AuditStore
 from states.tool import ToolDefinition
 from states.uow import UnitOfWork
 
 T = TypeVar("T")
-# About six weeks: a school reads its letter when the designated safeguarding lead can.
-LETTER_LINK_WORKING_DAYS = 30
-OUTCOMES: dict[type[TokenError], str] = {
-    TokenAlreadyUsed: "replayed",
-    TokenExpired: "expired",
-    TokenRevoked: "revoked",
-}
 
 
 @dataclass(frozen=True)
@@ -85,9 +77,9 @@ def mint(
         row = store.load_audit(audit_id)
         person = store.load_actor(person_id)
         if purpose == "action":
-            expires = _action_expiry(deps, uow.connection, row, person, action_id, now=now)
+            expires = action_expiry(deps, uow.connection, row, person, action_id, now=now)
         elif purpose == "letter":
-            expires = _letter_expiry(deps, uow.connection, row, person, report_id, now=now)
+            expires = letter_expiry(deps, uow.connection, row, person, report_id, now=now)
         else:
             expires = _expiry(
                 deps, uow.connection, row, purpose, escalation_id=escalation_id, now=now
@@ -110,101 +102,6 @@ def mint(
     return token
 
 
-def _action_expiry(
-    deps: Deps,
-    connection: Connection,
-    row: AuditRow,
-    person: Actor,
-    action_id: int | None,
-    *,
-    now: datetime,
-) -> datetime | None:
-    """Some working days after the later of now and the action's due date: reminders go on
-    after the due date, and each one brings a fresh link."""
-    found = connection.execute(
-        select(t.action.c.owner_agency_id, t.action.c.status, t.action.c.due_on).where(
-            t.action.c.id == action_id, t.action.c.audit_id == row.id
-        )
-    ).first()
-    definition = compiled_for(deps, AuditStore(connection), row).definition
-    if (
-        found is None
-        or found.status not in action_plan.OWED
-        or row.state in definition.final_states
-        or person.agency_id != found.owner_agency_id
-        or not person.roles & action_plan.OWNER_ROLES
-    ):
-        return None
-    start = max(now, close_of_business(found.due_on))
-    return _working_days_after(deps, start, definition.link_expiry_working_days)
-
-
-def _letter_expiry(
-    deps: Deps,
-    connection: Connection,
-    row: AuditRow,
-    person: Actor,
-    report_id: int | None,
-    *,
-    now: datetime,
-) -> datetime | None:
-    """A letter is read, not acted on, so its link lasts longer; only a setting's own leads
-    get one, and only for the newest version."""
-    if report_id is None or not person.roles & action_plan.OWNER_ROLES:
-        return None
-    if not letter_is_current(connection, row.id, report_id, person.agency_id):
-        return None
-    return _working_days_after(deps, now, LETTER_LINK_WORKING_DAYS)
-
-
-# What a setting may read by link: its own feedback letter, and the summary to all settings.
-SETTING_PRODUCTS = ("feedback_letter", "summary_to_all")
-
-
-def letter_is_current(
-    connection: Connection, audit_id: int, report_id: int, agency_id: int | None
-) -> bool:
-    """Whether ``report_id`` is the newest frozen product of its kind that the agency may
-    read: its own letter, or the summary to all settings of an audit it took part in. A later
-    version (after a refusal at sign-off) supersedes it."""
-    r = t.report
-    found = connection.execute(
-        select(r.c.kind, r.c.agency_id).where(
-            r.c.id == report_id, r.c.audit_id == audit_id, r.c.status == "frozen"
-        )
-    ).first()
-    if found is None or found.kind not in SETTING_PRODUCTS or agency_id is None:
-        return False
-    if found.kind == "feedback_letter" and found.agency_id != agency_id:
-        return False
-    if found.kind == "summary_to_all" and not _takes_part(connection, audit_id, agency_id):
-        return False
-    newest = connection.execute(
-        select(r.c.id)
-        .where(
-            r.c.audit_id == audit_id,
-            r.c.kind == found.kind,
-            r.c.agency_key == (found.agency_id or 0),
-            r.c.status == "frozen",
-        )
-        .order_by(r.c.version.desc())
-        .limit(1)
-    ).scalar_one()
-    return int(newest) == report_id
-
-
-def _takes_part(connection: Connection, audit_id: int, agency_id: int) -> bool:
-    return (
-        connection.execute(
-            select(t.participation.c.id).where(
-                t.participation.c.audit_id == audit_id,
-                t.participation.c.agency_id == agency_id,
-            )
-        ).first()
-        is not None
-    )
-
-
 def _expiry(
     deps: Deps,
     connection: Connection,
@@ -221,23 +118,18 @@ def _expiry(
         if spec is None or spec.owed_by != "sign_off_members" or definition.sign_off is None:
             return None
         days = definition.sign_off.link_expiry_working_days
-        return _working_days_after(deps, now, days)
+        return working_days_after(deps, now, days)
     if purpose == "return":
         if not returns.returns_open(definition, row.state):
             return None
         due = _open_deadline(connection, row)
-        return None if due is None else _working_days_after(deps, due, after)
+        return None if due is None else working_days_after(deps, due, after)
     due = connection.execute(
         select(t.escalation.c.assurance_due_at).where(
             t.escalation.c.id == escalation_id, t.escalation.c.assured_at.is_(None)
         )
     ).scalar_one_or_none()
-    return None if due is None else _working_days_after(deps, as_utc(due), after)
-
-
-def _working_days_after(deps: Deps, instant: datetime, days: int) -> datetime:
-    day = as_utc(instant).astimezone(LONDON).date()
-    return close_of_business(deps.calendar.add_working_days(day, days))
+    return None if due is None else working_days_after(deps, as_utc(due), after)
 
 
 def _open_deadline(connection: Connection, row: AuditRow) -> datetime | None:
@@ -250,23 +142,6 @@ def _open_deadline(connection: Connection, row: AuditRow) -> datetime | None:
 
 
 # --- checking -------------------------------------------------------------------------------
-
-
-@contextmanager
-def recording_refusals(deps: Deps, token: str) -> Iterator[None]:
-    """A refused use is written down in its own transaction (the refused one rolls back)."""
-    try:
-        yield
-    except TokenError as refusal:
-        outcome = OUTCOMES.get(type(refusal), "unknown")
-        with deps.uow() as uow:
-            try:
-                token_id: int | None = tokens.find(uow.connection, token).id
-            except TokenError:
-                token_id = None
-            tokens.record_refusal(uow.connection, token_id, outcome, deps.clock.now())
-            uow.commit()
-        raise
 
 
 def _checked(
