@@ -1,4 +1,9 @@
-"""Fixtures for the web app: the demo partnership behind a TestClient on each database."""
+"""Fixtures for the web app: the demo partnership behind a TestClient.
+
+Pages run on SQLite here: the web layer is the same on either store, and every service it
+calls is tested on SQLite and PostgreSQL under ``tests/states``. Where the store decides the
+outcome through the web (a thousand concurrent clicks), the module asks for both again.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from sqlalchemy import Engine
 
 from oscp_flow.settings import Settings
 from oscp_flow.web import WebConfig, create_app
@@ -16,6 +22,11 @@ from states.services.deps import Deps
 from tests.oscp_flow.web.support import BASE
 
 MakeClient = Callable[..., TestClient]
+
+
+@pytest.fixture
+def engine(sqlite_engine: Engine) -> Engine:
+    return sqlite_engine
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""A thousand decisions posted at once on one gate, through the app: one sign-off."""
+"""A thousand decisions posted at once on one gate, through the app: one sign-off, on both
+stores (here the store's locking decides the outcome)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from states.services.deps import Deps
 from tests.oscp_flow.web.support import MEMBERS, csrf_of, history, sign_off_links
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    return request.getfixturevalue(f"{request.param}_engine")  # type: ignore[no-any-return]
 
 
 @pytest.mark.slow
