@@ -41,7 +41,7 @@ def review_action(
         typed = {"decision": decision, "reason": reason}
         return audit_page(ctx, viewer, reference, problem=Problem(number, error, typed))
     log.info("person %d reviewed action %d of audit %s", viewer.id, number, reference)
-    return _back(ctx, reference, "reviewed", number)
+    return _back(ctx, reference, "accepted" if decision == "accept" else "sent_back", number)
 
 
 def add_action(ctx: WebContext, viewer: Viewer, reference: str, form: FormData) -> Response:

@@ -228,7 +228,7 @@ def _missing(email: str, password: str) -> dict[str, str]:
 
 def _done(request: Request) -> views.Done | None:
     """What the last action form did, from the address it sent the browser back to."""
-    for what in ("reviewed", "added"):
+    for what in ("accepted", "sent_back", "added"):
         wanted = request.query_params.get(what, "")
         if wanted.isdigit() and len(wanted) < 6:
             return views.Done(what, int(wanted))

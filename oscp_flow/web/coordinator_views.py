@@ -73,7 +73,7 @@ class Links:
 class Done:
     """What a form on the audit page did, for the page to say."""
 
-    what: str  # "reviewed" or "added"
+    what: str  # "accepted", "sent_back" or "added"
     number: int
 
 

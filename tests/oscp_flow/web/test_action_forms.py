@@ -65,10 +65,11 @@ def test_a_member_reads_the_evidence_and_accepts_it(people: Deps, client: TestCl
     assert EVIDENCE in page and "Your review of action 1" in page
     done = _review(client, reference, decision="accept")
     assert done.status_code == 303  # type: ignore[attr-defined]
-    assert done.headers["location"] == f"/audits/{reference}?reviewed=1#actions"  # type: ignore[attr-defined]
+    assert done.headers["location"] == f"/audits/{reference}?accepted=1#actions"  # type: ignore[attr-defined]
     assert _status(people, reference) == ("accepted", None)
-    after = client.get(f"/audits/{reference}").text
+    after = client.get(f"/audits/{reference}?accepted=1").text
     assert "Your review of action 1" not in after and "accepted by" in after
+    assert "The evidence for action 1 is accepted; the action is finished." in after
 
 
 def test_sending_back_needs_a_reason_and_tells_the_agency(people: Deps, client: TestClient) -> None:

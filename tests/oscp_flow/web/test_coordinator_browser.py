@@ -130,8 +130,8 @@ def test_an_action_added_and_its_evidence_sent_back_from_the_audit_page(
         page.get_by_label("Reason").fill("Show that the policy changed attendance.")
         page.get_by_role("button", name="Record the review of action 1").click()
         page.wait_for_load_state()
-        assert page.url.endswith(f"/audits/{reference}?reviewed=1#actions")
-        assert page.locator("#reviewed").is_visible()
+        assert page.url.endswith(f"/audits/{reference}?sent_back=1#actions")
+        assert "e-mailed a new link" in page.locator("#reviewed").inner_text()
         page.screenshot(path=str(tmp_path / "reviewed.png"), full_page=True)
 
         agency.goto(deliver(deps, settings)["lead.police@example.org"])
