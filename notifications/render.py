@@ -209,10 +209,11 @@ def _render(environment: Environment, name: str, variables: Mapping[str, str]) -
         ) from error
 
 
-@cache
-def _email_environment() -> Environment:
-    # Built on first use, not at import, so importing the package reads no files.
-    environment = Environment(
+def template_environment() -> Environment:
+    """A new environment over ``notifications/templates``: strict about missing values,
+    autoescaping HTML. Each user adds its own filters; each builds it on first use, not at
+    import, so importing the package reads no files."""
+    return Environment(
         loader=PackageLoader("notifications", "templates"),
         undefined=StrictUndefined,
         autoescape=select_autoescape(["html"]),
@@ -220,6 +221,11 @@ def _email_environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
+
+
+@cache
+def _email_environment() -> Environment:
+    environment = template_environment()
     environment.filters.update(
         london_date=london_date, step_words=step_words, is_approval=is_approval
     )

@@ -22,12 +22,12 @@ from datetime import datetime
 from functools import cache
 from typing import NoReturn
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import Environment, StrictUndefined, Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from notifications.charts import bar_charts, colours, shapes
-from notifications.render import london_day
+from notifications.render import london_day, template_environment
 from states.services.report_data import Bar, Figures, Setting
 
 SECTION_TITLES: Mapping[str, str] = {
@@ -92,15 +92,7 @@ def _paragraph_template() -> Template:
 
 @cache
 def _environment() -> Environment:
-    # Built on first use, not at import: importing notifications reads no template files.
-    environment = Environment(
-        loader=PackageLoader("notifications", "templates"),
-        undefined=StrictUndefined,
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        auto_reload=False,
-    )
+    environment = template_environment()
     environment.globals.update(
         charts=bar_charts, colours=colours, shapes=shapes, section_titles=SECTION_TITLES
     )

@@ -24,6 +24,7 @@ from states import notices
 from states import tables as t
 from states.calendar import WorkingCalendar, close_of_business
 from states.clock import as_utc
+from states.deadlines import insert_rungs
 from states.definition import AuditTypeDefinition, DeadlineDef, OverdueStep, ReminderLadder
 from states.graph import WILDCARD, expand_sources
 from states.reminders import ESCALATION_ROLES, Rung, ladder
@@ -214,19 +215,8 @@ def _schedule(
     due: datetime,
     at: datetime,
 ) -> None:
-    rows = [
-        {
-            "deadline_id": deadline_id,
-            "audit_id": audit_id,
-            "step": r.step,
-            "kind": r.kind,
-            "roles": ",".join(r.roles),
-            "due_at": r.due_at,
-        }
-        for r in _rungs(calendar, schedule, due=due, at=at)
-    ]
-    if rows:
-        connection.execute(insert(t.reminder), rows)
+    rungs = _rungs(calendar, schedule, due=due, at=at)
+    insert_rungs(connection, rungs, deadline_id=deadline_id, audit_id=audit_id)
 
 
 def _rungs(

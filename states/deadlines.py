@@ -6,6 +6,7 @@ further assurance gets a fresh time limit rather than an already-passed one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
@@ -13,7 +14,7 @@ from sqlalchemy import Connection, insert, select, update
 from states import tables as t
 from states.calendar import WorkingCalendar
 from states.definition import AuditTypeDefinition, DeadlineDef
-from states.reminders import ladder
+from states.reminders import Rung, ladder
 
 
 def on_state_change(
@@ -92,6 +93,13 @@ def schedule(
     opened_at: datetime,
 ) -> None:
     """Write the deadline's reminder rungs; the sweep picks them up when they fall due."""
+    rungs = ladder(spec, due_at=due_at, opened_at=opened_at, calendar=calendar)
+    insert_rungs(connection, rungs, deadline_id=deadline_id, audit_id=audit_id)
+
+
+def insert_rungs(
+    connection: Connection, rungs: Sequence[Rung], *, deadline_id: int, audit_id: int
+) -> None:
     rows = [
         {
             "deadline_id": deadline_id,
@@ -101,7 +109,7 @@ def schedule(
             "roles": ",".join(r.roles),
             "due_at": r.due_at,
         }
-        for r in ladder(spec, due_at=due_at, opened_at=opened_at, calendar=calendar)
+        for r in rungs
     ]
     if rows:
         connection.execute(insert(t.reminder), rows)

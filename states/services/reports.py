@@ -23,7 +23,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from states import tables as t
-from states.errors import InvalidInput, NotFound
+from states.errors import InvalidInput
 from states.report_stages import ReportStages, report_stages
 from states.services.audits import compiled_for
 from states.services.deps import Deps
@@ -40,6 +40,7 @@ from states.services.report_store import (
     parse_narrative,
     stored,
 )
+from states.services.sampling import deep_dive_setting
 from states.services.work import write_to_audit
 from states.store import Actor, AuditRow, AuditStore
 from states.uow import UnitOfWork
@@ -293,15 +294,4 @@ def product_agency(c: Connection, row: AuditRow, kind: str, agency: str | None) 
         return None
     if agency is None:
         raise InvalidInput("Say which setting the feedback letter is for.")
-    found = c.execute(
-        select(t.participation.c.agency_id)
-        .join(t.agency, t.agency.c.id == t.participation.c.agency_id)
-        .where(
-            t.participation.c.audit_id == row.id,
-            t.agency.c.code == agency,
-            t.participation.c.deep_dive.is_(True),
-        )
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound("deep-dive setting", agency)
-    return int(found)
+    return deep_dive_setting(c, row.id, agency)

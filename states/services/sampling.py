@@ -183,17 +183,7 @@ def record_feedback(
         raise InvalidInput("Write the feedback to the setting.")
 
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> None:
-        agency_id = uow.connection.execute(
-            select(t.participation.c.agency_id)
-            .join(t.agency, t.agency.c.id == t.participation.c.agency_id)
-            .where(
-                t.participation.c.audit_id == row.id,
-                t.agency.c.code == agency,
-                t.participation.c.deep_dive.is_(True),
-            )
-        ).scalar_one_or_none()
-        if agency_id is None:
-            raise NotFound("deep-dive setting", agency)
+        agency_id = deep_dive_setting(uow.connection, row.id, agency)
         uow.connection.execute(
             insert(t.feedback),
             {
@@ -206,3 +196,19 @@ def record_feedback(
         )
 
     write_to_audit(deps, audit, actor, "record_feedback", roles=ORGANISERS, work=work)
+
+
+def deep_dive_setting(connection: Connection, audit_id: int, code: str) -> int:
+    """The id of a setting in the audit's deep-dive sample, or NotFound."""
+    found = connection.execute(
+        select(t.participation.c.agency_id)
+        .join(t.agency, t.agency.c.id == t.participation.c.agency_id)
+        .where(
+            t.participation.c.audit_id == audit_id,
+            t.agency.c.code == code,
+            t.participation.c.deep_dive.is_(True),
+        )
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound("deep-dive setting", code)
+    return int(found)
