@@ -2,8 +2,9 @@
 
 Run: ``python -m bench.prefect_overhead [--runs 15]``
 
-1. An audit step as a Prefect flow (``advance-audit``: one task that loads the audit, checks
-   its gates, moves it and commits to SQLite, then names and tags the run) against a bare
+1. An audit step as a Prefect flow (``advance-audit``: one task that checks the operator,
+   loads the audit, checks its gates, moves it and commits to SQLite, then names and tags
+   the run; here a Section 175 audit's ``issue_tool``) against a bare
    flow of the same shape (one task doing nothing, the same renaming and tagging), run
    alternately against one Prefect test server. Prints medians and ``ratio: X`` (the goal is
    at most 1.3: the engine's own work should vanish in Prefect's per-run cost).
@@ -31,7 +32,6 @@ from prefect import flow
 from prefect.testing.utilities import prefect_test_harness
 
 from oscp_flow.demo import email, load_demo_partnership
-from oscp_flow.walkthrough import actor_for, main_path
 from states.catalogue import Catalogue
 from states.clock import SystemClock
 from states.db import make_engine
@@ -45,10 +45,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @flow(name="bare-step", persist_result=False, log_prints=False)
-def bare_step(*, reference: str, trigger: str, actor: str) -> dict[str, Any]:
+def bare_step(*, reference: str, trigger: str) -> dict[str, Any]:
     """The same shape as advance-audit with no engine behind it."""
     result: dict[str, Any] = steps.engine_call(lambda: {"reference": reference, "state": trigger})
-    steps.label_run(f"{trigger} {reference}", *steps.audit_labels(reference, "mace"))
+    steps.label_run(f"{trigger} {reference}", *steps.audit_labels(reference, "section_175"))
     return result
 
 
@@ -70,27 +70,26 @@ def _timed(call: Any) -> float:
 def flow_overhead(runs: int) -> None:
     with tempfile.TemporaryDirectory() as folder, prefect_test_harness(server_startup_timeout=180):
         deps = _deps(Path(folder))
-        runtime.install(runtime.Runtime(deps=deps, mailer=None, relay_config=None))  # type: ignore[arg-type]
-        definition = deps.catalogue.current("mace").definition
-        step = main_path(definition, "planning")[0]
-        transition = next(t for t in definition.transitions if t.trigger == step.trigger)
+        installed = runtime.Runtime(
+            deps=deps,
+            mailer=None,  # type: ignore[arg-type]  # the step sends no mail
+            relay_config=None,  # type: ignore[arg-type]
+            operator=email("coordinator"),
+        )
+        runtime.install(installed)
         engine_times, bare_times = [], []
         for n in range(runs + 1):  # the first pair warms both up and is not counted
             reference = audits.start_audit(
                 deps,
-                audit_type="mace",
+                audit_type="section_175",
                 theme="Benchmark",
                 lead=email("chair"),
                 actor=email("coordinator"),
             ).reference
             engine = _timed(
-                lambda r=reference: flows.advance_audit_flow(
-                    reference=r, trigger=step.trigger, actor=actor_for(transition)
-                )
+                lambda r=reference: flows.advance_audit_flow(reference=r, trigger="issue_tool")
             )
-            bare = _timed(
-                lambda r=reference: bare_step(reference=r, trigger=step.trigger, actor="bench")
-            )
+            bare = _timed(lambda r=reference: bare_step(reference=r, trigger="issue_tool"))
             if n:
                 engine_times.append(engine)
                 bare_times.append(bare)

@@ -37,7 +37,7 @@ class MaildirHandler:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        directory.parent.mkdir(parents=True, exist_ok=True)
+        directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # Created here, not in the server's thread, so the folder exists before any message.
         mailbox.Maildir(directory, create=True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from notifications.reports import render, to_pdf
+from states.disclosure import DisclosureRule
 from states.errors import InvalidInput
 from states.services import report_store, reports
 from states.services.deps import Deps
@@ -74,8 +75,17 @@ def make_products(deps: Deps, *, audit: str, actor: str) -> list[StoredReport]:
         wanted += [("feedback_letter", s) for s in figures.deep_dive]
         wanted.append(("summary_to_all", None))
     feedback = report_store.feedback_for(deps, audit=audit) if figures.deep_dive else {}
+    rules = report_store.product_rules(deps, audit=audit)
     return [
-        _product(deps, audit, actor, summary=summary, wanted=(kind, setting), feedback=feedback)
+        _product(
+            deps,
+            audit,
+            actor,
+            summary=summary,
+            wanted=(kind, setting),
+            feedback=feedback,
+            rule=rules[kind],
+        )
         for kind, setting in wanted
     ]
 
@@ -88,28 +98,17 @@ def _product(
     summary: StoredReport,
     wanted: tuple[str, Setting | None],
     feedback: dict[str, str],
+    rule: DisclosureRule,
 ) -> StoredReport:
     kind, setting = wanted
     code = None if setting is None else setting.code
     made = report_store.latest(deps, audit=audit, kind=kind, agency=code)
     if made is not None and made.version == summary.version:
         return made
-    html = _render_product(deps, summary, kind, setting, feedback)
-    return reports.freeze(
-        deps, audit=audit, actor=actor, kind=kind, html=html, pdf=to_pdf(html), agency=code
-    )
-
-
-def _render_product(
-    deps: Deps,
-    summary: StoredReport,
-    kind: str,
-    setting: Setting | None,
-    feedback: dict[str, str],
-) -> str:
     figures: Figures | None = summary.figures
     assert figures is not None  # a frozen summary always stores its figures
-    return render(
+    # A product shows the summary's counts only as its disclosure rule allows.
+    html = render(
         kind,
         figures,
         summary.narrative,
@@ -117,4 +116,8 @@ def _render_product(
         dated=deps.clock.now(),
         setting=setting,
         feedback=None if setting is None else feedback.get(setting.code),
+        rule=rule,
+    )
+    return reports.freeze(
+        deps, audit=audit, actor=actor, kind=kind, html=html, pdf=to_pdf(html), agency=code
     )

@@ -30,8 +30,8 @@ from notifications.render import render_message
 from notifications.smtp import DeliveryDeferred, DeliveryError, DeliveryRefused, Mailer
 from states import tables as t
 from states.clock import as_utc
-from states.errors import InvalidInput, NotFound
-from states.services import links
+from states.errors import AuditEngineError, InvalidInput, NotFound
+from states.services import minting
 from states.services.deps import Deps
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ JITTER = 0.2
 # exchange (timeouts are seconds), so only a crashed relay's rows are ever taken over.
 CLAIM = timedelta(minutes=10)
 DEFAULT_SENDER = "OSCP Learning Hub"
+# Completes "this e-mail has no link because ...".
+NOT_MADE = "the link could not be made"
 
 Outcome = Literal["sent", "deferred", "failed", "skipped"]
 o = t.outbox
@@ -80,7 +82,8 @@ class Pending:
     # nobody.
     name: str = field(repr=False)
     email: str = field(repr=False)
-    audit_id: int = 0
+    # None for a message about the reader's own account (failed sign-ins), not an audit.
+    audit_id: int | None = None
     recipient_id: int = 0
     subject_id: int | None = None
     link_purpose: str | None = None
@@ -117,7 +120,8 @@ def _deliver(
     if not _claim(deps, row.id):
         return "skipped", None
     try:
-        message = build_message(row, config, deps.clock.now(), link_path=_action_link(deps, row))
+        link_path, no_link = _action_link(deps, row)
+        message = build_message(row, config, deps.clock.now(), link_path=link_path, no_link=no_link)
     except Exception as exc:  # a template bug must not stop the round; it shows as failed
         logger.warning("Outbox message %d (%s) could not be rendered", row.id, row.kind)
         _record(deps, row.id, {**_failure(deps.clock.now()), "last_error": _render_error(exc)})
@@ -155,26 +159,44 @@ def message_id(outbox_id: int, key: str, domain: str) -> str:
     return f"<oscp.{outbox_id}.{sha256(key.encode()).hexdigest()[:16]}@{domain}>"
 
 
-def _action_link(deps: Deps, row: Pending) -> str | None:
+def _action_link(deps: Deps, row: Pending) -> tuple[str | None, str | None]:
     """Mint the recipient's own single-use link now, at sending: the token goes into this
     message and nowhere else (the database keeps only its hash). A resend after a crash mints
-    another; each is bound to the same person and action, and the action happens once."""
-    if row.link_purpose is None:
-        return None
-    token = links.mint(
-        deps,
-        purpose=row.link_purpose,
-        audit_id=row.audit_id,
-        person_id=row.recipient_id,
-        escalation_id=row.subject_id if row.link_purpose == "assurance" else None,
-        action_id=row.subject_id if row.link_purpose == "action" else None,
-        report_id=row.subject_id if row.link_purpose == "letter" else None,
-    )
-    return None if token is None else f"/act/{token}"
+    another; each is bound to the same person and action, and the action happens once.
+
+    Returns (the link's path, None), or (None, why there is none) when a link was meant but
+    could not be made (the reader was removed, no longer holds the role, nothing is left to
+    do, or the audit or person is gone): the message then says so instead of pointing at a
+    page the reader cannot open. (None, None) for a message that carries no link of its own.
+    """
+    if row.link_purpose is None or row.audit_id is None:
+        return None, None
+    try:
+        minted = minting.mint_link(
+            deps,
+            purpose=row.link_purpose,
+            audit_id=row.audit_id,
+            person_id=row.recipient_id,
+            escalation_id=row.subject_id if row.link_purpose == "assurance" else None,
+            action_id=row.subject_id if row.link_purpose == "action" else None,
+            report_id=row.subject_id if row.link_purpose == "letter" else None,
+        )
+    except AuditEngineError as refused:
+        if refused.retryable:  # the database is away: retry later, never send it linkless
+            raise
+        return None, NOT_MADE
+    if minted.token is None:
+        return None, minted.why_not or NOT_MADE
+    return f"/act/{minted.token}", None
 
 
 def build_message(
-    row: Pending, config: RelayConfig, at: datetime, *, link_path: str | None = None
+    row: Pending,
+    config: RelayConfig,
+    at: datetime,
+    *,
+    link_path: str | None = None,
+    no_link: str | None = None,
 ) -> EmailMessage:
     sender, _address = parseaddr(config.mail_from)
     context = {str(k): str(v) for k, v in json.loads(row.context).items()}
@@ -186,6 +208,7 @@ def build_message(
         recipient_name=row.name,
         base_url=config.base_url,
         sender_name=sender or DEFAULT_SENDER,
+        no_link=no_link,
     )
     message = EmailMessage()
     message["From"] = config.mail_from
@@ -301,7 +324,7 @@ class OutboxView:
     id: int
     kind: str
     recipient: str
-    audit: str
+    audit: str | None  # None: about the recipient's own account, not an audit
     attempts: int
     last_error: str | None
     created_at: datetime
@@ -316,7 +339,7 @@ def outbox_messages(deps: Deps, *, failed: bool = False, limit: int = 500) -> li
         select(o.c.id, o.c.kind, t.person.c.email, t.audit.c.reference, o.c.attempts)
         .add_columns(o.c.last_error, o.c.created_at, o.c.next_attempt_at, o.c.failed_at)
         .join(t.person, t.person.c.id == o.c.recipient_id)
-        .join(t.audit, t.audit.c.id == o.c.audit_id)
+        .outerjoin(t.audit, t.audit.c.id == o.c.audit_id)
         .where(o.c.sent_at.is_(None), state)
         .order_by(o.c.created_at, o.c.id)
         .limit(limit)

@@ -2,8 +2,8 @@
 plain text and HTML. Pure — the only I/O is reading the packaged templates — so the relay can
 render at send time and tests can pin the wording.
 
-Text that people can edit (report narratives) goes through a separate sandboxed environment,
-because a template typed into a form must never reach Python objects.
+Nothing here compiles a person's text as a template: what people type (a theme, a report's
+narrative) only ever arrives as a value, escaped where it is shown.
 """
 
 from __future__ import annotations
@@ -14,21 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from types import MappingProxyType
-from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import (
     Environment,
     PackageLoader,
     StrictUndefined,
-    TemplateError,
-    TemplateSyntaxError,
     UndefinedError,
     select_autoescape,
 )
-from jinja2.exceptions import SecurityError
-from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from states.clock import LONDON
 from states.notices import CONTEXT_KEYS, KINDS
@@ -54,6 +48,8 @@ REQUIRED_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "action_evidence_submitted": _ABOUT_AN_AUDIT | {"agency", "state_title"},
         "feedback_letter_ready": _ABOUT_AN_AUDIT | {"agency"},
         "settings_summary_ready": _ABOUT_AN_AUDIT | {"agency"},
+        # About the reader's own account: no audit; the link is their password page.
+        "sign_in_failures": frozenset({"failures", "addresses", "since", "link_path"}),
     }
 )
 
@@ -81,8 +77,11 @@ def render_message(
     recipient_name: str,
     base_url: str,
     sender_name: str = "OSCP Learning Hub",
+    no_link: str | None = None,
 ) -> RenderedMessage:
-    """Render one outbox message for one person.
+    """Render one outbox message for one person. With ``no_link`` (why the reader's own link
+    could not be made) the message says so and carries no link at all, rather than one to a
+    page the reader cannot open.
 
     Raises ValueError for an unknown kind, a context key outside ``states.notices.
     CONTEXT_KEYS``, a missing required key, a malformed date, step or decision, or a base URL
@@ -96,6 +95,8 @@ def render_message(
         "sender_name": _one_line(sender_name),
         "link": _link(base_url, values["link_path"]),
     }
+    if no_link is not None:
+        variables["no_link"] = _one_line(no_link)
     environment = _email_environment()
     subject = _one_line(_render(environment, f"email/{kind}.subject.txt", variables))
     variables["subject"] = subject
@@ -104,28 +105,6 @@ def render_message(
         text=_render(environment, f"email/{kind}.txt", variables),
         html=_render(environment, f"email/{kind}.html", variables),
     )
-
-
-def render_user_text(template_text: str, values: Mapping[str, str]) -> str:
-    """Fill a template a person typed (e.g. a report narrative) with ``values``, HTML-escaped.
-
-    Runs sandboxed: attribute tricks such as ``{{ ''.__class__ }}`` are refused. Every problem
-    comes back as a ValueError with a message fit to show the person who wrote the text.
-    """
-    try:
-        template = _user_text_environment().from_string(template_text)
-        return template.render(dict(values))
-    except SecurityError as error:
-        raise ValueError(
-            "The text uses something templates are not allowed to use. "
-            "Use only the placeholders offered, such as {{ theme }}."
-        ) from error
-    except TemplateSyntaxError as error:
-        raise ValueError(f"The text has a template mistake on line {error.lineno}.") from error
-    except UndefinedError as error:
-        raise ValueError(f"The text uses a placeholder with no value ({error.message}).") from error
-    except (TemplateError, ArithmeticError, TypeError) as error:
-        raise ValueError("The text could not be filled in; check its placeholders.") from error
 
 
 def london_date(instant: str) -> str:
@@ -138,6 +117,24 @@ def london_date(instant: str) -> str:
         # A naive time could be UTC or London; guessing would move deadlines near midnight.
         raise ValueError("deadline_at must carry its UTC offset")
     return london_day(moment)
+
+
+def london_time(instant: str) -> str:
+    """An ISO 8601 instant as London date and time: "Monday 2 March 2026 at 09:30"."""
+    try:
+        moment = datetime.fromisoformat(instant)
+    except ValueError as error:
+        raise ValueError("since is not an ISO 8601 date and time") from error
+    if moment.tzinfo is None:
+        raise ValueError("since must carry its UTC offset")
+    return f"{london_day(moment)} at {moment.astimezone(LONDON):%H:%M}"
+
+
+def count_of(number: str, one: str, many: str) -> str:
+    """ "1 network address", "3 network addresses": a count kept as text, in words."""
+    if not number.isdigit():
+        raise ValueError("a count must be a whole number")
+    return f"{int(number)} {one if int(number) == 1 else many}"
 
 
 def london_day(instant: datetime) -> str:
@@ -227,20 +224,10 @@ def template_environment() -> Environment:
 def _email_environment() -> Environment:
     environment = template_environment()
     environment.filters.update(
-        london_date=london_date, step_words=step_words, is_approval=is_approval
+        london_date=london_date,
+        london_time=london_time,
+        count_of=count_of,
+        step_words=step_words,
+        is_approval=is_approval,
     )
     return environment
-
-
-class _UserTextSandbox(ImmutableSandboxedEnvironment):
-    # Narratives need placeholders, not arithmetic; '*' and '**' are how a template asks for a
-    # gigabyte string or an enormous number and takes the worker down with it.
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        raise SecurityError(f"the {operator!r} operator is not allowed in this text")
-
-
-@cache
-def _user_text_environment() -> ImmutableSandboxedEnvironment:
-    return _UserTextSandbox(undefined=StrictUndefined, autoescape=True)

@@ -3,7 +3,7 @@
 Pure functions of the figures, the chair's narrative and a date, so the same inputs always
 give the same HTML (and the same hash when frozen). Nothing here reads the database.
 
-Two rules keep a report safe to open and to share:
+Three rules keep a report safe to open and to share:
 
 - The chair's narrative is a person's text: it is passed as a *value* to a fixed paragraph
   template run in a sandboxed, autoescaping environment, and is never compiled as a template
@@ -12,6 +12,9 @@ Two rules keep a report safe to open and to share:
   is given a URL fetcher that refuses every URL, so no file or address is ever read while a
   PDF is made. The HTML also carries a Content-Security-Policy that forbids scripts and any
   outside resource when it is opened in a browser.
+- A product made for a wider audience than the learning hub shows counts pooled across
+  agencies or settings only as its disclosure rule allows (``states.disclosure``): no reader,
+  knowing its own answers, can work out another's.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from markupsafe import Markup
 
 from notifications.charts import bar_charts, colours, shapes
 from notifications.render import london_day, template_environment
+from states.disclosure import DisclosureRule
+from states.services.product_counts import product_counts
 from states.services.report_data import Bar, Figures, Setting
 
 SECTION_TITLES: Mapping[str, str] = {
@@ -128,32 +133,43 @@ def render(
     draft: bool = False,
     setting: Setting | None = None,
     feedback: str | None = None,
+    rule: DisclosureRule | None = None,
 ) -> str:
-    """One report as a complete HTML document. ``dated`` is an aware instant (the clock's)."""
+    """One report as a complete HTML document. ``dated`` is an aware instant (the clock's).
+
+    The summary is the learning hub's record and shows its figures as they are; a product
+    shows pooled counts only as its disclosure ``rule`` allows."""
     if kind not in TEMPLATES:
         raise ValueError(f"unknown report kind {kind!r}; known: {', '.join(TEMPLATES)}")
     if (kind == "feedback_letter") != (setting is not None):
         raise ValueError("a feedback letter, and only a letter, is written to one setting")
+    if (kind == "summary") != (rule is None):
+        raise ValueError("a product, and only a product, is made under a disclosure rule")
+    context = {
+        "figures": figures,
+        "narrative": {key: narrative.get(key, "") for key in SECTION_TITLES},
+        "version": version,
+        "dated": london_day(dated),
+        "draft": draft,
+        "setting": setting,
+        "feedback": feedback or "",
+    }
     return (
         _environment()
         .get_template(TEMPLATES[kind])
-        .render(
-            figures=figures,
-            narrative={key: narrative.get(key, "") for key in SECTION_TITLES},
-            version=version,
-            dated=london_day(dated),
-            draft=draft,
-            setting=setting,
-            own=_own_bars(figures.by_agency, setting),
-            feedback=feedback or "",
-            totals=_totals(figures.by_section, "All settings" if setting else "All sections"),
-        )
+        .render(context | _counts(figures, rule, setting))
     )
 
 
-def _own_bars(bars: Sequence[Bar], setting: Setting | None) -> list[Bar]:
-    """A letter shows the setting its own ratings and nobody else's."""
-    return [] if setting is None else [b for b in bars if b.key == setting.code]
+def _counts(
+    figures: Figures, rule: DisclosureRule | None, setting: Setting | None
+) -> dict[str, object]:
+    """The summary's figures as they are; a product's only as its rule allows (and no totals
+    across sections, which would let a reader subtract its way to a small count)."""
+    if rule is None:
+        return {"totals": _totals(figures.by_section, "All sections")}
+    reader = None if setting is None else setting.code
+    return {"rule": rule, "counts": product_counts(figures, rule, reader=reader)}
 
 
 def _totals(bars: Sequence[Bar], label: str) -> list[Bar]:

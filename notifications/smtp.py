@@ -1,5 +1,8 @@
 """Sending one message over SMTP, and what a failure means for the relay.
 
+The connection is encrypted as configured (STARTTLS, or implicit TLS from the first byte) with
+the relay's certificate verified, and a login is never sent over a connection that is not.
+
 The relay only needs to know whether to try again later (``DeliveryDeferred``: the server is
 down, slow, or answered 4xx) or to stop and show the failure (``DeliveryRefused``: the server
 answered 5xx for this message or its recipient). Neither error carries the server's reply
@@ -12,9 +15,14 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Protocol
+from pathlib import Path
+from typing import Literal, Protocol
 
 from states.errors import AuditEngineError
+
+# none: only for the local capture on loopback; starttls: upgrade after connecting (usually
+# port 587); implicit: TLS from the first byte, SMTPS (usually port 465).
+TlsMode = Literal["none", "starttls", "implicit"]
 
 
 class Mailer(Protocol):
@@ -41,13 +49,35 @@ class DeliveryDeferred(DeliveryError):
 
     retryable = True
 
-    def __init__(self, *, cause: str, code: int | None = None, server_down: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        cause: str,
+        code: int | None = None,
+        server_down: bool = False,
+        sentence: str | None = None,
+    ) -> None:
         self.server_down = server_down
         what = f"answered {code}" if code is not None else f"could not be reached ({cause})"
         super().__init__(
-            f"The mail server {what}; the message will be tried again later.",
+            sentence or f"The mail server {what}; the message will be tried again later.",
             cause=cause,
             code=code,
+        )
+
+
+class LoginNeedsTls(DeliveryDeferred):
+    """The connection is not encrypted, so the password was not sent. Every message would
+    meet the same, so the round stops and the messages wait for the configuration to change."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            cause=type(self).__name__,
+            server_down=True,
+            sentence=(
+                "The connection to the mail server is not encrypted, so its login was not "
+                "sent; set OSCP_SMTP_TLS to starttls or implicit."
+            ),
         )
 
 
@@ -71,13 +101,15 @@ class SmtpMailer:
     host: str
     port: int
     timeout: float = 30.0
-    starttls: bool = False
+    tls: TlsMode = "none"
     username: str | None = None
     password: str | None = None
+    # Trust only this CA bundle (a relay with a private certificate) instead of the system's.
+    ca_file: Path | None = None
 
     def send(self, message: EmailMessage) -> None:
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            with self._connect() as smtp:
                 self._prepare(smtp)
                 smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -90,10 +122,27 @@ class SmtpMailer:
             # Refused connections, timeouts, dropped sessions, TLS failures.
             raise DeliveryDeferred(cause=type(exc).__name__, server_down=True) from None
 
+    def _context(self) -> ssl.SSLContext:
+        # The default context verifies the certificate and the host name.
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.tls == "implicit":
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=self._context()
+            )
+        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+
     def _prepare(self, smtp: smtplib.SMTP) -> None:
-        if self.starttls:
-            smtp.starttls(context=ssl.create_default_context())
+        if self.tls == "starttls":
+            # Refused (SMTPNotSupportedError) by a server that does not offer it: never a
+            # silent fall back to plain text.
+            smtp.starttls(context=self._context())
         if self.username:
+            # Checked on the socket itself, whatever the settings said: settings refuse a
+            # login without TLS at start-up, and this refuses it again at the last moment.
+            if not isinstance(smtp.sock, ssl.SSLSocket):
+                raise LoginNeedsTls()
             smtp.login(self.username, self.password or "")
 
 

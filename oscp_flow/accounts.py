@@ -1,38 +1,43 @@
 """Passwords for the people who sign in: coordinators and learning hub members.
 
 Agencies never sign in (they act by e-mailed link), so a password can be set only for a
-person holding one of ``SIGN_IN_ROLES``, and losing that role locks them out again. Hashes
+person holding one of ``SIGN_IN_ROLES``, and losing that role ends their sessions. Hashes
 are argon2id (argon2-cffi's RFC 9106 defaults). This lives beside the CLI and the web app
 rather than in ``states/`` because only these two entry points need it, and the engine stays
-free of password handling.
+free of password handling; sessions and throttling, which are plain records, are engine
+services (``states.services.web_sessions``, ``states.services.sign_ins``).
 
-Sign-in says nothing about why it failed: an unknown address, a wrong password, a person
-without the role and a locked account all give ``None``, and each path verifies one argon2
-hash (a dummy one where there is no real one), so neither the answer nor its timing tells an
-address that has an account from one that has not.
+Sign-in says nothing about why it failed: an unknown address, a wrong password and a person
+without the role all give ``None``, and each path verifies one argon2 hash (a dummy one where
+there is no real one), so neither the answer nor its timing tells an address that has an
+account from one that has not. Wrong passwords slow down only the (account, address) pair
+they come from: a held-back try raises ``TooSoon`` before anything is hashed. Each hash takes
+64 MiB, so hashing has a fixed number of slots (``HashingSlots``); when none frees up in a
+moment the try raises ``HashingBusy`` rather than queue without limit.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, case, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
 from states import tables as t
-from states.clock import as_utc
 from states.errors import AuditEngineError, NotFound
+from states.services import sign_ins, web_sessions
 from states.services.deps import Deps
+from states.services.web_sessions import EndReason
 
 SIGN_IN_ROLES = frozenset({"coordinator", "learning_hub_member"})
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_LENGTH = 12
 # Long enough for any passphrase; a cap stops a megabyte "password" costing a hash each try.
 MAX_LENGTH = 256
@@ -53,21 +58,64 @@ class WeakPassword(AuditEngineError):
     """A password refused before it is stored."""
 
 
+class TooSoon(AuditEngineError):
+    """Wrong passwords from here for this address: the next try must wait ``wait``."""
+
+    def __init__(self, wait: timedelta) -> None:
+        self.wait = wait
+        super().__init__(
+            "Several wrong passwords have been tried for this e-mail address from here; "
+            "wait a moment before trying again."
+        )
+
+
+class HashingBusy(AuditEngineError):
+    """Every hashing slot is taken: the server is flooded with sign-ins."""
+
+    retryable = True
+
+    def __init__(self) -> None:
+        super().__init__("Signing in is busy just now; try again in a minute.")
+
+
+class HashingSlots:
+    """At most ``limit`` argon2 hashes at once in this process, each taking 64 MiB: a flood of
+    sign-ins waits ``wait_seconds`` for a slot, then is turned away (``HashingBusy``)."""
+
+    def __init__(self, limit: int = 4, *, wait_seconds: float = 2.0) -> None:
+        self._slots = threading.BoundedSemaphore(limit)
+        self.wait_seconds = wait_seconds
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        # A semaphore's own timeout: it waits on the system's monotonic clock, which the
+        # engine's clock need not know about (no business time is read here).
+        if not self._slots.acquire(timeout=self.wait_seconds):
+            raise HashingBusy
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+# For callers outside the web app (the CLI sets one password per run); the web app makes its
+# own from its settings.
+HASHING = HashingSlots()
+
+
 @dataclass(frozen=True)
 class SignedIn:
-    """Who signed in, and the stamp of the password they used (see ``stamp``)."""
-
     person_id: int
-    stamp: str
 
 
 @dataclass(frozen=True)
 class Viewer:
-    """A signed-in person, as each page request finds them."""
+    """A signed-in person, as each page request finds them, and the session they are in."""
 
     id: int
     name: str
     roles: frozenset[str]
+    session_id: int
 
 
 @cache
@@ -81,12 +129,6 @@ def _dummy_hash() -> str:
     return _hasher().hash("no account has this password")
 
 
-def stamp(password_hash: str) -> str:
-    """A value that changes whenever the password is set (argon2 salts every hash anew):
-    sessions carry it, so setting a password ends every session signed in with the old one."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:32]
-
-
 def check_password(password: str) -> None:
     """Length only, as the NCSC advises: no composition rules, which push people to patterns."""
     if len(password) < MIN_LENGTH:
@@ -95,48 +137,80 @@ def check_password(password: str) -> None:
         raise WeakPassword(f"Use at most {MAX_LENGTH} characters.")
 
 
-def set_password(deps: Deps, *, email: str, password: str) -> None:
-    """Set (or replace) a person's password; resets the lockout and ends their sessions."""
+def set_password(
+    deps: Deps,
+    *,
+    email: str,
+    password: str,
+    slots: HashingSlots = HASHING,
+    why: EndReason = "password_set",
+    keep_session: int | None = None,
+) -> None:
+    """Set (or replace) a person's password and end their sessions (but ``keep_session``,
+    the one a person changing their own password is in), in one transaction."""
     check_password(password)
-    hashed = _hasher().hash(password)
-    values = {"password_hash": hashed, "changed_at": deps.clock.now()}
-    reset = {"failed_count": 0, "locked_until": None}
+    with slots.slot():
+        hashed = _hasher().hash(password)
+    now = deps.clock.now()
+    values = {"password_hash": hashed, "changed_at": now}
     with deps.uow() as uow:
         person_id, roles = _person(uow.connection, email)
         if person_id is None:
             raise NotFound("person", email)
         if not roles & SIGN_IN_ROLES:
             raise NoSignIn(email)
-        changed = uow.connection.execute(
-            update(c).where(c.c.person_id == person_id).values(**values, **reset)
-        )
+        changed = uow.connection.execute(update(c).where(c.c.person_id == person_id).values(values))
         if changed.rowcount == 0:
-            uow.connection.execute(insert(c).values(person_id=person_id, **values, **reset))
+            uow.connection.execute(insert(c).values(person_id=person_id, **values))
+        web_sessions.end_sessions_in(
+            uow.connection, person_id=person_id, why=why, at=now, keep=keep_session
+        )
         uow.commit()
     log.info("password set for person %d", person_id)
 
 
-def change_password(deps: Deps, *, person_id: int, current: str, new: str) -> SignedIn | None:
-    """A signed-in person's own change: the current password first (a wrong one counts
-    towards the lockout, as at sign-in), then the new one, which ends every session made
-    with the old. Returns the new sign-in, or ``None`` when the current password is wrong."""
+def change_password(
+    deps: Deps,
+    *,
+    viewer: Viewer,
+    current: str,
+    new: str,
+    address: str,
+    slots: HashingSlots = HASHING,
+) -> bool:
+    """A signed-in person's own change: the current password first (a wrong one counts as
+    at sign-in), then the new one, which ends every other session. ``False`` when the current
+    password is wrong."""
     check_password(new)
     if hmac.compare_digest(current.encode(), new.encode()):
         raise WeakPassword("Choose a new password, not the one you have now.")
     with deps.uow(readonly=True) as uow:
         email = uow.connection.execute(
-            select(t.person.c.email).where(t.person.c.id == person_id)
+            select(t.person.c.email).where(t.person.c.id == viewer.id)
         ).scalar_one()
-    if authenticate(deps, email=email, password=current) is None:
-        return None
-    set_password(deps, email=email, password=new)
-    return authenticate(deps, email=email, password=new)
+    if authenticate(deps, email=email, password=current, address=address, slots=slots) is None:
+        return False
+    set_password(
+        deps,
+        email=email,
+        password=new,
+        slots=slots,
+        why="password_changed",
+        keep_session=viewer.session_id,
+    )
+    return True
+
+
+def _held_roles() -> ColumnElement[bool]:
+    """A person's roles, none once a coordinator has removed them from the directory: so a
+    removed person cannot sign in, and any session they still had ends at its next use."""
+    return (t.role.c.person_id == t.person.c.id) & t.person.c.active
 
 
 def _person(connection: Connection, email: str) -> tuple[int | None, frozenset[str]]:
     rows = connection.execute(
         select(t.person.c.id, t.role.c.role)
-        .outerjoin(t.role, t.role.c.person_id == t.person.c.id)
+        .outerjoin(t.role, _held_roles())
         .where(func.lower(t.person.c.email) == email.strip().lower())
     ).all()
     if not rows:
@@ -144,28 +218,42 @@ def _person(connection: Connection, email: str) -> tuple[int | None, frozenset[s
     return rows[0][0], frozenset(role for _, role in rows if role is not None)
 
 
-def authenticate(deps: Deps, *, email: str, password: str) -> SignedIn | None:
-    """The person, if the address and password match an account that may sign in now."""
-    now = deps.clock.now()
+def authenticate(
+    deps: Deps,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    slots: HashingSlots = HASHING,
+) -> SignedIn | None:
+    """The person, if the address and password match an account that may sign in now.
+    ``address`` is the client's network address: wrong passwords are counted per pair."""
+    wait = sign_ins.wait_for(deps, email=email, address=address)
+    if wait is not None:
+        log.info("sign-in held back: wrong passwords from this address")
+        raise TooSoon(wait)
+    person_id, password_hash = _credential(deps, email)
+    with slots.slot():
+        matches = _verify(password_hash or _dummy_hash(), password[:MAX_LENGTH])
+    if person_id is None or password_hash is None or not matches or len(password) > MAX_LENGTH:
+        holder = person_id if password_hash is not None else None
+        sign_ins.record_failure(deps, email=email, address=address, holder=holder)
+        log.info("sign-in refused")
+        return None
+    sign_ins.record_success(deps, email=email, address=address)
+    return SignedIn(person_id)
+
+
+def _credential(deps: Deps, email: str) -> tuple[int | None, str | None]:
+    """The person and their hash, when the address is someone who may sign in."""
     with deps.uow(readonly=True) as uow:
         person_id, roles = _person(uow.connection, email)
-        row = None
-        if person_id is not None and roles & SIGN_IN_ROLES:
-            row = uow.connection.execute(
-                select(c.c.password_hash, c.c.locked_until).where(c.c.person_id == person_id)
-            ).first()
-    locked = row is not None and row.locked_until is not None and as_utc(row.locked_until) > now
-    if row is None or locked or len(password) > MAX_LENGTH:
-        _verify(_dummy_hash(), password[:MAX_LENGTH])
-        if locked:
-            log.info("sign-in refused: person %s is locked out", person_id)
-        return None
-    assert person_id is not None  # a credential row was found for this person
-    if not _verify(row.password_hash, password):
-        _count_failure(deps, person_id, now)
-        return None
-    _reset_failures(deps, person_id)
-    return SignedIn(person_id, stamp(row.password_hash))
+        if person_id is None or not roles & SIGN_IN_ROLES:
+            return person_id, None
+        found = uow.connection.execute(
+            select(c.c.password_hash).where(c.c.person_id == person_id)
+        ).scalar_one_or_none()
+    return person_id, found
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -175,44 +263,24 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _count_failure(deps: Deps, person_id: int, now: datetime) -> None:
-    """One statement, so two wrong guesses at once both count; the fifth locks the account
-    and starts the count again for after the lock."""
-    reaching = c.c.failed_count + 1 >= MAX_FAILURES
-    with deps.uow() as uow:
-        uow.connection.execute(
-            update(c)
-            .where(c.c.person_id == person_id)
-            .values(
-                failed_count=case((reaching, 0), else_=c.c.failed_count + 1),
-                locked_until=case((reaching, now + LOCKOUT), else_=c.c.locked_until),
-            )
-        )
-        uow.commit()
-    log.info("sign-in refused: wrong password for person %d", person_id)
-
-
-def _reset_failures(deps: Deps, person_id: int) -> None:
-    with deps.uow() as uow:
-        uow.connection.execute(
-            update(c).where(c.c.person_id == person_id, c.c.failed_count > 0).values(failed_count=0)
-        )
-        uow.commit()
-
-
-def viewer(deps: Deps, *, person_id: int, signed_stamp: str) -> Viewer | None:
-    """The signed-in person, while their password and their sign-in role are still those the
-    session was made with; ``None`` ends the session."""
+def viewer(deps: Deps, *, session_id: str) -> Viewer | None:
+    """The signed-in person this session id belongs to, while the session lasts and they hold
+    a sign-in role; ``None`` sends them to sign in. Finding the role gone ends every session
+    of theirs on the server, so giving the role back later revives none of them."""
+    now = deps.clock.now()
     with deps.uow(readonly=True) as uow:
+        live = web_sessions.find(uow.connection, session_id=session_id, now=now)
+        if live is None:
+            return None
         rows = uow.connection.execute(
-            select(t.person.c.name, c.c.password_hash, t.role.c.role)
-            .join(c, c.c.person_id == t.person.c.id)
-            .outerjoin(t.role, t.role.c.person_id == t.person.c.id)
-            .where(t.person.c.id == person_id)
+            select(t.person.c.name, t.role.c.role)
+            .outerjoin(t.role, _held_roles())
+            .where(t.person.c.id == live.person_id)
         ).all()
-    if not rows or not hmac.compare_digest(stamp(rows[0].password_hash), signed_stamp):
-        return None
     roles = frozenset(r.role for r in rows if r.role is not None)
     if not roles & SIGN_IN_ROLES:
+        web_sessions.end_sessions(deps, person_id=live.person_id, why="role_removed")
+        log.info("sessions of person %d ended: no sign-in role", live.person_id)
         return None
-    return Viewer(person_id, rows[0].name, roles)
+    web_sessions.seen(deps, live)
+    return Viewer(live.person_id, rows[0].name, roles, live.id)

@@ -81,6 +81,18 @@ def plain_errors() -> Iterator[None]:
         raise typer.Exit(3) from None
 
 
+@app.callback()
+def start() -> None:
+    """Before any command: files private to this user, and settings checked once, so a bad
+    one is one sentence now rather than a failure halfway through the work."""
+    from oscp_flow.home import keep_files_private, tighten_home
+    from oscp_flow.settings import Settings, load
+
+    keep_files_private()
+    with plain_errors():
+        tighten_home(load(Settings).home)
+
+
 def _deps() -> Deps:
     from oscp_flow.wiring import build
 

@@ -23,11 +23,17 @@ Pool = Annotated[
 ]
 
 
-def _audit_types() -> list[str]:
+def _programme_entries() -> list[str]:
+    """The loaded programme's keys in plan order: the start form's choice list."""
     from oscp_flow.settings import Settings
-    from states.catalogue import Catalogue
+    from oscp_flow.wiring import build
+    from states.services.programme import list_entries
 
-    return list(Catalogue.from_directory(Settings().definitions).audit_types)
+    deps = build(Settings())
+    try:
+        return list(dict.fromkeys(entry.key for entry in list_entries(deps)))
+    finally:
+        deps.uow.engine.dispose()
 
 
 @flows_app.command("serve")
@@ -41,14 +47,14 @@ def flows_serve(
     with plain_errors():
         settings = Settings()
         os.environ.update(prefect_environment(settings))
-        types = _audit_types()
+        entries = _programme_entries()
     from prefect import serve
 
     from workflows.deployments import build_deployments
 
     # Deployments stay runnable when this process stops: `oscp up` may start again later.
     serve(
-        *build_deployments(types),
+        *build_deployments(entries),
         limit=limit,
         print_starting_message=False,
         pause_on_shutdown=False,
@@ -65,11 +71,11 @@ def flows_deploy(pool: Pool = None) -> None:
         settings = Settings()
         os.environ.update(prefect_environment(settings))
         name = pool or settings.prefect_work_pool
-        types = _audit_types()
+        entries = _programme_entries()
     from workflows.pools import deploy_to_pool
 
     with plain_errors():
-        names = deploy_to_pool(name, types)
+        names = deploy_to_pool(name, entries)
     out.print(f"{len(names)} deployment(s) on work pool '{name}': {', '.join(names)}.")
 
 

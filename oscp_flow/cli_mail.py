@@ -143,7 +143,7 @@ def _show_outbox(rows: list[OutboxView], *, failed: bool) -> None:
             str(r.id),
             r.kind,
             r.recipient,
-            r.audit,
+            r.audit or "(account)",
             str(r.attempts),
             r.last_error or "",
             local(r.created_at),

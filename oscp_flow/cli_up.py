@@ -81,6 +81,11 @@ def _settings(
         # The demo's coordinator starts the quarterly report and the programme review; its
         # chair writes them.
         changes.update(calendar_coordinator=email("coordinator"), calendar_lead=email("chair"))
+    if demo and not settings.prefect_operator:
+        from oscp_flow.demo import email
+
+        # Runs started from the Prefect UI act as the demo's coordinator.
+        changes["prefect_operator"] = email("coordinator")
     if prefect_port is not None:
         changes["prefect_port"] = prefect_port
         changes["prefect_api_url"] = f"http://127.0.0.1:{prefect_port}/api"
@@ -117,6 +122,7 @@ class Plan:
 def _start_all(supervisor: Supervisor, settings: Settings, plan: Plan) -> None:
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
+    from oscp_flow.prefect_auth import LOGIN_VARIABLES
     from oscp_flow.prefect_env import api_url
     from oscp_flow.supervisor import http_ok, port_open, require_free
 
@@ -129,7 +135,7 @@ def _start_all(supervisor: Supervisor, settings: Settings, plan: Plan) -> None:
         step = progress.add_task("Preparing the engine's database", total=None)
         deps = _prepare(settings, plan.demo)
         progress.update(step, description="Starting the mail capture")
-        mail = supervisor.start("mail-capture", [*me, "mail", "serve"])
+        mail = supervisor.start("mail-capture", [*me, "mail", "serve"], hide=LOGIN_VARIABLES)
         supervisor.wait_until(mail, port_open(settings.smtp_port), timeout=30, what="mail capture")
         progress.update(step, description="Starting Prefect's server (first start: ~20 s)")
         server = supervisor.start("prefect-server", [*prefect, "server", "start"])
@@ -138,7 +144,9 @@ def _start_all(supervisor: Supervisor, settings: Settings, plan: Plan) -> None:
         )
         progress.update(step, description="Starting the flows, the web app and the worker")
         _start_flows(supervisor, me, plan.workers)
-        web = supervisor.start("web", [*me, "web", "--port", str(plan.web_port)])
+        web = supervisor.start(
+            "web", [*me, "web", "--port", str(plan.web_port)], hide=LOGIN_VARIABLES
+        )
         supervisor.start("worker", [*me, "worker", "--interval", str(plan.tick)])
         supervisor.wait_until(
             web, http_ok(f"http://127.0.0.1:{plan.web_port}/healthz"), timeout=60, what="web app"
@@ -205,10 +213,14 @@ def _showcase(deps: Deps) -> list[Shown]:
 
 
 def _print_where(settings: Settings, plan: Plan, shown: list[Shown]) -> None:
+    from oscp_flow.prefect_auth import sign_in_hint
     from oscp_flow.prefect_env import api_url
 
     where = Table(title="OSCP audit engine", show_header=False)
     where.add_row("Prefect UI", api_url(settings).removesuffix("/api"))
+    where.add_row(
+        "Prefect runs act as", settings.prefect_operator or "nobody: set OSCP_PREFECT_OPERATOR"
+    )
     where.add_row("Web app (links)", f"http://127.0.0.1:{plan.web_port}")
     where.add_row("Mail capture", f"SMTP 127.0.0.1:{settings.smtp_port}; read: oscp mail list")
     where.add_row("Engine database", settings.resolved_database_url)
@@ -217,5 +229,8 @@ def _print_where(settings: Settings, plan: Plan, shown: list[Shown]) -> None:
     where.add_row("Reminder tick", f"every {plan.tick} s")
     where.add_row("Logs", str(settings.home / "logs"))
     out.print(where)
+    # Below the table, unwrapped: a path cut short by the table's width cannot be followed.
+    hint = f"Prefect UI sign-in: {sign_in_hint(settings)}"
+    out.print(hint, soft_wrap=True, markup=False, highlight=False)
     for item in shown:
         out.print(f"  {item.reference}  {item.audit_type:<12} {item.what}")

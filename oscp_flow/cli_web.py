@@ -3,6 +3,8 @@
 uvicorn's access log goes through the redacting filter, so a link's path appears as
 ``/act/…``; the ``Server`` header is off, and the app is built from settings like every
 other command (``OSCP_BASE_URL`` decides the addresses in pages, never the Host header).
+uvicorn's own proxy headers handling is off: it would believe X-Forwarded-For from 127.0.0.1
+by default, and the app believes it only from ``OSCP_WEB_TRUSTED_PROXIES``.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ def web(
     """Serve sign-off, return and assurance links until Ctrl-C."""
     import uvicorn
 
-    from oscp_flow.settings import Settings
-    from oscp_flow.web import create_app
+    from oscp_flow.settings import Settings, load
+    from oscp_flow.web import WebConfig, create_app
     from oscp_flow.web.logs import uvicorn_log_config
     from oscp_flow.wiring import build
 
     with plain_errors():
         settings = Settings()
-        application = create_app(build(settings), settings)
+        application = create_app(build(settings), settings, load(WebConfig))
     uvicorn.run(
         application,
         host=host,
@@ -37,4 +39,5 @@ def web(
         log_config=uvicorn_log_config(),
         access_log=True,
         server_header=False,
+        proxy_headers=False,
     )

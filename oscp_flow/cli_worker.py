@@ -14,28 +14,20 @@ from oscp_flow.cli import _run, app, out
 if TYPE_CHECKING:
     from oscp_flow.settings import Settings
     from states.services.deps import Deps
-    from workflows.tick import CalendarPeople, TickResult
+    from workflows.tick import TickResult
 
 
 def _mailer_and_tick(deps: Deps) -> Any:
     from oscp_flow.settings import Settings
-    from oscp_flow.wiring import mailer
+    from oscp_flow.wiring import calendar_people, mailer
     from workflows.tick import tick
 
     settings = Settings()
     smtp = mailer(settings)
     if settings.prefect_api_url:
         return _as_flows(deps, smtp, settings)
-    calendar = _calendar(settings)
+    calendar = calendar_people(settings)
     return lambda: tick(deps, smtp, settings, calendar)
-
-
-def _calendar(settings: Settings) -> CalendarPeople | None:
-    from workflows.tick import CalendarPeople
-
-    if settings.calendar_coordinator and settings.calendar_lead:
-        return CalendarPeople(settings.calendar_coordinator, settings.calendar_lead)
-    return None
 
 
 def _as_flows(deps: Deps, smtp: Any, settings: Settings) -> Any:
@@ -43,13 +35,19 @@ def _as_flows(deps: Deps, smtp: Any, settings: Settings) -> Any:
     import os
 
     from oscp_flow.prefect_env import prefect_environment
+    from oscp_flow.wiring import calendar_people
     from workflows.runtime import Runtime
     from workflows.tick import tick_as_flows
 
     os.environ.update(prefect_environment(settings))
-    runtime = Runtime(deps=deps, mailer=smtp, relay_config=settings)
-    calendar = _calendar(settings)
-    return lambda: tick_as_flows(runtime, calendar)
+    runtime = Runtime(
+        deps=deps,
+        mailer=smtp,
+        relay_config=settings,
+        operator=settings.prefect_operator,
+        calendar=calendar_people(settings),
+    )
+    return lambda: tick_as_flows(runtime)
 
 
 def _report(result: TickResult) -> str:

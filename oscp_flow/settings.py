@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self, TypeVar
 
+from pydantic import FilePath, SecretStr, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from notifications.smtp import TlsMode
+from states.errors import InvalidInput
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +27,13 @@ class Settings(BaseSettings):
     # machine never sends real e-mail; production sets the partnership's relay here.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
-    smtp_starttls: bool = False
+    # How the connection to the relay is encrypted: none (only for the local capture),
+    # starttls (usually port 587) or implicit TLS, SMTPS (usually port 465). The relay's
+    # certificate is checked against the system's authorities, or only against
+    # ``smtp_ca_file`` for a relay with a private one. A login needs one of the two.
+    smtp_tls: TlsMode = "none"
+    smtp_starttls: bool = False  # the older switch: true means smtp_tls=starttls
+    smtp_ca_file: FilePath | None = None
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_timeout: float = 30.0
@@ -44,7 +56,57 @@ class Settings(BaseSettings):
     calendar_lead: str | None = None
     # The process work pool that ``oscp flows deploy`` and ``oscp flows worker`` use.
     prefect_work_pool: str = "oscp"
+    # Prefect's server takes one login ("user:password") for its API and UI. Unset, the
+    # first process that needs one makes it and keeps it in OSCP_HOME (oscp_flow.prefect_auth).
+    prefect_auth_string: SecretStr | None = None
+    # The coordinator (an e-mail in the directory) that a run started through Prefect acts
+    # as: the flows never take the person acting from their parameters.
+    prefect_operator: str | None = None
+
+    @model_validator(mode="after")
+    def _login_only_over_tls(self) -> Self:
+        if self.smtp_starttls and self.smtp_tls == "implicit":
+            raise ValueError(
+                "OSCP_SMTP_STARTTLS and OSCP_SMTP_TLS=implicit contradict each other: "
+                "unset OSCP_SMTP_STARTTLS"
+            )
+        if self.smtp_starttls:
+            self.smtp_tls = "starttls"
+        if self.smtp_username and self.smtp_tls == "none":
+            raise ValueError(
+                "OSCP_SMTP_USERNAME is set without TLS, so the password would cross the "
+                "network unencrypted: set OSCP_SMTP_TLS to starttls or implicit"
+            )
+        return self
 
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'oscp.db'}"
+
+
+class SettingsInvalid(InvalidInput):
+    """A setting in the environment cannot be used; the sentence names the variable."""
+
+
+AnySettings = TypeVar("AnySettings", bound=BaseSettings)
+
+
+def load(kind: type[AnySettings]) -> AnySettings:
+    """``kind()`` from the environment, or ``SettingsInvalid`` naming each variable at fault
+    and never its value (it may be a password)."""
+    try:
+        return kind()
+    except ValidationError as exc:
+        prefix = str(kind.model_config.get("env_prefix", ""))
+        problems = "; ".join(_problem(prefix, error) for error in exc.errors())
+        raise SettingsInvalid(
+            f"The settings cannot be used ({problems}); correct them and start again."
+        ) from None
+
+
+def _problem(prefix: str, error: ErrorDetails) -> str:
+    cause = error.get("ctx", {}).get("error")
+    message = error["msg"]
+    text = str(cause) if isinstance(cause, ValueError) else message[:1].lower() + message[1:]
+    name = "_".join(str(part) for part in error["loc"]).upper()
+    return f"{prefix}{name}: {text}" if name else text

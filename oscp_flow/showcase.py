@@ -25,6 +25,8 @@ from states.services.deps import Deps
 # Far enough back that the returns deadline and its overdue rungs have passed.
 OVERDUE_BY = timedelta(days=60)
 ACTION_DUE_IN = timedelta(days=42)
+# A MACE of the 2025-28 programme, started from the Prefect UI's form as a coordinator would.
+SHOWCASE_ENTRY = "domestic-abuse-mace"
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ def has_audits(deps: Deps) -> bool:
 
 def seed(deps: Deps, start_through_prefect: Callable[[dict[str, object]], str]) -> list[Shown]:
     """Adds the four audits; ``start_through_prefect`` runs the start-audit deployment with
-    the parameters given and returns the new audit's reference."""
+    the parameters given (a programme entry of the loaded programme) and returns the new
+    audit's reference."""
     earlier = replace(deps, clock=FakeClock(deps.clock.now() - OVERDUE_BY))
     overdue = rehearse(earlier, "section_11", goal="returns_open", theme="Section 11 2026")
     signing = rehearse(deps, "dip_sample", goal="awaiting_sign_off", theme="Core groups")
@@ -56,10 +59,8 @@ def seed(deps: Deps, start_through_prefect: Callable[[dict[str, object]], str]) 
     )
     started = start_through_prefect(
         {
-            "audit_type": "mace",
-            "theme": "Neglect",
+            "programme_entry": SHOWCASE_ENTRY,
             "lead": email("chair"),
-            "coordinator": email("coordinator"),
             "agencies": ["police", "csc", "community_health", "schools"],
         }
     )

@@ -13,7 +13,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.error import URLError
@@ -39,13 +39,15 @@ class Supervisor:
     env: Mapping[str, str]
     children: list[Child] = field(default_factory=list)
 
-    def start(self, name: str, argv: list[str]) -> Child:
-        self.logs.mkdir(parents=True, exist_ok=True)
+    def start(self, name: str, argv: list[str], *, hide: Collection[str] = ()) -> Child:
+        """Starts ``argv`` with the shared environment, less the variables in ``hide``
+        (secrets that this child has no use for)."""
+        self.logs.mkdir(mode=0o700, parents=True, exist_ok=True)
         log = self.logs / f"{name}.log"
         with log.open("ab") as sink:
             process = subprocess.Popen(  # noqa: S603  (our own interpreter and arguments)
                 argv,
-                env=dict(self.env),
+                env={k: v for k, v in self.env.items() if k not in hide},
                 stdin=subprocess.DEVNULL,
                 stdout=sink,
                 stderr=subprocess.STDOUT,

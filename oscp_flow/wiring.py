@@ -17,13 +17,14 @@ from states.uow import UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from notifications.smtp import SmtpMailer
-    from workflows.runtime import Runtime
+    from workflows.runtime import CalendarPeople, Runtime
 
 
 def database(settings: Settings) -> Engine:
     url = settings.resolved_database_url
     if make_url(url).get_backend_name() == "sqlite":
-        settings.home.mkdir(parents=True, exist_ok=True)
+        # 0700 even where no `oscp` command set the umask (see oscp_flow.home).
+        settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = make_engine(url)
     upgrade(engine)
     return engine
@@ -46,10 +47,20 @@ def mailer(settings: Settings) -> SmtpMailer:
         host=settings.smtp_host,
         port=settings.smtp_port,
         timeout=settings.smtp_timeout,
-        starttls=settings.smtp_starttls,
+        tls=settings.smtp_tls,
         username=settings.smtp_username,
         password=settings.smtp_password,
+        ca_file=settings.smtp_ca_file,
     )
+
+
+def calendar_people(settings: Settings) -> CalendarPeople | None:
+    """Who starts the calendar work and who writes it; unset, nobody does it unasked."""
+    from workflows.runtime import CalendarPeople
+
+    if settings.calendar_coordinator and settings.calendar_lead:
+        return CalendarPeople(settings.calendar_coordinator, settings.calendar_lead)
+    return None
 
 
 def flow_runtime() -> Runtime:
@@ -58,4 +69,10 @@ def flow_runtime() -> Runtime:
     from workflows.runtime import Runtime
 
     settings = Settings()
-    return Runtime(deps=build(settings), mailer=mailer(settings), relay_config=settings)
+    return Runtime(
+        deps=build(settings),
+        mailer=mailer(settings),
+        relay_config=settings,
+        operator=settings.prefect_operator,
+        calendar=calendar_people(settings),
+    )

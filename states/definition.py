@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, StringConstraints, model_validator
 
+from states.disclosure import DisclosureRule
+
 SCHEMA_VERSION = 1
 
 Name = Annotated[
@@ -123,6 +125,57 @@ class ImmediateRiskDef(Strict):
     )
 
 
+class ProductDef(Strict):
+    """A product made from the signed-off summary report for a wider audience."""
+
+    disclosure: DisclosureRule = Field(
+        default_factory=DisclosureRule,
+        description="How it shows counts pooled across agencies or settings. Omit for the "
+        "engine's rule: min_group 5, min_cell 3.",
+    )
+
+
+class ProductsDef(Strict):
+    """The products made from the signed-off summary report. Each shows counts pooled across
+    agencies or settings only under its disclosure rule. The summary report itself is not a
+    product: it is the learning hub's record, read by the organisers and the bodies that sign
+    it off, and names each agency's figures with exact counts (moderation and accountability
+    need them; no case is named)."""
+
+    briefing: ProductDef = Field(default_factory=ProductDef, description="7-minute briefing.")
+    learning_on_a_page: ProductDef = Field(
+        default_factory=ProductDef, description="Practitioner learning on a page."
+    )
+    feedback_letter: ProductDef = Field(
+        default_factory=ProductDef,
+        description="A letter to each setting in a deep dive: its own ratings beside the other "
+        "settings' (the reader is left out of the comparison).",
+    )
+    summary_to_all: ProductDef = Field(
+        default_factory=ProductDef,
+        description="The summary findings report to every setting that took part.",
+    )
+
+    def rule(self, kind: str) -> DisclosureRule:
+        if kind not in type(self).model_fields:
+            raise KeyError(kind)
+        product: ProductDef = getattr(self, kind)
+        return product.disclosure
+
+    @model_validator(mode="after")
+    def _banded_alike(self) -> ProductsDef:
+        # A setting reads every product: two bandings of the same counts, side by side, can
+        # show what neither shows alone. Only the group sizes may differ between products.
+        cells = {kind: self.rule(kind).min_cell for kind in type(self).model_fields}
+        if len(set(cells.values())) > 1:
+            found = ", ".join(f"{kind} {cell}" for kind, cell in cells.items())
+            raise ValueError(
+                f"every product must use the same min_cell ({found}): one setting reads them "
+                "all, and two bandings of the same counts together show more than either"
+            )
+        return self
+
+
 class AuditTypeDefinition(Strict):
     schema_version: Literal[1]
     audit_type: Name
@@ -147,6 +200,12 @@ class AuditTypeDefinition(Strict):
         "told once it is overdue. Omit for the engine's default (10, 5 and 1 working days "
         "before and on the day to the agency's leads; overdue after 2 to them, after 5 to the "
         "strategic lead and the chair).",
+    )
+    products: ProductsDef = Field(
+        default_factory=ProductsDef,
+        description="How each product of the signed-off summary report shows counts pooled "
+        "across agencies or settings. Omit a product for the engine's rule (min_group 5, "
+        "min_cell 3).",
     )
     states: list[StateDef] = Field(min_length=2)
     transitions: list[TransitionDef] = Field(min_length=1)

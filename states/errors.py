@@ -182,3 +182,32 @@ class TokenAlreadyUsed(TokenError):
             "This link has already been used, so nothing more was recorded. Contact the "
             "audit's coordinator if that was not you."
         )
+
+
+class AlreadyDecided(AuditEngineError):
+    """A sign-off member decides a second time (by another link, say a reminder's): the first
+    decision stands."""
+
+    def __init__(self, *, audit: str) -> None:
+        self.audit = audit
+        super().__init__(
+            f"You have already recorded your decision on audit {audit}, so nothing more was "
+            "recorded. Contact the audit's coordinator if it must change."
+        )
+
+
+class PermissionDenied(AuditEngineError):
+    """The person may not do this at all (not a matter of what they typed)."""
+
+
+class NotOperational(PermissionDenied):
+    """A step that is a person's decision was asked of a channel that carries no person
+    (a run started through Prefect); the person takes it where they sign in or by link."""
+
+    def __init__(self, *, trigger: str, allowed: Sequence[str]) -> None:
+        self.trigger = trigger
+        self.allowed = tuple(allowed)
+        super().__init__(
+            f"'{trigger}' is a person's decision, so it is not taken through Prefect; take it "
+            f"with `oscp audit fire` or on the audit's page (Prefect may: {', '.join(allowed)})."
+        )

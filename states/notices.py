@@ -16,7 +16,7 @@ from sqlalchemy import Connection, insert, select
 
 from states import tables as t
 
-KINDS = (
+AUDIT_KINDS = (
     "audit_started",
     "return_requested",
     "reminder",
@@ -33,6 +33,9 @@ KINDS = (
     "feedback_letter_ready",
     "settings_summary_ready",
 )
+# Messages about a person's own account rather than an audit: they carry no audit.
+ACCOUNT_KINDS = ("sign_in_failures",)
+KINDS = AUDIT_KINDS + ACCOUNT_KINDS
 # The only context keys a message may carry; anything else is refused, so free text cannot
 # slip into an e-mail by being added to a context somewhere.
 CONTEXT_KEYS = frozenset(
@@ -46,6 +49,10 @@ CONTEXT_KEYS = frozenset(
         "agency",
         "decision",
         "link_path",
+        # Failed sign-ins: how many, from how many network addresses, since when.
+        "failures",
+        "addresses",
+        "since",
     }
 )
 
@@ -53,34 +60,44 @@ CONTEXT_KEYS = frozenset(
 def recipients(
     connection: Connection, *, roles: Iterable[str], lead_id: int, agency_id: int | None
 ) -> list[int]:
-    """People to tell, by role: the chair is the audit's lead; agency roles mean that agency's."""
+    """People to tell, by role: the chair is the audit's lead; agency roles mean that agency's.
+    Nobody removed from the directory is told anything new (a removed chair included)."""
     wanted = set(roles)
     people: set[int] = {lead_id} if "chair" in wanted else set()
     partnership_wide = wanted - {"chair", "strategic_lead", "agency_lead"}
     agency_roles = wanted & {"strategic_lead", "agency_lead"}
+    holders = select(t.role.c.person_id).join(t.person, t.person.c.id == t.role.c.person_id)
     if partnership_wide:
         people.update(
-            connection.execute(
-                select(t.role.c.person_id).where(t.role.c.role.in_(partnership_wide))
-            ).scalars()
+            connection.execute(holders.where(t.role.c.role.in_(partnership_wide))).scalars()
         )
     if agency_roles and agency_id is not None:
         people.update(
             connection.execute(
-                select(t.role.c.person_id)
-                .join(t.person, t.person.c.id == t.role.c.person_id)
-                .where(t.role.c.role.in_(agency_roles), t.person.c.agency_id == agency_id)
+                holders.where(t.role.c.role.in_(agency_roles), t.person.c.agency_id == agency_id)
             ).scalars()
         )
-    return sorted(people)
+    return sorted(people & active_people(connection, people))
+
+
+def active_people(connection: Connection, people: Iterable[int]) -> set[int]:
+    """Those of ``people`` still in the directory (not removed by a coordinator)."""
+    wanted = set(people)
+    if not wanted:
+        return set()
+    return set(
+        connection.execute(
+            select(t.person.c.id).where(t.person.c.id.in_(wanted), t.person.c.active)
+        ).scalars()
+    )
 
 
 def queue(
     connection: Connection,
     *,
     kind: str,
-    audit_id: int,
-    subject_id: int,
+    audit_id: int | None,
+    subject_id: int | None,
     recipient_ids: Iterable[int],
     at: datetime,
     context: Mapping[str, str] | None = None,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlmodel import Field, SQLModel
 
@@ -58,6 +59,10 @@ class Person(SQLModel, table=True):
     name: str = Field(max_length=200)
     email: str = Field(max_length=254, unique=True)
     agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    # False once a coordinator has removed the person (``directory_change`` says who, when
+    # and why): they hold no role, get no links and cannot sign in. The row stays, because
+    # past events and decisions name them.
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class PersonRole(SQLModel, table=True):
@@ -208,7 +213,8 @@ class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
     kind: str = Field(max_length=63)
-    audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
+    # Empty only for a message about a person's own account (failed sign-ins), not an audit.
+    audit_id: int | None = Field(default=None, foreign_key="audit_cycle.id", index=True)
     recipient_id: int = Field(foreign_key="person.id")
     subject_id: int | None = None
     context: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
@@ -360,16 +366,49 @@ class ActionToken(SQLModel, table=True):
     created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
     expires_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
     used_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    # Withdrawn before use: its holder was removed or lost the role, a newer link to the same
+    # action was sent, or the action's evidence came in. ``revoked_why`` completes "this link
+    # is no longer needed: ..." and is the engine's own words, never a coordinator's reason.
+    revoked_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    revoked_why: str | None = Field(default=None, max_length=200)
 
 
 class TokenEvent(SQLModel, table=True):
-    """Every refused or replayed use of a link, for the security record (never the token)."""
+    """Refused or replayed uses of a link, for the security record (never the token).
+
+    One row per link and outcome, counting the refusals (``times``) from the first (``at``)
+    to the latest (``last_at``): a scanner opening a dead link all day adds to a count
+    rather than rows. Tokens that are not ours are not recorded at all (there is nothing to
+    attach them to, and a forger could otherwise grow the table).
+    """
 
     __tablename__ = "token_event"
+    __table_args__ = (UniqueConstraint("token_id", "outcome"),)
     id: int | None = Field(default=None, primary_key=True)
     token_id: int | None = Field(default=None, foreign_key="action_token.id", index=True)
     at: datetime = _utc(nullable=False)  # type: ignore[assignment]
     outcome: str = Field(max_length=20)
+    times: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    last_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+
+
+class DirectoryChange(SQLModel, table=True):
+    """Append-only: a coordinator removed a person or one of their roles, and why.
+
+    ``change`` is ``deactivated``, ``role_removed`` or ``links_revoked``; ``role`` names the
+    role for a role removal. The reason is the coordinator's own words, kept here only: it is
+    never shown on a link's page or put in an e-mail.
+    """
+
+    __tablename__ = "directory_change"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    change: str = Field(max_length=20)
+    role: str | None = Field(default=None, max_length=40)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    changed_by: int = Field(foreign_key="person.id")
+    changed_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    links_revoked: int = 0
 
 
 class ProgrammeEntry(SQLModel, table=True):
@@ -492,14 +531,53 @@ class Dissemination(SQLModel, table=True):
 class Credential(SQLModel, table=True):
     """A coordinator's or learning hub member's password, kept only as an argon2 hash.
 
-    Agencies never have one: they act by e-mailed link. ``failed_count`` and
-    ``locked_until`` are the lockout after repeated wrong passwords; both are reset when the
-    password is set. Changing ``password_hash`` ends every session signed in with the old one.
+    Agencies never have one: they act by e-mailed link. There is no lockout (anyone could
+    lock staff out with it): wrong passwords slow down the address they come from instead,
+    see ``SignInThrottle``, and the holder is e-mailed about them at most once a day
+    (``failures_told_at``).
     """
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", unique=True)
     password_hash: str = Field(max_length=255)
     changed_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    failed_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    locked_until: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    failures_told_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in session of the coordinator pages, looked up on every request.
+
+    The browser's cookie carries a random id (256 bits); only its SHA-256 is kept, so a copy
+    of this table opens nothing. A session ends at ``expires_at`` or when ``ended_at`` is set:
+    by signing out, a password change or set, losing the sign-in role, or deactivation
+    (``ended_why``), and the row stays as the record of it.
+    """
+
+    __tablename__ = "web_session"
+    __table_args__ = (Index("ix_web_session_person_open", "person_id", "ended_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    person_id: int = Field(foreign_key="person.id")
+    created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    last_seen_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    expires_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    ended_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    ended_why: str | None = Field(default=None, max_length=20)
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Wrong passwords from one network address for one account, for growing waits.
+
+    Keyed by the SHA-256 of the typed address (existing or not, so being held back says
+    nothing about whether an account exists) and the client's address: an attacker slows
+    only their own pair, never the owner signing in from elsewhere. A right password clears
+    the pair; pairs idle for a day are forgotten.
+    """
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (Index("ix_sign_in_throttle_last_failed", "last_failed_at"),)
+    account_hash: str = Field(primary_key=True, max_length=64)
+    address: str = Field(primary_key=True, max_length=64)
+    failures: int
+    first_failed_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    last_failed_at: datetime = _utc(nullable=False)  # type: ignore[assignment]

@@ -48,9 +48,9 @@ _BY_ID = select(*_AUDIT_COLUMNS).where(t.audit.c.id == bindparam("key"))
 _BY_REFERENCE = select(*_AUDIT_COLUMNS).where(t.audit.c.reference == bindparam("key"))
 # Writers lock the audit row as they read it (PostgreSQL; SQLite's BEGIN IMMEDIATE already
 # serialises writers), so unversioned writes queue behind each other instead of failing.
-_ACTOR = select(t.person.c.id, t.person.c.name, t.person.c.agency_id, t.role.c.role).select_from(
-    t.person.outerjoin(t.role, t.role.c.person_id == t.person.c.id)
-)
+_ACTOR = select(
+    t.person.c.id, t.person.c.name, t.person.c.agency_id, t.person.c.active, t.role.c.role
+).select_from(t.person.outerjoin(t.role, t.role.c.person_id == t.person.c.id))
 _ADVANCE = (
     update(t.audit)
     .where(and_(t.audit.c.id == bindparam("audit_id"), t.audit.c.version == bindparam("seen")))
@@ -131,10 +131,14 @@ class AuditRow:
 
 @dataclass(frozen=True)
 class Actor:
+    """A person as the engine sees them now. Someone removed from the directory is inactive
+    and holds no role, so every rule that asks for a role refuses them."""
+
     id: int
     name: str
     agency_id: int | None
     roles: frozenset[str]
+    active: bool = True
 
 
 class AuditStore:
@@ -159,9 +163,9 @@ class AuditStore:
         rows, _ = run(self.connection, statement, {"key": key})
         if not rows:
             raise NotFound("person", key)
-        person_id, name, agency_id, _ = rows[0]
-        roles = frozenset(role for *_, role in rows if role is not None)
-        return Actor(person_id, name, agency_id, roles)
+        person_id, name, agency_id, active, _ = rows[0]
+        roles = frozenset(role for *_, role in rows if role is not None and active)
+        return Actor(person_id, name, agency_id, roles, bool(active))
 
     def roles_in(self, actor: Actor, audit: AuditRow) -> frozenset[str]:
         """The roles a person holds in one audit.
@@ -170,6 +174,8 @@ class AuditStore:
         only in audits their agency takes part in, and an auditor only where assigned a case,
         so being an agency lead or auditor somewhere opens no other audit.
         """
+        if not actor.active:
+            return frozenset()
         roles = set(actor.roles - AUDIT_SCOPED_ROLES)
         if audit.lead_id == actor.id:
             roles.add("chair")

@@ -3,6 +3,8 @@
 The token in an e-mail is 256 random bits from ``secrets``; the database keeps its SHA-256,
 so a copy of the database yields no usable link. Checking a link never changes it (mail
 scanners open links before people do); only using it does, once, under the audit's row lock.
+A link can also be withdrawn before use (``revoke``): its holder was removed, a newer link
+replaced it, or what it was for is done. Refusals are counted, one row per link and outcome.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import ColumnElement, Connection, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from states import tables as t
 from states.clock import as_utc, as_utc_or_none
@@ -49,6 +53,8 @@ class Grant:
     round: int
     expires_at: datetime
     used_at: datetime | None
+    revoked_at: datetime | None = None
+    revoked_why: str | None = None
 
 
 def issue(
@@ -110,6 +116,8 @@ def find(connection: Connection, token: str) -> Grant:
             t.token.c.round,
             t.token.c.expires_at,
             t.token.c.used_at,
+            t.token.c.revoked_at,
+            t.token.c.revoked_why,
         ).where(t.token.c.token_hash == digest(token))
     ).first()
     if row is None:
@@ -127,6 +135,8 @@ def find(connection: Connection, token: str) -> Grant:
         round=row.round,
         expires_at=as_utc(row.expires_at),
         used_at=as_utc_or_none(row.used_at),
+        revoked_at=as_utc_or_none(row.revoked_at),
+        revoked_why=row.revoked_why,
     )
 
 
@@ -136,6 +146,8 @@ def check(grant: Grant, audit: AuditRow, *, purpose: str, now: datetime) -> None
         raise TokenInvalid()
     if grant.used_at is not None:
         raise TokenAlreadyUsed()
+    if grant.revoked_at is not None:
+        raise TokenRevoked(grant.revoked_why or "it was withdrawn")
     if grant.purpose in STAGE_BOUND and (audit.state, audit.state_round) != (
         grant.state,
         grant.round,
@@ -146,17 +158,54 @@ def check(grant: Grant, audit: AuditRow, *, purpose: str, now: datetime) -> None
 
 
 def consume(connection: Connection, grant: Grant, *, at: datetime) -> None:
-    """Mark the link used; a second use in a race finds it used and is refused."""
+    """Mark the link used; a second use in a race finds it used and is refused, and a link
+    withdrawn since it was checked is refused as withdrawn."""
     done = connection.execute(
         update(t.token)
-        .where(t.token.c.id == grant.id, t.token.c.used_at.is_(None))
+        .where(
+            t.token.c.id == grant.id, t.token.c.used_at.is_(None), t.token.c.revoked_at.is_(None)
+        )
         .values(used_at=at)
     )
     if done.rowcount != 1:
+        now = connection.execute(
+            select(t.token.c.used_at, t.token.c.revoked_why).where(t.token.c.id == grant.id)
+        ).one()
+        if now.used_at is None:
+            raise TokenRevoked(now.revoked_why or "it was withdrawn")
         raise TokenAlreadyUsed()
+
+
+def unused(at: datetime) -> ColumnElement[bool]:
+    """Links that could still be used: neither used, withdrawn nor expired."""
+    c = t.token.c
+    return c.used_at.is_(None) & c.revoked_at.is_(None) & (c.expires_at > at)
+
+
+def revoke(connection: Connection, *conditions: ColumnElement[bool], at: datetime, why: str) -> int:
+    """Withdraw the unused links matching ``conditions``; returns how many. ``why`` completes
+    "this link is no longer needed: ..." on the holder's page, so it is the engine's own
+    words, never free text someone typed."""
+    done = connection.execute(
+        update(t.token).where(unused(at), *conditions).values(revoked_at=at, revoked_why=why)
+    )
+    return int(done.rowcount)
 
 
 def record_refusal(
     connection: Connection, token_id: int | None, outcome: str, at: datetime
 ) -> None:
-    connection.execute(insert(t.token_event), {"token_id": token_id, "at": at, "outcome": outcome})
+    """Count one refused use: the first makes the link's row for this outcome, the rest add
+    to it. A token that is not ours is not recorded (it names nothing)."""
+    if token_id is None:
+        return
+    dialect = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect(t.token_event).values(
+        token_id=token_id, outcome=outcome, at=at, last_at=at, times=1
+    )
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[t.token_event.c.token_id, t.token_event.c.outcome],
+            set_={"times": t.token_event.c.times + 1, "last_at": at},
+        )
+    )

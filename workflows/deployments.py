@@ -19,9 +19,13 @@ from workflows.flows import PEOPLE_FLOWS, PERIODIC_FLOWS
 from workflows.report_flows import REPORT_FLOWS
 from workflows.steps import TAG
 
+# Runs act as the operator (OSCP_PREFECT_OPERATOR), never as a person named in the form.
 DESCRIPTIONS = {
-    "start-audit": "Start an audit of the programme; agencies are asked for returns by e-mail.",
-    "advance-audit": "Move an audit on (the Run form names the trigger and who acts).",
+    "start-audit": "Start a programme entry's audit as the operator; its chair is e-mailed.",
+    "advance-audit": (
+        "Take an operational step of an audit as the operator (open or close returns, ...); "
+        "a person's decisions are taken by them, not here."
+    ),
     "generate-report": "Render and freeze an audit's summary report (HTML and PDF) for sign-off.",
     "disseminate": "Make a signed-off report's products (briefing, letters) and record sharing it.",
     "reminder-sweep": "Queue every reminder and escalation now due (the worker runs this).",
@@ -34,13 +38,16 @@ DESCRIPTIONS = {
 
 
 def build_deployments(
-    audit_types: Sequence[str], *, work_pool: str | None = None
+    programme_entries: Sequence[str], *, work_pool: str | None = None
 ) -> list[RunnerDeployment]:
-    """One deployment per flow, named as the flow; ``audit_type`` is a choice list."""
+    """One deployment per flow, named as the flow; ``programme_entry`` is a choice list of
+    the loaded programme's keys (with none loaded, any key of the right shape is asked for,
+    and the engine refuses one it does not know)."""
     flows: tuple[Flow[Any, Any], ...] = (*PEOPLE_FLOWS, *REPORT_FLOWS, *PERIODIC_FLOWS)
     deployments = [_deployment(flow, work_pool) for flow in flows]
-    for deployment in deployments:
-        offer_choices(deployment, "audit_type", sorted(audit_types))
+    if programme_entries:
+        for deployment in deployments:
+            offer_choices(deployment, "programme_entry", programme_entries)
     return deployments
 
 

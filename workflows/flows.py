@@ -4,7 +4,9 @@ The engine's database is the truth about an audit; a flow run is a short, attrib
 request to change it (DESIGN.md decision 1): nothing waits inside a flow for a person.
 
 Each is made of the same steps (``workflows.steps``): one engine call that retries only
-outages, then the run named and tagged by the audit it touched.
+outages, then the run named and tagged by the audit it touched. A run never acts as a person
+named in its parameters: it acts as the configured operator (or, for the calendar, the
+coordinator set for it), and every event it writes says "via Prefect" and which run.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.client.schemas.objects import State
-from prefect.runtime import flow_run
 
 from notifications.relay import relay
 from states.errors import AuditEngineError
-from states.services.audits import fire, start_audit
+from states.services.audits import fire
+from states.services.operator import OperationalTrigger, require_operational, require_operator
+from states.services.programme import start_from_programme
 from states.services.queries import audit_type_of
 from states.services.recurring import (
     PROGRAMME_REVIEW,
@@ -27,50 +30,48 @@ from states.services.recurring import (
     ensure_quarterly_report,
 )
 from states.services.sweep import sweep
+from workflows.parameters import AgencyCode, Email, ProgrammeEntry, Reference
 from workflows.runtime import current
-from workflows.steps import audit_labels, engine_call, label_run, refused
+from workflows.steps import audit_labels, engine_call, label_run, refused, via_prefect
 
 
 @flow(
     name="start-audit",
-    flow_run_name="start {audit_type}",
+    flow_run_name="start {programme_entry}",
     persist_result=False,
     log_prints=False,
 )
 def start_audit_flow(
     *,
-    audit_type: str,
-    theme: str,
-    lead: str,
-    coordinator: str,
-    agencies: list[str] | None = None,
+    programme_entry: ProgrammeEntry,
+    lead: Email,
+    agencies: list[AgencyCode] | None = None,
     started_on: date | None = None,
 ) -> dict[str, Any] | State[Any]:
-    """Start an audit from the programme. Write no child's or family's details here.
+    """Start the audit of an entry of the programme, with the plan's type and theme, as the
+    operator. An audit the programme does not name is started with `oscp audit start`.
 
     Args:
-        audit_type: The kind of audit, from the partnership's definitions.
-        theme: The theme, as the programme names it (e.g. "Neglect").
+        programme_entry: The programme's entry, by key (`oscp programme show` lists them).
         lead: E-mail of the learning hub member who chairs the audit and writes the report.
-        coordinator: E-mail of the coordinator starting it.
         agencies: Codes of the agencies invited to take part (e.g. "police", "csc").
         started_on: The start date, if not today (London).
     """
-    key = flow_run.get_id()
     runtime = current()
+    deps = via_prefect(runtime.deps)
     try:
+        operator = runtime.configured_operator()
         fired = engine_call(
-            lambda: start_audit(
-                runtime.deps,
-                audit_type=audit_type,
-                theme=theme,
+            lambda: start_from_programme(
+                deps,
+                key=programme_entry,
                 lead=lead,
-                actor=coordinator,
+                actor=require_operator(deps, operator),
                 agencies=tuple(agencies or ()),
                 started_on=started_on,
-                request_key=key,
             )
         )
+        audit_type = audit_type_of(deps, audit=fired.reference)
     except AuditEngineError as exc:
         if not exc.retryable:
             return refused(exc)
@@ -87,28 +88,32 @@ def start_audit_flow(
     log_prints=False,
 )
 def advance_audit_flow(
-    *, reference: str, trigger: str, actor: str, reason: str | None = None
+    *, reference: Reference, trigger: OperationalTrigger
 ) -> dict[str, Any] | State[Any]:
-    """Move an audit on. Every gate is checked as anywhere else; a blocked gate fails the run
-    and says why.
+    """Take an operational step of an audit as the operator. Every gate is checked as
+    anywhere else; a blocked gate fails the run and says why. A person's decisions (sign-off,
+    moderation, assurance, withdrawal, ...) are theirs to take where they sign in or by link.
 
     Args:
         reference: The audit's reference (e.g. AUD-7K2M9QXP).
-        trigger: What is happening, as the audit's definition names it (e.g. "open_returns").
-        actor: E-mail of the person acting; their role must allow the trigger.
-        reason: Why, where the definition asks for one. No child's or family's details.
+        trigger: The step, as the audit's definition names it (e.g. "open_returns").
     """
     runtime = current()
+    deps = via_prefect(runtime.deps)
     try:
+        require_operational(trigger)  # the form offers no other; a caller may skip the form
+        operator = runtime.configured_operator()
         fired = engine_call(
-            lambda: fire(runtime.deps, audit=reference, trigger=trigger, actor=actor, reason=reason)
+            lambda: fire(
+                deps, audit=reference, trigger=trigger, actor=require_operator(deps, operator)
+            )
         )
     except AuditEngineError as exc:
         if not exc.retryable:
             label_run(f"{trigger} {reference} (refused)", f"audit:{reference}")
             return refused(exc)
         raise
-    audit_type = audit_type_of(runtime.deps, audit=reference)
+    audit_type = audit_type_of(deps, audit=reference)
     label_run(f"{trigger} {reference}", *audit_labels(reference, audit_type))
     get_run_logger().info("audit %s: %s -> %s", reference, fired.from_state, fired.to_state)
     return {"reference": reference, "state": fired.to_state, "version": fired.version}
@@ -139,19 +144,17 @@ def outbox_relay_flow() -> dict[str, int]:
     persist_result=False,
     log_prints=False,
 )
-def calendar_flow(*, coordinator: str, lead: str) -> dict[str, str] | State[Any]:
+def calendar_flow() -> dict[str, str] | State[Any]:
     """Start this quarter's safeguarding effectiveness report and this year's review of the
-    audit programme, each unless it is started already.
-
-    Args:
-        coordinator: E-mail of the coordinator in whose name they start.
-        lead: E-mail of their author.
-    """
+    audit programme, each unless it is started already, in the name of the coordinator and
+    with the author set for the calendar work (OSCP_CALENDAR_COORDINATOR and _LEAD)."""
     runtime = current()
-    people = {"coordinator": coordinator, "lead": lead}
+    deps = via_prefect(runtime.deps)
     try:
-        report = engine_call(lambda: ensure_quarterly_report(runtime.deps, **people))
-        review = engine_call(lambda: ensure_programme_review(runtime.deps, **people))
+        people = runtime.configured_calendar()
+        named = {"coordinator": people.coordinator, "lead": people.lead}
+        report = engine_call(lambda: ensure_quarterly_report(deps, **named))
+        review = engine_call(lambda: ensure_programme_review(deps, **named))
     except AuditEngineError as exc:
         if not exc.retryable:
             return refused(exc)

@@ -12,7 +12,7 @@ from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
 
 from states.errors import AuditEngineError
-from states.services.audits import started_by
+from states.services.programme import list_entries
 from workflows.deployments import DESCRIPTIONS
 from workflows.runtime import current
 
@@ -61,11 +61,12 @@ def wait_for(run_id: UUID, *, timeout: float) -> None:
 
 
 def start_audit_through_prefect(parameters: dict[str, Any]) -> str:
-    """Starts an audit by the start-audit deployment and returns its reference, read from the
-    engine by the run's request key: results stay out of Prefect's storage, and the engine
-    is the truth about which audit the run made."""
+    """Starts a programme entry's audit by the start-audit deployment and returns its
+    reference, read from the entry's link in the engine: results stay out of Prefect's
+    storage, and the engine is the truth about which audit the entry has."""
     run_id = run_and_wait(START_AUDIT, parameters)
-    started = started_by(current().deps, str(run_id))
-    if started is None:
+    key = parameters["programme_entry"]
+    linked = [e.audit_reference for e in list_entries(current().deps) if e.key == key]
+    if not linked or linked[0] is None:
         raise FlowRunFailed(f"Flow run {run_id} completed but no audit records it; report it.")
-    return started.reference
+    return linked[0]

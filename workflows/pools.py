@@ -25,11 +25,11 @@ def ensure_pool(name: str) -> None:
         client.create_work_pool(WorkPoolCreate(name=name, type=POOL_TYPE))
 
 
-def deploy_to_pool(pool: str, audit_types: Sequence[str]) -> list[str]:
+def deploy_to_pool(pool: str, programme_entries: Sequence[str]) -> list[str]:
     """Creates the pool if needed and registers every deployment on it; returns their names."""
     ensure_pool(pool)
     names = []
-    for deployment in build_deployments(audit_types, work_pool=pool):
+    for deployment in build_deployments(programme_entries, work_pool=pool):
         deployment.apply(work_pool_name=pool)
         names.append(deployment.name)
     return names

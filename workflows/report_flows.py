@@ -1,7 +1,7 @@
 """Flows for the end of an audit: freeze the summary report, and share what was signed off.
 
 Each is a thin wrapper over ``notifications.publishing`` and the dissemination service, made
-of the same steps as the other flows (``workflows.steps``).
+of the same steps as the other flows (``workflows.steps``), acting as the operator.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from notifications.publishing import freeze_summary, make_products
 from states.errors import AuditEngineError
 from states.services.dissemination import record_dissemination
 from states.services.letters import send_feedback_letters
+from states.services.operator import require_operator
 from states.services.queries import audit_type_of
 from states.services.report_store import SUMMARY
+from workflows.parameters import Audience, Channel, Reference
 from workflows.runtime import current
-from workflows.steps import audit_labels, engine_call, label_run, refused
+from workflows.steps import audit_labels, engine_call, label_run, refused, via_prefect
 
 
 @flow(
@@ -28,18 +30,22 @@ from workflows.steps import audit_labels, engine_call, label_run, refused
     persist_result=False,
     log_prints=False,
 )
-def generate_report_flow(*, reference: str, actor: str) -> dict[str, Any] | State[Any]:
+def generate_report_flow(*, reference: Reference) -> dict[str, Any] | State[Any]:
     """Render the audit's summary report as submitted for sign-off (HTML and PDF) and freeze
-    it with its hash. The chair's narrative is written beforehand (`oscp report draft`).
+    it with its hash, as the operator. The chair's narrative is written beforehand
+    (`oscp report draft`).
 
     Args:
         reference: The audit's reference.
-        actor: E-mail of the chair or coordinator freezing it.
     """
     runtime = current()
+    deps = via_prefect(runtime.deps)
     try:
-        stored = engine_call(lambda: freeze_summary(runtime.deps, audit=reference, actor=actor))
-        audit_type = audit_type_of(runtime.deps, audit=reference)
+        operator = runtime.configured_operator()
+        stored = engine_call(
+            lambda: freeze_summary(deps, audit=reference, actor=require_operator(deps, operator))
+        )
+        audit_type = audit_type_of(deps, audit=reference)
     except AuditEngineError as exc:
         if not exc.retryable:
             label_run(f"report {reference} (refused)", f"audit:{reference}")
@@ -57,22 +63,24 @@ def generate_report_flow(*, reference: str, actor: str) -> dict[str, Any] | Stat
     log_prints=False,
 )
 def disseminate_flow(
-    *, reference: str, actor: str, audience: str, channel: str
+    *, reference: Reference, audience: Audience, channel: Channel
 ) -> dict[str, Any] | State[Any]:
     """Make the signed-off report's products (7-minute briefing, learning on a page, and for
     Section 175 a letter to each sampled setting and the summary to all settings) and record
     that the summary report was shared; each sampled setting's audit leads are e-mailed a link
     to its own letter, and every setting's to the summary to all (once: a rerun sends none).
+    It acts as the operator.
 
     Args:
         reference: The audit's reference.
-        actor: E-mail of the chair or coordinator sharing it.
-        audience: Who received it, e.g. "learning hub members" or "all schools".
+        audience: Who received it.
         channel: learning_hub, website or email.
     """
     runtime = current()
-    deps = runtime.deps
+    deps = via_prefect(runtime.deps)
     try:
+        operator = runtime.configured_operator()
+        actor = engine_call(lambda: require_operator(deps, operator))
         products = engine_call(lambda: make_products(deps, audit=reference, actor=actor))
         recorded = engine_call(
             lambda: record_dissemination(

@@ -23,10 +23,33 @@ FACTORY_VARIABLE = "OSCP_FLOW_RUNTIME"
 
 
 @dataclass(frozen=True)
+class CalendarPeople:
+    """Who starts the calendar work (a coordinator) and who writes it."""
+
+    coordinator: str
+    lead: str
+
+
+@dataclass(frozen=True)
 class Runtime:
     deps: Deps
     mailer: Mailer
     relay_config: RelayConfig
+    # The coordinator that runs people start through Prefect act as (OSCP_PREFECT_OPERATOR).
+    operator: str | None = None
+    # The calendar work's people (OSCP_CALENDAR_*), the same whether the worker ticks it
+    # directly or as a flow run.
+    calendar: CalendarPeople | None = None
+
+    def configured_operator(self) -> str:
+        if not self.operator:
+            raise OperatorMissing()
+        return self.operator
+
+    def configured_calendar(self) -> CalendarPeople:
+        if self.calendar is None:
+            raise CalendarPeopleMissing()
+        return self.calendar
 
 
 class RuntimeMissing(AuditEngineError):
@@ -34,6 +57,22 @@ class RuntimeMissing(AuditEngineError):
         super().__init__(
             "The flows have no engine to run against; start them with `oscp up` or "
             f"`oscp flows serve`, or set {FACTORY_VARIABLE} to a runtime factory."
+        )
+
+
+class OperatorMissing(AuditEngineError):
+    def __init__(self) -> None:
+        super().__init__(
+            "No operator is set for runs started through Prefect; set OSCP_PREFECT_OPERATOR "
+            "to a coordinator's e-mail where the flows are served, then run it again."
+        )
+
+
+class CalendarPeopleMissing(AuditEngineError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Nobody is set to start the calendar work; set OSCP_CALENDAR_COORDINATOR and "
+            "OSCP_CALENDAR_LEAD where the flows are served, then run it again."
         )
 
 

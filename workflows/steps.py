@@ -10,6 +10,7 @@ sentence, because trying again would only be refused again.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -21,6 +22,7 @@ from prefect.states import Failed
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from states.errors import AuditEngineError
+from states.services.deps import Deps
 
 T = TypeVar("T")
 
@@ -65,6 +67,12 @@ def label_run(name: str, *labels: str) -> None:
     with get_client(sync_client=True) as client:
         current_tags = set(flow_run.get_tags())
         client.update_flow_run(UUID(run_id), name=name, tags=sorted(current_tags | {TAG, *labels}))
+
+
+def via_prefect(deps: Deps) -> Deps:
+    """The engine as this run sees it: each event it writes says it came through Prefect,
+    and by which run, beside the operator it acts as."""
+    return replace(deps, via=f"via Prefect (flow run {flow_run.get_id()})")
 
 
 def audit_labels(reference: str, audit_type: str) -> tuple[str, str]:

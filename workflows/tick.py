@@ -15,15 +15,7 @@ from notifications.smtp import Mailer
 from states.services.deps import Deps
 from states.services.recurring import ensure_programme_review, ensure_quarterly_report
 from states.services.sweep import SweepResult, sweep
-from workflows.runtime import Runtime, install
-
-
-@dataclass(frozen=True)
-class CalendarPeople:
-    """Who starts the calendar work (a coordinator) and who writes it."""
-
-    coordinator: str
-    lead: str
+from workflows.runtime import CalendarPeople, Runtime, install
 
 
 @dataclass(frozen=True)
@@ -47,15 +39,16 @@ def tick(
     return TickResult(swept, relay(deps, mailer, config=config), started)
 
 
-def tick_as_flows(runtime: Runtime, calendar: CalendarPeople | None = None) -> TickResult:
+def tick_as_flows(runtime: Runtime) -> TickResult:
     """The same tick, each part as a Prefect flow run, so the UI shows every one (with its
-    retries). Prefect is imported only here: a worker without it ticks directly."""
+    retries). The calendar's people come from the runtime, as for any run of that flow.
+    Prefect is imported only here: a worker without it ticks directly."""
     from workflows.flows import calendar_flow, outbox_relay_flow, reminder_sweep_flow
 
     install(runtime)
     started: tuple[str, ...] = ()
-    if calendar is not None:
-        result = calendar_flow(coordinator=calendar.coordinator, lead=calendar.lead)
+    if runtime.calendar is not None:
+        result = calendar_flow()
         started = tuple(result.values()) if isinstance(result, dict) else ()
     swept = reminder_sweep_flow()
     relayed = outbox_relay_flow()

@@ -1,11 +1,16 @@
 """Reading a returned workbook: size-checked before unpacking, read without running
-anything, every problem listed against its cell."""
+anything, every problem listed against its cell.
+
+openpyxl parses each sheet only as its rows are read, so a sheet whose XML is broken or
+hostile (cut off halfway, an entity declaration, which defusedxml refuses) fails there, not
+when the workbook is opened: both places give the same refusal, "not an Excel workbook".
+"""
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
@@ -75,12 +80,25 @@ def _rows(book: Workbook, title: str) -> list[tuple[object, ...]] | None:
     if not isinstance(sheet, ReadOnlyWorksheet):
         return None
     rows: list[tuple[object, ...]] = []
-    for values in sheet.iter_rows(max_col=len(COLUMNS), values_only=True):
+    for values in _parsed(sheet.iter_rows(max_col=len(COLUMNS), values_only=True)):
         rows.append(tuple(values))
         if len(rows) > MAX_ROWS:  # stop reading: the rest of the sheet is never parsed
             message = f"the sheet has more than {MAX_ROWS:,} rows; a return has far fewer"
             raise SpreadsheetRejected([CellProblem(title, None, None, message)])
     return rows
+
+
+def _parsed(rows: Iterable[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
+    """The rows as the parser yields them; its failure on untrusted bytes is a refusal."""
+    parsing = iter(rows)
+    while True:
+        try:
+            values = next(parsing)
+        except StopIteration:
+            return
+        except Exception:  # as in _open: any parser failure means the same to a person
+            raise file_problem(NOT_XLSX) from None
+        yield values
 
 
 @dataclass

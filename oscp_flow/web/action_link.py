@@ -1,5 +1,9 @@
 """The action link: an owner agency's lead sees their agency's action, says it is under way,
-and sends the evidence of its impact for the learning hub to review."""
+and sends the evidence of its impact for the learning hub to review.
+
+Both forms need something only a person gives: the evidence is typed, and "under way" needs
+its box ticked. A mail scanner that submits the forms it finds, as they are, changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from states.services.action_links import ActionLinkPage
 from states.services.actions import MAX_TEXT, WORDS
 
 STEPS = ("start", "evidence")
+NOT_TICKED = "Tick the box to say that your agency has started on the action."
 
 
 def show(ctx: WebContext, token: str, form_token: FormToken) -> HTMLResponse:
@@ -29,6 +34,8 @@ def act(ctx: WebContext, token: str, form: FormData) -> HTMLResponse:
     if step not in STEPS:
         raise InvalidInput("Choose whether the action is under way or you are sending evidence.")
     if step == "start":
+        if form.get("under_way") != "yes":
+            return _render(ctx, token, page, again, start_error=NOT_TICKED, status=400)
         action_links.start_by_link(ctx.deps, token)
         return _done(ctx, token, page, "action_started", "Action under way")
     evidence = str(form.get("evidence", ""))
@@ -64,8 +71,14 @@ def _render(
     *,
     evidence: str = "",
     error: str | None = None,
+    start_error: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    summary = [
+        ErrorLink(f"#{field}", text)
+        for field, text in (("under_way", start_error), ("evidence", error))
+        if text
+    ]
     return ctx.form_page(
         "action.html",
         token,
@@ -76,6 +89,7 @@ def _render(
         status_words=WORDS[page.status],
         evidence=evidence,
         error=error,
+        start_error=start_error,
         max_text=MAX_TEXT,
-        summary=[ErrorLink("#evidence", error)] if error else [],
+        summary=summary,
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 from slowapi import Limiter
 from slowapi.util import get_remote_address
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from oscp_flow.accounts import HashingSlots
 from oscp_flow.settings import Settings
 from oscp_flow.web import errors
 from oscp_flow.web.config import WebConfig
@@ -39,9 +41,19 @@ def create_app(deps: Deps, settings: Settings, config: WebConfig | None = None) 
     # person needs.
     app = FastAPI(title="OSCP action links", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.limiter = limiter
+    # The process's password hashing slots: one app serves a process, so this is the cap.
+    hashing = HashingSlots(config.hashing_limit, wait_seconds=config.hashing_wait_seconds)
+    app.state.hashing = hashing
     app.include_router(build_router(context, limiter))
     secure = settings.base_url.startswith("https://")
-    app.include_router(build_coordinator_router(context, limiter, secure_cookies=secure))
-    errors.install(app, context.pages)
-    app.add_middleware(SecurityHeaders)
+    app.include_router(
+        build_coordinator_router(context, limiter, secure_cookies=secure, hashing=hashing)
+    )
+    errors.install(app, context.pages, https=secure)
+    app.add_middleware(SecurityHeaders, https=secure)
+    if config.trusted_proxies:
+        # Added last, so it runs first: the rate limits and sign-in throttling that follow
+        # see the client the proxy forwarded for. Only from a configured proxy; the server
+        # running the app must not rewrite the client itself (``oscp web`` turns it off).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.trusted_proxies))
     return app

@@ -6,12 +6,15 @@ password); agencies act by link and have no way in here. Every page asks for the
 first and sends anyone without one to the sign-in page, before any audit is looked up, so
 an unknown reference and a real one look the same from outside. Sign-in and sign-out are
 POST forms behind the same CSRF guard as the link forms; sign-in has its own rate limit per
-address, on top of the per-account lockout in ``oscp_flow.accounts``.
+address, and wrong passwords slow down the (account, address) pair they come from
+(``oscp_flow.accounts``), never the owner elsewhere. Sessions live on the server
+(``oscp_flow.web.session``): signing out ends them for every copy of the cookie.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -25,7 +28,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from oscp_flow import accounts
 from oscp_flow.accounts import Viewer
-from oscp_flow.web import action_forms
+from oscp_flow.web import action_forms, people_pages
 from oscp_flow.web import coordinator_views as views
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import COOKIE as FORM_COOKIE
@@ -39,22 +42,32 @@ log = logging.getLogger("oscp_flow.web.coordinator")
 SIGN_IN_FORM_BYTES = 4_000
 WRONG_CURRENT = (
     "That is not your current password. "
-    f"After {accounts.MAX_FAILURES} wrong passwords the account is locked for a while."
+    "After a few wrong tries, each further try from here has to wait a little longer."
 )
 REVIEW_FORM_BYTES = 20_000  # a reason of up to 4,000 characters, encoded
 # Where sign-in may send a person back to: only these pages, never another site.
-NEXT = re.compile(r"/(board|themes|audits/[A-Za-z0-9_-]{1,40})")
+NEXT = re.compile(r"/(board|themes|audits/[A-Za-z0-9_-]{1,40}|people(/[0-9]{1,9})?)")
 REFUSED = (
     "The e-mail address and password do not match an account that can sign in here. "
-    f"After {accounts.MAX_FAILURES} wrong passwords an account is locked for "
-    f"{int(accounts.LOCKOUT.total_seconds() // 60)} minutes."
+    "After a few wrong tries, each further try from here has to wait a little longer."
 )
+# Said whether or not the address has an account: any typed address is held back alike.
+TOO_SOON = (
+    "Several wrong passwords have been tried for this e-mail address from here. "
+    "Wait a moment before trying again."
+)
+BUSY = "Signing in is busy just now, with many people trying at once; try again in a minute."
+BUSY_RETRY_SECONDS = 60
 
 
 def build_coordinator_router(
-    ctx: WebContext, limiter: Limiter, *, secure_cookies: bool
+    ctx: WebContext,
+    limiter: Limiter,
+    *,
+    secure_cookies: bool,
+    hashing: accounts.HashingSlots,
 ) -> APIRouter:
-    pages = CoordinatorPages(ctx, secure_cookies=secure_cookies)
+    pages = CoordinatorPages(ctx, secure_cookies=secure_cookies, hashing=hashing)
     limit = cast(
         Callable[[Endpoint], Endpoint],
         limiter.shared_limit(ctx.config.signin_rate_limit, scope="signin"),
@@ -71,30 +84,34 @@ def build_coordinator_router(
     )
     router.add_api_route("/audits/{reference}/actions/new", pages.add_action, methods=["POST"])
     router.add_api_route("/themes", pages.themes, methods=reading)
+    router.add_api_route("/people", pages.people, methods=reading)
+    router.add_api_route("/people/{person}", pages.person, methods=reading)
+    router.add_api_route("/people/{person}", pages.change_person, methods=["POST"])
     router.add_api_route("/account/password", pages.password_page, methods=reading)
     router.add_api_route("/account/password", limit(pages.change_password), methods=["POST"])
     return router
 
 
 class CoordinatorPages:
-    def __init__(self, ctx: WebContext, *, secure_cookies: bool) -> None:
+    def __init__(
+        self, ctx: WebContext, *, secure_cookies: bool, hashing: accounts.HashingSlots
+    ) -> None:
         self.ctx = ctx
         self.links = views.Links(ctx.pages.paths.prefix)
+        self.hashing = hashing
         self.sessions = Sessions(
             ctx.config.session_secret.get_secret_value(),
-            clock=ctx.deps.clock,
+            deps=ctx.deps,
             lifetime=timedelta(seconds=ctx.config.session_lifetime_seconds),
             secure=secure_cookies,
             path=f"{self.links.prefix}/",
         )
 
     def _who(self, request: Request) -> Viewer | None:
-        session = self.sessions.read(request)
-        if session is None:
+        session_id = self.sessions.read(request)
+        if session_id is None:
             return None
-        return accounts.viewer(
-            self.ctx.deps, person_id=session.person_id, signed_stamp=session.stamp
-        )
+        return accounts.viewer(self.ctx.deps, session_id=session_id)
 
     async def _signed_in(self, request: Request, show: Callable[[Viewer], Response]) -> Response:
         """The page for a signed-in person; for anyone else, the way to sign in."""
@@ -131,6 +148,23 @@ class CoordinatorPages:
     async def themes(self, request: Request) -> Response:
         return await self._signed_in(request, lambda v: views.themes_page(self.ctx, v))
 
+    async def people(self, request: Request) -> Response:
+        return await self._signed_in(request, lambda v: people_pages.directory_page(self.ctx, v))
+
+    async def person(self, request: Request, person: str) -> Response:
+        person_id = _person_id(person)
+        done = people_pages.done_from(request.query_params)
+        return await self._signed_in(
+            request, lambda v: people_pages.person_page(self.ctx, v, person_id, done=done)
+        )
+
+    async def change_person(self, request: Request, person: str) -> Response:
+        form = await self.ctx.guard.checked_form(request, max_bytes=people_pages.FORM_BYTES)
+        person_id = _person_id(person)
+        return await self._signed_in(
+            request, lambda v: people_pages.change(self.ctx, v, person_id, form)
+        )
+
     async def password_page(self, request: Request) -> Response:
         changed = request.query_params.get("changed") == "1"
         return await self._signed_in(
@@ -138,35 +172,40 @@ class CoordinatorPages:
         )
 
     async def change_password(self, request: Request) -> Response:
-        """The current password, then the new one twice. Success ends every other session
-        (they carry the old password's stamp) and starts this one afresh."""
+        """The current password, then the new one twice. Success ends every other session of
+        the person on the server and keeps this one."""
         form = await self.ctx.guard.checked_form(request, max_bytes=SIGN_IN_FORM_BYTES)
         viewer = await run_in_threadpool(self._who, request)
         if viewer is None:
             return RedirectResponse(self.links.signin, status_code=303)
         current, new = str(form.get("current", "")), str(form.get("new", ""))
         errors = _password_problems(current, new, str(form.get("again", "")))
-        signed: accounts.SignedIn | None = None
-        if not errors:
-            try:
-                signed = await run_in_threadpool(
-                    accounts.change_password,
-                    self.ctx.deps,
-                    person_id=viewer.id,
-                    current=current,
-                    new=new,
-                )
-            except accounts.WeakPassword as weak:
-                errors = {"new": str(weak)}
-            else:
-                if signed is None:
-                    errors = {"current": WRONG_CURRENT}
-        if errors or signed is None:
+        if errors:
+            return await run_in_threadpool(views.password_page, self.ctx, viewer, errors=errors)
+        try:
+            changed = await run_in_threadpool(
+                accounts.change_password,
+                self.ctx.deps,
+                viewer=viewer,
+                current=current,
+                new=new,
+                address=_address(request),
+                slots=self.hashing,
+            )
+        except accounts.WeakPassword as weak:
+            errors = {"new": str(weak)}
+        except (accounts.TooSoon, accounts.HashingBusy) as held:
+            page = await run_in_threadpool(
+                views.password_page, self.ctx, viewer, errors={"current": _held_message(held)}
+            )
+            return _held(page, held)
+        else:
+            if not changed:
+                errors = {"current": WRONG_CURRENT}
+        if errors:
             return await run_in_threadpool(views.password_page, self.ctx, viewer, errors=errors)
         log.info("person %d changed their password", viewer.id)
-        response = RedirectResponse(f"{self.links.password}?changed=1", status_code=303)
-        self.sessions.start(response, signed)
-        return response
+        return RedirectResponse(f"{self.links.password}?changed=1", status_code=303)
 
     async def sign_in_page(self, request: Request) -> Response:
         if await run_in_threadpool(self._who, request) is not None:
@@ -187,34 +226,72 @@ class CoordinatorPages:
         next_page = _next(form.get("next"))
         errors = _missing(email, password)
         found = None
+        refusal = {"email": REFUSED}
+        held: accounts.TooSoon | accounts.HashingBusy | None = None
         if not errors:
-            found = await run_in_threadpool(
-                accounts.authenticate, self.ctx.deps, email=email, password=password
-            )
+            try:
+                found = await run_in_threadpool(
+                    accounts.authenticate,
+                    self.ctx.deps,
+                    email=email,
+                    password=password,
+                    address=_address(request),
+                    slots=self.hashing,
+                )
+            except (accounts.TooSoon, accounts.HashingBusy) as refused:
+                held, refusal = refused, {"email": _held_message(refused)}
         if found is None:
             log.info("sign-in refused")
-            return _sign_in_form(
+            page = _sign_in_form(
                 self.ctx,
                 self.links,
                 FormToken.posted(form),
                 next_page,
                 email=email,
-                errors=errors or {"email": REFUSED},
+                errors=errors or refusal,
             )
+            return page if held is None else _held(page, held)
         log.info("person %d signed in", found.person_id)
         target = f"{self.links.prefix}{next_page}" if next_page else self.links.board
         response = RedirectResponse(target, status_code=303)
-        self.sessions.start(response, found)
+        await run_in_threadpool(self.sessions.start, request, response, found.person_id)
         return response
 
     async def sign_out(self, request: Request) -> Response:
+        """Ends the session on the server, so a copy of the cookie is worth nothing."""
         await self.ctx.guard.checked_form(request, max_bytes=SIGN_IN_FORM_BYTES)
-        session = self.sessions.read(request)
-        if session is not None:
-            log.info("person %d signed out", session.person_id)
         response = RedirectResponse(f"{self.links.signin}?signed_out=1", status_code=303)
-        self.sessions.end(response)
+        person_id = await run_in_threadpool(self.sessions.end, request, response)
+        if person_id is not None:
+            log.info("person %d signed out", person_id)
         return response
+
+
+def _address(request: Request) -> str:
+    """The client's network address, as the server (and any trusted proxy) saw it."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _held_message(held: accounts.TooSoon | accounts.HashingBusy) -> str:
+    return TOO_SOON if isinstance(held, accounts.TooSoon) else BUSY
+
+
+def _held(response: HTMLResponse, held: accounts.TooSoon | accounts.HashingBusy) -> Response:
+    """The form again, saying when to come back: 429 for this pair's wait, 503 when hashing
+    is full (a flood of sign-ins), each with ``Retry-After``."""
+    if isinstance(held, accounts.TooSoon):
+        response.status_code = 429
+        response.headers["Retry-After"] = str(max(1, math.ceil(held.wait.total_seconds())))
+    else:
+        response.status_code = 503
+        response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return response
+
+
+def _person_id(person: str) -> int:
+    if not person.isdigit() or len(person) > 9:
+        raise NotFound("person", person[:12])
+    return int(person)
 
 
 def _missing(email: str, password: str) -> dict[str, str]:

@@ -55,6 +55,14 @@ class Links:
     def password(self) -> str:
         return f"{self.prefix}/account/password"
 
+    @property
+    def people(self) -> str:
+        return f"{self.prefix}/people"
+
+    def person(self, person_id: int) -> str:
+        """One person's page, where their form posts (and so its CSRF cookie's path)."""
+        return f"{self.people}/{person_id}"
+
     def audit(self, reference: str) -> str:
         return f"{self.prefix}/audits/{quote(reference, safe='')}"
 

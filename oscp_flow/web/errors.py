@@ -1,7 +1,8 @@
 """Refusals as plain pages: what happened and what to do next, with the right status.
 
-Link problems are 404 (not recognised), 409 (already used) or 410 (expired or no longer
-needed); any other engine error is a 400 showing its one-sentence message. Logs name the
+Link problems are 404 (not recognised), 409 (already used, or a sign-off already decided) or
+410 (expired or no longer needed); something the person may not do at all is 403; any other
+engine error is a 400 showing its one-sentence message. Logs name the
 refusal and the path with the token hidden, never the token.
 """
 
@@ -21,8 +22,10 @@ from oscp_flow.web.logs import safe_path
 from oscp_flow.web.pages import Pages
 from oscp_flow.web.security import with_security_headers
 from states.errors import (
+    AlreadyDecided,
     AuditEngineError,
     NotFound,
+    PermissionDenied,
     TokenAlreadyUsed,
     TokenExpired,
     TokenInvalid,
@@ -46,6 +49,8 @@ PAGES: dict[type[Exception], tuple[int, str, str | None]] = {
     NotFound: (404, "Not found", None),
     NotOnThisLink: (404, "Not found", None),
     TokenAlreadyUsed: (409, "This link has already been used", None),
+    AlreadyDecided: (409, "You have already decided", None),
+    PermissionDenied: (403, "This is not yours to do", None),
     TokenExpired: (410, "This link has expired", None),
     TokenRevoked: (410, "This link is no longer needed", None),
     AuditEngineError: (400, "This could not be done", None),
@@ -87,11 +92,11 @@ def for_links(request: Request) -> bool:
     return LINK_PREFIX in request.url.path
 
 
-def install(app: FastAPI, pages: Pages) -> None:
+def install(app: FastAPI, pages: Pages, *, https: bool) -> None:
     for kind, (status, heading, message) in PAGES.items():
         app.add_exception_handler(kind, _refusal(pages, status, heading, message))
     app.add_exception_handler(HTTPException, _http_error(pages))
-    app.add_exception_handler(Exception, _unexpected(pages))
+    app.add_exception_handler(Exception, _unexpected(pages, https=https))
 
 
 def _refusal(pages: Pages, status: int, heading: str, message: str | None) -> Handler:
@@ -137,7 +142,7 @@ def _http_error(pages: Pages) -> Handler:
     return handle
 
 
-def _unexpected(pages: Pages) -> Handler:
+def _unexpected(pages: Pages, *, https: bool) -> Handler:
     async def handle(request: Request, exc: Exception) -> Response:
         # Outside the headers middleware (Starlette answers 500s from its outermost layer).
         log.error("unexpected %s on %s", type(exc).__name__, safe_path(request.url.path))
@@ -150,6 +155,6 @@ def _unexpected(pages: Pages) -> Handler:
             status=500,
             for_links=for_links(request),
         )
-        return with_security_headers(response)
+        return with_security_headers(response, https=https)
 
     return handle

@@ -5,7 +5,10 @@ An action outlives the stage its audit was at when the action was agreed, so its
 to the action, not to the stage: it works while the agency still owes the action (open or in
 progress) and the audit is open. Marking the action under way leaves the link usable (the
 evidence is still to come); sending the evidence uses it up, in the same transaction, under
-the audit's row lock, so two clicks or two colleagues' links record it once.
+the audit's row lock, so two clicks or two colleagues' links record it once, and withdraws
+the colleagues' links: evidence sent back comes with new links, and the old ones stay dead.
+Each new link to an action also withdraws its holder's older ones, so only the most recent
+e-mail's link works.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from states.services import actions
 from states.services.actions import WORDS, Writing
 from states.services.audits import compiled_for
 from states.services.deps import Deps
-from states.services.link_rules import recording_refusals, working_days_after
+from states.services.link_rules import check_holder, recording_refusals, working_days_after
 from states.store import Actor, AuditRow, AuditStore
+
+SUPERSEDED = "a newer link to this action has been sent to you; use the most recent e-mail"
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,7 @@ def _still_owed(
     deps: Deps, connection: Connection, grant: tokens.Grant, row: AuditRow, *, now: datetime
 ) -> None:
     tokens.check(grant, row, purpose="action", now=now)
+    check_holder(deps, connection, grant, row)
     definition = compiled_for(deps, AuditStore(connection), row).definition
     if row.state in definition.final_states:
         raise TokenRevoked(f"audit {row.reference} has ended")

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from states import action_plan as plan
 from states import tables as t
+from states import tokens
 from states.action_plan import MOVES, OUTSTANDING, OWNER_ROLES, REVIEWER_ROLES
 from states.calendar import WorkingCalendar, close_of_business
 from states.clock import LONDON, as_utc_or_none
@@ -334,6 +335,15 @@ def _apply(
         }
         plan.mark_deadline(w.connection, action.deadline_id, met_at=w.now)
         plan.tell_reviewers(w.connection, w.row, action.about(), at=w.now)
+        # Nothing is owed while the evidence is reviewed; if it is sent back, the agency is
+        # e-mailed new links, so these (a colleague's, an older reminder's) must not revive.
+        tokens.revoke(
+            w.connection,
+            t.token.c.action_id == action.id,
+            at=w.now,
+            why=f"the evidence for action {action.number} has been sent; if more is asked "
+            "for, a new e-mail brings a new link",
+        )
     elif status == "accepted":
         values |= {"accepted_by": w.who.id, "accepted_at": w.now}
         plan.finish_deadline(w.connection, action.deadline_id, at=w.now)

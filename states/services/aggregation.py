@@ -383,6 +383,20 @@ def audit_aggregates(deps: Deps, *, audit: str | int) -> AuditAggregates:
         return _aggregate(uow.connection, row, tool_for(deps, store, row))
 
 
+def section_ratings_by_agency(
+    c: Connection, row: AuditRow, tool: ToolDefinition, agencies: Sequence[str]
+) -> dict[str, tuple[Distribution, ...]]:
+    """Each named agency's own ratings per section, every section seeded: what its own
+    Section 175 letter shows it, beside the others'."""
+    plan = _plan(tool)
+    sections = list(dict.fromkeys((plan.sections[q], g) for q, g in plan.grades.items()))
+    grouped: dict[str, list[tuple[str, Grades, str, int]]] = {code: [] for code in agencies}
+    for code, q, v, n in _groups(c, _RATINGS_BY_AGENCY, row.id):
+        if code in grouped and q in plan.grades:
+            grouped[code].append((plan.sections[q], plan.grades[q], v, n))
+    return {code: _fold(found, sections) for code, found in grouped.items()}
+
+
 def theme_distributions(deps: Deps, *, audit_type: str) -> tuple[Distribution, ...]:
     """Ratings per theme across every audit of one type, each read with its own pinned tool."""
     deps.catalogue.current(audit_type)  # an unknown type is an error, not an empty answer

@@ -126,6 +126,11 @@ def _start(
                 f"Only a coordinator can start an audit, and {starter.name} is not one."
             )
         lead_person = store.load_actor(lead)
+        if not lead_person.active:
+            raise InvalidInput(
+                f"{lead_person.name} has been removed from the directory, so cannot lead an "
+                "audit; choose someone else as its lead."
+            )
         _save_snapshot(store, compiled, now)
         tool = deps.catalogue.tool(audit_type)
         if tool is not None:
@@ -166,7 +171,7 @@ def _start(
                 "trigger": START_TRIGGER,
                 "from_state": "",
                 "to_state": initial,
-                "reason": None,
+                "reason": deps.recorded_reason(None),
                 "definition_hash": compiled.content_hash,
             },
         )
@@ -314,7 +319,7 @@ def fire_loaded(
         to_state=new_state,
         trigger=trigger,
         actor_id=actor.id,
-        reason=reason,
+        reason=deps.recorded_reason(reason),
         at=now,
         entered=entered,
         closed=new_state in compiled.definition.final_states,

@@ -16,3 +16,14 @@ class Deps:
     catalogue: Catalogue
     clock: Clock
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    # How the requests came when no person made them directly, e.g. "via Prefect (flow run
+    # ...)": every event they write says so beside its reason, so the history tells a
+    # person's own act from one started by the operator's identity through a channel.
+    via: str | None = None
+
+    def recorded_reason(self, reason: str | None) -> str | None:
+        """The reason an event keeps: the person's own words, then how the request came.
+        Only what is stored carries ``via``; gates that ask for a reason see the person's."""
+        if self.via is None:
+            return reason
+        return f"{reason} ({self.via})" if reason else self.via

@@ -24,7 +24,7 @@ from states.action_plan import OWNER_ROLES
 from states.clock import as_utc
 from states.errors import InvalidInput, TokenInvalid, TokenRevoked
 from states.services.deps import Deps
-from states.services.link_rules import recording_refusals, working_days_after
+from states.services.link_rules import check_holder, recording_refusals, working_days_after
 from states.services.reports import ORGANISERS, stages_of
 from states.services.work import write_to_audit
 from states.store import Actor, AuditRow, AuditStore
@@ -315,6 +315,7 @@ def _checked(deps: Deps, connection: Connection, token: str) -> tuple[tokens.Gra
         raise TokenInvalid()
     row = AuditStore(connection).load_audit(grant.audit_id)
     tokens.check(grant, row, purpose="letter", now=deps.clock.now())
+    check_holder(deps, connection, grant, row)
     if not letter_is_current(connection, row.id, grant.report_id, grant.agency_id):
         raise TokenRevoked("a newer version of this letter has been sent")
     return grant, row

@@ -1,5 +1,11 @@
-"""What every kind of e-mailed link shares: refusals written down, and expiry counted in
-working days to close of business."""
+"""What every kind of e-mailed link shares: who may hold it, refusals written down, and
+expiry counted in working days to close of business.
+
+A link is made for one person in one role (and, for agencies, one agency). Whether that
+person may still hold it is asked every time the link is read or used, not only when it was
+made: someone removed from the directory, who lost the role, or who moved to another agency
+is refused, whether or not their links were withdrawn when it happened.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +13,51 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from sqlalchemy import Connection, select
+
+from states import tables as t
 from states import tokens
 from states.calendar import close_of_business
 from states.clock import LONDON, as_utc
-from states.errors import TokenAlreadyUsed, TokenError, TokenExpired, TokenRevoked
+from states.errors import (
+    AlreadyDecided,
+    AuditEngineError,
+    TokenAlreadyUsed,
+    TokenError,
+    TokenExpired,
+    TokenRevoked,
+)
+from states.roles import ACTION_OWNER_ROLES
+from states.services.audits import compiled_for
 from states.services.deps import Deps
+from states.store import Actor, AuditRow, AuditStore
 
-OUTCOMES: dict[type[TokenError], str] = {
+OUTCOMES: dict[type[AuditEngineError], str] = {
     TokenAlreadyUsed: "replayed",
     TokenExpired: "expired",
     TokenRevoked: "revoked",
+    AlreadyDecided: "decided",
 }
+# The roles that let a person hold each kind of link (a sign-off link: the roles its audit's
+# definition names). Agencies' links are also bound to the holder's agency.
+HOLDER_ROLES: dict[str, frozenset[str]] = {
+    "return": frozenset({"agency_lead"}),
+    "assurance": frozenset({"strategic_lead"}),
+    "action": ACTION_OWNER_ROLES,
+    "letter": ACTION_OWNER_ROLES,
+}
+# Completing "this link is no longer needed: ..." (and "this e-mail has no link because ...").
+REMOVED = "you are no longer in the partnership's directory"
+NO_ROLE = "you no longer hold a role that uses it"
+MOVED = "you are no longer recorded with the agency it was for"
 
 
 @contextmanager
 def recording_refusals(deps: Deps, token: str) -> Iterator[None]:
-    """A refused use is written down in its own transaction (the refused one rolls back)."""
+    """A refused use is counted in its own transaction (the refused one rolls back)."""
     try:
         yield
-    except TokenError as refusal:
+    except (TokenError, AlreadyDecided) as refusal:
         outcome = OUTCOMES.get(type(refusal), "unknown")
         with deps.uow() as uow:
             try:
@@ -35,6 +67,53 @@ def recording_refusals(deps: Deps, token: str) -> Iterator[None]:
             tokens.record_refusal(uow.connection, token_id, outcome, deps.clock.now())
             uow.commit()
         raise
+
+
+def holder_refusal(
+    deps: Deps,
+    connection: Connection,
+    row: AuditRow,
+    person: Actor,
+    *,
+    purpose: str,
+    agency_id: int | None,
+) -> str | None:
+    """Why ``person`` may not hold a ``purpose`` link for ``agency_id`` on this audit now, or
+    None when they may. The same rule decides whether a link is made and whether it works."""
+    if not person.active:
+        return REMOVED
+    if purpose == "sign_off":
+        rule = compiled_for(deps, AuditStore(connection), row).definition.sign_off
+        needed = frozenset(rule.roles) if rule is not None else frozenset()
+    else:
+        needed = HOLDER_ROLES[purpose]
+    if not person.roles & needed:
+        return NO_ROLE
+    if purpose != "sign_off" and person.agency_id != agency_id:
+        return MOVED
+    return None
+
+
+def check_holder(deps: Deps, connection: Connection, grant: tokens.Grant, row: AuditRow) -> Actor:
+    """The link's holder, if they may still hold it; otherwise the link is refused."""
+    person = AuditStore(connection).load_actor(grant.person_id)
+    agency_id = bound_agency(connection, grant.agency_id, grant.escalation_id)
+    why = holder_refusal(deps, connection, row, person, purpose=grant.purpose, agency_id=agency_id)
+    if why is not None:
+        raise TokenRevoked(why)
+    return person
+
+
+def bound_agency(
+    connection: Connection, agency_id: int | None, escalation_id: int | None
+) -> int | None:
+    """The agency a link acts for: its own, or (an assurance link) the concern's agency."""
+    if agency_id is not None or escalation_id is None:
+        return agency_id
+    found = connection.execute(
+        select(t.escalation.c.agency_id).where(t.escalation.c.id == escalation_id)
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
 
 
 def working_days_after(deps: Deps, instant: datetime, days: int) -> datetime:

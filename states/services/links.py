@@ -1,9 +1,10 @@
 """What people do by e-mailed link: sign off or refuse, complete a return, give assurance
-(action and letter links have their own modules; every link is minted here).
+(action and letter links have their own modules; every link is minted in ``minting``).
 
 Opening a link only reads (scanners open links before people do). Acting checks the link —
-right purpose, same audit, not used, not expired, and the audit still at the stage it was for —
-then does the work and uses the link up in the same transaction. Every refused use is recorded.
+right purpose, same audit, not used, withdrawn or expired, the audit still at the stage it was
+for, and its holder still active in the role and agency it was made for — then does the work
+and uses the link up in the same transaction. Every refused use is counted.
 """
 
 from __future__ import annotations
@@ -17,17 +18,15 @@ from sqlalchemy import Connection, select
 
 from states import tables as t
 from states import tokens
-from states.clock import as_utc, as_utc_or_none
 from states.errors import (
+    AlreadyDecided,
     InvalidInput,
     TokenAlreadyUsed,
 )
 from states.services import returns, work
-from states.services.action_links import action_expiry
 from states.services.audits import compiled_for, fire_loaded, gate_context, tool_is_per_case
 from states.services.deps import Deps
-from states.services.letters import letter_expiry
-from states.services.link_rules import recording_refusals, working_days_after
+from states.services.link_rules import check_holder, recording_refusals
 from states.store import Actor, AuditRow, AuditStore
 from states.tool import ToolDefinition
 from states.uow import UnitOfWork
@@ -55,92 +54,6 @@ class LinkPage:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-# --- minting, when a message is sent -------------------------------------------------------
-
-
-def mint(
-    deps: Deps,
-    *,
-    purpose: str,
-    audit_id: int,
-    person_id: int,
-    escalation_id: int | None = None,
-    action_id: int | None = None,
-    report_id: int | None = None,
-) -> str | None:
-    """A new link for a message being sent now, or None when there is nothing left to do
-    (or the person may not do it: an action link only for its owner agency's leads, a
-    letter link only for its setting's)."""
-    now = deps.clock.now()
-    with deps.uow() as uow:
-        store = AuditStore(uow.connection)
-        row = store.load_audit(audit_id)
-        person = store.load_actor(person_id)
-        if purpose == "action":
-            expires = action_expiry(deps, uow.connection, row, person, action_id, now=now)
-        elif purpose == "letter":
-            expires = letter_expiry(deps, uow.connection, row, person, report_id, now=now)
-        else:
-            expires = _expiry(
-                deps, uow.connection, row, purpose, escalation_id=escalation_id, now=now
-            )
-        if expires is None or expires <= now:
-            return None
-        token = tokens.issue(
-            uow.connection,
-            purpose=purpose,
-            person_id=person_id,
-            audit=row,
-            expires_at=expires,
-            at=now,
-            escalation_id=escalation_id,
-            action_id=action_id if purpose == "action" else None,
-            report_id=report_id if purpose == "letter" else None,
-            agency_id=person.agency_id if purpose in ("return", "action", "letter") else None,
-        )
-        uow.commit()
-    return token
-
-
-def _expiry(
-    deps: Deps,
-    connection: Connection,
-    row: AuditRow,
-    purpose: str,
-    *,
-    escalation_id: int | None,
-    now: datetime,
-) -> datetime | None:
-    definition = compiled_for(deps, AuditStore(connection), row).definition
-    spec = definition.state(row.state).deadline
-    after = definition.link_expiry_working_days
-    if purpose == "sign_off":
-        if spec is None or spec.owed_by != "sign_off_members" or definition.sign_off is None:
-            return None
-        days = definition.sign_off.link_expiry_working_days
-        return working_days_after(deps, now, days)
-    if purpose == "return":
-        if not returns.returns_open(definition, row.state):
-            return None
-        due = _open_deadline(connection, row)
-        return None if due is None else working_days_after(deps, due, after)
-    due = connection.execute(
-        select(t.escalation.c.assurance_due_at).where(
-            t.escalation.c.id == escalation_id, t.escalation.c.assured_at.is_(None)
-        )
-    ).scalar_one_or_none()
-    return None if due is None else working_days_after(deps, as_utc(due), after)
-
-
-def _open_deadline(connection: Connection, row: AuditRow) -> datetime | None:
-    due = connection.execute(
-        select(t.deadline.c.due_at).where(
-            t.deadline.c.audit_id == row.id, t.deadline.c.round == row.state_round
-        )
-    ).scalar_one_or_none()
-    return as_utc_or_none(due)
-
-
 # --- checking -------------------------------------------------------------------------------
 
 
@@ -151,13 +64,16 @@ def _checked(
     store = AuditStore(connection)
     row = store.load_audit(grant.audit_id, for_update=lock)
     tokens.check(grant, row, purpose=purpose, now=deps.clock.now())
-    return grant, row, store.load_actor(grant.person_id)
+    return grant, row, check_holder(deps, connection, grant, row)
 
 
 def open_link(deps: Deps, token: str, *, purpose: str) -> LinkPage:
-    """The page behind a link; reading it changes nothing."""
+    """The page behind a link; reading it changes nothing. A member who has decided already
+    (by another of their links) is told so rather than shown the form again."""
     with recording_refusals(deps, token), deps.uow(readonly=True) as uow:
         grant, row, who = _checked(deps, uow.connection, token, purpose, lock=False)
+        if purpose == "sign_off" and work.has_decided(uow.connection, row, who.id):
+            raise AlreadyDecided(audit=row.reference)
         definition = compiled_for(deps, AuditStore(uow.connection), row).definition
         page = LinkPage(
             purpose,
@@ -210,6 +126,9 @@ def decide_sign_off(deps: Deps, token: str, *, decision: str, comment: str | Non
     with recording_refusals(deps, token), deps.uow() as uow:
         grant, row, who = _checked(deps, uow.connection, token, "sign_off", lock=True)
         now = deps.clock.now()
+        # Under the audit's lock: the same link posted twice finds itself used; a member's
+        # other link (a reminder's) finds their first decision and is refused as
+        # AlreadyDecided, which rolls this use back.
         tokens.consume(uow.connection, grant, at=now)
         work.insert_sign_off_decision(
             deps, uow.connection, row, who, decision=decision, comment=comment, now=now
@@ -257,12 +176,19 @@ def give_assurance(deps: Deps, token: str, *, assurance: str) -> None:
             actor=grant.person_id,
             escalation_id=grant.escalation_id,
             assurance=assurance,
-            then=_consumer(deps, grant),
+            then=_consumer(deps, grant, row),
         )
 
 
-def _consumer(deps: Deps, grant: tokens.Grant) -> Callable[[UnitOfWork], None]:
-    return lambda uow: tokens.consume(uow.connection, grant, at=deps.clock.now())
+def _consumer(deps: Deps, grant: tokens.Grant, row: AuditRow) -> Callable[[UnitOfWork], None]:
+    """Used up inside the write, with its holder checked again there: a removal between
+    opening the form and sending it is not missed."""
+
+    def use(uow: UnitOfWork) -> None:
+        check_holder(deps, uow.connection, grant, row)
+        tokens.consume(uow.connection, grant, at=deps.clock.now())
+
+    return use
 
 
 def save_return(

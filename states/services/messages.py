@@ -108,7 +108,11 @@ def _agency_leads(connection: Connection, audit_id: int) -> list[int]:
         select(t.person.c.id)
         .join(t.role, t.role.c.person_id == t.person.c.id)
         .join(t.participation, t.participation.c.agency_id == t.person.c.agency_id)
-        .where(t.participation.c.audit_id == audit_id, t.role.c.role == "agency_lead")
+        .where(
+            t.participation.c.audit_id == audit_id,
+            t.role.c.role == "agency_lead",
+            t.person.c.active,
+        )
     )
     return sorted(set(connection.execute(statement).scalars()))
 
@@ -126,7 +130,7 @@ def sign_off_members(
     statement = select(t.role.c.person_id).where(
         t.role.c.role.in_(rule.roles), t.role.c.person_id.not_in(decided)
     )
-    people = set(connection.execute(statement).scalars())
+    people = notices.active_people(connection, connection.execute(statement).scalars())
     if rule.exclude_author:
         people.discard(row.lead_id)
     return sorted(people)

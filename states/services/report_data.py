@@ -23,6 +23,7 @@ from states.services.aggregation import (
     FindingCounts,
     MeasureImpact,
     audit_aggregates,
+    section_ratings_by_agency,
 )
 from states.services.audits import compiled_for
 from states.services.deps import Deps
@@ -76,6 +77,13 @@ class Setting(_Frozen):
     name: str
 
 
+class SettingRatings(_Frozen):
+    """One deep-dive setting's own ratings by section: only its own letter shows them."""
+
+    code: str
+    by_section: tuple[Bar, ...]
+
+
 class Figures(_Frozen):
     reference: str
     audit_type: str
@@ -89,6 +97,9 @@ class Figures(_Frozen):
     cases: int
     agencies: tuple[Setting, ...]
     deep_dive: tuple[Setting, ...]
+    # Empty in summaries frozen before letters compared each standard (their letters then
+    # show no comparison).
+    deep_dive_ratings: tuple[SettingRatings, ...] = ()
     by_section: tuple[Bar, ...]
     by_agency: tuple[Bar, ...]
     findings_by_section: tuple[FindingRow, ...]
@@ -120,6 +131,7 @@ def _figures(
     sections = {s.id: s.title for s in tool.sections}
     grades = _grade_labels(tool)
     questions = {q.id: q.text for _, q in tool.questions()}
+    deep_dive = tuple(s for s, sampled in settings if sampled)
     return Figures(
         reference=row.reference,
         audit_type=row.audit_type,
@@ -132,7 +144,8 @@ def _figures(
         returns_not_submitted=found.returns_not_submitted,
         cases=_count(c, select(func.count()).where(t.case.c.audit_id == row.id)),
         agencies=tuple(s for s, _ in settings),
-        deep_dive=tuple(s for s, sampled in settings if sampled),
+        deep_dive=deep_dive,
+        deep_dive_ratings=_own_ratings(c, row, tool, deep_dive),
         by_section=_bars(found.by_section, sections, grades),
         by_agency=_bars(found.by_agency, names, grades),
         findings_by_section=_rows(found.findings_by_section, sections),
@@ -156,6 +169,18 @@ def _settings(c: Connection, audit_id: int) -> list[tuple[Setting, bool]]:
         .order_by(a.c.name, a.c.code)
     )
     return [(Setting(code=code, name=name), bool(sampled)) for code, name, sampled in rows]
+
+
+def _own_ratings(
+    c: Connection, row: AuditRow, tool: ToolDefinition, deep_dive: Sequence[Setting]
+) -> tuple[SettingRatings, ...]:
+    """Each deep-dive setting's own ratings by section, for its letter alone."""
+    sections, grades = {s.id: s.title for s in tool.sections}, _grade_labels(tool)
+    found = section_ratings_by_agency(c, row, tool, [s.code for s in deep_dive])
+    return tuple(
+        SettingRatings(code=code, by_section=_bars(bars, sections, grades))
+        for code, bars in found.items()
+    )
 
 
 def _name(c: Connection, person_id: int) -> str:

@@ -12,6 +12,8 @@ from sqlalchemy import Connection, Row, select
 
 from states import tables as t
 from states.clock import as_utc_or_none
+from states.disclosure import DisclosureRule
+from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.report_data import Figures
 from states.store import AuditStore
@@ -145,6 +147,14 @@ def list_reports(deps: Deps, *, audit: str | int) -> list[StoredReport]:
             )
         )
         return [_view(f) for f in found]
+
+
+def product_rules(deps: Deps, *, audit: str | int) -> dict[str, DisclosureRule]:
+    """Each product's disclosure rule, from the definition the audit started with."""
+    with deps.uow(readonly=True) as uow:
+        store = AuditStore(uow.connection)
+        products = compiled_for(deps, store, store.load_audit(audit)).definition.products
+    return {kind: products.rule(kind) for kind in PRODUCTS}
 
 
 def feedback_for(deps: Deps, *, audit: str | int) -> dict[str, str]:

@@ -17,7 +17,7 @@ from states import deadlines, notices
 from states import tables as t
 from states.calendar import close_of_business
 from states.definition import ImmediateRiskDef
-from states.errors import AuditorConflicted, InvalidInput, NotFound
+from states.errors import AlreadyDecided, AuditorConflicted, InvalidInput, NotFound
 from states.services.audits import (
     _invite,
     compiled_for,
@@ -64,7 +64,7 @@ def write_to_audit(
                 to_state=row.state,
                 trigger=action,
                 actor_id=who.id,
-                reason=reason,
+                reason=deps.recorded_reason(reason),
                 at=deps.clock.now(),
                 entered=False,
             )
@@ -225,6 +225,8 @@ def insert_sign_off_decision(
         raise InvalidInput(f"{who.name} is not among those who sign off this audit.")
     if rule.exclude_author and who.id == row.lead_id:
         raise InvalidInput("The report's author cannot sign off their own report.")
+    if has_decided(connection, row, who.id):
+        raise AlreadyDecided(audit=row.reference)
     connection.execute(
         insert(t.decision),
         {
@@ -236,6 +238,19 @@ def insert_sign_off_decision(
             "decided_at": now,
         },
     )
+
+
+def has_decided(connection: Connection, row: AuditRow, person_id: int) -> bool:
+    """Whether the person has decided on sign-off in the audit's current round (once only:
+    a decision stands, whichever of their links or commands it came by)."""
+    found = connection.execute(
+        select(t.decision.c.id).where(
+            t.decision.c.audit_id == row.id,
+            t.decision.c.round == row.state_round,
+            t.decision.c.person_id == person_id,
+        )
+    ).first()
+    return found is not None
 
 
 def touch(store: AuditStore, row: AuditRow, who: Actor, action: str, now: datetime) -> None:

@@ -10,15 +10,16 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from notifications.render import render_message
-from oscp_flow.demo import email
+from oscp_flow.demo import email, give_demo_passwords
 from oscp_flow.walkthrough import rehearse
 from states import tables as t
 from states.clock import FakeClock
 from states.notices import KINDS
-from states.services import actions, work
+from states.services import actions, sign_ins, work
 from states.services.deps import Deps
 from states.services.letters import send_feedback_letters
 from states.services.sweep import sweep
+from tests.oscp_flow.web.support import person
 from tests.reporting import s175_with_letters
 
 
@@ -41,6 +42,7 @@ def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> No
     rehearse(deps, "section_11", goal="further_assurance_requested")
     _evidence_sent_back(deps, rehearse(deps, "mace", goal="impact_monitoring").reference)
     send_feedback_letters(deps, audit=s175_with_letters(deps), actor=email("coordinator"))
+    _wrong_passwords(deps)
     for _ in range(60):  # a sweep every day, so every rung of the ladders is sent in its turn
         clock.advance(timedelta(days=1))
         sweep(deps)
@@ -56,6 +58,18 @@ def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> No
             base_url="https://oscp.example.org",
         )
         assert message.subject and message.text and message.html
+
+
+def _wrong_passwords(deps: Deps) -> None:
+    """Enough wrong passwords for the coordinator to be told of them."""
+    give_demo_passwords(deps, "a long demo passphrase")
+    for _ in range(sign_ins.FREE_TRIES):
+        sign_ins.record_failure(
+            deps,
+            email=email("coordinator"),
+            address="203.0.113.1",
+            holder=person(deps, "coordinator"),
+        )
 
 
 def _evidence_sent_back(deps: Deps, reference: str) -> None:

@@ -140,6 +140,10 @@ def test_a_full_mace_cycle_produces_the_report_and_its_products(
     _check_pdf(page, tmp_path, "Learning on a page", "What we are asking you to do")
     for product in products:
         _assert_narrative_as_typed(product.html or "", reflection=False)
+        # Every partner reads these: ratings pooled by section, never by agency, and a grade
+        # no case was given is merged with its neighbour rather than shown as a small count.
+        assert "Ratings by agency" not in (product.html or "")
+        assert "(Requires improvement or Inadequate)" in (product.html or "")
     assert make_products(deps, audit=reference, actor=email("coordinator")) == products
 
     for kind, audience, channel in (
@@ -184,13 +188,18 @@ def test_a_full_section_175_cycle_writes_to_each_sampled_setting_and_to_all(
     ]
     for letter in (p for p in products if p.kind == "feedback_letter"):
         assert letter.agency is not None
-        words = _check_pdf(letter, tmp_path, "Our feedback to you", FEEDBACK)
-        # A letter shows one setting its own figures, and no other setting's name.
+        words = _check_pdf(
+            letter, tmp_path, "Our feedback to you", FEEDBACK, "Your ratings beside the other"
+        )
+        # A letter shows one setting its own figures, and no other setting's name; with three
+        # settings, two others are too few to compare with.
         assert names[letter.agency] in words
         assert not any(n in words for code, n in names.items() if code != letter.agency)
+        assert "There are too few settings to compare" in words
     to_all = products[-1]
     words = _check_pdf(to_all, tmp_path, "Summary findings for all settings", *HEADINGS)
     assert not any(name in words for name in names.values())
+    assert "Too few settings took part to show these counts" in words
 
     for code in sampled:
         record_dissemination(

@@ -1,6 +1,7 @@
 """``oscp up`` for real: started as a newcomer would, an audit started through Prefect's API
-as the UI's Run button does, the run seen complete, the audit in the engine, the e-mail in
-the local capture, the Prefect UI in headless Chromium; then Ctrl-C leaves no process."""
+as the UI's Run button does (with Prefect's login), the run seen complete, the audit in the
+engine, the e-mail in the local capture, the Prefect UI in headless Chromium after signing
+in; then Ctrl-C leaves no process."""
 
 from __future__ import annotations
 
@@ -16,16 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from notifications.capture import captured
 from oscp_flow.demo import email
+from oscp_flow.prefect_auth import login_file
 from oscp_flow.settings import Settings
 from oscp_flow.wiring import build
 from states.services import queries
 from tests.notifications.test_relay import free_port
 from tests.oscp_flow.web.test_browser import chromium
+from tests.support.prefect_api import prefect_client
 
 pytestmark = pytest.mark.slow
 READY = "Everything is running"
@@ -42,6 +44,14 @@ class Up:
     web: str
     output: Path
     marker: str
+
+    @property
+    def login_file(self) -> Path:
+        return login_file(Settings(home=self.home))
+
+    @property
+    def login(self) -> str:
+        return self.login_file.read_text().strip()
 
 
 def processes_with(marker: str) -> list[int]:
@@ -77,7 +87,7 @@ def up(tmp_path: Path) -> Iterator[Up]:
         "OSCP_UP_TEST_MARKER": marker,
         "OSCP_DEMO_PASSWORD": PASSWORD,
     }
-    for name in ("PREFECT_API_URL", "PREFECT_HOME", "OSCP_DATABASE_URL"):
+    for name in ("PREFECT_API_URL", "PREFECT_HOME", "OSCP_DATABASE_URL", "OSCP_PREFECT_OPERATOR"):
         env.pop(name, None)
     output = tmp_path / "up.out"
     with output.open("wb") as sink:
@@ -119,13 +129,16 @@ def _stop_everything(process: subprocess.Popen[bytes], marker: str) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def start_like_the_run_button(api: str, parameters: dict[str, Any]) -> dict[str, Any]:
-    with httpx.Client(base_url=api, timeout=30) as client:
+def start_like_the_run_button(up: Up, parameters: dict[str, Any]) -> dict[str, Any]:
+    user, _, password = up.login.partition(":")
+    with prefect_client(up.api, (user, password)) as client:
         deployment = client.get("/deployments/name/start-audit/start-audit").json()
-        assert deployment["parameter_openapi_schema"]["properties"]["audit_type"]["enum"]
-        run = client.post(
+        assert deployment["parameter_openapi_schema"]["properties"]["programme_entry"]["enum"]
+        asked = client.post(
             f"/deployments/{deployment['id']}/create_flow_run", json={"parameters": parameters}
-        ).json()
+        )
+        assert asked.status_code == 201, asked.text
+        run = asked.json()
         deadline = time.monotonic() + 120
         while True:
             run = client.get(f"/flow_runs/{run['id']}").json()
@@ -136,15 +149,11 @@ def start_like_the_run_button(api: str, parameters: dict[str, Any]) -> dict[str,
 
 
 def test_up_runs_an_audit_started_from_prefect_and_stops_clean(up: Up) -> None:
+    with prefect_client(up.api) as anonymous:
+        assert anonymous.get("/deployments/name/start-audit/start-audit").status_code == 401
     run = start_like_the_run_button(
-        up.api,
-        {
-            "audit_type": "mace",
-            "theme": "Neglect",
-            "lead": email("chair"),
-            "coordinator": email("coordinator"),
-            "agencies": ["police"],
-        },
+        up,
+        {"programme_entry": "sexual-abuse-mace", "lead": email("chair"), "agencies": ["police"]},
     )
     assert run["state"]["type"] == "COMPLETED"
     reference = run["name"].removeprefix("start mace ")
@@ -163,6 +172,11 @@ def test_up_runs_an_audit_started_from_prefect_and_stops_clean(up: Up) -> None:
 
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
+        # The UI opens on its login page: one field for "user:password".
+        page.goto(up.ui)
+        page.get_by_placeholder("admin:pass").fill(up.login)
+        page.get_by_role("button", name="Login").click()
+        page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
         page.goto(f"{up.ui}/runs/flow-run/{run['id']}")
         page.get_by_text(run["name"]).first.wait_for(timeout=60_000)
         page.screenshot(path=str(up.home / "prefect-ui-flow-run.png"), full_page=True)
@@ -181,6 +195,12 @@ def test_up_runs_an_audit_started_from_prefect_and_stops_clean(up: Up) -> None:
     up.process.send_signal(signal.SIGINT)
     assert up.process.wait(timeout=120) == 0, up.output.read_text()
     assert "Stopped." in up.output.read_text()
+    # `up` said how to sign in to Prefect, and neither it nor any log shows the password.
+    password = up.login.partition(":")[2]
+    told = up.output.read_text()
+    assert f"Prefect UI sign-in: user oscp; enter the whole line of {up.login_file}" in told
+    for log in [up.output, *(up.home / "logs").iterdir()]:
+        assert password not in log.read_text(errors="replace"), log
     deadline = time.monotonic() + 10
     while processes_with(up.marker):
         assert time.monotonic() < deadline, processes_with(up.marker)

@@ -24,7 +24,7 @@ from states.errors import (
     TokenInvalid,
     TokenRevoked,
 )
-from states.services import links, queries
+from states.services import links, minting, queries
 from states.services.deps import Deps
 from states.store import AuditStore
 
@@ -46,7 +46,7 @@ def _sign_off_links(deps: Deps) -> tuple[str, dict[str, str]]:
     audit_id = _audit_id(deps, reference)
     minted = {}
     for member in MEMBERS:
-        token = links.mint(
+        token = minting.mint(
             deps, purpose="sign_off", audit_id=audit_id, person_id=_person(deps, member)
         )
         assert token is not None and len(token) == tokens.TOKEN_LENGTH
@@ -164,7 +164,7 @@ def test_many_decisions_at_once_make_one_transition(partnership: Deps) -> None:
 def test_a_return_link_reaches_only_that_agencys_return(partnership: Deps) -> None:
     deps = partnership
     reference = rehearse(deps, "section_11", goal="returns_open").reference
-    token = links.mint(
+    token = minting.mint(
         deps,
         purpose="return",
         audit_id=_audit_id(deps, reference),

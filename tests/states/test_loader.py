@@ -64,6 +64,16 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
         "give exactly one of working_days or calendar_days",
         14,
     ),
+    "disclosure_bandings_differ.yaml": (
+        "products",
+        "every product must use the same min_cell",
+        10,
+    ),
+    "disclosure_cell_too_small.yaml": (
+        "products.feedback_letter.disclosure",
+        "min_cell must be at least 3",
+        12,
+    ),
     "duplicate_state_name.yaml": ("states[1].name", "state 'planning' is declared twice", 13),
     "duplicate_trigger_from_one_state.yaml": (
         "transitions[1].trigger",
@@ -136,6 +146,7 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
         "state 'limbo' cannot reach any final state",
         13,
     ),
+    "summary_is_not_a_product.yaml": ("products.summary", "unknown key 'summary'", 11),
     "transition_out_of_final_state.yaml": (
         "transitions[1].source",
         "'reopen' leaves final state 'closed'",

@@ -1,5 +1,9 @@
 """One Prefect test server for the whole session (it takes ~17 s to start) and a runtime
-whose engine is the test's own database and whose mail goes to a capture on loopback."""
+whose engine is the test's own database and whose mail goes to a capture on loopback; its
+runs act as the demo's coordinator, who also starts the calendar work, with the demo's chair.
+
+The test server takes no login: the login of a server started as `oscp up` starts it is
+tested in tests/security/test_prefect.py."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from aiosmtpd.controller import Controller
 
 from notifications.capture import start_capture
 from notifications.smtp import SmtpMailer
+from oscp_flow.demo import email
 from states.services.deps import Deps
 from tests.notifications.relay_once import Config
 from tests.notifications.test_relay import free_port
@@ -40,9 +45,15 @@ def flows_runtime(
     prefect_server: None, partnership: Deps, capture: tuple[Path, int]
 ) -> Iterator[runtime.Runtime]:
     mailer = SmtpMailer(
-        host="127.0.0.1", port=capture[1], timeout=5, starttls=False, username=None, password=None
+        host="127.0.0.1", port=capture[1], timeout=5, tls="none", username=None, password=None
     )
-    installed = runtime.Runtime(deps=partnership, mailer=mailer, relay_config=Config())
+    installed = runtime.Runtime(
+        deps=partnership,
+        mailer=mailer,
+        relay_config=Config(),
+        operator=email("coordinator"),
+        calendar=runtime.CalendarPeople(email("coordinator"), email("chair")),
+    )
     runtime.install(installed)
     try:
         yield installed

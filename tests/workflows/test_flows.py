@@ -1,9 +1,11 @@
 """Each flow against SQLite under one Prefect test server: what the run is called and tagged,
-what it changed in the engine, and that rules fail a run at once while outages are retried."""
+what it changed in the engine and in whose name, and that rules fail a run at once while
+outages are retried."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -17,13 +19,15 @@ from sqlalchemy.exc import OperationalError
 
 from notifications.capture import captured
 from oscp_flow.demo import email, load_demo_partnership
-from oscp_flow.walkthrough import actor_for, main_path, rehearse
+from oscp_flow.settings import PROJECT_ROOT
+from oscp_flow.walkthrough import rehearse
 from states import tables as t
 from states.catalogue import Catalogue
 from states.clock import FakeClock
 from states.services import audits, queries
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations
+from states.services.programme import load_programme
 from states.uow import UnitOfWorkFactory
 from tests.reporting import drafting, s175_with_letters, walk
 from workflows import flows, report_flows, runtime, steps
@@ -31,12 +35,16 @@ from workflows.runtime import Runtime
 
 pytestmark = pytest.mark.slow
 
+PROGRAMME = PROJECT_ROOT / "definitions" / "programme" / "oscp-2025-28.yaml"
+COORDINATOR = "Robin Ashworth"  # the demo's coordinator, whom the runs act as
+
 
 @pytest.fixture
 def partnership(sqlite_engine: Engine, catalogue: Catalogue, clock: FakeClock) -> Deps:
     """SQLite only: the flows are thin, and the services are tested on both stores."""
     deps = Deps(uow=UnitOfWorkFactory(sqlite_engine), catalogue=catalogue, clock=clock)
     load_demo_partnership(deps)
+    load_programme(deps, PROGRAMME)
     return deps
 
 
@@ -54,17 +62,19 @@ def task_runs_of(run_id: UUID) -> list[Any]:
 
 def start(**overrides: Any) -> Any:
     parameters: dict[str, Any] = {
-        "audit_type": "mace",
-        "theme": "Neglect",
+        "programme_entry": "sexual-abuse-mace",
         "lead": email("chair"),
-        "coordinator": email("coordinator"),
         "agencies": ["police", "csc"],
     }
     parameters.update(overrides)
     return flows.start_audit_flow(**parameters, return_state=True)
 
 
-def test_start_audit_names_and_tags_the_run_by_reference_and_type(
+def via(state: Any) -> str:
+    return f"via Prefect (flow run {run_of(state).id})"
+
+
+def test_start_audit_starts_the_entry_as_the_operator_and_names_the_run(
     flows_runtime: Runtime,
 ) -> None:
     state = start()
@@ -76,53 +86,81 @@ def test_start_audit_names_and_tags_the_run_by_reference_and_type(
     deps = flows_runtime.deps
     status = queries.audit_status(deps, audit=reference, as_person=email("coordinator"))
     assert status.state == "planning"
-    # The run's id is the audit's request key: a retried start finds this audit again.
-    again = audits.start_audit(
-        deps,
-        audit_type="mace",
-        theme="Neglect",
-        lead=email("chair"),
-        actor=email("coordinator"),
-        request_key=str(run.id),
+    assert status.theme == "Sexual abuse MACE"  # the plan's words, never typed into Prefect
+    (event,) = queries.history(deps, audit=reference)
+    assert (event.actor, event.reason) == (COORDINATOR, via(state))
+    # An entry has one audit: a second run (or a retry) makes no other, and says which.
+    again = start()
+    assert again.type == StateType.FAILED
+    assert again.message.startswith(
+        f"Programme entry 'sexual-abuse-mace' already has audit {reference}"
     )
-    assert again.reference == reference
     with deps.uow(readonly=True) as uow:
         assert uow.connection.execute(select(func.count()).select_from(t.audit)).scalar() == 1
 
 
 def test_a_rule_fails_the_run_at_once_with_the_engines_sentence(flows_runtime: Runtime) -> None:
-    state = start(audit_type="no_such_type")
+    state = start(programme_entry="no-such-entry")
     assert state.type == StateType.FAILED
-    assert state.message.startswith("There is no audit type called 'no_such_type'")
+    assert state.message.startswith("No programme entry 'no-such-entry' was found")
     (task_run,) = task_runs_of(run_of(state).id)
     assert task_run.run_count == 1  # not retried
 
 
-def test_advance_fires_the_trigger_and_a_blocked_gate_says_which(flows_runtime: Runtime) -> None:
+def test_advance_takes_the_step_as_the_operator_and_a_blocked_gate_says_which(
+    flows_runtime: Runtime,
+) -> None:
     deps = flows_runtime.deps
-    definition = deps.catalogue.current("mace").definition
     reference = rehearse(deps, "mace", goal="returns_open").reference
-    leaving = next(tr for tr in definition.transitions if "returns_open" in tr.sources and tr.gates)
     blocked = flows.advance_audit_flow(
-        reference=reference, trigger=leaving.trigger, actor=actor_for(leaving), return_state=True
+        reference=reference, trigger="close_returns", return_state=True
     )
     assert blocked.type == StateType.FAILED
     assert blocked.message is not None
     assert "all_returns_in" in blocked.message and reference in blocked.message
-    assert run_of(blocked).name == f"{leaving.trigger} {reference} (refused)"
+    assert run_of(blocked).name == f"close_returns {reference} (refused)"
     assert queries.audit_status(deps, audit=reference, as_person=email("chair")).state == (
         "returns_open"
     )
 
-    fresh = start().result()["reference"]
-    step = main_path(definition, "planning")[0]
-    transition = next(tr for tr in definition.transitions if tr.trigger == step.trigger)
-    moved = flows.advance_audit_flow(
-        reference=fresh, trigger=step.trigger, actor=actor_for(transition), return_state=True
-    )
+    fresh = rehearse(deps, "mace", goal="auditors_assigned").reference
+    version = queries.audit_status(deps, audit=fresh, as_person=email("chair")).version
+    moved = flows.advance_audit_flow(reference=fresh, trigger="open_returns", return_state=True)
     assert moved.type == StateType.COMPLETED
-    assert moved.result() == {"reference": fresh, "state": step.dest, "version": 2}
+    assert moved.result() == {"reference": fresh, "state": "returns_open", "version": version + 1}
     assert {f"audit:{fresh}", "type:mace"} <= set(run_of(moved).tags)
+    last = queries.history(deps, audit=fresh)[-1]
+    assert (last.trigger, last.actor, last.reason) == ("open_returns", COORDINATOR, via(moved))
+
+
+def test_a_persons_decision_is_refused_by_the_form_and_by_the_flow(
+    flows_runtime: Runtime,
+) -> None:
+    deps = flows_runtime.deps
+    reference = rehearse(deps, "mace", goal="returns_open").reference
+    by_form = flows.advance_audit_flow(reference=reference, trigger="withdraw", return_state=True)
+    assert by_form.type == StateType.FAILED  # Prefect's own check of the parameters
+    # A caller that gets past Prefect's checks meets the flow's own.
+    unchecked = flows.advance_audit_flow.with_options(validate_parameters=False)
+    by_flow = unchecked(reference=reference, trigger="sign_off", return_state=True)
+    assert by_flow.type == StateType.FAILED
+    assert str(by_flow.message).startswith("'sign_off' is a person's decision")
+    assert [e.trigger for e in queries.history(deps, audit=reference)][-1] == "open_returns"
+
+
+def test_a_run_with_no_operator_or_one_who_is_no_coordinator_acts_as_nobody(
+    flows_runtime: Runtime,
+) -> None:
+    runtime.install(replace(flows_runtime, operator=None))
+    state = start()
+    assert state.type == StateType.FAILED
+    assert state.message.startswith("No operator is set for runs started through Prefect")
+    runtime.install(replace(flows_runtime, operator=email("chair")))
+    state = start()
+    assert state.type == StateType.FAILED
+    assert "is not a coordinator" in state.message
+    with flows_runtime.deps.uow(readonly=True) as uow:
+        assert uow.connection.execute(select(func.count()).select_from(t.audit)).scalar() == 0
 
 
 @pytest.fixture
@@ -147,19 +185,14 @@ def test_an_outage_is_retried_and_the_step_happens_once(
     flows_runtime: Runtime, flaky_fire: list[int]
 ) -> None:
     deps = flows_runtime.deps
-    definition = deps.catalogue.current("mace").definition
-    reference = start().result()["reference"]
-    step = main_path(definition, "planning")[0]
-    transition = next(tr for tr in definition.transitions if tr.trigger == step.trigger)
-    state = flows.advance_audit_flow(
-        reference=reference, trigger=step.trigger, actor=actor_for(transition), return_state=True
-    )
+    reference = rehearse(deps, "mace", goal="auditors_assigned").reference
+    state = flows.advance_audit_flow(reference=reference, trigger="open_returns", return_state=True)
     assert state.type == StateType.COMPLETED
     assert len(flaky_fire) == 2
     (task_run,) = task_runs_of(run_of(state).id)
     assert task_run.run_count == 2
     history = queries.history(deps, audit=reference)
-    assert [e.trigger for e in history] == ["start", step.trigger]
+    assert [e.trigger for e in history].count("open_returns") == 1
 
 
 def test_sweep_and_relay_flows_send_what_is_due_once(
@@ -191,14 +224,24 @@ def test_flows_without_a_runtime_say_how_to_start_them(
 
 
 def test_the_calendar_flow_starts_the_quarter_and_year_once(flows_runtime: Runtime) -> None:
-    people = {"coordinator": email("coordinator"), "lead": email("chair")}
-    first = flows.calendar_flow(**people)
-    assert isinstance(first, dict)
-    again = flows.calendar_flow(**people, return_state=True)
-    assert again.result() == first
+    first = flows.calendar_flow(return_state=True)
+    result = first.result()
+    assert isinstance(result, dict)
+    again = flows.calendar_flow(return_state=True)
+    assert again.result() == result
     tags = set(run_of(again).tags)
-    assert {f"audit:{first['quarterly_report']}", "type:effectiveness_report"} <= tags
-    assert {f"audit:{first['programme_review']}", "type:programme_review"} <= tags
+    assert {f"audit:{result['quarterly_report']}", "type:effectiveness_report"} <= tags
+    assert {f"audit:{result['programme_review']}", "type:programme_review"} <= tags
+    deps = flows_runtime.deps
+    (started,) = queries.history(deps, audit=result["quarterly_report"])
+    assert (started.actor, started.reason) == (COORDINATOR, via(first))
+
+
+def test_the_calendar_flow_needs_its_people_set(flows_runtime: Runtime) -> None:
+    runtime.install(replace(flows_runtime, calendar=None))
+    state = flows.calendar_flow(return_state=True)
+    assert state.type == StateType.FAILED
+    assert "OSCP_CALENDAR_COORDINATOR" in str(state.message)
 
 
 def test_report_flows_freeze_the_summary_then_share_what_was_signed_off(
@@ -209,8 +252,7 @@ def test_report_flows_freeze_the_summary_then_share_what_was_signed_off(
     reference = walker.reference
     early = report_flows.disseminate_flow(
         reference=reference,
-        actor=email("coordinator"),
-        audience="Learning hub",
+        audience="learning hub members",
         channel="learning_hub",
         return_state=True,
     )
@@ -218,14 +260,16 @@ def test_report_flows_freeze_the_summary_then_share_what_was_signed_off(
     assert early.message == f"Audit {reference} has no frozen summary report to work from."
 
     walk(deps, walker, "dip_sample", "awaiting_sign_off")
-    frozen = report_flows.generate_report_flow(reference=reference, actor=email("chair"))
+    frozen_run = report_flows.generate_report_flow(reference=reference, return_state=True)
+    frozen = frozen_run.result()
     assert isinstance(frozen, dict) and frozen["version"] == 1 and len(frozen["hash"]) == 64
+    last = queries.history(deps, audit=reference)[-1]
+    assert last.actor == COORDINATOR and str(last.reason).endswith(f"({via(frozen_run)})")
 
     walk(deps, walker, "dip_sample", "dissemination")
     shared = report_flows.disseminate_flow(
         reference=reference,
-        actor=email("coordinator"),
-        audience="Learning hub",
+        audience="learning hub members",
         channel="learning_hub",
         return_state=True,
     )
@@ -247,8 +291,7 @@ def test_disseminating_a_section_175_audit_sends_each_setting_its_letter_once(
     def share() -> dict[str, object]:
         result = report_flows.disseminate_flow(
             reference=reference,
-            actor=email("coordinator"),
-            audience="All settings",
+            audience="all schools and settings",
             channel="email",
         )
         assert isinstance(result, dict)

@@ -1,5 +1,6 @@
-"""Scale-out on real engines: Prefect's server on PostgreSQL, the engine on PostgreSQL, and
-two process workers on one work pool. Twenty audits started at once each happen once."""
+"""Scale-out on real engines: Prefect's server on PostgreSQL (behind its login), the engine on
+PostgreSQL, and two process workers on one work pool. Twenty programme entries' audits
+started at once each happen once."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from states.clock import SystemClock
 from states.db import make_engine
 from states.migrate import upgrade
 from states.services.deps import Deps
+from states.services.programme import list_entries, load_programme
 from states.uow import UnitOfWorkFactory
 from tests.notifications.test_relay import free_port
 
@@ -42,6 +44,32 @@ class Cluster:
     api: str
     deps: Deps
     supervisor: Supervisor
+    login: tuple[str, str]
+
+
+def programme_of(folder: Path, entries: int) -> Path:
+    """A programme of ``entries`` dip samples: an entry has one audit, so each start needs one."""
+    rows = "".join(
+        f"""
+  - key: core-groups-{n:02d}
+    timeframe: Spring 26
+    due: {{year: 2026, month: 5}}
+    theme: Core groups {n:02d}
+    audit_type: dip_sample
+    rationale: ""
+    evidence: [Core group minutes]
+    report_author: OSCP
+    sign_off: ""
+    impact_monitoring: ""
+"""
+        for n in range(entries)
+    )
+    path = folder / "programme.yaml"
+    path.write_text(
+        "schema_version: 1\nprogramme: Scale-out\nperiod: {from: 2025-04-01, to: 2028-03-31}\n"
+        f"entries:{rows}"
+    )
+    return path
 
 
 @pytest.fixture
@@ -84,14 +112,17 @@ def cluster(
         prefect_api_url=f"http://127.0.0.1:{port}/api",
         prefect_database_url=prefect_database,
         prefect_work_pool="oscp-scale",
+        prefect_operator=email("coordinator"),
     )
     engine = make_engine(engine_schema)
     upgrade(engine)
     deps = Deps(uow=UnitOfWorkFactory(engine), catalogue=catalogue, clock=SystemClock())
     load_demo_partnership(deps)
+    load_programme(deps, programme_of(tmp_path, AUDITS))
+    prefect = prefect_environment(settings)
     env = {
         **os.environ,
-        **prefect_environment(settings),
+        **prefect,
         "OSCP_DATABASE_URL": engine_schema,
         "OSCP_PREFECT_WORK_POOL": "oscp-scale",
         "PYTHONUNBUFFERED": "1",
@@ -110,7 +141,8 @@ def cluster(
         supervisor.children.remove(deploy)
         for n in (1, 2):
             supervisor.start(f"w{n}", [*ME, "flows", "worker", "--name", f"w{n}", "--limit", "10"])
-        yield Cluster(str(settings.prefect_api_url), deps, supervisor)
+        user, _, password = prefect["PREFECT_API_AUTH_STRING"].partition(":")
+        yield Cluster(str(settings.prefect_api_url), deps, supervisor, (user, password))
     finally:
         supervisor.stop()
         engine.dispose()
@@ -122,10 +154,8 @@ def run_start_audit(client: httpx.Client, deployment: str, n: int) -> str:
         f"/deployments/{deployment}/create_flow_run",
         json={
             "parameters": {
-                "audit_type": "dip_sample",
-                "theme": f"Core groups {n:02d}",
+                "programme_entry": f"core-groups-{n:02d}",
                 "lead": email("chair"),
-                "coordinator": email("coordinator"),
                 "agencies": ["police", "csc"],
             }
         },
@@ -145,7 +175,7 @@ def wait_final(client: httpx.Client, run_ids: list[str], timeout: float) -> dict
 
 
 def test_twenty_audits_started_at_once_on_two_workers_each_happen_once(cluster: Cluster) -> None:
-    with httpx.Client(base_url=cluster.api, timeout=30) as client:
+    with httpx.Client(base_url=cluster.api, auth=cluster.login, timeout=30) as client:
         deployment = client.get("/deployments/name/start-audit/start-audit").json()["id"]
         with ThreadPoolExecutor(max_workers=AUDITS) as pool:
             run_ids = list(
@@ -155,18 +185,20 @@ def test_twenty_audits_started_at_once_on_two_workers_each_happen_once(cluster: 
         ran_by = _workers_by_run(client, len(run_ids))
     assert {r["state"]["type"] for r in runs.values()} == {"COMPLETED"}
     with cluster.deps.uow(readonly=True) as uow:
-        rows = uow.connection.execute(
-            select(t.audit.c.request_key, t.audit.c.state, t.audit.c.reference)
-        ).all()
+        rows = uow.connection.execute(select(t.audit.c.state, t.audit.c.reference)).all()
         starts = uow.connection.execute(
             select(t.event.c.audit_id, func.count()).group_by(t.event.c.audit_id)
         ).all()
-    assert sorted(r.request_key for r in rows) == sorted(run_ids)
+        reasons = set(uow.connection.execute(select(t.event.c.reason)).scalars())
     assert {r.state for r in rows} == {"planning"}
     assert len(starts) == AUDITS and {n for _, n in starts} == {1}
+    linked = {e.key: e.audit_reference for e in list_entries(cluster.deps)}
+    assert sorted(str(v) for v in linked.values()) == sorted(r.reference for r in rows)
+    # Each start is recorded as the operator's, via the run that made it.
+    assert reasons == {f"via Prefect (flow run {run_id})" for run_id in run_ids}
     for run_id, run in runs.items():
-        reference = next(r.reference for r in rows if r.request_key == run_id)
-        assert f"audit:{reference}" in run["tags"]
+        key = run["parameters"]["programme_entry"]
+        assert f"audit:{linked[key]}" in run["tags"], run_id
     # Each run was taken by one worker, and both workers took some (each may hold 10).
     assert set(ran_by) == set(run_ids)
     assert set(ran_by.values()) == {"w1", "w2"}

@@ -12,7 +12,7 @@ from oscp_flow.demo import email
 from oscp_flow.walkthrough import complete_answers, rehearse
 from states import tables as t
 from states import tokens
-from states.services import actions, links, queries, work
+from states.services import actions, minting, queries, work
 from states.services.deps import Deps
 from states.store import AuditStore
 
@@ -38,7 +38,7 @@ def audit_id(deps: Deps, reference: str) -> int:
 
 
 def mint(deps: Deps, purpose: str, reference: str, local: str, **extra: int) -> str:
-    token = links.mint(
+    token = minting.mint(
         deps,
         purpose=purpose,
         audit_id=audit_id(deps, reference),
@@ -95,7 +95,8 @@ def used_at(deps: Deps, token: str) -> object:
 
 
 def token_events(deps: Deps, outcome: str | None = None) -> int:
-    statement = select(func.count()).select_from(t.token_event)
+    """How many refusals were recorded (each link's row counts its refusals)."""
+    statement = select(func.coalesce(func.sum(t.token_event.c.times), 0))
     if outcome is not None:
         statement = statement.where(t.token_event.c.outcome == outcome)
     with deps.uow(readonly=True) as uow:

@@ -39,7 +39,7 @@ def test_under_way_then_evidence_then_the_link_is_used_up(
     reference, token = action_link(partnership)
     csrf = csrf_of(client.get(f"/act/{token}").text)
     form = {"csrf_token": csrf, "purpose": "action"}
-    started = client.post(f"/act/{token}", data={**form, "step": "start"})
+    started = client.post(f"/act/{token}", data={**form, "step": "start", "under_way": "yes"})
     assert started.status_code == 200 and "is under way" in started.text
     assert _status(partnership, reference) == "in_progress" and used_at(partnership, token) is None
     again = client.get(f"/act/{token}").text

@@ -178,6 +178,11 @@ def test_action_evidence_by_emailed_link(partnership: Deps, tmp_path: Path) -> N
             page.goto(sent["lead.police@example.org"])
             assert "Re-audit strategy discussions" in page.content()
             page.screenshot(path=str(tmp_path / "action.png"), full_page=True)
+            # Pressed as found (a scanner would): refused until the box is ticked.
+            page.get_by_role("button", name="The action is under way").click()
+            page.wait_for_load_state()
+            assert page.locator("#under_way[aria-invalid=true]").count() == 1
+            page.get_by_label("My agency has started on action 1").check()
             page.get_by_role("button", name="The action is under way").click()
             page.wait_for_load_state()
             page.get_by_role("link", name="the same link").click()

@@ -14,7 +14,7 @@ from oscp_flow.demo import email
 from states import tables as t
 from states.clock import FakeClock
 from states.errors import InvalidInput, TokenExpired, TokenInvalid
-from states.services import links, queries
+from states.services import links, minting, queries
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations
 from states.services.letters import Sent, letter_file, open_letter, send_feedback_letters
@@ -61,7 +61,7 @@ def _mint(deps: Deps, reference: str, local: str, report_id: int) -> str | None:
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)
         audit_id, person_id = store.load_audit(reference).id, store.load_actor(email(local)).id
-    return links.mint(
+    return minting.mint(
         deps, purpose="letter", audit_id=audit_id, person_id=person_id, report_id=report_id
     )
 
