@@ -27,6 +27,7 @@ from oscp_flow.wiring import build
 from states.services import queries
 from tests.notifications.test_relay import free_port
 from tests.oscp_flow.web.test_browser import chromium
+from tests.support.files import loose
 from tests.support.prefect_api import prefect_client
 
 pytestmark = pytest.mark.slow
@@ -169,6 +170,10 @@ def test_up_runs_an_audit_started_from_prefect_and_stops_clean(up: Up) -> None:
         time.sleep(0.5)
     assert any("Sign-off" in m.subject for m in captured(up.home)), "the showcase's sign-off"
     assert any("Action for" in m.subject for m in captured(up.home)), "the showcase's action"
+    # Prefect's server and database, the runner, the web app and the worker each write files
+    # of their own; all inherit `oscp`'s private umask (the test's own capture aside).
+    assert (up.home / "prefect").is_dir() and any((up.home / "logs").glob("*.log"))
+    assert loose(up.home, besides=(up.output,)) == []
 
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 900})

@@ -1,6 +1,8 @@
 """In real headless Chromium: a sign-off e-mail is captured from a real SMTP server, its link
 opened and the decision submitted, and the audit moves on; a return form is refused with its
-errors, then completed and submitted. Screenshots are kept in the test's temporary folder."""
+errors, then completed and submitted. Every page reached is checked by axe-core
+(``tests/oscp_flow/web/test_accessibility.py`` walks the rest). Screenshots are kept in the
+test's temporary folder."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from notifications.relay import relay
 from oscp_flow.settings import Settings
@@ -26,15 +28,19 @@ from states.services.deps import Deps
 from states.services.letters import send_feedback_letters
 from tests.notifications.test_relay import Recorder, free_port, mailer, smtp_server
 from tests.reporting import s175_with_letters
+from tests.support.accessibility import assert_accessible
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.slow
 
 
 @contextmanager
-def serving(deps: Deps, settings: Settings, port: int) -> Iterator[None]:
-    """The real app under uvicorn on loopback, in a thread, for as long as the test needs."""
-    app = create_app(deps, settings, WebConfig(rate_limit_enabled=False))
+def serving(
+    deps: Deps, settings: Settings, port: int, config: WebConfig | None = None
+) -> Iterator[None]:
+    """The real app under uvicorn on loopback, in a thread, for as long as the test needs
+    (without the rate limit, unless ``config`` says otherwise)."""
+    app = create_app(deps, settings, config or WebConfig(rate_limit_enabled=False))
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     )
@@ -88,10 +94,12 @@ def deliver(deps: Deps, settings: Settings, subject: str = "") -> dict[str, str]
 
 def approve(page: Page, link: str, shot: Path) -> None:
     page.goto(link)
+    assert_accessible(page, "the sign-off page")
     page.get_by_label(re.compile("approve", re.I)).first.check()
     page.screenshot(path=str(shot))
     page.locator("button[type=submit]").first.click()
     page.wait_for_load_state()
+    assert_accessible(page, "the approval recorded")
 
 
 def test_sign_off_by_emailed_link(partnership: Deps, tmp_path: Path) -> None:
@@ -111,6 +119,7 @@ def test_sign_off_by_emailed_link(partnership: Deps, tmp_path: Path) -> None:
             # The same link again: already used, and nothing changes.
             response = page.goto(sent["lhm@example.org"])
             assert response is not None and response.status in (409, 410)
+            assert_accessible(page, "a used sign-off link")
     assert _state(deps, reference) == "actions_agreed"
 
 
@@ -118,8 +127,9 @@ def _state(deps: Deps, reference: str) -> str:
     return queries.audit_status(deps, audit=reference, as_person="coordinator@example.org").state
 
 
-def fill_everything(page: Page) -> None:
-    """Answer every question as a person would: first choice, a number, a date, some text."""
+def fill_everything(page: Page | Locator) -> None:
+    """Answer every question (on the page, or in one form) as a person would: first choice,
+    a number, a date, some text."""
     for group in page.locator("fieldset:has(input[type=radio])").all():
         group.locator("input[type=radio]").first.check()
     for select in page.locator("select").all():
@@ -142,15 +152,18 @@ def test_a_return_form_with_an_error_then_submitted(partnership: Deps, tmp_path:
         with chromium() as browser:
             page = browser.new_page()
             page.goto(link)
+            assert_accessible(page, "the return form")
             page.get_by_role("button", name="Submit").click()
             page.wait_for_load_state()
             page.screenshot(path=str(tmp_path / "return-errors.png"), full_page=True)
             assert page.locator("[aria-invalid=true]").count() > 0
             assert "needs an answer" in page.content()
+            assert_accessible(page, "the return refused with its errors")
             fill_everything(page)
             page.get_by_role("button", name="Submit").click()
             page.wait_for_load_state()
             page.screenshot(path=str(tmp_path / "return-submitted.png"), full_page=True)
+            assert_accessible(page, "the return submitted")
     view = returns.read(deps, audit=reference, actor="coordinator@example.org", agency="police")
     assert view.status == "submitted"
 
@@ -178,18 +191,23 @@ def test_action_evidence_by_emailed_link(partnership: Deps, tmp_path: Path) -> N
             page.goto(sent["lead.police@example.org"])
             assert "Re-audit strategy discussions" in page.content()
             page.screenshot(path=str(tmp_path / "action.png"), full_page=True)
+            assert_accessible(page, "the action page")
             # Pressed as found (a scanner would): refused until the box is ticked.
             page.get_by_role("button", name="The action is under way").click()
             page.wait_for_load_state()
             assert page.locator("#under_way[aria-invalid=true]").count() == 1
+            assert_accessible(page, "the action page refusing an unticked box")
             page.get_by_label("My agency has started on action 1").check()
             page.get_by_role("button", name="The action is under way").click()
             page.wait_for_load_state()
+            assert_accessible(page, "the action under way")
             page.get_by_role("link", name="the same link").click()
             page.wait_for_load_state()
+            assert_accessible(page, "the action page, under way")
             page.get_by_role("button", name="Send the evidence").click()
             page.wait_for_load_state()
             assert page.locator("#evidence[aria-invalid=true]").count() == 1
+            assert_accessible(page, "the action page refusing empty evidence")
             page.get_by_label("Evidence that the action has made a difference").fill(
                 "Re-audit of 20 strategy discussions: every invited agency attended."
             )
@@ -197,10 +215,13 @@ def test_action_evidence_by_emailed_link(partnership: Deps, tmp_path: Path) -> N
             page.wait_for_load_state()
             page.screenshot(path=str(tmp_path / "action-sent.png"), full_page=True)
             assert "this link is used up" in page.content()
+            assert_accessible(page, "the evidence sent")
             response = page.goto(sent["lead.police@example.org"])
             assert response is not None and response.status == 409
+            assert_accessible(page, "a used action link")
             colleague = page.goto(sent["lsp.police@example.org"])
             assert colleague is not None and colleague.status == 410
+            assert_accessible(page, "a colleague's action link, no longer needed")
     plan = actions.list_actions(deps, audit=reference, as_person="coordinator@example.org")
     assert [(a.status, a.evidence) for a in plan] == [
         (
@@ -226,9 +247,11 @@ def test_a_setting_reads_its_feedback_letter_by_emailed_link(
         with chromium() as browser:
             page = browser.new_page(accept_downloads=True)
             page.goto(sent[lead])
+            assert_accessible(page, "the letter link's page")
             page.get_by_role("link", name="Read the letter").click()
             page.wait_for_load_state()
             assert "Our feedback to you" in page.content()
+            assert_accessible(page, "the feedback letter, as frozen")
             heading = page.locator("h1").first
             assert heading.evaluate("e => getComputedStyle(e).color") == "rgb(29, 60, 110)"
             page.screenshot(path=str(tmp_path / "letter.png"), full_page=True)

@@ -1,5 +1,6 @@
 """In real headless Chromium: a coordinator signs in, sees the programme board, opens an
 audit whose diagram fills its current state, and reads the theme view, then signs out.
+Every page reached is checked by axe-core.
 Screenshots are kept in the test's temporary folder (issue 6's coordinator-page screenshot
 is ``board.png``)."""
 
@@ -19,6 +20,7 @@ from states.services.deps import Deps
 from tests.conftest import ROOT
 from tests.notifications.test_relay import free_port
 from tests.oscp_flow.web.test_browser import chromium, deliver, serving
+from tests.support.accessibility import assert_accessible
 
 pytestmark = pytest.mark.slow
 PASSWORD = "a long demo passphrase"
@@ -31,6 +33,7 @@ BLANK_FILL = "rgb(255, 255, 255)"
 def sign_in(page: Page, start: str) -> None:
     page.goto(start)
     assert "/signin" in page.url  # not signed in yet: sent to sign in first
+    assert_accessible(page, "the sign-in page")
     page.get_by_label("E-mail address").fill(email("coordinator"))
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -63,6 +66,7 @@ def test_board_audit_page_and_themes(partnership: Deps, tmp_path: Path) -> None:
         assert "Serious Youth Violence Multi agency audit" in due and planned in due
         assert reference in page.locator("#awaiting + .table-wrap").inner_text()
         page.screenshot(path=str(tmp_path / "board.png"), full_page=True)
+        assert_accessible(page, "the programme board")
 
         page.get_by_role("link", name=reference).first.click()
         page.wait_for_load_state()
@@ -74,6 +78,7 @@ def test_board_audit_page_and_themes(partnership: Deps, tmp_path: Path) -> None:
         assert fill_of(page, "#state-closed rect") == BLANK_FILL
         assert page.locator("svg.diagram g.state").count() == 14
         page.screenshot(path=str(tmp_path / "audit.png"), full_page=True)
+        assert_accessible(page, "an audit awaiting sign-off")
 
         page.get_by_role("link", name="Themes across audits").click()
         page.wait_for_load_state()
@@ -81,10 +86,12 @@ def test_board_audit_page_and_themes(partnership: Deps, tmp_path: Path) -> None:
         assert page.locator("svg.bar").count() > 0
         assert "Greater Manchester Police" in page.content()
         page.screenshot(path=str(tmp_path / "themes.png"), full_page=True)
+        assert_accessible(page, "the themes")
 
         page.get_by_role("button", name="Sign out").click()
         page.wait_for_load_state()
         assert "You have signed out" in page.content()
+        assert_accessible(page, "signed out")
         page.goto(f"{base}/board")
         assert "/signin" in page.url
 
@@ -104,15 +111,18 @@ def test_an_action_added_and_its_evidence_sent_back_from_the_audit_page(
     with serving(deps, settings, port), chromium() as browser:
         page = browser.new_page()
         sign_in(page, f"{settings.base_url}/audits/{reference}")
+        assert_accessible(page, "an audit signed off, before any action")
         page.get_by_label("The action").fill("Re-audit strategy discussions.")
         page.get_by_label("Agency that owns it").select_option(label=POLICE)
         page.get_by_label("Due by").fill(due)
         page.get_by_role("button", name="Add the action").click()
         page.wait_for_load_state()
         assert page.locator("#added").is_visible()
+        assert_accessible(page, "an action added")
         first = deliver(deps, settings)["lead.police@example.org"]
         agency = browser.new_page()  # the agency's own browser: no session
         agency.goto(first)
+        assert_accessible(agency, "the action page")
         agency.get_by_label("Evidence that the action has made a difference").fill(
             "A new attendance policy."
         )
@@ -121,11 +131,13 @@ def test_an_action_added_and_its_evidence_sent_back_from_the_audit_page(
 
         page.reload()
         assert "A new attendance policy." in page.locator("section.evidence").inner_text()
+        assert_accessible(page, "evidence to review")
         page.get_by_label(f"Send it back to {POLICE}").check()
         page.get_by_role("button", name="Record the review of action 1").click()
         page.wait_for_load_state()
         problem = page.locator("#action-problem").inner_text()
         assert "Say why the evidence does not yet show" in problem
+        assert_accessible(page, "a review refused")
         page.get_by_label(f"Send it back to {POLICE}").check()
         page.get_by_label("Reason").fill("Show that the policy changed attendance.")
         page.get_by_role("button", name="Record the review of action 1").click()
@@ -133,12 +145,14 @@ def test_an_action_added_and_its_evidence_sent_back_from_the_audit_page(
         assert page.url.endswith(f"/audits/{reference}?sent_back=1#actions")
         assert "e-mailed a new link" in page.locator("#reviewed").inner_text()
         page.screenshot(path=str(tmp_path / "reviewed.png"), full_page=True)
+        assert_accessible(page, "evidence sent back")
 
         agency.goto(deliver(deps, settings)["lead.police@example.org"])
         assert (
             "Show that the policy changed attendance." in agency.locator("#sent-back").inner_text()
         )
         agency.screenshot(path=str(tmp_path / "sent-back.png"), full_page=True)
+        assert_accessible(agency, "the action page, evidence sent back")
 
 
 def test_a_coordinator_changes_their_password(partnership: Deps, tmp_path: Path) -> None:
@@ -151,12 +165,14 @@ def test_a_coordinator_changes_their_password(partnership: Deps, tmp_path: Path)
         sign_in(page, f"{base}/board")
         page.get_by_role("link", name="Change password").click()
         page.wait_for_load_state()
+        assert_accessible(page, "the password page")
         page.get_by_label("Your current password").fill(PASSWORD)
         page.get_by_label("New password", exact=True).fill("a brand new passphrase")
         page.get_by_label("New password again").fill("a brand new passphrase!")
         page.get_by_role("button", name="Change my password").click()
         page.wait_for_load_state()
         assert "its repeat differ" in page.locator(".error-summary").inner_text()
+        assert_accessible(page, "a new password refused")
         page.get_by_label("Your current password").fill(PASSWORD)
         page.get_by_label("New password", exact=True).fill("a brand new passphrase")
         page.get_by_label("New password again").fill("a brand new passphrase")
@@ -165,6 +181,7 @@ def test_a_coordinator_changes_their_password(partnership: Deps, tmp_path: Path)
         assert page.url == f"{base}/account/password?changed=1"
         assert page.locator("#changed").is_visible()
         page.screenshot(path=str(tmp_path / "password-changed.png"), full_page=True)
+        assert_accessible(page, "the password changed")
         page.get_by_role("link", name="Programme board").click()
         page.wait_for_load_state()
         assert page.url == f"{base}/board"  # still signed in, with the new session
