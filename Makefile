@@ -45,6 +45,7 @@ bench: setup services
 	$(BIN)/python -m bench.sweep
 	$(BIN)/python -m bench.prefect_overhead
 	$(BIN)/python -m bench.report
+	$(BIN)/python -m bench.cases_import
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,12 @@ between the server's "250 OK" and the mark leaves the row unsent: once its claim
 sent again, carrying the same Message-ID (derived from the row), which lets mail clients drop
 the copy. So a crash costs at most one duplicate and never loses a message.
 
+A database that fails while a message is built (its link is minted then, a write) is an
+outage like a mail server's: a lost connection defers the message with backoff and it goes
+later, once; a read-only file or a full disk stops the round, with the message untouched,
+until a person has mended it. Only a real rendering fault (a template error) fails a message
+at once. Each database cause is logged once until it changes or clears, never per message.
+
 Nothing here logs an address or a message's text: rows are named by id and kind, failures by
 class and SMTP code.
 """
@@ -16,6 +22,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -23,14 +30,16 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from hashlib import sha256
 from typing import Any, Literal, Protocol
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Row, and_, select, update
+from sqlalchemy import ColumnElement, Engine, Row, and_, select, update
 
 from notifications.render import render_message
 from notifications.smtp import DeliveryDeferred, DeliveryError, DeliveryRefused, Mailer
 from states import tables as t
 from states.clock import as_utc
-from states.errors import AuditEngineError, InvalidInput, NotFound
+from states.db import OncePerCause
+from states.errors import AuditEngineError, InvalidInput, NotFound, StoreUnavailable
 from states.services import minting
 from states.services.deps import Deps
 
@@ -51,6 +60,8 @@ NOT_MADE = "the link could not be made"
 
 Outcome = Literal["sent", "deferred", "failed", "skipped"]
 o = t.outbox
+# The database causes said, per database, so the log says each once (see ``OncePerCause``).
+_said: WeakKeyDictionary[Engine, OncePerCause] = WeakKeyDictionary()
 
 
 class RelayConfig(Protocol):
@@ -90,7 +101,28 @@ class Pending:
 
 
 def relay(deps: Deps, mailer: Mailer, *, config: RelayConfig, batch: int = 100) -> RelayResult:
-    """One round: send up to ``batch`` due messages, longest-waiting first."""
+    """One round: send up to ``batch`` due messages, longest-waiting first.
+
+    A database that cannot be used ends the round with its ``StoreUnavailable`` (said once
+    in the log until it clears); a connection lost while a message was built only defers
+    that message."""
+    said = _said_for(deps)
+    try:
+        return _round(deps, mailer, config, batch)
+    except StoreUnavailable as trouble:
+        if said.first(trouble.cause):
+            logger.error("Outbox relay stopped: %s", trouble)
+        raise
+    finally:
+        if said.settle() is not None:
+            logger.warning("Outbox relay: the database can be used again.")
+
+
+def _said_for(deps: Deps) -> OncePerCause:
+    return _said.setdefault(deps.uow.engine, OncePerCause())
+
+
+def _round(deps: Deps, mailer: Mailer, config: RelayConfig, batch: int) -> RelayResult:
     rows = _due(deps, batch)
     tally: Counter[Outcome] = Counter()
     for position, row in enumerate(rows):
@@ -121,6 +153,9 @@ def _deliver(
         return "skipped", None
     try:
         link_path, no_link = _action_link(deps, row)
+    except AuditEngineError as outage:  # the store, or a clash: never the message's fault
+        return _postpone(deps, row, outage), None
+    try:
         message = build_message(row, config, deps.clock.now(), link_path=link_path, no_link=no_link)
     except Exception as exc:  # a template bug must not stop the round; it shows as failed
         logger.warning("Outbox message %d (%s) could not be rendered", row.id, row.kind)
@@ -152,6 +187,29 @@ def _render_error(exc: Exception) -> str:
     return f"RenderError: {type(exc).__name__}"
 
 
+def _postpone(deps: Deps, row: Pending, outage: AuditEngineError) -> Outcome:
+    """The message could not be built because the database failed under its link. Waiting
+    may mend a lost connection: the message is deferred with backoff, its attempt counted
+    but never its last (an outage is nobody's reason to give up on a message). A read-only
+    file or a full disk needs a person: the message is put back as it was, and the round
+    stops with the cause."""
+    now = deps.clock.now()
+    if not outage.retryable:
+        with suppress(StoreUnavailable):  # if nothing can be written, the claim lapses
+            _record(deps, row.id, {"next_attempt_at": now})
+        raise outage
+    cause = getattr(outage, "cause", type(outage).__name__)
+    _record(deps, row.id, _deferral(row, f"{type(outage).__name__}: {cause}", now, give_up=False))
+    if _said_for(deps).first(cause):
+        logger.warning(
+            "Outbox relay: messages could not be built just now (%s); they are deferred and "
+            "tried again with backoff.",
+            cause,
+        )
+    logger.debug("Outbox message %d (%s) deferred: %s", row.id, row.kind, cause)
+    return "deferred"
+
+
 def message_id(outbox_id: int, key: str, domain: str) -> str:
     """The same row always gives the same id, so a resend after a crash is recognisably the
     same message. The key's hash is there because row ids alone come round again (a database
@@ -181,8 +239,10 @@ def _action_link(deps: Deps, row: Pending) -> tuple[str | None, str | None]:
             action_id=row.subject_id if row.link_purpose == "action" else None,
             report_id=row.subject_id if row.link_purpose == "letter" else None,
         )
+    except StoreUnavailable:  # the database failed: try later, never send it linkless
+        raise
     except AuditEngineError as refused:
-        if refused.retryable:  # the database is away: retry later, never send it linkless
+        if refused.retryable:  # another writer got there first: the same, later
             raise
         return None, NOT_MADE
     if minted.token is None:
@@ -271,17 +331,17 @@ def _refuse(deps: Deps, row: Pending, error: DeliveryRefused) -> Outcome:
 
 
 def _defer(deps: Deps, row: Pending, error: DeliveryError) -> Outcome:
-    values = _deferral(row, error, deps.clock.now())
+    values = _deferral(row, error.summary, deps.clock.now())
     _record(deps, row.id, values)
     outcome: Outcome = "failed" if "failed_at" in values else "deferred"
     logger.warning("Outbox message %d (%s) %s: %s", row.id, row.kind, outcome, error.summary)
     return outcome
 
 
-def _deferral(row: Pending, error: DeliveryError, now: datetime) -> dict[str, Any]:
+def _deferral(row: Pending, why: str, now: datetime, *, give_up: bool = True) -> dict[str, Any]:
     attempts = row.attempts + 1
-    values: dict[str, Any] = {"attempts": attempts, "last_error": error.summary}
-    if attempts >= MAX_ATTEMPTS:
+    values: dict[str, Any] = {"attempts": attempts, "last_error": why}
+    if give_up and attempts >= MAX_ATTEMPTS:
         values.update(_failure(now))
     else:
         values["next_attempt_at"] = now + backoff(row.id, attempts)
@@ -301,7 +361,7 @@ def _defer_all(deps: Deps, rows: Sequence[Pending], error: DeliveryError) -> Cou
     tally: Counter[Outcome] = Counter()
     with deps.uow() as uow:
         for row in rows:
-            values = _deferral(row, error, now)
+            values = _deferral(row, error.summary, now)
             changed = uow.connection.execute(
                 update(o).where(o.c.id == row.id, _waiting(now)).values(**values)
             ).rowcount

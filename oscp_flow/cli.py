@@ -8,12 +8,13 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from states.errors import StoreUnavailable
     from states.services.deps import Deps
 
 app = typer.Typer(
@@ -39,35 +40,29 @@ AsPerson = Annotated[
 
 @contextmanager
 def plain_errors() -> Iterator[None]:
-    """Anything the engine raises on purpose is one sentence for a person, not a traceback."""
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    """Anything the engine raises on purpose is one sentence for a person, not a traceback.
+    A database that cannot be used says why (read-only, full, absent, refusing the login,
+    not listening) in the engine's own sentence, wherever it failed: inside a unit of work
+    or before one, as when the schema is checked at start-up."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError
 
     from states.errors import AuditEngineError
 
     try:
         yield
     except AuditEngineError as exc:
-        err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        _refuse(str(exc))
     except IntegrityError:
-        err.print(
-            "[bold red]Error:[/] that would duplicate a record that already exists; "
-            "check the codes, e-mails or references given.",
-            highlight=False,
-            soft_wrap=True,
+        _refuse(
+            "that would duplicate a record that already exists; "
+            "check the codes, e-mails or references given."
         )
-        raise typer.Exit(1) from None
-    except OperationalError as exc:
-        err.print(
-            "[bold red]Error:[/] the database could not be reached "
-            f"({type(exc.orig).__name__}); start it or check OSCP_DATABASE_URL.",
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(1) from None
     except typer.Exit:
         raise
     except Exception as exc:
+        said = _store_error(exc) if isinstance(exc, DBAPIError) else None
+        if said is not None:
+            _refuse(str(said))
         # A bug, not a person's mistake. The traceback can carry values typed into the
         # system, so it is shown only when asked for, never written to a log file.
         if os.environ.get("OSCP_DEBUG"):
@@ -79,6 +74,19 @@ def plain_errors() -> Iterator[None]:
             soft_wrap=True,
         )
         raise typer.Exit(3) from None
+
+
+def _refuse(sentence: str) -> NoReturn:
+    err.print(f"[bold red]Error:[/] {sentence}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1) from None
+
+
+def _store_error(exc: Exception) -> StoreUnavailable | None:
+    """The database's failure in the engine's words, for the database the settings name."""
+    from oscp_flow.settings import Settings
+    from states.db import store_error
+
+    return store_error(exc, Settings().resolved_database_url)
 
 
 @app.callback()

@@ -6,58 +6,52 @@ intervention dates, as an agency's case system can export them.
 
 from __future__ import annotations
 
-import csv
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from oscp_flow.cli import AsPerson, _actor, _run, audit_app, err, out
+from oscp_flow.cli import AsPerson, _actor, _run, audit_app, err, out, plain_errors
+from states.case_list import COLUMNS as CSV_COLUMNS
 
 if TYPE_CHECKING:
+    from states.case_list import CaseCandidate
     from states.services.deps import Deps
-    from states.services.sampling import CaseCandidate, Method
+    from states.services.sampling import Method
 
-CSV_COLUMNS = ("reference", "agencies", "first_intervention_on", "last_intervention_on")
+# A list of thousands of cases is summed up rather than echoed whole.
+SHOWN = 50
 
 
 def read_candidates(path: Path) -> list[CaseCandidate]:
-    """Rows of the cases CSV; a bad row stops the whole file with its line number."""
-    from states.errors import InvalidInput
-    from states.services.sampling import CaseCandidate
+    """Rows of the cases CSV; a file with any bad row is refused whole, every problem listed
+    with its line, before the database is opened. Says so when it was not read as UTF-8."""
+    from oscp_flow.case_file import UTF8, read_case_file
 
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InvalidInput(f"{path.name} needs the columns {', '.join(CSV_COLUMNS)}.")
-        found = []
-        for line, row in enumerate(reader, start=2):
-            try:
-                found.append(
-                    CaseCandidate(
-                        reference=row["reference"].strip(),
-                        agencies=tuple(a.strip() for a in row["agencies"].split(";") if a.strip()),
-                        first_intervention_on=_date(row["first_intervention_on"]),
-                        last_intervention_on=_date(row["last_intervention_on"]),
-                    )
-                )
-            except ValueError:
-                raise InvalidInput(
-                    f"{path.name}, line {line}: dates are written YYYY-MM-DD."
-                ) from None
-        return found
-
-
-def _date(text: str | None) -> date | None:
-    return date.fromisoformat(text.strip()) if text and text.strip() else None
+    found = read_case_file(path)
+    if found.encoding != UTF8:
+        out.print(
+            f"Read {path.name} as {found.encoding}: it is not UTF-8 (from line "
+            f"{found.first_non_utf8_line}). Save it as CSV UTF-8 next time to be sure every "
+            "character is read as written.",
+            highlight=False,
+            soft_wrap=True,
+        )
+    return found.cases
 
 
 @audit_app.command("sample")
 def audit_sample(
     audit: str,
-    cases: Annotated[Path, typer.Argument(help="CSV: " + ", ".join(CSV_COLUMNS))],
+    cases: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV: " + ", ".join(CSV_COLUMNS),
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
     *,
     method: Annotated[str, typer.Option(help="list, random or random_per_agency")] = "list",
     size: Annotated[
@@ -79,18 +73,23 @@ def audit_sample(
         err.print("[bold red]Error:[/] --method is list, random or random_per_agency.")
         raise typer.Exit(2)
 
+    with plain_errors():
+        candidates = read_candidates(cases)
+
     def action(deps: Deps) -> None:
         draw = sampling.select_sample(
             deps,
             audit=audit,
             actor=actor,
-            candidates=read_candidates(cases),
+            candidates=candidates,
             method=methods[method],
             size=size,
             seed=seed,
         )
         seeded = "" if draw.seed is None else f" with seed {draw.seed}"
-        out.print(f"Sampled {len(draw.chosen)} case(s){seeded}: {', '.join(draw.chosen)}.")
+        more = len(draw.chosen) - SHOWN
+        shown = ", ".join(draw.chosen[:SHOWN]) + (f" and {more} more" if more > 0 else "")
+        out.print(f"Sampled {len(draw.chosen)} case(s){seeded}: {shown}.")
 
     _run(action)
 

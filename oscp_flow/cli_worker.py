@@ -66,38 +66,40 @@ def worker(
     ] = False,
 ) -> None:
     """Tick the reminder sweep and the outbox relay; only one worker per deployment leads."""
-    from states.lease import Lease
-    from workflows.worker import LEASE_NAME, Worker, holder_name
+    from oscp_flow.settings import Settings, load
+    from workflows.worker import Worker, run_once, worker_lease
 
     def action(deps: Deps) -> None:
-        lease = Lease(
-            deps.uow,
-            deps.clock,
-            name=LEASE_NAME,
-            holder=holder_name(),
-            duration=timedelta(seconds=max(3 * interval, 60)),
-        )
+        settings = load(Settings)
+        renew = timedelta(seconds=settings.worker_renew_seconds)
+        lease_for = timedelta(seconds=settings.worker_lease_seconds)
+        lease = worker_lease(deps.uow, deps.clock, duration=lease_for)
         run = _mailer_and_tick(deps)
         if once:
-            if not lease.acquire():
+            result = run_once(lease, run, renew_every=renew)
+            if result is None:
                 out.print(f"Another worker leads ({lease.holder_now()}); nothing done.")
-                return
-            try:
-                out.print(_report(run()))
-            finally:
-                lease.release()
+            else:
+                out.print(_report(result))
             return
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         out.print(
-            f"Worker started: ticking every {interval} s while it holds the lease. Ctrl-C stops it."
+            f"Worker started ({lease.holder}): ticking every {interval} s while it holds the "
+            f"lease, renewed every {renew.total_seconds():g} s and lapsing after "
+            f"{lease_for.total_seconds():g} s. Ctrl-C stops it."
         )
 
         def ticked() -> None:
             out.print(_report(run()))
 
-        Worker(lease, deps.uow.engine, ticked, timedelta(seconds=interval)).run(stop)
+        def say(sentence: str) -> None:
+            out.print(sentence, highlight=False, soft_wrap=True)
+
+        Worker(
+            lease, deps.uow.engine, ticked, timedelta(seconds=interval), renew_every=renew, say=say
+        ).run(stop)
         out.print("Worker stopped.")
 
     _run(action)

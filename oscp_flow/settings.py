@@ -63,6 +63,23 @@ class Settings(BaseSettings):
     # as: the flows never take the person acting from their parameters.
     prefect_operator: str | None = None
 
+    # The worker's lease: renewed this often, and lapsing this long after a renewal. A
+    # follower takes over within the sum of the two after the leader dies (within one
+    # renewal when the dead leader ran on the same machine); the leader itself stops ticking
+    # one renewal before its lease lapses, however late its renewals are.
+    worker_lease_seconds: float = 12.0
+    worker_renew_seconds: float = 3.0
+
+    @model_validator(mode="after")
+    def _lease_outlasts_renewals(self) -> Self:
+        if not 0 < 3 * self.worker_renew_seconds <= self.worker_lease_seconds:
+            raise ValueError(
+                "OSCP_WORKER_LEASE_SECONDS must be at least three times "
+                "OSCP_WORKER_RENEW_SECONDS (both above 0), so a leader may miss a renewal and "
+                "still stop before its lease lapses"
+            )
+        return self
+
     @model_validator(mode="after")
     def _login_only_over_tls(self) -> Self:
         if self.smtp_starttls and self.smtp_tls == "implicit":

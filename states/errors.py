@@ -117,10 +117,60 @@ class InvalidInput(AuditEngineError):
     """A value given to a command is not acceptable."""
 
 
+@dataclass(frozen=True)
+class RowProblem:
+    """One thing wrong with one line of a file a person supplied (never the cell's value)."""
+
+    line: int
+    message: str
+
+
+class CaseListRejected(InvalidInput):
+    """A cases list breaks the rules; every problem is listed with its lines, the same problem
+    on many lines once, and nothing from the file was stored."""
+
+    def __init__(self, name: str, problems: Sequence[RowProblem]) -> None:
+        self.name = name
+        self.problems = tuple(problems)
+        lines: dict[str, list[int]] = {}
+        for problem in self.problems:
+            lines.setdefault(problem.message, []).append(problem.line)
+        listed = "; ".join(f"{_lines(found)}: {message}" for message, found in lines.items())
+        super().__init__(
+            f"{name}, {listed}. Nothing was stored; correct the file and run the command again."
+        )
+
+
+def _lines(numbers: Sequence[int], shown: int = 10) -> str:
+    """'line 4', 'lines 2-5, 9' or, past ``shown`` runs, '... and 40 more lines'."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    text = ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs[:shown])
+    rest = sum(len(r) for r in runs[shown:])
+    more = f" and {rest} more line{'s' if rest > 1 else ''}" if rest else ""
+    word = "line" if len(runs) == 1 and len(runs[0]) == 1 else "lines"
+    return f"{word} {text}{more}"
+
+
 class StoreUnavailable(AuditEngineError):
-    """The database could not be reached; transient, so callers may retry."""
+    """The database cannot be used just now (``states.db.store_error`` says why).
+
+    ``cause`` names the reason in a word, so a log can say each cause once rather than once
+    per message. ``retryable`` is whether waiting may mend it (a lost or refused connection,
+    a busy file); a read-only file, a full disk, a wrong database name or login need a person
+    first, so nothing retries them, and nothing counts them against a message either.
+    """
 
     retryable = True
+
+    def __init__(self, message: str, *, cause: str = "unavailable", retryable: bool = True) -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.retryable = retryable
 
 
 class ReturnIncomplete(AuditEngineError):

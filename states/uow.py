@@ -3,6 +3,11 @@
 Repositories and services never commit on their own; the caller that opened the unit decides.
 It holds a Core ``Connection`` rather than an ORM ``Session``: nothing here needs an identity
 map, and the session's bookkeeping cost more per transition than SQLite's own work.
+
+It is also where a failing database becomes the engine's own error, once for every service:
+whatever the store did wrong inside the unit (a lost connection, a full disk, a read-only
+file) leaves it rolled back and reaches the caller as a ``StoreUnavailable`` that says why
+and what to do (``states.db.store_error``), retryable only where waiting may mend it.
 """
 
 from __future__ import annotations
@@ -10,10 +15,9 @@ from __future__ import annotations
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
-from states.db import READONLY
-from states.errors import StoreUnavailable
+from states.db import READONLY, store_error
 
 
 class UnitOfWork:
@@ -22,8 +26,19 @@ class UnitOfWork:
         self._connection: Connection | None = None
 
     def __enter__(self) -> UnitOfWork:
-        self._connection = self._engine.connect()
-        self._connection.begin()
+        try:
+            connection = self._engine.connect()
+        except DBAPIError as exc:
+            self._raise_store_error(exc)
+            raise
+        try:
+            connection.begin()
+        except BaseException as exc:
+            connection.close()
+            if isinstance(exc, DBAPIError):
+                self._raise_store_error(exc)
+            raise
+        self._connection = connection
         return self
 
     def __exit__(
@@ -37,8 +52,16 @@ class UnitOfWork:
         try:
             if connection.in_transaction():
                 connection.rollback()
+        except DBAPIError as failed:
+            # When the work already failed, most likely on the same dead line, its own error
+            # says more than the rollback's.
+            if exc is None:
+                self._raise_store_error(failed)
+                raise
         finally:
             connection.close()
+        if isinstance(exc, DBAPIError):
+            self._raise_store_error(exc)
 
     @property
     def connection(self) -> Connection:
@@ -49,10 +72,16 @@ class UnitOfWork:
     def commit(self) -> None:
         try:
             self.connection.commit()
-        except OperationalError as exc:
-            raise StoreUnavailable(
-                "The database could not save the change; try again in a moment."
-            ) from exc
+        except DBAPIError as exc:
+            self._raise_store_error(exc)
+            raise
+
+    def _raise_store_error(self, exc: DBAPIError) -> None:
+        """Raise the store's failure in the engine's words; return when it is not the
+        store's (a broken constraint), for the caller to let it go as it is."""
+        said = store_error(exc, self._engine.url)
+        if said is not None:
+            raise said from exc
 
 
 class UnitOfWorkFactory:

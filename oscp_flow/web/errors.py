@@ -26,6 +26,7 @@ from states.errors import (
     AuditEngineError,
     NotFound,
     PermissionDenied,
+    StoreUnavailable,
     TokenAlreadyUsed,
     TokenExpired,
     TokenInvalid,
@@ -53,6 +54,14 @@ PAGES: dict[type[Exception], tuple[int, str, str | None]] = {
     PermissionDenied: (403, "This is not yours to do", None),
     TokenExpired: (410, "This link has expired", None),
     TokenRevoked: (410, "This link is no longer needed", None),
+    # Never the engine's own sentence here: it names the database's file or server, which is
+    # the operator's business, not a reader's.
+    StoreUnavailable: (
+        503,
+        "Please try again shortly",
+        "The service cannot reach its records just now, so nothing was recorded. Try again in "
+        "a few minutes; if it keeps happening, contact the audit's coordinator.",
+    ),
     AuditEngineError: (400, "This could not be done", None),
     CsrfRefused: (
         403,

@@ -13,29 +13,36 @@ import random
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import Connection, exists, insert, select, update
 
 from states import tables as t
+from states.case_list import CaseCandidate
 from states.errors import InvalidInput, NotFound
 from states.services.deps import Deps
-from states.services.work import ORGANISERS, check_case_reference, insert_case, write_to_audit
+from states.services.work import (
+    ORGANISERS,
+    check_case_reference,
+    insert_cases,
+    write_to_audit,
+)
 from states.store import Actor, AuditRow
 from states.uow import UnitOfWork
 
+__all__ = [
+    "CaseCandidate",  # defined with the rules of a cases list, found here by callers
+    "Draw",
+    "Method",
+    "choose",
+    "deep_dive_setting",
+    "record_feedback",
+    "select_deep_dive",
+    "select_sample",
+]
+
 Method = Literal["list", "random", "random_per_agency"]
-
-
-@dataclass(frozen=True)
-class CaseCandidate:
-    """A case offered for sampling: a pseudonymous reference, never a name."""
-
-    reference: str
-    agencies: tuple[str, ...] = ()
-    first_intervention_on: date | None = None
-    last_intervention_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -83,20 +90,29 @@ def select_sample(
     picked = choose(candidates, method, size, seed)
 
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> Draw:
-        for case in picked:
-            insert_case(
-                uow.connection,
-                row.id,
-                case.reference,
-                first=case.first_intervention_on,
-                last=case.last_intervention_on,
-                agencies=case.agencies,
-            )
+        _refuse_cases_already_sampled(uow.connection, row, picked)
+        insert_cases(uow.connection, row.id, picked)
         draw = Draw(method, None if method == "list" else seed, size, [c.reference for c in picked])
         _record(uow.connection, row, who, now, draw, rule=None)
         return draw
 
     return write_to_audit(deps, audit, actor, "select_sample", roles=ORGANISERS, work=work)
+
+
+def _refuse_cases_already_sampled(
+    connection: Connection, row: AuditRow, picked: Sequence[CaseCandidate]
+) -> None:
+    """Named, rather than left to the unique key, so the person knows which to take out."""
+    sampled = set(
+        connection.execute(select(t.case.c.reference).where(t.case.c.audit_id == row.id)).scalars()
+    )
+    again = sorted(sampled & {case.reference for case in picked})
+    if again:
+        shown = ", ".join(again[:5]) + (f" and {len(again) - 5} more" if len(again) > 5 else "")
+        raise InvalidInput(
+            f"Audit {row.reference} has already sampled {shown}; take them out of the list "
+            "and draw again."
+        )
 
 
 def _record(

@@ -7,7 +7,7 @@ evaluated concurrently on stale facts is refused rather than passed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import TypeVar
 
@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 from states import deadlines, notices
 from states import tables as t
 from states.calendar import close_of_business
+from states.case_list import CaseCandidate, reference_problem
 from states.definition import ImmediateRiskDef
 from states.errors import AlreadyDecided, AuditorConflicted, InvalidInput, NotFound
 from states.services.audits import (
@@ -33,6 +34,8 @@ Write = Callable[[UnitOfWork, AuditRow, Actor, datetime], T]
 
 
 ORGANISERS = frozenset({"coordinator", "chair"})
+# Rows per INSERT when writing a list of cases (a few thousand bind parameters at most).
+CASE_CHUNK = 1_000
 
 
 def write_to_audit(
@@ -128,10 +131,9 @@ def add_case(
 
 
 def check_case_reference(reference: str) -> None:
-    if not reference or len(reference) > 40 or not reference.replace("-", "").isalnum():
-        raise InvalidInput(
-            "A case reference is a pseudonymous code of up to 40 letters, digits and hyphens."
-        )
+    problem = reference_problem(reference)
+    if problem is not None:
+        raise InvalidInput(f"{problem[0].upper()}{problem[1:]}.")
 
 
 def insert_case(
@@ -143,22 +145,68 @@ def insert_case(
     last: date | None,
     agencies: Iterable[str],
 ) -> int:
-    case_id = int(
-        connection.execute(
-            insert(t.case).returning(t.case.c.id),
-            {
-                "audit_id": audit_id,
-                "reference": reference,
-                "first_intervention_on": first,
-                "last_intervention_on": last,
-            },
-        ).scalar_one()
-    )
-    for code in agencies:
-        connection.execute(
-            insert(t.case_agency), {"case_id": case_id, "agency_id": _agency_id(connection, code)}
+    case = CaseCandidate(reference, tuple(agencies), first, last)
+    return insert_cases(connection, audit_id, [case])[0]
+
+
+def insert_cases(
+    connection: Connection, audit_id: int, cases: Sequence[CaseCandidate]
+) -> list[int]:
+    """Write cases and the agencies involved with each, a chunk of rows per statement: a list
+    of thousands of cases costs a few dozen round trips to the database, not one per row."""
+    agency_ids = _agency_ids(connection, {code for case in cases for code in case.agencies})
+    ids: list[int] = []
+    for start in range(0, len(cases), CASE_CHUNK):
+        ids.extend(
+            _insert_chunk(connection, audit_id, cases[start : start + CASE_CHUNK], agency_ids)
         )
-    return case_id
+    return ids
+
+
+def _insert_chunk(
+    connection: Connection,
+    audit_id: int,
+    chunk: Sequence[CaseCandidate],
+    agency_ids: dict[str, int],
+) -> list[int]:
+    rows = [
+        {
+            "audit_id": audit_id,
+            "reference": case.reference,
+            "first_intervention_on": case.first_intervention_on,
+            "last_intervention_on": case.last_intervention_on,
+        }
+        for case in chunk
+    ]
+    connection.execute(insert(t.case), rows)
+    # Ids by reference rather than RETURNING: SQLite does not promise RETURNING's order, so
+    # SQLAlchemy would send an ordered RETURNING there one row at a time.
+    references = [case.reference for case in chunk]
+    matching = select(t.case.c.reference, t.case.c.id).where(
+        t.case.c.audit_id == audit_id, t.case.c.reference.in_(references)
+    )
+    found = {reference: int(case_id) for reference, case_id in connection.execute(matching)}
+    links = [
+        {"case_id": found[case.reference], "agency_id": agency_ids[code]}
+        for case in chunk
+        for code in dict.fromkeys(case.agencies)
+    ]
+    if links:
+        connection.execute(insert(t.case_agency), links)
+    return [found[reference] for reference in references]
+
+
+def _agency_ids(connection: Connection, codes: set[str]) -> dict[str, int]:
+    found = {
+        code: int(agency_id)
+        for code, agency_id in connection.execute(
+            select(t.agency.c.code, t.agency.c.id).where(t.agency.c.code.in_(sorted(codes)))
+        )
+    }
+    unknown = sorted(codes - set(found))
+    if unknown:
+        raise NotFound("agency", unknown[0])
+    return found
 
 
 def assign_auditor(

@@ -185,7 +185,7 @@ def test_an_unreachable_database_is_one_plain_sentence(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "the database could not be reached" in result.stderr
+    assert "Nothing is listening at 127.0.0.1:9; start the database" in result.stderr
     assert "check OSCP_DATABASE_URL" in result.stderr
 
 

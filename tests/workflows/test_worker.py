@@ -1,5 +1,6 @@
-"""The worker: APScheduler only ticks, in UTC, forgivingly; one worker leads at a time; and
-`oscp worker --once` sends what is due through a real SMTP server."""
+"""The worker: APScheduler only ticks, in UTC, forgivingly; one worker leads at a time, and
+stops ticking by its own deadline before its lease can lapse; and `oscp worker --once` sends
+what is due through a real SMTP server."""
 
 from __future__ import annotations
 
@@ -7,16 +8,28 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
-from states.clock import SystemClock
+from oscp_flow.settings import Settings, SettingsInvalid, load
+from states import tables as t
+from states.clock import FakeClock, SystemClock
 from states.lease import Lease
 from states.services.deps import Deps
 from states.uow import UnitOfWorkFactory
 from tests.notifications.test_relay import Recorder, free_port, raise_concern, smtp_server
 from tests.oscp_flow.test_cli_mail import oscp, oscp_env
-from workflows.worker import JOB_DEFAULTS, JOB_ID, LEASE_NAME, Worker, build_scheduler
+from tests.support.outages import outage_at
+from workflows.worker import (
+    JOB_DEFAULTS,
+    JOB_ID,
+    LATE,
+    LEASE_NAME,
+    LOST,
+    Worker,
+    build_scheduler,
+)
 
 WAIT = 20.0  # seconds an event may take to arrive from a real scheduler thread
 
@@ -39,7 +52,7 @@ def _worker(engine: Engine, holder: str, ticked: threading.Event) -> Worker:
         holder=holder,
         duration=timedelta(seconds=3),
     )
-    return Worker(lease, engine, ticked.set, timedelta(seconds=1))
+    return Worker(lease, engine, ticked.set, timedelta(seconds=1), renew_every=timedelta(seconds=1))
 
 
 def test_one_worker_leads_and_another_takes_over_when_it_stops(sqlite_engine: Engine) -> None:
@@ -80,3 +93,93 @@ def test_worker_once_sends_what_is_due(partnership: Deps, tmp_path: Path) -> Non
     assert all(reference in str(m["Subject"]) for m in recorder.received)
     down = oscp(oscp_env(partnership, tmp_path, free_port()), "worker", "--once")
     assert down.returncode == 0 and "Traceback" not in down.stderr
+
+
+SECOND = timedelta(seconds=1)
+LEASE, RENEW = 12 * SECOND, 3 * SECOND
+
+
+class Monotonic:
+    """The worker's stopwatch, moved by hand like the FakeClock."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def leader_and_follower(
+    engine: Engine, clock: FakeClock, said: list[str], ticks: list[int]
+) -> tuple[Worker, Lease, Monotonic]:
+    def lease(holder: str) -> Lease:
+        uow = UnitOfWorkFactory(engine)
+        return Lease(uow, clock, name=LEASE_NAME, holder=holder, duration=LEASE)
+
+    stopwatch = Monotonic()
+    leader = Worker(
+        lease("leader"),
+        engine,
+        lambda: ticks.append(1),
+        timedelta(hours=1),  # the tests tick by hand
+        renew_every=RENEW,
+        say=said.append,
+        monotonic=stopwatch,
+    )
+    return leader, lease("follower"), stopwatch
+
+
+def later(clock: FakeClock, stopwatch: Monotonic, seconds: float) -> None:
+    clock.advance(timedelta(seconds=seconds))
+    stopwatch.now += seconds
+
+
+def test_a_leader_cut_off_from_the_database_stops_before_its_lease_lapses(
+    engine: Engine, clock: FakeClock
+) -> None:
+    said: list[str] = []
+    ticks: list[int] = []
+    leader, follower, stopwatch = leader_and_follower(engine, clock, said, ticks)
+    try:
+        assert leader.renew() and leader.tick_now()
+        with outage_at(engine, t.lease, verb="UPDATE", times=100):
+            later(clock, stopwatch, 3)
+            assert leader.renew() and leader.tick_now(), "one missed renewal is no reason to stop"
+            later(clock, stopwatch, 5.9)
+            assert leader.renew() and leader.tick_now()
+            later(clock, stopwatch, 0.1)  # 9 s: one renewal period before the lease lapses
+            assert not leader.renew() and not leader.tick_now() and not leader.leading
+        assert not follower.acquire(), "the lease has 3 s to run, and nobody ticks meanwhile"
+        later(clock, stopwatch, 3)
+        assert follower.acquire()
+    finally:
+        leader.step_down()
+    assert len(ticks) == 3
+    assert said.count(LATE) == 1 and len(said) == 3, "led; the outage, once; stopped"
+
+
+def test_a_leader_frozen_past_its_deadline_never_ticks_again(
+    engine: Engine, clock: FakeClock
+) -> None:
+    said: list[str] = []
+    ticks: list[int] = []
+    leader, follower, stopwatch = leader_and_follower(engine, clock, said, ticks)
+    try:
+        assert leader.renew() and leader.tick_now()
+        later(clock, stopwatch, 12)  # frozen: no renewal, and the follower takes over
+        assert follower.acquire()
+        assert not leader.tick_now(), "its scheduler wakes first: the tick is refused"
+        assert not leader.renew() and not leader.leading
+        assert not leader.tick_now()
+    finally:
+        leader.step_down()
+    assert len(ticks) == 1 and said[-1] == LOST
+    assert follower.holder_now() == "follower", "the loser's release left it alone"
+
+
+def test_the_lease_must_outlast_its_renewals(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().worker_lease_seconds >= 3 * Settings().worker_renew_seconds
+    assert Settings().worker_lease_seconds + Settings().worker_renew_seconds <= 15
+    monkeypatch.setenv("OSCP_WORKER_RENEW_SECONDS", "5")
+    with pytest.raises(SettingsInvalid, match="at least three times OSCP_WORKER_RENEW_SECONDS"):
+        load(Settings)
