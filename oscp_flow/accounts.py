@@ -33,11 +33,13 @@ from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
 from states import tables as t
 from states.errors import AuditEngineError, NotFound
+from states.policy import Permission, roles_for
 from states.services import sign_ins, web_sessions
 from states.services.deps import Deps
 from states.services.web_sessions import EndReason
 
-SIGN_IN_ROLES = frozenset({"coordinator", "learning_hub_member"})
+# Who may sign in with a password is the engine's policy; the name stays for readers here.
+SIGN_IN_ROLES = roles_for(Permission.SIGN_IN)
 MIN_LENGTH = 12
 # Long enough for any passphrase; a cap stops a megabyte "password" costing a hash each try.
 MAX_LENGTH = 256

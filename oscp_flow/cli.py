@@ -1,5 +1,7 @@
 """The ``oscp`` command. Heavy modules are imported inside commands so ``oscp --help`` stays
-fast (and never imports Prefect). Engine errors become one plain line and exit code 1.
+fast (and never imports Prefect). Engine errors become one plain line and an exit code:
+1 for anything the person can put right (a typo, a closed audit, a stale version), 4 when the
+person may not do this at all (``PermissionDenied``: they lack the role), 3 for a bug.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ app.add_typer(definitions_app, name="definitions")
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 
+# Not a mistake the person can retype their way out of, so scripts can tell it apart.
+EXIT_PERMISSION_DENIED = 4
+
 out = Console()
 err = Console(stderr=True)
 
@@ -46,10 +51,12 @@ def plain_errors() -> Iterator[None]:
     or before one, as when the schema is checked at start-up."""
     from sqlalchemy.exc import DBAPIError, IntegrityError
 
-    from states.errors import AuditEngineError
+    from states.errors import AuditEngineError, PermissionDenied
 
     try:
         yield
+    except PermissionDenied as exc:
+        _refuse(str(exc), code=EXIT_PERMISSION_DENIED)
     except AuditEngineError as exc:
         _refuse(str(exc))
     except IntegrityError:
@@ -76,9 +83,9 @@ def plain_errors() -> Iterator[None]:
         raise typer.Exit(3) from None
 
 
-def _refuse(sentence: str) -> NoReturn:
+def _refuse(sentence: str, *, code: int = 1) -> NoReturn:
     err.print(f"[bold red]Error:[/] {sentence}", highlight=False, soft_wrap=True)
-    raise typer.Exit(1) from None
+    raise typer.Exit(code) from None
 
 
 def _store_error(exc: Exception) -> StoreUnavailable | None:

@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 import socket
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -51,6 +53,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    url = (
+        make_url(url)
+        .set(drivername=f"sqlite+{_SQLITE_DRIVER}")
+        .render_as_string(hide_password=False)
+    )
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -62,41 +69,39 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute(pragma)
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        readonly = connection.get_execution_options().get(READONLY, False)
-        # Every unit of work passes here; exec_driver_sql cost ~15 µs of Python per BEGIN.
-        driver_execute(connection, "BEGIN" if readonly else "BEGIN IMMEDIATE")
-
     return engine
 
 
-def driver_execute(
-    connection: Connection,
-    sql: str,
-    parameters: Sequence[Any] | Mapping[str, Any] = (),
-    *,
-    fetch: bool = False,
-) -> tuple[Sequence[Any], int]:
-    """Run SQL already in the driver's dialect on its cursor, in the connection's transaction.
+class OscpSQLiteDialect(SQLiteDialect_pysqlite):
+    """pysqlite, beginning each transaction as the unit of work needs.
 
-    For the hot path only: ``Connection.execute`` and ``exec_driver_sql`` spend more Python
-    per statement (execution context, events, result object) than SQLite spends running it.
-    Returns the rows (when ``fetch``) and the row count. A driver error still goes through
-    SQLAlchemy's own handler, so callers see the same wrapped exception (``IntegrityError``,
-    ``OperationalError``) and a dropped connection is invalidated as before.
+    A writer takes the lock as it begins (``BEGIN IMMEDIATE``, in ``do_begin``, where SQLAlchemy
+    wraps a driver error as it wraps any other). A read-only engine (``READONLY``) begins
+    deferred from a "begin" listener on that engine alone: an event listener on the writers'
+    engine would put every statement of every transition through SQLAlchemy's event dispatch.
     """
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql, parameters)
-        return (cursor.fetchall() if fetch else []), cursor.rowcount
-    except connection.dialect.loaded_dbapi.Error as exc:
-        # Private, but the one place that also runs handle_error events and invalidates a
-        # dead connection; the public DBAPIError.instance only wraps. SQLAlchemy is pinned
-        # below 2.2, and the tests of conflicts and locks would catch a change here.
-        connection._handle_dbapi_exception(exc, sql, parameters, cursor, None)
-    finally:
-        cursor.close()
+
+    supports_statement_cache = True  # it compiles nothing differently from pysqlite
+
+    def do_begin(self, dbapi_connection: Any) -> None:
+        driver = dbapi_connection.driver_connection
+        if not driver.in_transaction:  # the read-only listener has begun already
+            driver.execute("BEGIN IMMEDIATE")
+
+    def set_engine_execution_options(self, engine: Engine, opts: Mapping[str, Any]) -> None:
+        super().set_engine_execution_options(engine, opts)
+        if opts.get(READONLY, False):
+            event.listen(engine, "begin", _begin_deferred)
+
+
+def _begin_deferred(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+# Registered as SQLAlchemy's documentation has third-party dialects do: the engine's SQLite
+# URLs name this driver, and the backend is still "sqlite" to everything that asks.
+_SQLITE_DRIVER = "oscp_pysqlite"
+registry.register(f"sqlite.{_SQLITE_DRIVER}", __name__, OscpSQLiteDialect.__name__)
 
 
 # What a failing database means for whoever must act on it, in a word each: the cause a log

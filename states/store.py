@@ -5,29 +5,26 @@ and flush machinery cost about twenty times the SQL itself here, and a transitio
 of it. Every write to an audit bumps its version with ``WHERE version = :seen`` so a write
 based on a stale read is refused rather than lost or doubled.
 
-The four statements every transition runs go further: each is compiled once per dialect and
-run on the driver's cursor, in the transaction the unit of work opened. ``Connection.execute``
-spends more Python per statement (cache key, execution context, events, result wrapping) than
-SQLite spends running it, which held the engine to an eighth of the bare driver's rate.
-Values still pass through the type processors SQLAlchemy would apply, and driver errors
-through its own error handling, so what is stored, read and raised is unchanged.
+The statements every transition runs are module constants with bound parameters, so the
+engine's compiled cache compiles each once per dialect and every later run only looks it up
+(SQLAlchemy's "SQL compilation caching"); values pass through SQLAlchemy's own type
+processors and driver errors through its own error handling.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Table, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from states import tables as t
 from states.errors import ConcurrencyConflict, NotFound
-from states.prepared import Prepared, prepare, run
 from states.roles import AUDIT_SCOPED_ROLES
 
 _AUDIT_COLUMNS = (
@@ -46,8 +43,6 @@ _AUDIT_COLUMNS = (
 )
 _BY_ID = select(*_AUDIT_COLUMNS).where(t.audit.c.id == bindparam("key"))
 _BY_REFERENCE = select(*_AUDIT_COLUMNS).where(t.audit.c.reference == bindparam("key"))
-# Writers lock the audit row as they read it (PostgreSQL; SQLite's BEGIN IMMEDIATE already
-# serialises writers), so unversioned writes queue behind each other instead of failing.
 _ACTOR = select(
     t.person.c.id, t.person.c.name, t.person.c.agency_id, t.person.c.active, t.role.c.role
 ).select_from(t.person.outerjoin(t.role, t.role.c.person_id == t.person.c.id))
@@ -62,55 +57,20 @@ _ADVANCE = (
         closed_at=bindparam("closed_at"),
     )
 )
-_INSERT_EVENT = insert(t.event)
+# A touch bumps the version only: state, round and closed_at stay as the row has them.
+_TOUCH = (
+    update(t.audit)
+    .where(and_(t.audit.c.id == bindparam("audit_id"), t.audit.c.version == bindparam("seen")))
+    .values(version=bindparam("new_version"))
+)
 _ACTOR_BY_ID = _ACTOR.where(t.person.c.id == bindparam("key"))
 _ACTOR_BY_EMAIL = _ACTOR.where(t.person.c.email == bindparam("key"))
 # Inline: the event's own id is never needed, so PostgreSQL need not send it back (RETURNING).
-_EVENT_KEYS = (
-    "audit_id",
-    "version",
-    "at",
-    "actor_id",
-    "trigger",
-    "from_state",
-    "to_state",
-    "reason",
-    "definition_hash",
-)
 _APPEND_EVENT = insert(t.event).inline()
-
-
-@dataclass(frozen=True)
-class _HotPath:
-    by_id: Prepared
-    by_reference: Prepared
-    by_id_for_update: Prepared
-    by_reference_for_update: Prepared
-    actor_by_id: Prepared
-    actor_by_email: Prepared
-    advance: Prepared
-    append_event: Prepared
-
-
-# One compilation per dialect (per engine); weak so engines made and dropped by tests go too.
-_HOT_PATHS: weakref.WeakKeyDictionary[Dialect, _HotPath] = weakref.WeakKeyDictionary()
-
-
-def _hot_path(dialect: Dialect) -> _HotPath:
-    found = _HOT_PATHS.get(dialect)
-    if found is None:
-        # Two threads may both compile the first time; either result is the same.
-        found = _HOT_PATHS[dialect] = _HotPath(
-            by_id=prepare(_BY_ID, dialect),
-            by_reference=prepare(_BY_REFERENCE, dialect),
-            by_id_for_update=prepare(_BY_ID.with_for_update(), dialect),
-            by_reference_for_update=prepare(_BY_REFERENCE.with_for_update(), dialect),
-            actor_by_id=prepare(_ACTOR_BY_ID, dialect),
-            actor_by_email=prepare(_ACTOR_BY_EMAIL, dialect),
-            advance=prepare(_ADVANCE, dialect),
-            append_event=prepare(_APPEND_EVENT, dialect, _EVENT_KEYS),
-        )
-    return found
+# Writers lock the audit row as they read it (PostgreSQL; SQLite's BEGIN IMMEDIATE already
+# serialises writers), so unversioned writes queue behind each other instead of failing.
+_BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
+_BY_REFERENCE_FOR_UPDATE = _BY_REFERENCE.with_for_update()
 
 
 @dataclass(frozen=True)
@@ -144,23 +104,23 @@ class Actor:
 class AuditStore:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self._sql = _hot_path(connection.dialect)
 
     def load_audit(self, key: int | str, *, for_update: bool = False) -> AuditRow:
         by_id = isinstance(key, int) or (isinstance(key, str) and key.isdigit())
-        sql = self._sql
         if for_update:
-            statement = sql.by_id_for_update if by_id else sql.by_reference_for_update
+            statement = _BY_ID_FOR_UPDATE if by_id else _BY_REFERENCE_FOR_UPDATE
         else:
-            statement = sql.by_id if by_id else sql.by_reference
-        rows, _ = run(self.connection, statement, {"key": int(key) if by_id else key})
-        if not rows:
+            statement = _BY_ID if by_id else _BY_REFERENCE
+        row: Sequence[Any] | None = self.connection.execute(
+            statement, {"key": int(key) if by_id else key}
+        ).first()
+        if row is None:
             raise NotFound("audit", key)
-        return AuditRow(*rows[0])
+        return AuditRow(*row)
 
     def load_actor(self, key: int | str) -> Actor:
-        statement = self._sql.actor_by_id if isinstance(key, int) else self._sql.actor_by_email
-        rows, _ = run(self.connection, statement, {"key": key})
+        statement = _ACTOR_BY_ID if isinstance(key, int) else _ACTOR_BY_EMAIL
+        rows = self.connection.execute(statement, {"key": key}).all()
         if not rows:
             raise NotFound("person", key)
         person_id, name, agency_id, active, _ = rows[0]
@@ -215,9 +175,8 @@ class AuditStore:
     ) -> int:
         """Move (or touch) the audit and append its event; returns the new version."""
         new_version = audit.version + 1
-        _, moved = run(
-            self.connection,
-            self._sql.advance,
+        moved = self.connection.execute(
+            _ADVANCE,
             {
                 "audit_id": audit.id,
                 "seen": audit.version,
@@ -227,25 +186,82 @@ class AuditStore:
                 "entered_at": at if entered else audit.state_entered_at,
                 "closed_at": at if closed else None,
             },
-        )
+        ).rowcount
         if moved != 1:
             raise ConcurrencyConflict(audit=audit.reference, expected_version=audit.version)
-        run(
-            self.connection,
-            self._sql.append_event,
-            {
-                "audit_id": audit.id,
-                "version": new_version,
-                "at": at,
-                "actor_id": actor_id,
-                "trigger": trigger,
-                "from_state": audit.state,
-                "to_state": to_state,
-                "reason": reason,
-                "definition_hash": audit.definition_hash,
-            },
+        self.record_event(
+            audit_id=audit.id,
+            reference=audit.reference,
+            version=new_version,
+            at=at,
+            actor_id=actor_id,
+            trigger=trigger,
+            from_state=audit.state,
+            to_state=to_state,
+            reason=reason,
+            definition_hash=audit.definition_hash,
         )
         return new_version
+
+    def touch(
+        self, audit: AuditRow, *, trigger: str, actor_id: int, reason: str | None, at: datetime
+    ) -> int:
+        """Record a change to the audit's data: a version bump and its event, the state, its
+        round and the moment the audit ended (if it has) left as they are."""
+        new_version = audit.version + 1
+        bumped = self.connection.execute(
+            _TOUCH, {"audit_id": audit.id, "seen": audit.version, "new_version": new_version}
+        ).rowcount
+        if bumped != 1:
+            raise ConcurrencyConflict(audit=audit.reference, expected_version=audit.version)
+        self.record_event(
+            audit_id=audit.id,
+            reference=audit.reference,
+            version=new_version,
+            at=at,
+            actor_id=actor_id,
+            trigger=trigger,
+            from_state=audit.state,
+            to_state=audit.state,
+            reason=reason,
+            definition_hash=audit.definition_hash,
+        )
+        return new_version
+
+    def record_event(
+        self,
+        *,
+        audit_id: int,
+        reference: str,
+        version: int,
+        at: datetime,
+        actor_id: int,
+        trigger: str,
+        from_state: str,
+        to_state: str,
+        reason: str | None,
+        definition_hash: str,
+    ) -> None:
+        """The one writer of the event log. The log is keyed by (audit, version), so a clash
+        here can only mean another writer recorded this version first: told by the error's
+        class and the statement that raised it, never by the database's wording."""
+        try:
+            self.connection.execute(
+                _APPEND_EVENT,
+                {
+                    "audit_id": audit_id,
+                    "version": version,
+                    "at": at,
+                    "actor_id": actor_id,
+                    "trigger": trigger,
+                    "from_state": from_state,
+                    "to_state": to_state,
+                    "reason": reason,
+                    "definition_hash": definition_hash,
+                },
+            )
+        except IntegrityError as exc:
+            raise ConcurrencyConflict(audit=reference) from exc
 
     def read_snapshot(self, content_hash: str) -> str | None:
         statement = select(t.snapshot.c.canonical_json).where(

@@ -59,3 +59,30 @@ def test_only_the_clock_reads_the_time() -> None:
         if path.name != "clock.py" and pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def _full_imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, by its full dotted name."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in ``tests/support/`` (or a conftest), so running, moving or
+    deleting one test module never changes another."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name
+            for name in _full_imports(path)
+            if name.startswith("tests.") and name.split(".")[-1].startswith("test_")
+        )
+        for path in (ROOT / "tests").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}

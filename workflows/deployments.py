@@ -8,12 +8,14 @@ the project does instead of reading files from a path that may differ between ma
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from prefect import Flow
 from prefect.deployments.runner import RunnerDeployment
 from prefect.types.entrypoint import EntrypointType
+from pydantic import Field
 
 from workflows.flows import PEOPLE_FLOWS, PERIODIC_FLOWS
 from workflows.report_flows import REPORT_FLOWS
@@ -44,11 +46,9 @@ def build_deployments(
     the loaded programme's keys (with none loaded, any key of the right shape is asked for,
     and the engine refuses one it does not know)."""
     flows: tuple[Flow[Any, Any], ...] = (*PEOPLE_FLOWS, *REPORT_FLOWS, *PERIODIC_FLOWS)
-    deployments = [_deployment(flow, work_pool) for flow in flows]
     if programme_entries:
-        for deployment in deployments:
-            offer_choices(deployment, "programme_entry", programme_entries)
-    return deployments
+        flows = tuple(offer_choices(flow, "programme_entry", programme_entries) for flow in flows)
+    return [_deployment(flow, work_pool) for flow in flows]
 
 
 def _deployment(flow: Flow[Any, Any], work_pool: str | None) -> RunnerDeployment:
@@ -63,10 +63,25 @@ def _deployment(flow: Flow[Any, Any], work_pool: str | None) -> RunnerDeployment
     return deployment
 
 
-def offer_choices(deployment: RunnerDeployment, parameter: str, values: Sequence[str]) -> None:
-    """Turn a text parameter into a choice list in the UI's Run form (and in validation:
-    Prefect refuses a run whose value is not one of them before any flow starts)."""
-    schema = deployment._parameter_openapi_schema  # Prefect builds it from type hints only
-    field = schema.properties.get(parameter)
-    if field is not None:
-        field["enum"] = list(values)
+def offer_choices(flow: Flow[Any, Any], parameter: str, values: Sequence[str]) -> Flow[Any, Any]:
+    """The flow as a deployment should describe it, with a text parameter turned into a choice
+    list in the UI's Run form (and in validation: Prefect refuses a run whose value is not one
+    of them before any flow starts).
+
+    Prefect builds a deployment's parameter schema from the flow's signature, as
+    ``inspect.signature`` reads it; so the copy carries a ``__signature__`` whose annotation
+    adds the choices to the declared type and keeps its shape. The copy only describes: a
+    run imports the flow by its module path and runs the flow itself."""
+    signature = inspect.signature(flow, eval_str=True)
+    declared = signature.parameters.get(parameter)
+    if declared is None:
+        return flow
+    offered = declared.replace(
+        annotation=Annotated[declared.annotation, Field(json_schema_extra={"enum": list(values)})]
+    )
+    described = flow.with_options()
+    # The protocol inspect.signature documents for an object that says its own signature.
+    described.__dict__["__signature__"] = signature.replace(
+        parameters=[offered if p.name == parameter else p for p in signature.parameters.values()]
+    )
+    return described

@@ -1,27 +1,31 @@
-"""CSRF protection for the forms behind links, by fastapi-csrf-protect (double submit).
+"""CSRF protection for the forms behind links: a signed double submit, on itsdangerous.
 
 The signed half goes in a cookie scoped to the link's own path, the plain half in the form;
-a POST must bring both. Scoping the cookie to one link's path lets a person keep two links
-open in two tabs without one form invalidating the other. Each app gets its own subclass of
-``CsrfProtect``, because the library keeps its configuration on the class.
+a POST must bring both, the cookie's signature must be good and younger than the lifetime, and
+its value must equal the form's. Scoping the cookie to one link's path lets a person keep two
+links open in two tabs without one form invalidating the other.
+
+Its own code rather than fastapi-csrf-protect's: reusing a cookie for a second tab needs the
+token read back out of the cookie, which that library does only inside ``validate_csrf``, and
+its check reads the form from the request's private cache. The scheme is the one it used.
 """
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from dataclasses import dataclass
 
-from fastapi_csrf_protect import CsrfProtect
-from fastapi_csrf_protect.exceptions import CsrfProtectError
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 COOKIE = "oscp_form"
 FIELD = "csrf_token"
-# fastapi-csrf-protect's own salt (its core.py), needed to read back a cookie it signed;
-# tests/oscp_flow/web pins the behaviour, so a library change that moves it fails loudly.
-LIBRARY_SALT = "fastapi-csrf-token"
+# The salt cookies have been signed with since fastapi-csrf-protect signed them: kept, so a
+# form opened before an upgrade still posts after it.
+SALT = "fastapi-csrf-token"
 
 
 @dataclass(frozen=True)
@@ -53,23 +57,7 @@ class LengthRequired(Exception):
 
 class FormGuard:
     def __init__(self, secret: str, *, secure_cookie: bool, lifetime_seconds: int) -> None:
-        class _LinkForms(CsrfProtect):
-            pass
-
-        _LinkForms.load_config(
-            lambda: [
-                ("secret_key", secret),
-                ("token_location", "body"),
-                ("token_key", FIELD),
-                ("cookie_key", COOKIE),
-                ("cookie_samesite", "lax"),
-                ("cookie_secure", secure_cookie),
-                ("httponly", True),
-                ("max_age", lifetime_seconds),
-            ]
-        )
-        self._protect = _LinkForms()
-        self._reader = URLSafeTimedSerializer(secret, salt=LIBRARY_SALT)
+        self._signer = URLSafeTimedSerializer(secret, salt=SALT)
         self._secure = secure_cookie
         self._lifetime = lifetime_seconds
 
@@ -78,14 +66,18 @@ class FormGuard:
         reused, so opening the same link in a second tab does not break the first tab's form;
         otherwise a new pair, whose signed half the response sets as the cookie."""
         if cookie:
-            try:
-                value = self._reader.loads(cookie, max_age=self._lifetime // 2)
-            except BadData:
-                value = None
-            if isinstance(value, str):
+            value = self._read(cookie, max_age=self._lifetime // 2)
+            if value is not None:
                 return FormToken(value)
-        value, signed = self._protect.generate_csrf_tokens()
-        return FormToken(value, signed)
+        value = secrets.token_hex(20)
+        return FormToken(value, self._signer.dumps(value))
+
+    def _read(self, cookie: str, *, max_age: int) -> str | None:
+        try:
+            value = self._signer.loads(cookie, max_age=max_age)
+        except BadData:
+            return None
+        return value if isinstance(value, str) else None
 
     def attach(self, response: Response, signed: str, path: str) -> None:
         response.set_cookie(
@@ -109,10 +101,21 @@ class FormGuard:
             raise LengthRequired()
         if int(declared) > max_bytes:
             raise FormTooLarge()
-        # Parsed first so the library finds it cached on the request (it reads ``_form``).
         form = await request.form(max_fields=2_000, max_part_size=max_bytes)
-        try:
-            await self._protect.validate_csrf(request)
-        except CsrfProtectError as refused:
-            raise CsrfRefused(type(refused).__name__) from None
+        self._check(request.cookies.get(COOKIE), form.get(FIELD))
         return form
+
+    def _check(self, cookie: str | None, posted: object) -> None:
+        if cookie is None:
+            raise CsrfRefused("no form cookie")
+        if not isinstance(posted, str) or not posted:
+            raise CsrfRefused("no token in the form")
+        try:
+            value = self._signer.loads(cookie, max_age=self._lifetime)
+        except SignatureExpired:
+            raise CsrfRefused("the form cookie has expired") from None
+        except BadData:
+            raise CsrfRefused("the form cookie is not ours") from None
+        # As bytes: compare_digest refuses a str that is not ASCII, and a form may send one.
+        if not (isinstance(value, str) and hmac.compare_digest(value.encode(), posted.encode())):
+            raise CsrfRefused("the form's token does not match its cookie")

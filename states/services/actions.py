@@ -27,13 +27,14 @@ from states.action_plan import MOVES, OUTSTANDING, OWNER_ROLES, REVIEWER_ROLES
 from states.calendar import WorkingCalendar, close_of_business
 from states.clock import LONDON, as_utc_or_none
 from states.definition import AuditTypeDefinition
-from states.errors import InvalidInput, NotFound
-from states.services.audits import compiled_for, conflicts_as_errors
+from states.errors import InvalidInput, NotFound, PermissionDenied
+from states.policy import Permission, allows, require
+from states.services.audits import compiled_for
 from states.services.deps import Deps
+from states.services.writes import write_to_audit
 from states.store import Actor, AuditRow, AuditStore
 
 T = TypeVar("T")
-ORGANISERS = frozenset({"chair", "coordinator"})
 MAX_TEXT = 4000
 WORDS: dict[str, str] = {
     "open": "open",
@@ -87,27 +88,11 @@ def write_actions(
 ) -> T:
     """Run ``work`` on the locked audit; it returns its result, the event's trigger and a
     reason that quotes no free text. Audits that have ended take no more writes here."""
-    with deps.uow() as uow:
-        store = AuditStore(uow.connection)
-        row = store.load_audit(audit, for_update=True)
-        who = store.load_actor(actor)
-        definition = compiled_for(deps, store, row).definition
-        if row.state in definition.final_states:
-            raise InvalidInput(f"Audit {row.reference} is {row.state}; its records are closed.")
-        now = deps.clock.now()
-        writing = Writing(uow.connection, store, row, who, definition, deps.calendar, now)
-        with conflicts_as_errors(row.reference):
-            result, trigger, reason = work(writing)
-            store.advance(
-                row,
-                to_state=row.state,
-                trigger=trigger,
-                actor_id=who.id,
-                reason=reason,
-                at=now,
-                entered=False,
-            )
-            uow.commit()
+    with write_to_audit(deps, audit=audit, actor=actor, open_only=True) as w:
+        definition = compiled_for(deps, w.store, w.row).definition
+        writing = Writing(w.connection, w.store, w.row, w.who, definition, deps.calendar, w.now)
+        result, trigger, reason = work(writing)
+        w.touch(trigger, reason)
     return result
 
 
@@ -125,11 +110,12 @@ def checked_due(deps: Deps, due_on: date) -> date:
 
 
 def _organiser(w: Writing, doing: str) -> None:
-    if not w.store.roles_in(w.who, w.row) & ORGANISERS:
-        raise InvalidInput(
-            f"On audit {w.row.reference} only the chair or coordinator may {doing}, "
-            f"and {w.who.name} is not."
-        )
+    require(
+        w.store.roles_in(w.who, w.row),
+        Permission.ORGANISE,
+        refusal=f"On audit {w.row.reference} only the chair or coordinator may {doing}, "
+        f"and {w.who.name} is not.",
+    )
 
 
 def may_add_actions(deps: Deps, *, audit: str | int, as_person: str | int) -> bool:
@@ -140,7 +126,7 @@ def may_add_actions(deps: Deps, *, audit: str | int, as_person: str | int) -> bo
         row = store.load_audit(audit)
         definition = compiled_for(deps, store, row).definition
         return bool(
-            store.roles_in(store.load_actor(as_person), row) & ORGANISERS
+            allows(store.roles_in(store.load_actor(as_person), row), Permission.ORGANISE)
             and row.state in plan.signed_off_states(definition)
         )
 
@@ -304,13 +290,13 @@ def _may_move(w: Writing, action: _Action, mover: str, status: str) -> None:
     who = w.who
     if mover == "owner":
         if who.agency_id != action.owner_agency_id or not who.roles & OWNER_ROLES:
-            raise InvalidInput(
+            raise PermissionDenied(
                 f"Only {action.owner}'s audit lead or strategic lead may update action "
                 f"{action.number}, and {who.name} is not."
             )
     elif mover == "reviewer":
         if not who.roles & REVIEWER_ROLES:
-            raise InvalidInput(
+            raise PermissionDenied(
                 f"Only a learning hub member or the coordinator may review the evidence for "
                 f"action {action.number}, and {who.name} is not."
             )
@@ -409,10 +395,6 @@ class ActionView:
     carried_to: str | None
 
 
-# Those who see an audit's whole plan: it is theirs to run, sign off or review.
-OVERSEERS = frozenset({"coordinator", "chair", "learning_hub_member", "statutory_partner"})
-
-
 def list_actions(deps: Deps, *, audit: str | int, as_person: str | int) -> list[ActionView]:
     """The audit's actions, in number order. Those overseeing the audit see every action;
     anyone else sees only those their own agency owns (none, without an agency)."""
@@ -421,7 +403,7 @@ def list_actions(deps: Deps, *, audit: str | int, as_person: str | int) -> list[
         row = store.load_audit(audit)
         viewer = store.load_actor(as_person)
         statement = _views(row.id)
-        if not store.roles_in(viewer, row) & OVERSEERS:
+        if not allows(store.roles_in(viewer, row), Permission.OVERSEE_ACTIONS):
             if viewer.agency_id is None:
                 return []
             statement = statement.where(t.action.c.owner_agency_id == viewer.agency_id)

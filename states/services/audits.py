@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -15,11 +14,13 @@ from states import deadlines
 from states import tables as t
 from states.clock import LONDON
 from states.compiler import AuditModel, CompiledType
-from states.errors import ConcurrencyConflict, InvalidInput, NotFound
+from states.errors import InvalidInput, NotFound
 from states.facts import SqlAuditFacts
 from states.gates import GateContext
+from states.policy import Permission, require
 from states.services import messages
 from states.services.deps import Deps
+from states.services.writes import write_to_audit
 from states.store import Actor, AuditRow, AuditStore
 from states.uow import UnitOfWork
 
@@ -40,20 +41,6 @@ class Fired:
 def new_reference() -> str:
     """Opaque: says nothing about the theme, the agencies or the cases."""
     return "AUD-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
-
-
-@contextmanager
-def conflicts_as_errors(reference: str) -> Iterator[None]:
-    """A unique-key clash on the event log means another writer got there first; any other
-    clash means the record being added is already there."""
-    try:
-        yield
-    except IntegrityError as exc:
-        if "audit_event" in str(exc.orig):
-            raise ConcurrencyConflict(audit=reference) from exc
-        raise InvalidInput(
-            f"That is already recorded on audit {reference}; check the references given."
-        ) from exc
 
 
 def start_audit(
@@ -121,10 +108,11 @@ def _start(
     with deps.uow() as uow:
         store = AuditStore(uow.connection)
         starter = store.load_actor(actor)
-        if "coordinator" not in starter.roles:
-            raise InvalidInput(
-                f"Only a coordinator can start an audit, and {starter.name} is not one."
-            )
+        require(
+            starter.roles,
+            Permission.COORDINATE,
+            refusal=f"Only a coordinator can start an audit, and {starter.name} is not one.",
+        )
         lead_person = store.load_actor(lead)
         if not lead_person.active:
             raise InvalidInput(
@@ -161,19 +149,17 @@ def _start(
                 "request_key": request_key,
             },
         ).scalar_one()
-        uow.connection.execute(
-            insert(t.event),
-            {
-                "audit_id": audit_id,
-                "version": 1,
-                "at": now,
-                "actor_id": starter.id,
-                "trigger": START_TRIGGER,
-                "from_state": "",
-                "to_state": initial,
-                "reason": deps.recorded_reason(None),
-                "definition_hash": compiled.content_hash,
-            },
+        store.record_event(
+            audit_id=audit_id,
+            reference=reference,
+            version=1,
+            at=now,
+            actor_id=starter.id,
+            trigger=START_TRIGGER,
+            from_state="",
+            to_state=initial,
+            reason=deps.recorded_reason(None),
+            definition_hash=compiled.content_hash,
         )
         _invite(uow, audit_id, agencies)
         messages.audit_started(
@@ -239,15 +225,19 @@ def fire(
     expected_version: int | None = None,
 ) -> Fired:
     """Fire one trigger; the state change and its event commit together or not at all."""
-    with deps.uow() as uow:
-        store = AuditStore(uow.connection)
-        row = store.load_audit(audit, for_update=True)
-        if expected_version is not None and row.version != expected_version:
-            raise ConcurrencyConflict(audit=row.reference, expected_version=expected_version)
-        who = store.load_actor(actor)
-        with conflicts_as_errors(row.reference):
-            fired = fire_loaded(deps, store, row, who, trigger=trigger, reason=reason)
-            uow.commit()
+    # Who may fire it is the transition's own gates (its roles), checked as it fires.
+    with write_to_audit(
+        deps, audit=audit, actor=actor, expected_version=expected_version
+    ) as writing:
+        fired = fire_loaded(
+            deps,
+            writing.store,
+            writing.row,
+            writing.who,
+            trigger=trigger,
+            reason=reason,
+            now=writing.now,
+        )
     return fired
 
 
@@ -299,8 +289,16 @@ def tool_is_per_case(deps: Deps, store: AuditStore, row: AuditRow) -> Callable[[
 
 
 def fire_loaded(
-    deps: Deps, store: AuditStore, row: AuditRow, actor: Actor, *, trigger: str, reason: str | None
+    deps: Deps,
+    store: AuditStore,
+    row: AuditRow,
+    actor: Actor,
+    *,
+    trigger: str,
+    reason: str | None,
+    now: datetime,
 ) -> Fired:
+    """Check the gates and move the audit, at ``now``: the write's one clock reading."""
     compiled = compiled_for(deps, store, row)
     context = gate_context(
         compiled,
@@ -313,7 +311,6 @@ def fire_loaded(
     )
     new_state = compiled.fire(AuditModel(row.reference, row.state), trigger, context)
     entered = not context.transition.internal
-    now = deps.clock.now()
     version = store.advance(
         row,
         to_state=new_state,

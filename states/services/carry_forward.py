@@ -14,16 +14,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, select, update
 
 from states import action_plan as plan
 from states import tables as t
 from states.action_plan import OWED
 from states.definition import AuditTypeDefinition
-from states.errors import ConcurrencyConflict, InvalidInput
+from states.errors import InvalidInput
+from states.policy import Permission, require
 from states.services.actions import Writing, checked_due, insert_action
-from states.services.audits import compiled_for, conflicts_as_errors
+from states.services.audits import compiled_for
 from states.services.deps import Deps
+from states.services.writes import conflicts_as_errors
 from states.store import Actor, AuditRow, AuditStore
 
 
@@ -51,11 +53,12 @@ def carry_forward(
     with deps.uow() as uow:
         store = AuditStore(uow.connection)
         who = store.load_actor(actor)
-        if "coordinator" not in who.roles:
-            raise InvalidInput(
-                f"Only a coordinator can carry actions into another audit, and {who.name} "
-                "is not one."
-            )
+        require(
+            who.roles,
+            Permission.COORDINATE,
+            refusal=f"Only a coordinator can carry actions into another audit, and {who.name} "
+            "is not one.",
+        )
         source = store.load_audit(from_audit)
         _check_closing(deps, store, source)
         named = None if to_audit is None else store.load_audit(to_audit)
@@ -84,7 +87,7 @@ def _carry(
     due_on: date | None,
     now: datetime,
 ) -> tuple[tuple[int, int], ...]:
-    source_definition = _check_closing(deps, store, source)
+    _check_closing(deps, store, source)
     target_definition = compiled_for(deps, store, target).definition
     if target.state in target_definition.final_states:
         raise InvalidInput(
@@ -110,23 +113,20 @@ def _carry(
         numbers.append((int(action.number), copied))
     if numbers:
         count = f"{len(numbers)} action{'s' if len(numbers) != 1 else ''}"
-        _touch(
-            store,
+        # A touch leaves closed_at alone, so a closed source keeps the moment it ended.
+        store.touch(
             source,
-            who,
             trigger="carry_forward_actions",
+            actor_id=who.id,
             reason=f"{count} carried forward to {target.reference}",
             at=now,
-            closed=source.state in source_definition.final_states,
         )
-        _touch(
-            store,
+        store.touch(
             target,
-            who,
             trigger="receive_carried_actions",
+            actor_id=who.id,
             reason=f"{count} carried forward from {source.reference}",
             at=now,
-            closed=False,
         )
     return tuple(numbers)
 
@@ -178,49 +178,3 @@ def _lock_both(store: AuditStore, first: int, second: int) -> tuple[AuditRow, Au
     # Always in id order, so two carries between the same audits cannot deadlock.
     rows = {key: store.load_audit(key, for_update=True) for key in sorted((first, second))}
     return rows[first], rows[second]
-
-
-def _touch(
-    store: AuditStore,
-    row: AuditRow,
-    who: Actor,
-    *,
-    trigger: str,
-    reason: str,
-    at: datetime,
-    closed: bool,
-) -> None:
-    """A version bump and an event. An audit that has ended keeps the moment it ended, which
-    ``AuditStore.advance`` would clear, so its bump is written here."""
-    if not closed:
-        store.advance(
-            row,
-            to_state=row.state,
-            trigger=trigger,
-            actor_id=who.id,
-            reason=reason,
-            at=at,
-            entered=False,
-        )
-        return
-    bumped = store.connection.execute(
-        update(t.audit)
-        .where(t.audit.c.id == row.id, t.audit.c.version == row.version)
-        .values(version=row.version + 1)
-    )
-    if bumped.rowcount != 1:
-        raise ConcurrencyConflict(audit=row.reference, expected_version=row.version)
-    store.connection.execute(
-        insert(t.event),
-        {
-            "audit_id": row.id,
-            "version": row.version + 1,
-            "at": at,
-            "actor_id": who.id,
-            "trigger": trigger,
-            "from_state": row.state,
-            "to_state": row.state,
-            "reason": reason,
-            "definition_hash": row.definition_hash,
-        },
-    )

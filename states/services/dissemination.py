@@ -16,9 +16,10 @@ from sqlalchemy import insert, select
 from states import tables as t
 from states.clock import as_utc
 from states.errors import InvalidInput, NotFound
+from states.policy import Permission
 from states.services.deps import Deps
 from states.services.report_store import CHANNELS, KINDS, latest_frozen
-from states.services.reports import ORGANISERS, product_agency, stages_of
+from states.services.reports import product_agency, stages_of
 from states.services.work import write_to_audit
 from states.store import Actor, AuditRow, AuditStore
 from states.uow import UnitOfWork
@@ -92,7 +93,7 @@ def record_dissemination(
             audit,
             actor,
             "record_dissemination",
-            roles=ORGANISERS,
+            may=Permission.ORGANISE,
             work=work,
             reason=f"Shared the {kind.replace('_', ' ')} by {channel.replace('_', ' ')}",
         )

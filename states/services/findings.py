@@ -15,6 +15,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from states import tables as t
 from states.errors import InvalidInput, NotFound
+from states.policy import Permission
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.work import write_to_audit
@@ -23,7 +24,6 @@ from states.tool import ToolDefinition
 from states.uow import UnitOfWork
 
 FINDING_KINDS = ("strength", "gap", "concern")
-MODERATORS = frozenset({"chair", "auditor"})
 
 
 def findings_from_return(
@@ -77,7 +77,7 @@ def record_finding(
         audit,
         actor,
         "record_finding",
-        roles=frozenset({"chair", "coordinator", "auditor"}),
+        may=Permission.RECORD_FINDINGS,
         work=work,
     )
 
@@ -133,7 +133,9 @@ def moderate(
             )
         )
 
-    write_to_audit(deps, audit, actor, "moderate_finding", roles=MODERATORS, work=work)
+    write_to_audit(
+        deps, audit, actor, "moderate_finding", may=Permission.MODERATE_FINDINGS, work=work
+    )
 
 
 def _moderated_rating(

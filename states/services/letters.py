@@ -23,9 +23,10 @@ from states import tables as t
 from states.action_plan import OWNER_ROLES
 from states.clock import as_utc
 from states.errors import InvalidInput, TokenInvalid, TokenRevoked
+from states.policy import Permission
 from states.services.deps import Deps
 from states.services.link_rules import check_holder, recording_refusals, working_days_after
-from states.services.reports import ORGANISERS, stages_of
+from states.services.reports import stages_of
 from states.services.work import write_to_audit
 from states.store import Actor, AuditRow, AuditStore
 from states.uow import UnitOfWork
@@ -97,7 +98,7 @@ def send_feedback_letters(deps: Deps, *, audit: str | int, actor: str | int) -> 
         audit,
         actor,
         "send_feedback_letters",
-        roles=ORGANISERS,
+        may=Permission.ORGANISE,
         work=work,
         reason="Sent the feedback letters and the summary to all settings by e-mail",
     )

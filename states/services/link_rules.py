@@ -27,7 +27,7 @@ from states.errors import (
     TokenExpired,
     TokenRevoked,
 )
-from states.roles import ACTION_OWNER_ROLES
+from states.policy import Permission, roles_for
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.store import Actor, AuditRow, AuditStore
@@ -41,10 +41,10 @@ OUTCOMES: dict[type[AuditEngineError], str] = {
 # The roles that let a person hold each kind of link (a sign-off link: the roles its audit's
 # definition names). Agencies' links are also bound to the holder's agency.
 HOLDER_ROLES: dict[str, frozenset[str]] = {
-    "return": frozenset({"agency_lead"}),
-    "assurance": frozenset({"strategic_lead"}),
-    "action": ACTION_OWNER_ROLES,
-    "letter": ACTION_OWNER_ROLES,
+    "return": roles_for(Permission.HOLD_RETURN_LINK),
+    "assurance": roles_for(Permission.HOLD_ASSURANCE_LINK),
+    "action": roles_for(Permission.HOLD_ACTION_LINK),
+    "letter": roles_for(Permission.HOLD_LETTER_LINK),
 }
 # Completing "this link is no longer needed: ..." (and "this e-mail has no link because ...").
 REMOVED = "you are no longer in the partnership's directory"

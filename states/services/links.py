@@ -161,7 +161,13 @@ def _advance_if_decided(
         work.touch(store, row, who, f"record_{decision}", deps.clock.now())
         return row.state
     return fire_loaded(
-        deps, store, row, who, trigger=trigger, reason="Decided by e-mailed link"
+        deps,
+        store,
+        row,
+        who,
+        trigger=trigger,
+        reason="Decided by e-mailed link",
+        now=deps.clock.now(),
     ).to_state
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from states.errors import NotOperational, PermissionDenied
+from states.errors import NotOperational
+from states.policy import Permission, require
 from states.services.deps import Deps
 from states.store import AuditStore
 
@@ -34,7 +35,6 @@ OperationalTrigger = Literal[
     "start_impact_monitoring",
 ]
 OPERATIONAL_TRIGGERS: tuple[str, ...] = get_args(OperationalTrigger)
-OPERATOR_ROLE = "coordinator"
 
 
 def require_operational(trigger: str) -> None:
@@ -47,9 +47,10 @@ def require_operator(deps: Deps, operator: str) -> str:
     is not in the directory, or someone with other roles, acts as nobody."""
     with deps.uow(readonly=True) as uow:
         who = AuditStore(uow.connection).load_actor(operator)
-    if OPERATOR_ROLE not in who.roles:
-        raise PermissionDenied(
-            f"{who.name} is not a coordinator, so cannot be the operator that runs started "
-            "through Prefect act as; name a coordinator instead."
-        )
+    require(
+        who.roles,
+        Permission.OPERATE,
+        refusal=f"{who.name} is not a coordinator, so cannot be the operator that runs started "
+        "through Prefect act as; name a coordinator instead.",
+    )
     return operator

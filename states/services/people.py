@@ -21,7 +21,8 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from states import tables as t
 from states import tokens
-from states.errors import InvalidInput, NotFound, PermissionDenied
+from states.errors import InvalidInput, NotFound
+from states.policy import Permission, require
 from states.roles import ROLES
 from states.services.deps import Deps
 from states.services.duties import Duty, open_duties
@@ -167,11 +168,12 @@ def _reason(reason: str) -> str:
 
 
 def _coordinator(who: Actor) -> Actor:
-    if "coordinator" not in who.roles:
-        raise PermissionDenied(
-            f"Only a coordinator may remove people, their roles or their links, and {who.name} "
-            "is not; ask the learning hub coordinator."
-        )
+    require(
+        who.roles,
+        Permission.COORDINATE,
+        refusal=f"Only a coordinator may remove people, their roles or their links, and "
+        f"{who.name} is not; ask the learning hub coordinator.",
+    )
     return who
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from states import tables as t
 from states.errors import InvalidInput
+from states.policy import Permission
 from states.report_stages import ReportStages, report_stages
 from states.services.audits import compiled_for
 from states.services.deps import Deps
@@ -45,7 +46,6 @@ from states.services.work import write_to_audit
 from states.store import Actor, AuditRow, AuditStore
 from states.uow import UnitOfWork
 
-ORGANISERS = frozenset({"chair", "coordinator"})
 MAX_SECTION = 20_000
 
 
@@ -156,7 +156,7 @@ def save_narrative(
         audit,
         actor,
         "save_report_narrative",
-        roles=ORGANISERS,
+        may=Permission.ORGANISE,
         work=work,
         reason=f"Summary report section '{section}' saved",
     )
@@ -219,7 +219,7 @@ def freeze(
         audit,
         actor,
         "freeze_report",
-        roles=ORGANISERS,
+        may=Permission.ORGANISE,
         work=work,
         reason=f"Froze the {kind.replace('_', ' ')}{where} (sha256 {digest[:16]})",
     )

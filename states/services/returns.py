@@ -19,14 +19,13 @@ from states import tables as t
 from states.answers import missing_required, normalise
 from states.definition import AuditTypeDefinition
 from states.errors import InvalidInput, NotFound, ReturnIncomplete, ReturnLocked, ReturnsClosed
+from states.policy import Permission
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.work import write_to_audit
 from states.store import Actor, AuditRow, AuditStore
 from states.tool import ToolDefinition
 from states.uow import UnitOfWork
-
-CONTRIBUTORS = frozenset({"agency_lead", "auditor", "coordinator"})
 
 
 @dataclass(frozen=True)
@@ -232,7 +231,9 @@ def save_draft(
         )
         return _view(uow.connection, row, return_id, agency, case)
 
-    return write_to_audit(deps, audit, actor, "save_return", roles=CONTRIBUTORS, work=work)
+    return write_to_audit(
+        deps, audit, actor, "save_return", may=Permission.CONTRIBUTE_RETURNS, work=work
+    )
 
 
 def submit(
@@ -268,7 +269,9 @@ def submit(
         findings_from_return(uow.connection, row.id, return_id, tool, merged)
         return _view(uow.connection, row, return_id, agency, case)
 
-    return write_to_audit(deps, audit, actor, "submit_return", roles=CONTRIBUTORS, work=work)
+    return write_to_audit(
+        deps, audit, actor, "submit_return", may=Permission.CONTRIBUTE_RETURNS, work=work
+    )
 
 
 def _mark_participation(
@@ -325,7 +328,7 @@ def reopen(
         audit,
         actor,
         "reopen_return",
-        roles=frozenset({"coordinator"}),
+        may=Permission.COORDINATE,
         work=work,
         reason=reason,
     )

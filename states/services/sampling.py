@@ -21,9 +21,9 @@ from sqlalchemy import Connection, exists, insert, select, update
 from states import tables as t
 from states.case_list import CaseCandidate
 from states.errors import InvalidInput, NotFound
+from states.policy import Permission
 from states.services.deps import Deps
 from states.services.work import (
-    ORGANISERS,
     check_case_reference,
     insert_cases,
     write_to_audit,
@@ -96,7 +96,7 @@ def select_sample(
         _record(uow.connection, row, who, now, draw, rule=None)
         return draw
 
-    return write_to_audit(deps, audit, actor, "select_sample", roles=ORGANISERS, work=work)
+    return write_to_audit(deps, audit, actor, "select_sample", may=Permission.ORGANISE, work=work)
 
 
 def _refuse_cases_already_sampled(
@@ -188,7 +188,9 @@ def select_deep_dive(
         _record(uow.connection, row, who, now, draw, rule=rule)
         return draw
 
-    return write_to_audit(deps, audit, actor, "select_deep_dive", roles=ORGANISERS, work=work)
+    return write_to_audit(
+        deps, audit, actor, "select_deep_dive", may=Permission.ORGANISE, work=work
+    )
 
 
 def record_feedback(
@@ -211,7 +213,7 @@ def record_feedback(
             },
         )
 
-    write_to_audit(deps, audit, actor, "record_feedback", roles=ORGANISERS, work=work)
+    write_to_audit(deps, audit, actor, "record_feedback", may=Permission.ORGANISE, work=work)
 
 
 def deep_dive_setting(connection: Connection, audit_id: int, code: str) -> int:

@@ -18,22 +18,28 @@ from states import tables as t
 from states.calendar import close_of_business
 from states.case_list import CaseCandidate, reference_problem
 from states.definition import ImmediateRiskDef
-from states.errors import AlreadyDecided, AuditorConflicted, InvalidInput, NotFound
+from states.errors import (
+    AlreadyDecided,
+    AuditorConflicted,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from states.policy import Permission, either, require, roles_for
 from states.services.audits import (
     _invite,
     compiled_for,
-    conflicts_as_errors,
     fire_loaded,
 )
 from states.services.deps import Deps
+from states.services.writes import Writing
+from states.services.writes import write_to_audit as writing_to_audit
 from states.store import Actor, AuditRow, AuditStore
 from states.uow import UnitOfWork
 
 T = TypeVar("T")
 Write = Callable[[UnitOfWork, AuditRow, Actor, datetime], T]
 
-
-ORGANISERS = frozenset({"coordinator", "chair"})
 # Rows per INSERT when writing a list of cases (a few thousand bind parameters at most).
 CASE_CHUNK = 1_000
 
@@ -44,40 +50,24 @@ def write_to_audit(
     actor: str | int,
     action: str,
     *,
-    roles: frozenset[str],
+    may: Permission,
     work: Write[T],
     reason: str | None = None,
 ) -> T:
-    with deps.uow() as uow:
-        store = AuditStore(uow.connection)
-        row = store.load_audit(audit, for_update=True)
-        who = store.load_actor(actor)
-        compiled = compiled_for(deps, store, row)
-        if row.state in compiled.definition.final_states:
-            raise InvalidInput(f"Audit {row.reference} is {row.state}; its records are closed.")
-        if not store.roles_in(who, row) & roles:
-            raise InvalidInput(
-                f"On audit {row.reference} only the {_either(roles)} may "
-                f"{action.replace('_', ' ')}, and {who.name} is not."
-            )
-        with conflicts_as_errors(row.reference):
-            result = work(uow, row, who, deps.clock.now())
-            store.advance(
-                row,
-                to_state=row.state,
-                trigger=action,
-                actor_id=who.id,
-                reason=deps.recorded_reason(reason),
-                at=deps.clock.now(),
-                entered=False,
-            )
-            uow.commit()
+    """Change an open audit's data as ``action``, if the actor's roles in it allow ``may``."""
+
+    def allowed(w: Writing) -> None:
+        require(
+            w.store.roles_in(w.who, w.row),
+            may,
+            refusal=f"On audit {w.row.reference} only the {either(roles_for(may))} may "
+            f"{action.replace('_', ' ')}, and {w.who.name} is not.",
+        )
+
+    with writing_to_audit(deps, audit=audit, actor=actor, may=allowed, open_only=True) as w:
+        result = work(w.uow, w.row, w.who, w.now)
+        w.touch(action, deps.recorded_reason(reason))
     return result
-
-
-def _either(roles: Iterable[str]) -> str:
-    names = sorted(r.replace("_", " ") for r in roles)
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def invite_agencies(
@@ -89,7 +79,7 @@ def invite_agencies(
         audit,
         actor,
         "invite_agencies",
-        roles=ORGANISERS,
+        may=Permission.ORGANISE,
         work=lambda uow, row, _who, _now: _invite(uow, row.id, codes),
     )
 
@@ -127,7 +117,7 @@ def add_case(
             agencies=codes,
         )
 
-    write_to_audit(deps, audit, actor, "add_case", roles=ORGANISERS, work=work)
+    write_to_audit(deps, audit, actor, "add_case", may=Permission.ORGANISE, work=work)
 
 
 def check_case_reference(reference: str) -> None:
@@ -236,7 +226,7 @@ def assign_auditor(
             raise AuditorConflicted(auditor=person.name, case=case)
         uow.connection.execute(insert(t.assignment), {"case_id": case_id, "person_id": person.id})
 
-    write_to_audit(deps, audit, actor, "assign_auditor", roles=ORGANISERS, work=work)
+    write_to_audit(deps, audit, actor, "assign_auditor", may=Permission.ORGANISE, work=work)
 
 
 def record_sign_off_decision(
@@ -249,8 +239,7 @@ def record_sign_off_decision(
             deps, uow.connection, row, who, decision=decision, comment=comment, now=now
         )
 
-    roles = frozenset({"learning_hub_member", "statutory_partner"})
-    write_to_audit(deps, audit, actor, f"record_{decision}", roles=roles, work=work)
+    write_to_audit(deps, audit, actor, f"record_{decision}", may=Permission.SIGN_OFF, work=work)
 
 
 def insert_sign_off_decision(
@@ -270,7 +259,7 @@ def insert_sign_off_decision(
         raise InvalidInput("Say what further assurance is needed when refusing sign-off.")
     rule = compiled_for(deps, AuditStore(connection), row).definition.sign_off
     if rule is None or not who.roles & set(rule.roles):
-        raise InvalidInput(f"{who.name} is not among those who sign off this audit.")
+        raise PermissionDenied(f"{who.name} is not among those who sign off this audit.")
     if rule.exclude_author and who.id == row.lead_id:
         raise InvalidInput("The report's author cannot sign off their own report.")
     if has_decided(connection, row, who.id):
@@ -303,9 +292,7 @@ def has_decided(connection: Connection, row: AuditRow, person_id: int) -> bool:
 
 def touch(store: AuditStore, row: AuditRow, who: Actor, action: str, now: datetime) -> None:
     """Record a change to the audit's data: a version bump and an event, no state change."""
-    store.advance(
-        row, to_state=row.state, trigger=action, actor_id=who.id, reason=None, at=now, entered=False
-    )
+    store.touch(row, trigger=action, actor_id=who.id, reason=None, at=now)
 
 
 def _fire_and_record(
@@ -320,16 +307,11 @@ def _fire_and_record(
 ) -> T:
     """Fire an internal trigger (gates, roles, history) and record its data, in one commit;
     ``then`` joins the same transaction (an e-mailed link being used up, say)."""
-    with deps.uow() as uow:
-        store = AuditStore(uow.connection)
-        row = store.load_audit(audit, for_update=True)
-        who = store.load_actor(actor)
-        with conflicts_as_errors(row.reference):
-            fire_loaded(deps, store, row, who, trigger=trigger, reason=reason)
-            result = work(uow, row, who, deps.clock.now())
-            if then is not None:
-                then(uow)
-            uow.commit()
+    with writing_to_audit(deps, audit=audit, actor=actor) as w:
+        fire_loaded(deps, w.store, w.row, w.who, trigger=trigger, reason=reason, now=w.now)
+        result = work(w.uow, w.row, w.who, w.now)
+        if then is not None:
+            then(w.uow)
     return result
 
 
@@ -515,7 +497,7 @@ def extend_deadline(
         audit,
         actor,
         "extend_deadline",
-        roles=frozenset({"coordinator"}),
+        may=Permission.COORDINATE,
         work=work,
         reason=reason,
     )

@@ -33,8 +33,10 @@ from states.lease import Lease
 from states.services.deps import Deps
 from states.uow import UnitOfWorkFactory
 from tests.conftest import ROOT
-from tests.notifications.test_relay import Recorder, free_port, raise_concern, smtp_server
-from tests.oscp_flow.test_cli_mail import oscp, oscp_env
+from tests.support.cli import oscp_env, oscp_in
+from tests.support.ports import refused_port
+from tests.support.relay import raise_concern
+from tests.support.smtp import Recorder, smtp_server
 from workflows.holders import holder_alive, holder_name
 from workflows.worker import LEASE_NAME, Worker, run_once
 
@@ -162,7 +164,7 @@ def test_a_lease_left_by_a_killed_worker_is_taken_at_once(
         with workers(env, 1, "--interval", "3600") as (leader,):
             holder = wait_for_holder(partnership.uow.engine)
             leader.kill()
-        once = oscp(env, "worker", "--once")
+        once = oscp_in(env, "worker", "--once")
     assert once.returncode == 0, once.stdout + once.stderr
     assert "Another worker leads" not in once.stdout, "the dead worker's lease blocked it"
     assert "2 sent, 0 deferred, 0 failed" in once.stdout
@@ -223,13 +225,13 @@ def test_a_full_disk_in_the_tick_and_the_release_blocks_no_later_worker(
         env = oscp_env(postgres_deps, tmp_path, port)
         with engine.begin() as connection:
             connection.exec_driver_sql(DISK_FULL)
-        full = oscp(env, "worker", "--once")
+        full = oscp_in(env, "worker", "--once")
         assert "disk" in full.stdout + full.stderr and "full" in full.stdout + full.stderr
         assert "Traceback" not in full.stderr and "could not be reached" not in full.stderr
         assert lease_row(engine) is not None, "the release failed too, so the row still names it"
         with engine.begin() as connection:
             connection.exec_driver_sql(SPACE_FREED)
-        once = oscp(env, "worker", "--once")
+        once = oscp_in(env, "worker", "--once")
     assert "Another worker leads" not in once.stdout, "the failed worker's lease blocked it"
     assert "2 sent, 0 deferred, 0 failed" in once.stdout, once.stdout + once.stderr
     assert len(recorder.received) == 2
@@ -324,7 +326,7 @@ def test_a_follower_takes_over_quickly_and_never_alongside_the_leader(
     when its lease lapses. Thaw it: it must not tick again. Then kill the new leader: the
     thawed one takes over at once, its holder's process being gone."""
     engine = deps.uow.engine
-    env = {k: v for k, v in oscp_env(deps, tmp_path, free_port()).items() if "WORKER_" not in k}
+    env = {k: v for k, v in oscp_env(deps, tmp_path, refused_port()).items() if "WORKER_" not in k}
     with holders_seen(engine) as seen, workers(env, 1, "--interval", "1") as (first,):
         first.wait_for(LEADS)
         first.wait_for(TICK_REPORT)

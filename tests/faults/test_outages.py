@@ -26,16 +26,9 @@ from states.services import audits
 from states.services.deps import Deps
 from states.services.sweep import sweep
 from states.uow import UnitOfWorkFactory
-from tests.notifications.test_relay import (
-    CONFIG,
-    Recorder,
-    expected_ids,
-    mailer,
-    outbox,
-    raise_concern,
-    smtp_server,
-)
 from tests.support.outages import lost_at_commit, outage_at
+from tests.support.relay import CONFIG, expected_ids, outbox, raise_concern
+from tests.support.smtp import Recorder, mailer, smtp_server
 
 LOST = {
     "postgresql": "The connection to the database was lost, so nothing was saved; "

@@ -38,17 +38,10 @@ from states.services import audits, work
 from states.services.deps import Deps
 from states.uow import UnitOfWorkFactory
 from tests.conftest import ROOT
-from tests.notifications.test_relay import (
-    CONFIG,
-    Recorder,
-    expected_ids,
-    free_port,
-    mailer,
-    outbox,
-    raise_concern,
-    smtp_server,
-)
 from tests.support.outages import outage_at
+from tests.support.ports import refused_port
+from tests.support.relay import CONFIG, expected_ids, outbox, raise_concern
+from tests.support.smtp import Recorder, mailer, smtp_server
 from tests.support.web_clients import Clients
 
 FULL = "The disk holding the database is full; free some space, then try again."
@@ -276,7 +269,7 @@ def test_a_full_disk_stops_the_relay_says_so_once_and_fails_no_message(
 def test_a_postgresql_database_that_cannot_be_reached_says_why_through_the_cli(
     postgres_url: str, tmp_path: Path, change: dict[str, str], sentence: str
 ) -> None:
-    port = str(free_port())
+    port = str(refused_port())
     values: dict[str, Any] = {k: int(port) if v == "PORT" else v for k, v in change.items()}
     url = make_url(postgres_url).set(**values).render_as_string(hide_password=False)
     done = oscp(tmp_path, "audit", "list", OSCP_DATABASE_URL=url)

@@ -11,13 +11,16 @@ from notifications.capture import LOOPBACK, captured, mail_dir, read_captured, s
 from notifications.relay import RelayResult, relay
 from states.errors import NotFound
 from states.services.deps import Deps
-from tests.notifications.test_relay import CONFIG, free_port, mailer, raise_concern
+from tests.support.ports import retry_in_use
+from tests.support.relay import CONFIG, raise_concern
+from tests.support.smtp import mailer
 
 
 def test_relayed_mail_is_captured_in_a_maildir(partnership: Deps, tmp_path: Path) -> None:
     reference = raise_concern(partnership)
-    port = free_port()
-    controller = start_capture(tmp_path, port=port)
+    # The capture can only be told a port number: taken meanwhile, it is tried on another.
+    controller = retry_in_use(lambda port: start_capture(tmp_path, port=port))
+    port = controller.port
     try:
         assert controller.hostname == LOOPBACK
         assert relay(partnership, mailer(port), config=CONFIG) == RelayResult(sent=2)

@@ -12,118 +12,33 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from datetime import timedelta
-from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from sqlalchemy import Row, delete, select
+from sqlalchemy import select
 from sqlalchemy.pool import QueuePool
 
-from notifications.capture import quiet_server_log
-from notifications.relay import CLAIM, RelayResult, backoff, message_id, relay
-from notifications.smtp import SmtpMailer
+from notifications.relay import CLAIM, RelayResult, backoff, relay
 from oscp_flow.demo import email
 from states import notices
 from states import tables as t
 from states.clock import FakeClock, as_utc
-from states.services import audits, work
 from states.services.deps import Deps
 from tests.conftest import ROOT
-from tests.notifications.relay_once import Config
+from tests.support.ports import free_port
+from tests.support.relay import CONFIG, expected_ids, outbox, raise_concern
+from tests.support.smtp import Recorder, mailer, smtp_server, text_of
 
-LOOPBACK = "127.0.0.1"
-CONFIG = Config()
 MESSAGE_ID = re.compile(r"<oscp\.(\d+)\.([0-9a-f]{16})@oscp\.example\.org>")
 POLICE = "Greater Manchester Police (Oldham district)"
 SCRIPT = Path(__file__).with_name("relay_once.py")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOOPBACK, 0))
-        return int(probe.getsockname()[1])
-
-
-class Recorder:
-    """An SMTP server's handler that keeps what it accepts; ``answers`` refuses addresses."""
-
-    def __init__(self) -> None:
-        self.received: list[EmailMessage] = []
-        self.envelopes: list[tuple[str, ...]] = []
-        self.answers: dict[str, str] = {}
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        if address in self.answers:
-            return self.answers[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        raw = envelope.original_content or envelope.content
-        self.envelopes.append(tuple(envelope.rcpt_tos))
-        self.received.append(BytesParser(policy=policy.default).parsebytes(raw))
-        return "250 OK"
-
-
-@contextmanager
-def smtp_server(handler: object, port: int | None = None) -> Iterator[int]:
-    port = port or free_port()
-    quiet_server_log()
-    controller = Controller(handler, hostname=LOOPBACK, port=port)
-    controller.start()
-    try:
-        yield port
-    finally:
-        controller.stop()
-
-
-def mailer(port: int) -> SmtpMailer:
-    return SmtpMailer(host=LOOPBACK, port=port, timeout=10)
-
-
-def raise_concern(deps: Deps, theme: str = "Relay") -> str:
-    """A started audit with one immediate-risk concern: the chair and the police's strategic
-    lead are told at once, so two messages are queued (the chair's notice of the start is
-    taken out of the outbox first: these tests are about the concern's two)."""
-    reference = audits.start_audit(
-        deps, audit_type="mace", theme=theme, lead=email("chair"), actor=email("coordinator")
-    ).reference
-    with deps.uow() as uow:
-        uow.connection.execute(delete(t.outbox).where(t.outbox.c.kind == "audit_started"))
-        uow.commit()
-    work.raise_immediate_risk(
-        deps, audit=reference, actor=email("chair"), agency="police", concern="Unsafe practice"
-    )
-    return reference
-
-
-def outbox(deps: Deps) -> Sequence[Row[Any]]:
-    with deps.uow(readonly=True) as uow:
-        return uow.connection.execute(select(t.outbox).order_by(t.outbox.c.id)).all()
-
-
-def expected_ids(deps: Deps) -> set[str]:
-    return {message_id(row.id, row.key, CONFIG.mail_domain) for row in outbox(deps)}
-
-
-def text_of(message: EmailMessage) -> str:
-    body = message.get_body(preferencelist=("plain",))
-    assert body is not None
-    return str(body.get_content())
 
 
 class PoolProbe(Recorder):

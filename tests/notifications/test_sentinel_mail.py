@@ -16,7 +16,8 @@ from states.clock import FakeClock
 from states.services import audits, findings, returns, work
 from states.services.deps import Deps
 from states.services.sweep import sweep
-from tests.notifications.test_relay import CONFIG, Recorder, mailer, smtp_server
+from tests.support.relay import CONFIG
+from tests.support.smtp import Recorder, mailer, smtp_server
 
 NAME, BIRTH, NHS = "Sentinelchild Qwertyson", "14/02/2015", "943 476 5919"
 PLANTED = f"{NAME}, born {BIRTH}, NHS {NHS}"

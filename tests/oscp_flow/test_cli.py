@@ -10,25 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.notifications.test_relay import free_port
-
-OSCP = [sys.executable, "-m", "oscp_flow"]
-
-
-def oscp(home: Path, *args: str, actor: str | None = None) -> subprocess.CompletedProcess[str]:
-    # A free port for the demo's mail capture: 8025 may be a running `oscp up`'s.
-    env = {
-        **os.environ,
-        "OSCP_HOME": str(home),
-        "COLUMNS": "200",
-        "OSCP_SMTP_PORT": str(free_port()),
-    }
-    env.pop("OSCP_DATABASE_URL", None)
-    if actor:
-        env["OSCP_ACTOR"] = actor
-    return subprocess.run(
-        [*OSCP, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False
-    )
+from tests.support.cli import OSCP, oscp
 
 
 def test_help_imports_neither_prefect_nor_the_engine() -> None:

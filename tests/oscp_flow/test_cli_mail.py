@@ -3,10 +3,8 @@ in-process on the test's database and fake clock (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,53 +17,40 @@ from oscp_flow.demo import email
 from states import tables as t
 from states.services.deps import Deps
 from tests.conftest import ROOT
-from tests.notifications.test_relay import (
-    CONFIG,
-    Recorder,
-    free_port,
-    mailer,
-    raise_concern,
-    smtp_server,
-)
-
-OSCP = [sys.executable, "-m", "oscp_flow"]
+from tests.support.cli import OSCP, oscp_env, oscp_in
+from tests.support.ports import AddressInUse, refused_port, retry_in_use
+from tests.support.relay import CONFIG, raise_concern
+from tests.support.smtp import Recorder, mailer, smtp_server
 
 
-def oscp_env(deps: Deps, home: Path, port: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "OSCP_HOME": str(home),
-        "OSCP_DATABASE_URL": deps.uow.engine.url.render_as_string(hide_password=False),
-        "OSCP_SMTP_PORT": str(port),
-        "COLUMNS": "200",
-    }
-
-
-def oscp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*OSCP, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False
+def _mail_serve(env: dict[str, str]) -> tuple[dict[str, str], subprocess.Popen[str]]:
+    """``oscp mail serve`` started and listening: its first line says so. It can only be told
+    a port number, so one taken meanwhile (it exits, refusing) is ``AddressInUse``."""
+    serve = subprocess.Popen(
+        [*OSCP, "mail", "serve"], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
     )
+    assert serve.stdout is not None
+    first = serve.stdout.readline()
+    if not first and serve.wait(timeout=30) == 1:
+        raise AddressInUse
+    assert first.startswith("Capturing mail on 127.0.0.1:"), first
+    return env, serve
 
 
 def test_mail_serve_captures_what_outbox_send_sends(partnership: Deps, tmp_path: Path) -> None:
     reference = raise_concern(partnership)
-    env = oscp_env(partnership, tmp_path, free_port())
-    serve = subprocess.Popen(
-        [*OSCP, "mail", "serve"], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
-    )
+    env, serve = retry_in_use(lambda port: _mail_serve(oscp_env(partnership, tmp_path, port)))
     try:
-        assert serve.stdout is not None
-        assert serve.stdout.readline().startswith("Capturing mail on 127.0.0.1:")
-        taken = oscp(env, "mail", "serve")
+        taken = oscp_in(env, "mail", "serve")
         assert taken.returncode == 1 and "cannot listen on 127.0.0.1" in taken.stderr
         assert "Traceback" not in taken.stderr
 
-        sent = oscp(env, "outbox", "send")
+        sent = oscp_in(env, "outbox", "send")
         assert sent.returncode == 0, sent.stderr
         assert "Sent 2, deferred 0, failed 0." in sent.stdout
-        listed = oscp(env, "mail", "list")
+        listed = oscp_in(env, "mail", "list")
         assert "2 message(s)." in listed.stdout and reference in listed.stdout
-        shown = oscp(env, "mail", "show", "1")
+        shown = oscp_in(env, "mail", "show", "1")
         assert shown.returncode == 0, shown.stderr
         assert "Message-ID: <oscp." in shown.stdout
         # Sent on the real clock, long after this audit's (fake) assurance date: a link that
@@ -74,7 +59,7 @@ def test_mail_serve_captures_what_outbox_send_sends(partnership: Deps, tmp_path:
         assert "To: Taylor Holt" in shown.stdout
         assert "This e-mail has no link because" in shown.stdout
         assert "/audits/" not in shown.stdout and "/act/" not in shown.stdout
-        missing = oscp(env, "mail", "show", "3")
+        missing = oscp_in(env, "mail", "show", "3")
         assert missing.returncode == 1 and "No captured message '3'" in missing.stderr
     finally:
         serve.send_signal(signal.SIGINT)
@@ -140,7 +125,7 @@ def test_send_with_the_server_down_defers_and_says_so(
 ) -> None:
     monkeypatch.setattr("oscp_flow.cli._deps", lambda: partnership)
     raise_concern(partnership)
-    result = invoke("outbox", "send", port=free_port())
+    result = invoke("outbox", "send", port=refused_port())
     assert result.exit_code == 0, result.stderr
     assert "Sent 0, deferred 2, failed 0." in result.stdout
     waiting = invoke("outbox", "list").stdout

@@ -92,7 +92,7 @@ def test_draft_render_freeze_products_and_disseminate(cli: Deps, tmp_path: Path)
 def test_send_letters_queues_each_settings_link_once(cli: Deps) -> None:
     reference = s175_with_letters(cli)
     refused = invoke("report", "send-letters", reference, "--as", email("lead.police"))
-    assert refused.exit_code == 1 and "only the chair or coordinator" in refused.stderr
+    assert refused.exit_code == 4 and "only the chair or coordinator" in refused.stderr
     sent = invoke("report", "send-letters", reference, "--as", email("coordinator"))
     assert sent.exit_code == 0, sent.stderr
     assert "2 letter(s) queued for their settings" in sent.stdout

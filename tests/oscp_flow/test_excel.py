@@ -24,7 +24,7 @@ from states.services import queries, returns
 from states.services.deps import Deps
 from states.tool import ToolDefinition
 from tests.conftest import DEFINITIONS
-from tests.oscp_flow.test_cli import oscp
+from tests.support.cli import oscp
 
 LEAD = email("lead.police")
 FILLED: dict[str, str | int | date] = {

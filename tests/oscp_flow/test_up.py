@@ -25,9 +25,9 @@ from oscp_flow.prefect_auth import login_file
 from oscp_flow.settings import Settings
 from oscp_flow.wiring import build
 from states.services import queries
-from tests.notifications.test_relay import free_port
-from tests.oscp_flow.web.test_browser import chromium
+from tests.support.browser import chromium
 from tests.support.files import loose
+from tests.support.ports import free_port
 from tests.support.prefect_api import prefect_client
 
 pytestmark = pytest.mark.slow

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.notifications.test_relay import free_port
 from tests.support.files import loose, mode
+from tests.support.ports import free_port
 
 OSCP = [sys.executable, "-m", "oscp_flow"]
 

@@ -34,7 +34,6 @@ from states.services import action_links, actions, links, people
 from states.services.deps import Deps
 from states.uow import UnitOfWorkFactory
 from tests.notifications.relay_once import Config
-from tests.notifications.test_relay import Recorder, free_port, mailer, smtp_server
 from tests.oscp_flow.web.support import (
     action_link,
     action_token,
@@ -42,8 +41,10 @@ from tests.oscp_flow.web.support import (
     mint,
     sign_off_links,
 )
-from tests.oscp_flow.web.test_browser import chromium, serving
 from tests.support.accessibility import axe_violations
+from tests.support.browser import chromium, serving
+from tests.support.ports import bound, port_of
+from tests.support.smtp import Recorder, mailer, smtp_server
 from tests.support.web_clients import Clients
 
 COORDINATOR = email("coordinator")
@@ -250,9 +251,10 @@ def test_the_action_page_refusing_an_unticked_box_passes_axe(
     deps = Deps(uow=UnitOfWorkFactory(sqlite_engine), catalogue=catalogue, clock=clock)
     load_demo_partnership(deps)
     reference, token = action_link(deps)
-    port = free_port()
+    web = bound()
+    port = port_of(web)
     base = f"http://127.0.0.1:{port}"
-    with serving(deps, Settings(home=tmp_path, base_url=base), port), chromium() as browser:
+    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
         page = browser.new_page()
         page.goto(f"{base}/act/{token}")
         checked = [axe_violations(page)]

@@ -32,7 +32,7 @@ from states.errors import GateBlocked, InvalidInput
 from states.services import audits, queries
 from states.services.deps import Deps
 from states.services.programme import list_entries, load_programme
-from tests.notifications.test_relay import free_port
+from tests.support.ports import free_port
 from tests.support.prefect_api import prefect_client
 
 COORDINATOR, CHAIR = email("coordinator"), email("chair")

@@ -33,13 +33,13 @@ from states.services import action_links, audits, letters, links, minting, peopl
 from states.services.deps import Deps
 from states.services.partnership import add_person
 from states.uow import UnitOfWorkFactory
-from tests.notifications.test_relay import free_port
 from tests.oscp_flow.web.support import action_link, csrf_of, mint, person
-from tests.oscp_flow.web.test_browser import chromium, serving
-from tests.oscp_flow.web.test_coordinator import PASSWORD, sign_in, signed_in
-from tests.oscp_flow.web.test_coordinator_browser import sign_in as browser_sign_in
 from tests.reporting import letters_of, s175_with_letters
 from tests.support.accessibility import axe_violations
+from tests.support.browser import chromium, serving
+from tests.support.browser import sign_in as browser_sign_in
+from tests.support.ports import bound, port_of
+from tests.support.web import PASSWORD, sign_in, signed_in
 from tests.support.web_clients import Clients
 
 REASON = "Left the partnership at the end of March"
@@ -335,7 +335,7 @@ def test_oscp_user_remove_and_role_remove(partnership: Deps, run: Callable[..., 
     refused = run(
         "user", "remove", email("lead.police"), "--reason", REASON, "--as", email("chair")
     )
-    assert refused.exit_code == 1
+    assert refused.exit_code == 4  # PermissionDenied: not theirs to do, its own exit code
     assert "coordinator" in refused.stderr and "Traceback" not in refused.stderr
     held.read()
 
@@ -443,9 +443,10 @@ def test_the_people_pages_in_chromium_pass_axe(
     load_demo_partnership(deps)
     give_demo_passwords(deps, PASSWORD)
     action_link(deps)  # the police owe an action: something to reassign
-    port = free_port()
+    web = bound()
+    port = port_of(web)
     base = f"http://127.0.0.1:{port}"
-    with serving(deps, Settings(home=tmp_path, base_url=base), port), chromium() as browser:
+    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
         page = browser.new_page()
         browser_sign_in(page, f"{base}/people")
         assert page.url == f"{base}/people"

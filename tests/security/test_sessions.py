@@ -28,7 +28,7 @@ from states.clock import FakeClock
 from states.services.deps import Deps
 from states.services.web_sessions import end_sessions
 from tests.oscp_flow.web.support import csrf_of, person
-from tests.oscp_flow.web.test_coordinator import PASSWORD, sign_in, signed_in
+from tests.support.web import PASSWORD, sign_in, signed_in
 from tests.support.web_clients import Clients
 
 NEW = "another long passphrase"

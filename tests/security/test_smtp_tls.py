@@ -35,7 +35,8 @@ from notifications.smtp import DeliveryDeferred, LoginNeedsTls, SmtpMailer, TlsM
 from oscp_flow.settings import Settings, SettingsInvalid, load
 from oscp_flow.wiring import mailer
 from tests.conftest import ROOT
-from tests.notifications.test_relay import LOOPBACK, Recorder, free_port
+from tests.support.ports import LOOPBACK, retry_in_use
+from tests.support.smtp import Recorder
 
 USER, PASSWORD = "relay-user", "correct horse battery staple"
 
@@ -107,17 +108,24 @@ class Relay(Recorder):
 @contextmanager
 def relay_server(**options: Any) -> Iterator[Relay]:
     quiet_server_log()
-    relay = Relay(free_port())
     ssl_context = options.pop("ssl_context", None)
-    controller = Controller(
-        relay,
-        hostname=LOOPBACK,
-        port=relay.port,
-        ssl_context=ssl_context,
-        authenticator=relay.authenticate,
-        **options,
-    )
-    controller.start()
+
+    def start(port: int) -> tuple[Relay, Controller]:
+        # aiosmtpd's Controller can only be told a port number (with TLS and authentication,
+        # which ``tests.support.smtp`` does not serve): taken meanwhile, another is tried.
+        relay = Relay(port)
+        controller = Controller(
+            relay,
+            hostname=LOOPBACK,
+            port=port,
+            ssl_context=ssl_context,
+            authenticator=relay.authenticate,
+            **options,
+        )
+        controller.start()
+        return relay, controller
+
+    relay, controller = retry_in_use(start)
     try:
         yield relay
     finally:

@@ -29,9 +29,10 @@ from states import tables as t
 from states.clock import FakeClock
 from states.services import sign_ins
 from states.services.deps import Deps
-from tests.notifications.test_relay import CONFIG, Recorder, mailer, smtp_server, text_of
 from tests.oscp_flow.web.support import csrf_of, person
-from tests.oscp_flow.web.test_coordinator import PASSWORD, sign_in
+from tests.support.relay import CONFIG
+from tests.support.smtp import Recorder, mailer, smtp_server, text_of
+from tests.support.web import PASSWORD, sign_in
 from tests.support.web_clients import Clients, app_of
 
 WRONG = "wrong guess number"

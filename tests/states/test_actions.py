@@ -19,7 +19,7 @@ from oscp_flow.walkthrough import rehearse
 from states import tables as t
 from states.catalogue import Catalogue
 from states.clock import LONDON, FakeClock, as_utc
-from states.errors import GateBlocked, InvalidInput, NotFound
+from states.errors import GateBlocked, InvalidInput, NotFound, PermissionDenied
 from states.services import audits, queries
 from states.services import partnership as people
 from states.services.actions import (
@@ -113,7 +113,7 @@ def test_actions_are_added_by_the_chair_or_coordinator_after_sign_off(partnershi
     version = queries.audit_status(deps, audit=audit, as_person=email("chair")).version
     assert _add(deps, audit) == 1
     assert _add(deps, audit, owner="csc", who="coordinator") == 2
-    with pytest.raises(InvalidInput, match="only the chair or coordinator may add actions"):
+    with pytest.raises(PermissionDenied, match="only the chair or coordinator may add actions"):
         _add(deps, audit, who="lead.police")
     with pytest.raises(NotFound, match="No agency 'nowhere'"):
         _add(deps, audit, owner="nowhere")
@@ -176,7 +176,7 @@ def test_who_may_move_an_action_and_where(partnership: Deps) -> None:
         set_status(deps, audit=audit, actor=email(who), number=n, status=status, **extra)
 
     with pytest.raises(
-        InvalidInput, match=re.escape(f"Only {POLICE}'s audit lead or strategic lead")
+        PermissionDenied, match=re.escape(f"Only {POLICE}'s audit lead or strategic lead")
     ):
         move("lead.csc", "in_progress")
     with pytest.raises(InvalidInput, match="is open, so it cannot become accepted"):
@@ -185,7 +185,7 @@ def test_who_may_move_an_action_and_where(partnership: Deps) -> None:
     with pytest.raises(InvalidInput, match="evidence of impact in 1 to"):
         move("lead.police", "evidence_submitted")
     _evidence(deps, audit, n)
-    with pytest.raises(InvalidInput, match="Only a learning hub member or the coordinator"):
+    with pytest.raises(PermissionDenied, match="Only a learning hub member or the coordinator"):
         accept_evidence(deps, audit=audit, actor=email("lsp.police"), number=n)
     with pytest.raises(InvalidInput, match="reason the evidence is not yet enough in 1 to"):
         refuse_evidence(deps, audit=audit, actor=email("lhm"), number=n, reason=" ")
@@ -218,7 +218,7 @@ def test_who_may_move_an_action_and_where(partnership: Deps) -> None:
     other = _add(deps, audit, owner="csc")
     with pytest.raises(InvalidInput, match="carry actions forward with carry_forward"):
         set_status(deps, audit=audit, actor=email("chair"), number=other, status="carried_forward")
-    with pytest.raises(InvalidInput, match="only the chair or coordinator may withdraw"):
+    with pytest.raises(PermissionDenied, match="only the chair or coordinator may withdraw"):
         set_status(deps, audit=audit, actor=email("lead.csc"), number=other, status="withdrawn")
     with pytest.raises(InvalidInput, match="reason for withdrawing it in 1 to"):
         set_status(deps, audit=audit, actor=email("chair"), number=other, status="withdrawn")
@@ -352,7 +352,7 @@ def test_a_new_due_date_moves_the_reminders(partnership: Deps, clock: FakeClock)
     assert len(moved) == 6 and moved[0][2] > first + timedelta(days=27)
     clock.set(first)
     assert sweep(deps).messages == 0
-    with pytest.raises(InvalidInput, match="only the chair or coordinator may change"):
+    with pytest.raises(PermissionDenied, match="only the chair or coordinator may change"):
         change_due_date(
             deps, audit=audit, actor=email("lead.police"), number=n, due_on=_today(deps)
         )
@@ -386,7 +386,7 @@ def test_open_actions_are_carried_into_the_next_cycle_of_the_theme(
         lead=email("chair"),
         actor=email("coordinator"),
     ).reference
-    with pytest.raises(InvalidInput, match="Only a coordinator can carry actions"):
+    with pytest.raises(PermissionDenied, match="Only a coordinator can carry actions"):
         carry_forward(deps, from_audit=first, actor=email("chair"))
     with pytest.raises(InvalidInput, match="carry its actions forward once it is closing"):
         carry_forward(deps, from_audit=second, actor=email("coordinator"), to_audit=first)

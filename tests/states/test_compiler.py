@@ -2,73 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from states.catalogue import Catalogue
-from states.compiler import AuditModel, CompiledType
+from states.compiler import AuditModel
 from states.diagram import draw
 from states.errors import GateBlocked, TransitionNotAllowed
-from states.gates import CaseWindow, GateContext, SignOffDecision
-from tests.conftest import DEFINITIONS
-
-CATALOGUE = Catalogue.from_directory(DEFINITIONS)
-
-
-class NothingYet:
-    """An audit with no returns, findings, decisions, cases or concerns."""
-
-    def participation_count(self) -> int:
-        return 0
-
-    def outstanding_returns(self) -> list[str]:
-        return []
-
-    def finding_counts(self) -> tuple[int, int]:
-        return (0, 0)
-
-    def sign_off_decisions(self, round_: int) -> list[SignOffDecision]:
-        return []
-
-    def cases(self) -> list[CaseWindow]:
-        return []
-
-    def unassigned_cases(self) -> list[str]:
-        return []
-
-    def conflicted_assignments(self) -> list[tuple[str, str]]:
-        return []
-
-    def open_escalations(self) -> list[str]:
-        return []
-
-    def deep_dive_count(self) -> int:
-        return 0
-
-    def deep_dive_without_feedback(self) -> list[str]:
-        return []
-
-    def open_actions(self) -> list[str]:
-        return []
-
-
-def context(
-    compiled: CompiledType, state: str, trigger: str, roles: set[str], reason: str | None = None
-) -> GateContext:
-    return GateContext(
-        audit_reference="AUD-T",
-        audit_started_on=date(2026, 3, 2),
-        lead_id=1,
-        sign_off_round=1,
-        actor_id=9,
-        actor_name="Pat",
-        actor_roles=frozenset(roles),
-        definition=compiled.definition,
-        transition=compiled.transition(reference="AUD-T", state=state, trigger=trigger),
-        facts=NothingYet(),
-        reason=reason,
-    )
+from tests.support.rules import CATALOGUE, context
 
 
 @pytest.mark.parametrize("audit_type", CATALOGUE.audit_types)

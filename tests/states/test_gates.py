@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from states.gates import GATES, CaseWindow, SignOffDecision, months_before
-from tests.states.test_compiler import CATALOGUE, NothingYet, context
+from tests.support.rules import CATALOGUE, NothingYet, context
 
 MACE = CATALOGUE.current("mace")
 

@@ -9,7 +9,7 @@ from oscp_flow.demo import email
 from oscp_flow.walkthrough import complete_answers, rehearse
 from states import tables as t
 from states.clock import FakeClock
-from states.errors import GateBlocked, InvalidInput, NotFound
+from states.errors import GateBlocked, InvalidInput, NotFound, PermissionDenied
 from states.services import audits, findings, returns
 from states.services.deps import Deps
 
@@ -41,7 +41,7 @@ def test_ratings_are_confirmed_or_changed_with_a_rationale(
             rating="purple",
             rationale="x",
         )
-    with pytest.raises(InvalidInput, match="only the auditor or chair may moderate finding"):
+    with pytest.raises(PermissionDenied, match="only the auditor or chair may moderate finding"):
         findings.moderate(deps, audit=reference, actor=email("lead.police"), finding_id=police.id)
     findings.moderate(
         deps,

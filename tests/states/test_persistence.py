@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import Walker
 from states.clock import LONDON
-from states.errors import AuditorConflicted, GateBlocked, InvalidInput
+from states.errors import AuditorConflicted, GateBlocked, InvalidInput, PermissionDenied
 from states.services import audits, findings, queries, work
 from states.services import partnership as people
 from states.services.deps import Deps
@@ -214,7 +214,7 @@ def test_agency_leads_and_auditors_act_only_in_their_own_audits(partnership: Dep
         deps, audit=theirs, actor=email("coordinator"), agencies=["police", "acute"]
     )
     with pytest.raises(
-        InvalidInput,
+        PermissionDenied,
         match="only the auditor, chair or coordinator may record finding, and Quinn Halliwell",
     ):
         findings.record_finding(

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import Walker
 from states import tables as t
-from states.errors import InvalidInput, NotFound
+from states.errors import InvalidInput, NotFound, PermissionDenied
 from states.services import queries, report_store, reports
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations, record_dissemination
@@ -66,7 +66,7 @@ def test_the_chair_or_coordinator_writes_the_narrative_and_each_save_is_recorded
     assert events[-1].version == before + 1
     assert events[-1].reason == "Summary report section 'reflection' saved"
 
-    with pytest.raises(InvalidInput, match="only the chair or coordinator"):
+    with pytest.raises(PermissionDenied, match="only the chair or coordinator"):
         reports.save_narrative(
             deps, audit=walker.reference, actor=email("lead.police"), section="reflection", text="x"
         )

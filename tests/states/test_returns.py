@@ -13,6 +13,7 @@ from states.errors import (
     GateBlocked,
     InvalidInput,
     NotFound,
+    PermissionDenied,
     ReturnIncomplete,
     ReturnLocked,
     ReturnsClosed,
@@ -140,7 +141,7 @@ def test_reopening_is_the_coordinators_and_sends_findings_back(
     returns.submit(deps, audit=reference, actor=POLICE, agency="police", answers=answers)
     before = findings.list_findings(deps, audit=reference)
     assert before and all(f.agency == "police" for f in before)
-    with pytest.raises(InvalidInput, match="only the coordinator may reopen return"):
+    with pytest.raises(PermissionDenied, match="only the coordinator may reopen return"):
         returns.reopen(deps, audit=reference, actor=POLICE, agency="police", reason="typo")
     reopened = returns.reopen(
         deps,

@@ -15,7 +15,7 @@ from oscp_flow.walkthrough import Walker, complete_answers, rehearse
 from states import tables as t
 from states.catalogue import Catalogue
 from states.clock import LONDON, FakeClock
-from states.errors import InvalidInput
+from states.errors import PermissionDenied
 from states.services import audits, queries, returns, work
 from states.services.deps import Deps
 from states.services.sweep import sweep
@@ -165,7 +165,7 @@ def test_an_extension_re_dates_the_reminders_and_is_logged(
     before = rungs(deps, reference)
     status = queries.audit_status(deps, audit=reference, as_person=email("coordinator"))
     old_due = status.deadlines[-1].due_at.astimezone(LONDON).date()
-    with pytest.raises(InvalidInput, match="only the coordinator may extend deadline"):
+    with pytest.raises(PermissionDenied, match="only the coordinator may extend deadline"):
         work.extend_deadline(
             deps,
             audit=reference,

@@ -18,7 +18,7 @@ from notifications.smtp import SmtpMailer
 from oscp_flow.demo import email
 from states.services.deps import Deps
 from tests.notifications.relay_once import Config
-from tests.notifications.test_relay import free_port
+from tests.support.ports import retry_in_use
 from workflows import runtime
 
 
@@ -32,10 +32,10 @@ def prefect_server() -> Iterator[None]:
 
 @pytest.fixture
 def capture(tmp_path: Path) -> Iterator[tuple[Path, int]]:
-    port = free_port()
-    controller: Controller = start_capture(tmp_path, port=port)
+    # The capture can only be told a port number: taken meanwhile, it is tried on another.
+    controller: Controller = retry_in_use(lambda port: start_capture(tmp_path, port=port))
     try:
-        yield tmp_path, port
+        yield tmp_path, controller.port
     finally:
         controller.stop()
 

@@ -31,7 +31,7 @@ from states.migrate import upgrade
 from states.services.deps import Deps
 from states.services.programme import list_entries, load_programme
 from states.uow import UnitOfWorkFactory
-from tests.notifications.test_relay import free_port
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -165,6 +165,9 @@ def run_start_audit(client: httpx.Client, deployment: str, n: int) -> str:
 
 
 def wait_final(client: httpx.Client, run_ids: list[str], timeout: float) -> dict[str, Any]:
+    # A bounded poll of another process's state: the runs finish in Prefect's server and the
+    # workers, which this test reaches only through the HTTP API (Prefect's own
+    # wait_for_flow_run polls it the same way).
     deadline = time.monotonic() + timeout
     while True:
         runs = {i: client.get(f"/flow_runs/{i}").json() for i in run_ids}
@@ -206,6 +209,8 @@ def test_twenty_audits_started_at_once_on_two_workers_each_happen_once(cluster: 
 
 def _workers_by_run(client: httpx.Client, expected: int) -> dict[str, str]:
     """Flow run id -> the worker that submitted it, from the workers' own events."""
+    # Polled, bounded: the server stores the workers' events a moment after the runs end, and
+    # the test reads them through the same HTTP API.
     deadline = time.monotonic() + 30
     while True:
         events = client.post(

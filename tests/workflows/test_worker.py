@@ -18,9 +18,11 @@ from states.clock import FakeClock, SystemClock
 from states.lease import Lease
 from states.services.deps import Deps
 from states.uow import UnitOfWorkFactory
-from tests.notifications.test_relay import Recorder, free_port, raise_concern, smtp_server
-from tests.oscp_flow.test_cli_mail import oscp, oscp_env
+from tests.support.cli import oscp_env, oscp_in
 from tests.support.outages import outage_at
+from tests.support.ports import refused_port
+from tests.support.relay import raise_concern
+from tests.support.smtp import Recorder, smtp_server
 from workflows.worker import (
     JOB_DEFAULTS,
     JOB_ID,
@@ -84,14 +86,14 @@ def test_worker_once_sends_what_is_due(partnership: Deps, tmp_path: Path) -> Non
     recorder = Recorder()
     with smtp_server(recorder) as port:
         env = oscp_env(partnership, tmp_path, port)
-        result = oscp(env, "worker", "--once")
+        result = oscp_in(env, "worker", "--once")
         assert result.returncode == 0, result.stderr
         assert "2 sent, 0 deferred, 0 failed" in result.stdout
-        again = oscp(env, "worker", "--once")
+        again = oscp_in(env, "worker", "--once")
         assert "0 sent" in again.stdout
     assert len(recorder.received) == 2
     assert all(reference in str(m["Subject"]) for m in recorder.received)
-    down = oscp(oscp_env(partnership, tmp_path, free_port()), "worker", "--once")
+    down = oscp_in(oscp_env(partnership, tmp_path, refused_port()), "worker", "--once")
     assert down.returncode == 0 and "Traceback" not in down.stderr
 
 

@@ -31,7 +31,6 @@ from states.clock import FakeClock
 from states.services import action_links, actions, people, programme, work
 from states.services.deps import Deps
 from tests.conftest import ROOT
-from tests.notifications.test_relay import free_port
 from tests.oscp_flow.web.support import (
     action_link,
     action_token,
@@ -40,10 +39,11 @@ from tests.oscp_flow.web.support import (
     person,
     sign_off_links,
 )
-from tests.oscp_flow.web.test_browser import chromium, fill_everything, serving
-from tests.oscp_flow.web.test_coordinator_browser import PASSWORD
 from tests.reporting import letters_of, s175_with_letters
 from tests.support.accessibility import AxeWalk
+from tests.support.browser import chromium, fill_everything, serving
+from tests.support.ports import bound, port_of
+from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
 WRONG = "not the password at all"
@@ -92,9 +92,10 @@ def walking(
     browser: Browser, deps: Deps, home: Path, config: WebConfig | None = None
 ) -> Iterator[Walk]:
     """The app served on loopback, and a fresh browser context (no cookies) to walk it."""
-    port = free_port()
+    web = bound()
+    port = port_of(web)
     base = f"http://127.0.0.1:{port}"
-    with serving(deps, Settings(home=home, base_url=base), port, config=config):
+    with serving(deps, Settings(home=home, base_url=base), web, config=config):
         context = browser.new_context()
         try:
             yield Walk(base, context.new_page())

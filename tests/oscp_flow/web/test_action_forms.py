@@ -20,7 +20,7 @@ from states import tables as t
 from states.services import actions
 from states.services.deps import Deps
 from tests.oscp_flow.web.support import action_link, csrf_of
-from tests.oscp_flow.web.test_coordinator import PASSWORD, sign_in
+from tests.support.web import PASSWORD, sign_in
 
 EVIDENCE = "Re-audit of twenty strategy discussions: all agencies invited attended."
 

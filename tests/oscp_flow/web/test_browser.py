@@ -7,89 +7,23 @@ test's temporary folder."""
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Page
 
-from notifications.relay import relay
 from oscp_flow.settings import Settings
 from oscp_flow.walkthrough import rehearse
-from oscp_flow.web.app import create_app
-from oscp_flow.web.config import WebConfig
 from states.services import actions, queries, returns
 from states.services.deps import Deps
 from states.services.letters import send_feedback_letters
-from tests.notifications.test_relay import Recorder, free_port, mailer, smtp_server
 from tests.reporting import s175_with_letters
 from tests.support.accessibility import assert_accessible
+from tests.support.browser import chromium, deliver, fill_everything, serving
+from tests.support.ports import bound, port_of
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.slow
-
-
-@contextmanager
-def serving(
-    deps: Deps, settings: Settings, port: int, config: WebConfig | None = None
-) -> Iterator[None]:
-    """The real app under uvicorn on loopback, in a thread, for as long as the test needs
-    (without the rate limit, unless ``config`` says otherwise)."""
-    app = create_app(deps, settings, config or WebConfig(rate_limit_enabled=False))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:  # polling a real server's start, not waiting on a clock
-        assert time.monotonic() < deadline, "the web app did not start"
-        time.sleep(0.05)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(20)
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def links_by_recipient(recorder: Recorder, base_url: str, subject: str = "") -> dict[str, str]:
-    """The action link in each person's e-mail (those whose subject holds ``subject``)."""
-    pattern = re.compile(re.escape(base_url) + r"/act/[A-Za-z0-9_-]{43}")
-    found = {}
-    for message in recorder.received:
-        if subject not in str(message["Subject"]):
-            continue
-        body = message.get_body(preferencelist=("plain",))
-        assert body is not None
-        match = pattern.search(body.get_content())
-        if match:
-            found[message["To"].addresses[0].addr_spec] = match.group(0)
-    return found
-
-
-def deliver(deps: Deps, settings: Settings, subject: str = "") -> dict[str, str]:
-    recorder = Recorder()
-    with smtp_server(recorder) as smtp_port:
-        relay(deps, mailer(smtp_port), config=settings, batch=500)
-    return links_by_recipient(recorder, settings.base_url, subject)
 
 
 def approve(page: Page, link: str, shot: Path) -> None:
@@ -105,9 +39,10 @@ def approve(page: Page, link: str, shot: Path) -> None:
 def test_sign_off_by_emailed_link(partnership: Deps, tmp_path: Path) -> None:
     deps = partnership
     reference = rehearse(deps, "mace", goal="awaiting_sign_off").reference
-    port = free_port()
+    web = bound()
+    port = port_of(web)
     settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
-    with serving(deps, settings, port):
+    with serving(deps, settings, web):
         sent = deliver(deps, settings)
         assert {"lhm@example.org", "lsp.police@example.org"} <= set(sent)
         with chromium() as browser:
@@ -127,27 +62,13 @@ def _state(deps: Deps, reference: str) -> str:
     return queries.audit_status(deps, audit=reference, as_person="coordinator@example.org").state
 
 
-def fill_everything(page: Page | Locator) -> None:
-    """Answer every question (on the page, or in one form) as a person would: first choice,
-    a number, a date, some text."""
-    for group in page.locator("fieldset:has(input[type=radio])").all():
-        group.locator("input[type=radio]").first.check()
-    for select in page.locator("select").all():
-        select.select_option(index=1)
-    for field in page.locator("input[inputmode=decimal]").all():
-        field.fill("3")
-    for field in page.locator("input[type=date]").all():
-        field.fill("2026-02-02")
-    for field in page.locator("textarea").all():
-        field.fill("Policy reviewed in January; see the safeguarding policy v4.")
-
-
 def test_a_return_form_with_an_error_then_submitted(partnership: Deps, tmp_path: Path) -> None:
     deps = partnership
     reference = rehearse(deps, "section_11", goal="returns_open").reference
-    port = free_port()
+    web = bound()
+    port = port_of(web)
     settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
-    with serving(deps, settings, port):
+    with serving(deps, settings, web):
         link = deliver(deps, settings)["lead.police@example.org"]
         with chromium() as browser:
             page = browser.new_page()
@@ -181,9 +102,10 @@ def test_action_evidence_by_emailed_link(partnership: Deps, tmp_path: Path) -> N
         owner="police",
         due_on=deps.clock.now().date() + timedelta(days=30),
     )
-    port = free_port()
+    web = bound()
+    port = port_of(web)
     settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
-    with serving(deps, settings, port):
+    with serving(deps, settings, web):
         sent = deliver(deps, settings)
         assert set(sent) == {"lead.police@example.org", "lsp.police@example.org"}
         with chromium() as browser:
@@ -239,9 +161,10 @@ def test_a_setting_reads_its_feedback_letter_by_emailed_link(
     deps = partnership
     reference = s175_with_letters(deps)
     send_feedback_letters(deps, audit=reference, actor="coordinator@example.org")
-    port = free_port()
+    web = bound()
+    port = port_of(web)
     settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
-    with serving(deps, settings, port):
+    with serving(deps, settings, web):
         sent = deliver(deps, settings, subject="Your Section 175 feedback letter")
         lead = next(to for to in sent if to.startswith("lead."))
         with chromium() as browser:

@@ -34,8 +34,8 @@ from states.services.programme import EntryView
 from tests.conftest import DEFINITIONS, ROOT
 from tests.oscp_flow.web.conftest import MakeClient
 from tests.oscp_flow.web.support import assurance_link, csrf_of, person, return_link
+from tests.support.web import PASSWORD, sign_in, signed_in
 
-PASSWORD = "a long demo passphrase"
 PAGES = ("/board", "/themes", "/audits/AUD-00000000")
 SVG = "http://www.w3.org/2000/svg"
 
@@ -44,19 +44,6 @@ SVG = "http://www.w3.org/2000/svg"
 def people(partnership: Deps) -> Deps:
     give_demo_passwords(partnership, PASSWORD)
     return partnership
-
-
-def sign_in(client: TestClient, who: str, password: str = PASSWORD, **extra: str) -> Response:
-    """A fresh sign-in (a signed-in person opening /signin is sent on to the board)."""
-    client.cookies.delete(SESSION)
-    token = csrf_of(client.get("/signin").text)
-    form = {"csrf_token": token, "email": who, "password": password, **extra}
-    return client.post("/signin", data=form, follow_redirects=False)
-
-
-def signed_in(client: TestClient) -> bool:
-    response = client.get("/board", follow_redirects=False)
-    return response.status_code == 200
 
 
 def _refused(response: Response) -> bool:

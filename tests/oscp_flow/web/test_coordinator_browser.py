@@ -18,26 +18,16 @@ from oscp_flow.walkthrough import rehearse
 from states.services import programme
 from states.services.deps import Deps
 from tests.conftest import ROOT
-from tests.notifications.test_relay import free_port
-from tests.oscp_flow.web.test_browser import chromium, deliver, serving
 from tests.support.accessibility import assert_accessible
+from tests.support.browser import chromium, deliver, serving, sign_in
+from tests.support.ports import bound, port_of
+from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
-PASSWORD = "a long demo passphrase"
 POLICE = "Greater Manchester Police (Oldham district)"
 # The --oscp-blue of site.css, as the browser computes the current state's fill.
 CURRENT_FILL = "rgb(29, 63, 122)"
 BLANK_FILL = "rgb(255, 255, 255)"
-
-
-def sign_in(page: Page, start: str) -> None:
-    page.goto(start)
-    assert "/signin" in page.url  # not signed in yet: sent to sign in first
-    assert_accessible(page, "the sign-in page")
-    page.get_by_label("E-mail address").fill(email("coordinator"))
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
 
 
 def fill_of(page: Page, selector: str) -> str:
@@ -54,9 +44,10 @@ def test_board_audit_page_and_themes(partnership: Deps, tmp_path: Path) -> None:
         deps, key="syv-mace", lead=email("chair"), actor=email("coordinator")
     ).reference
     give_demo_passwords(deps, PASSWORD)
-    port = free_port()
+    web = bound()
+    port = port_of(web)
     base = f"http://127.0.0.1:{port}"
-    with serving(deps, Settings(home=tmp_path, base_url=base), port), chromium() as browser:
+    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
         page = browser.new_page()
         sign_in(page, f"{base}/board")
         assert page.url == f"{base}/board"
@@ -105,10 +96,11 @@ def test_an_action_added_and_its_evidence_sent_back_from_the_audit_page(
     deps = partnership
     reference = rehearse(deps, "mace", goal="actions_agreed").reference
     give_demo_passwords(deps, PASSWORD)
-    port = free_port()
+    web = bound()
+    port = port_of(web)
     settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
     due = (deps.clock.now() + timedelta(days=30)).date().isoformat()
-    with serving(deps, settings, port), chromium() as browser:
+    with serving(deps, settings, web), chromium() as browser:
         page = browser.new_page()
         sign_in(page, f"{settings.base_url}/audits/{reference}")
         assert_accessible(page, "an audit signed off, before any action")
@@ -158,9 +150,10 @@ def test_an_action_added_and_its_evidence_sent_back_from_the_audit_page(
 def test_a_coordinator_changes_their_password(partnership: Deps, tmp_path: Path) -> None:
     deps = partnership
     give_demo_passwords(deps, PASSWORD)
-    port = free_port()
+    web = bound()
+    port = port_of(web)
     base = f"http://127.0.0.1:{port}"
-    with serving(deps, Settings(home=tmp_path, base_url=base), port), chromium() as browser:
+    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
         page = browser.new_page()
         sign_in(page, f"{base}/board")
         page.get_by_role("link", name="Change password").click()

@@ -18,9 +18,9 @@ from oscp_flow.web import views
 from oscp_flow.web.logs import HIDDEN, RedactTokens, redact
 from states.clock import FakeClock, SystemClock
 from states.services.deps import Deps
-from tests.notifications.test_relay import free_port
 from tests.oscp_flow.web.conftest import MakeClient
 from tests.oscp_flow.web.support import csrf_of, sign_off_links
+from tests.support.ports import AddressInUse, retry_in_use
 
 TOKEN = "zdRVDSRteeCPqwdN0VVCLXWxToeWTqr2OP0iw4AhObg"
 
@@ -85,7 +85,17 @@ def _broken(_ctx: object, token: str, _form: object) -> None:
 
 @contextmanager
 def _served(deps: Deps, home: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = free_port()
+    base, server = retry_in_use(lambda port: _start(deps, home, port))
+    try:
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _start(deps: Deps, home: Path, port: int) -> tuple[str, subprocess.Popen[str]]:
+    """``oscp web`` on ``port``, up; it can only be told a port number, so one taken meanwhile
+    (it exits saying so) is ``AddressInUse``."""
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -95,18 +105,19 @@ def _served(deps: Deps, home: Path) -> Iterator[tuple[str, subprocess.Popen[str]
     }
     command = [sys.executable, "-m", "oscp_flow", "web", "--port", str(port)]
     server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_until_up(base, server)
-        yield base, server
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    _wait_until_up(base, server)
+    return base, server
 
 
 def _wait_until_up(base: str, server: subprocess.Popen[str]) -> None:
+    # A bounded poll of a real process's health page: its stderr is the access log the tests
+    # read afterwards, so waiting on a start-up line there would take lines they check.
     for _ in range(300):
         if server.poll() is not None:
-            raise AssertionError(f"oscp web exited early: {server.stderr and server.stderr.read()}")
+            said = server.stderr.read() if server.stderr else ""
+            if "address already in use" in said.lower():
+                raise AddressInUse(said)
+            raise AssertionError(f"oscp web exited early: {said}")
         try:
             if httpx2.get(f"{base}/healthz", timeout=1).text == "ok":
                 return

@@ -15,7 +15,7 @@ from states.services import sign_ins
 from states.services.deps import Deps
 from tests.oscp_flow.web.conftest import MakeClient
 from tests.oscp_flow.web.support import csrf_of
-from tests.oscp_flow.web.test_coordinator import PASSWORD, sign_in, signed_in
+from tests.support.web import PASSWORD, sign_in, signed_in
 
 NEW = "another long passphrase"
 

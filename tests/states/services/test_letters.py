@@ -13,7 +13,7 @@ from sqlalchemy import select
 from oscp_flow.demo import email
 from states import tables as t
 from states.clock import FakeClock
-from states.errors import InvalidInput, TokenExpired, TokenInvalid
+from states.errors import InvalidInput, PermissionDenied, TokenExpired, TokenInvalid
 from states.services import links, minting, queries
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations
@@ -95,7 +95,7 @@ def test_letters_go_out_only_after_sign_off_and_only_by_organisers(partnership: 
     with pytest.raises(InvalidInput, match="letters go out once it is signed off"):
         send_feedback_letters(deps, audit=walker.reference, actor=email("coordinator"))
     reference = s175_with_letters(deps)
-    with pytest.raises(InvalidInput, match="only the chair or coordinator"):
+    with pytest.raises(PermissionDenied, match="only the chair or coordinator"):
         send_feedback_letters(deps, audit=reference, actor=email("lead.police"))
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from oscp_flow.demo import email
 from states import tables as t
-from states.errors import DefinitionError, InvalidInput, NotFound
+from states.errors import DefinitionError, InvalidInput, NotFound, PermissionDenied
 from states.services import audits
 from states.services.deps import Deps
 from states.services.programme import (
@@ -167,7 +167,7 @@ def test_a_start_retried_after_a_failure_links_the_audit_it_made(partnership: De
 
 def test_only_a_coordinator_starts_one_and_a_refusal_links_nothing(partnership: Deps) -> None:
     load_programme(partnership, PROGRAMME)
-    with pytest.raises(InvalidInput, match="Only a coordinator can start an audit"):
+    with pytest.raises(PermissionDenied, match="Only a coordinator can start an audit"):
         start_from_programme(partnership, key="syv-mace", lead=CHAIR, actor=CHAIR)
     with pytest.raises(NotFound, match="No programme entry 'no-such-entry'"):
         start_from_programme(partnership, key="no-such-entry", lead=CHAIR, actor=COORDINATOR)

@@ -1,0 +1,85 @@
+"""Who may do what: every named permission and the roles that hold it, in one place.
+
+Services ask ``require(roles, Permission.X, refusal=...)`` rather than intersecting their own
+role sets, so a change to who may organise an audit or sign in is one line here and nowhere
+else. A refusal for lack of a role is ``PermissionDenied`` (HTTP 403, its own CLI exit code),
+never ``InvalidInput``: nothing the person could retype would change the answer.
+
+The roles are the partnership's own (``states.roles``); which of them count in one audit
+(chair, auditor, agency lead) is the store's ``roles_in``, asked before the policy is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import Enum
+
+from states.errors import PermissionDenied
+from states.roles import ACTION_OWNER_ROLES
+
+
+class Permission(Enum):
+    # Running an audit's programme: sample, cases, agencies, auditors, reports, letters.
+    ORGANISE = "organise"
+    # Partnership-wide steps only the learning hub coordinator takes: starting an audit,
+    # reopening a return, extending a deadline, carrying actions, managing people.
+    COORDINATE = "coordinate"
+    # Acting as the identity a run started through Prefect carries.
+    OPERATE = "operate"
+    # Seeing an audit's whole action plan: it is theirs to run, sign off or review.
+    OVERSEE_ACTIONS = "oversee_actions"
+    # Writing returns (an agency's, or a case's as its assigned auditor).
+    CONTRIBUTE_RETURNS = "contribute_returns"
+    RECORD_FINDINGS = "record_findings"
+    MODERATE_FINDINGS = "moderate_findings"
+    # Deciding on sign-off; the definition's ``sign_off.roles`` narrows it per audit type.
+    SIGN_OFF = "sign_off"
+    # Signing in to the web app with a password (everyone else works by e-mailed link).
+    SIGN_IN = "sign_in"
+    # Holding each kind of e-mailed link (sign-off links follow the definition instead).
+    HOLD_RETURN_LINK = "hold_return_link"
+    HOLD_ASSURANCE_LINK = "hold_assurance_link"
+    HOLD_ACTION_LINK = "hold_action_link"
+    HOLD_LETTER_LINK = "hold_letter_link"
+
+
+_COORDINATOR = frozenset({"coordinator"})
+
+ROLES: dict[Permission, frozenset[str]] = {
+    Permission.ORGANISE: frozenset({"chair", "coordinator"}),
+    Permission.COORDINATE: _COORDINATOR,
+    Permission.OPERATE: _COORDINATOR,
+    Permission.OVERSEE_ACTIONS: frozenset(
+        {"coordinator", "chair", "learning_hub_member", "statutory_partner"}
+    ),
+    Permission.CONTRIBUTE_RETURNS: frozenset({"agency_lead", "auditor", "coordinator"}),
+    Permission.RECORD_FINDINGS: frozenset({"chair", "coordinator", "auditor"}),
+    Permission.MODERATE_FINDINGS: frozenset({"chair", "auditor"}),
+    Permission.SIGN_OFF: frozenset({"learning_hub_member", "statutory_partner"}),
+    Permission.SIGN_IN: frozenset({"coordinator", "learning_hub_member"}),
+    Permission.HOLD_RETURN_LINK: frozenset({"agency_lead"}),
+    Permission.HOLD_ASSURANCE_LINK: frozenset({"strategic_lead"}),
+    Permission.HOLD_ACTION_LINK: ACTION_OWNER_ROLES,
+    Permission.HOLD_LETTER_LINK: ACTION_OWNER_ROLES,
+}
+
+
+def roles_for(permission: Permission) -> frozenset[str]:
+    return ROLES[permission]
+
+
+def allows(roles: Iterable[str], permission: Permission) -> bool:
+    return not ROLES[permission].isdisjoint(roles)
+
+
+def require(roles: Iterable[str], permission: Permission, *, refusal: str) -> None:
+    """Refuse with ``refusal`` (one sentence: who may, and that this person is not) unless
+    one of ``roles`` holds ``permission``."""
+    if not allows(roles, permission):
+        raise PermissionDenied(refusal)
+
+
+def either(roles: Iterable[str]) -> str:
+    """The roles as a person reads them: "chair or coordinator"."""
+    names = sorted(r.replace("_", " ") for r in roles)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

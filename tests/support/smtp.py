@@ -1,0 +1,100 @@
+"""A real SMTP server (aiosmtpd) on loopback that keeps what it accepts, and the mailer that
+sends to it.
+
+The server is served from a socket bound before it starts (``tests.support.ports.listening``),
+on asyncio's own ``create_server(sock=...)``, so no port is chosen and then released: aiosmtpd's
+``Controller`` can only be told a port number, and with port 0 its start-up probe would connect
+to port 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import Any
+
+from aiosmtpd.smtp import SMTP
+
+from notifications.capture import quiet_server_log
+from notifications.smtp import SmtpMailer
+from tests.support.ports import LOOPBACK, listening, port_of
+
+START_TIMEOUT = 10  # seconds: a loop on two busy cores; a failed start never sets the event
+
+
+class Recorder:
+    """An SMTP server's handler that keeps what it accepts; ``answers`` refuses addresses."""
+
+    def __init__(self) -> None:
+        self.received: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, ...]] = []
+        self.answers: dict[str, str] = {}
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.answers:
+            return self.answers[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw = envelope.original_content or envelope.content
+        self.envelopes.append(tuple(envelope.rcpt_tos))
+        self.received.append(BytesParser(policy=policy.default).parsebytes(raw))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server(handler: object, port: int = 0) -> Iterator[int]:
+    """Serves ``handler`` on loopback for the ``with`` block and gives its port: ``port`` when a
+    test needs the same one again (a server that was down comes back), else one the kernel
+    picks."""
+    quiet_server_log()
+    with listening(port) as sock:
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        # The loop runs in a thread of its own: the caller's may already run one
+        # (Playwright's sync API does).
+        thread = threading.Thread(target=_serve, args=(loop, handler, sock, ready), daemon=True)
+        thread.start()
+        try:
+            assert ready.wait(START_TIMEOUT), "the SMTP server did not start"
+            yield port_of(sock)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(START_TIMEOUT)
+
+
+def _serve(
+    loop: asyncio.AbstractEventLoop, handler: object, sock: socket.socket, ready: threading.Event
+) -> None:
+    asyncio.set_event_loop(loop)
+    serving = loop.create_server(lambda: _smtp(handler, loop), sock=sock)
+    server = loop.run_until_complete(serving)
+    ready.set()
+    loop.run_forever()
+    server.close()
+    loop.run_until_complete(server.wait_closed())
+    loop.close()
+
+
+def _smtp(handler: object, loop: asyncio.AbstractEventLoop) -> SMTP:
+    # As aiosmtpd's Controller makes it (UTF-8 addresses accepted), so tests see the same server.
+    return SMTP(handler, loop=loop, enable_SMTPUTF8=True)
+
+
+def mailer(port: int) -> SmtpMailer:
+    return SmtpMailer(host=LOOPBACK, port=port, timeout=10)
+
+
+def text_of(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return str(body.get_content())
