@@ -187,21 +187,15 @@ class AuditStore:
                 "closed_at": at if closed else None,
             },
         ).rowcount
-        if moved != 1:
-            raise ConcurrencyConflict(audit=audit.reference, expected_version=audit.version)
-        self.record_event(
-            audit_id=audit.id,
-            reference=audit.reference,
-            version=new_version,
-            at=at,
-            actor_id=actor_id,
-            trigger=trigger,
-            from_state=audit.state,
+        return self._bumped(
+            audit,
+            moved,
             to_state=to_state,
+            trigger=trigger,
+            actor_id=actor_id,
             reason=reason,
-            definition_hash=audit.definition_hash,
+            at=at,
         )
-        return new_version
 
     def touch(
         self, audit: AuditRow, *, trigger: str, actor_id: int, reason: str | None, at: datetime
@@ -212,8 +206,32 @@ class AuditStore:
         bumped = self.connection.execute(
             _TOUCH, {"audit_id": audit.id, "seen": audit.version, "new_version": new_version}
         ).rowcount
-        if bumped != 1:
+        return self._bumped(
+            audit,
+            bumped,
+            to_state=audit.state,
+            trigger=trigger,
+            actor_id=actor_id,
+            reason=reason,
+            at=at,
+        )
+
+    def _bumped(
+        self,
+        audit: AuditRow,
+        rowcount: int,
+        *,
+        to_state: str,
+        trigger: str,
+        actor_id: int,
+        reason: str | None,
+        at: datetime,
+    ) -> int:
+        """After the versioned UPDATE: refuse if another write got there first (no row
+        matched the version seen), else record the one event of the new version."""
+        if rowcount != 1:
             raise ConcurrencyConflict(audit=audit.reference, expected_version=audit.version)
+        new_version = audit.version + 1
         self.record_event(
             audit_id=audit.id,
             reference=audit.reference,
@@ -222,7 +240,7 @@ class AuditStore:
             actor_id=actor_id,
             trigger=trigger,
             from_state=audit.state,
-            to_state=audit.state,
+            to_state=to_state,
             reason=reason,
             definition_hash=audit.definition_hash,
         )
