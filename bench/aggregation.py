@@ -10,7 +10,7 @@ services, every gate checked over the real sample; cases are added with ``work.i
 (what ``add_case`` runs, without its per-case audit event). The first case's returns and the
 first two schools' are submitted through ``returns.submit``; the rest are bulk inserted with
 Core executemany, as fast bulk inserts of the rows the services would write: ``audit_return``
-rows as submission leaves them, ``answer`` rows canonicalised by ``states.answers.normalise``,
+rows as submission leaves them, ``answer`` rows canonicalised by ``states.rules.answers.normalise``,
 ``finding`` rows as ``findings_from_return`` builds them (without ``submit``'s per-return
 audit event). Before anything is timed the bulk rows are checked against the rows the
 services wrote for the same answers, and both sides are checked to count the same. A third
@@ -45,17 +45,17 @@ from bench.transitions import in_schema, pg_reachable, pg_schema
 from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.settings import PROJECT_ROOT
 from oscp_flow.walkthrough import actor_for, complete_answers, main_path
-from states import tables as t
-from states.answers import normalise
-from states.catalogue import Catalogue
 from states.clock import LONDON, FakeClock
-from states.db import SQLITE_PRAGMAS, make_engine
-from states.migrate import upgrade
+from states.definitions.tool import YES_NO_PARTLY, ToolDefinition
+from states.persistence import tables as t
+from states.persistence.db import SQLITE_PRAGMAS, make_engine
+from states.persistence.migrate import upgrade
+from states.persistence.store import AuditStore
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.answers import normalise
+from states.rules.catalogue import Catalogue
 from states.services import aggregation, audits, partnership, returns, work
 from states.services.deps import Deps
-from states.store import AuditStore
-from states.tool import YES_NO_PARTLY, ToolDefinition
-from states.uow import UnitOfWorkFactory
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"

@@ -30,16 +30,16 @@ from sqlalchemy import select
 from bench.transitions import in_schema, pg_reachable, pg_schema
 from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.settings import PROJECT_ROOT
-from states import tables as t
-from states.case_list import CaseCandidate
-from states.catalogue import Catalogue
 from states.clock import FakeClock
-from states.db import SQLITE_PRAGMAS, make_engine
-from states.migrate import upgrade
+from states.persistence import tables as t
+from states.persistence.db import SQLITE_PRAGMAS, make_engine
+from states.persistence.migrate import upgrade
+from states.persistence.store import AuditStore
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.case_list import CaseCandidate
+from states.rules.catalogue import Catalogue
 from states.services import audits, sampling
 from states.services.deps import Deps
-from states.store import AuditStore
-from states.uow import UnitOfWorkFactory
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"

@@ -32,13 +32,13 @@ from prefect import flow
 from prefect.testing.utilities import prefect_test_harness
 
 from oscp_flow.demo import email, load_demo_partnership
-from states.catalogue import Catalogue
 from states.clock import SystemClock
-from states.db import make_engine
-from states.migrate import upgrade
+from states.persistence.db import make_engine
+from states.persistence.migrate import upgrade
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services import audits
 from states.services.deps import Deps
-from states.uow import UnitOfWorkFactory
 from workflows import flows, runtime, steps
 
 ROOT = Path(__file__).resolve().parent.parent

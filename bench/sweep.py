@@ -20,16 +20,16 @@ from pathlib import Path
 
 from sqlalchemy import Connection, insert
 
-from states import tables as t
-from states.catalogue import Catalogue
 from states.clock import FakeClock
-from states.db import make_engine
-from states.loader import load_text
-from states.migrate import upgrade
+from states.definitions.loader import load_text
+from states.persistence import tables as t
+from states.persistence.db import make_engine
+from states.persistence.migrate import upgrade
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services import audits, partnership
 from states.services.deps import Deps
 from states.services.sweep import sweep
-from states.uow import UnitOfWorkFactory
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 CHUNK = 50_000

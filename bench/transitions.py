@@ -40,15 +40,15 @@ from typing import Any, Protocol
 import psycopg
 from sqlalchemy.engine import make_url
 
-from states.catalogue import Catalogue
 from states.clock import FakeClock
-from states.db import SQLITE_PRAGMAS, make_engine
-from states.loader import load_text
-from states.migrate import upgrade
+from states.definitions.loader import load_text
+from states.persistence.db import SQLITE_PRAGMAS, make_engine
+from states.persistence.migrate import upgrade
+from states.persistence.store import AuditStore
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services import audits, partnership
 from states.services.deps import Deps
-from states.store import AuditStore
-from states.uow import UnitOfWorkFactory
 
 AUDIT_TYPE = "bench_flip"
 # Two states flip-flopping with one role gate each, so every transition costs the same; the
@@ -94,7 +94,7 @@ DEFAULT_N = {"sqlite": 2000, "postgresql": 1000}
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 # The statements the engine's store issues, written out for the bare drivers ("?" for sqlite3,
-# "%s" for psycopg). Column lists match states.store so both sides move the same bytes.
+# "%s" for psycopg). Column lists match states.persistence.store so both sides move the same bytes.
 SELECT_AUDIT = (
     "SELECT id, reference, audit_type, theme, definition_hash, tool_hash, state, version, "
     "state_round, lead_id, started_on, state_entered_at FROM audit_cycle WHERE id = ?"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from notifications.reports import render, to_pdf
-from states.disclosure import DisclosureRule
+from states.definitions.disclosure import DisclosureRule
 from states.errors import InvalidInput
 from states.services import report_store, reports
 from states.services.deps import Deps

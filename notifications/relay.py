@@ -36,10 +36,10 @@ from sqlalchemy import ColumnElement, Engine, Row, and_, select, update
 
 from notifications.render import render_message
 from notifications.smtp import DeliveryDeferred, DeliveryError, DeliveryRefused, Mailer
-from states import tables as t
 from states.clock import as_utc
-from states.db import OncePerCause
 from states.errors import AuditEngineError, InvalidInput, NotFound, StoreUnavailable
+from states.persistence import tables as t
+from states.persistence.db import OncePerCause
 from states.services import minting
 from states.services.deps import Deps
 

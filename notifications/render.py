@@ -25,8 +25,8 @@ from jinja2 import (
 )
 
 from states.clock import LONDON
-from states.notices import CONTEXT_KEYS, KINDS
-from states.quarters import MONTH_NAMES
+from states.persistence.notices import CONTEXT_KEYS, KINDS
+from states.rules.quarters import MONTH_NAMES
 
 _ABOUT_AN_AUDIT = frozenset({"audit", "theme", "link_path"})
 # What each kind cannot be written without. Other allowed keys (audit_title, state_title,
@@ -83,7 +83,7 @@ def render_message(
     could not be made) the message says so and carries no link at all, rather than one to a
     page the reader cannot open.
 
-    Raises ValueError for an unknown kind, a context key outside ``states.notices.
+    Raises ValueError for an unknown kind, a context key outside ``states.persistence.notices.
     CONTEXT_KEYS``, a missing required key, a malformed date, step or decision, or a base URL
     that is not an absolute http(s) address. Error messages name keys, never values, so
     nothing a context carries ends up in a log through them.

@@ -13,7 +13,7 @@ Three rules keep a report safe to open and to share:
   PDF is made. The HTML also carries a Content-Security-Policy that forbids scripts and any
   outside resource when it is opened in a browser.
 - A product made for a wider audience than the learning hub shows counts pooled across
-  agencies or settings only as its disclosure rule allows (``states.disclosure``): no reader,
+  agencies or settings only as its disclosure rule allows (``states.rules.disclosure``): no reader,
   knowing its own answers, can work out another's.
 """
 
@@ -31,7 +31,7 @@ from markupsafe import Markup
 
 from notifications.charts import bar_charts, colours, shapes
 from notifications.render import london_day, template_environment
-from states.disclosure import DisclosureRule
+from states.definitions.disclosure import DisclosureRule
 from states.services.product_counts import product_counts
 from states.services.report_data import Bar, Figures, Setting
 

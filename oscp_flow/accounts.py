@@ -31,9 +31,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, Connection, func, insert, select, update
 
-from states import tables as t
 from states.errors import AuditEngineError, NotFound
-from states.policy import Permission, roles_for
+from states.persistence import tables as t
+from states.rules.policy import Permission, roles_for
 from states.services import sign_ins, web_sessions
 from states.services.deps import Deps
 from states.services.web_sessions import EndReason

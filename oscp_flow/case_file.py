@@ -5,7 +5,7 @@ Windows-1252 on a British machine: a file that is not UTF-8 is read as Windows-1
 every byte is defined there and the result is text (no control characters), and the command
 says so; anything else is refused with the line of the first byte at fault, and a file
 holding binary data is refused in one sentence. The rows then go to the engine's rules
-(``states.case_list``), which list every problem with its line; nothing is stored from a file
+(``states.rules.case_list``), which list every problem with its line; nothing is stored from a file
 with any problem.
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from states.case_list import CaseCandidate, Row, read_rows
 from states.errors import InvalidInput
+from states.rules.case_list import CaseCandidate, Row, read_rows
 
 UTF8 = "UTF-8"
 WINDOWS_1252 = "Windows-1252"

@@ -91,7 +91,7 @@ def _refuse(sentence: str, *, code: int = 1) -> NoReturn:
 def _store_error(exc: Exception) -> StoreUnavailable | None:
     """The database's failure in the engine's words, for the database the settings name."""
     from oscp_flow.settings import Settings
-    from states.db import store_error
+    from states.persistence.db import store_error
 
     return store_error(exc, Settings().resolved_database_url)
 
@@ -156,8 +156,8 @@ def definitions_diagram(
 ) -> None:
     """Print the audit type as a Mermaid state diagram or Graphviz DOT."""
     from oscp_flow.settings import Settings
-    from states.catalogue import Catalogue
-    from states.diagram import draw
+    from states.definitions.diagram import draw
+    from states.rules.catalogue import Catalogue
 
     if fmt not in ("mermaid", "dot"):
         err.print("[bold red]Error:[/] --format is mermaid or dot.")
@@ -174,7 +174,7 @@ def definitions_schema(
     ),
 ) -> None:
     """Regenerate the JSON schema editors use to check definitions as they are typed."""
-    from states.definition import definition_json_schema
+    from states.definitions.model import definition_json_schema
 
     output.write_text(definition_json_schema(), encoding="utf-8")
     out.print(f"Wrote {output}")

@@ -81,7 +81,7 @@ def programme_show(
 
 
 def _due(entry: EntryView) -> str:
-    from states.quarters import MONTH_NAMES
+    from states.rules.quarters import MONTH_NAMES
 
     if entry.due_year is None:
         return "—"

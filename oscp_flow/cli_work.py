@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from oscp_flow.cli import AsPerson, _actor, _run, audit_app, err, out, plain_errors
-from states.case_list import COLUMNS as CSV_COLUMNS
+from states.rules.case_list import COLUMNS as CSV_COLUMNS
 
 if TYPE_CHECKING:
-    from states.case_list import CaseCandidate
+    from states.rules.case_list import CaseCandidate
     from states.services.deps import Deps
     from states.services.sampling import Method
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from oscp_flow.accounts import set_password
-from states import tables
+from states.persistence import tables
 from states.services import partnership
 from states.services.deps import Deps
 

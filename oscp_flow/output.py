@@ -10,9 +10,9 @@ from rich.table import Table
 
 from oscp_flow.preview import PreviewLine
 from states.clock import LONDON
-from states.definition import AuditTypeDefinition
+from states.definitions.model import AuditTypeDefinition
+from states.definitions.tool import ToolDefinition
 from states.services.queries import AuditStatus, AuditSummary, EventView
-from states.tool import ToolDefinition
 
 
 def local(instant: datetime | None) -> str:

@@ -23,16 +23,16 @@ from sqlalchemy.engine import make_url
 
 from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.walkthrough import Walker, main_path
-from states import tables as t
-from states.catalogue import Catalogue
 from states.clock import LONDON, FakeClock, as_utc
-from states.db import make_engine
 from states.errors import InvalidInput
-from states.migrate import upgrade
+from states.persistence import tables as t
+from states.persistence.db import make_engine
+from states.persistence.migrate import upgrade
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services import audits, queries
 from states.services.deps import Deps
 from states.services.sweep import sweep
-from states.uow import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)

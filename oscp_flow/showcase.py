@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import rehearse
-from states import tables as t
 from states.clock import LONDON, FakeClock
+from states.persistence import tables as t
 from states.services import actions
 from states.services.deps import Deps
 

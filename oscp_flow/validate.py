@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from states.catalogue import Catalogue
-from states.definition import AuditTypeDefinition
-from states.loader import load_definition, load_tool, load_tool_directory
-from states.tool import ToolDefinition
-from states.yaml_source import read_yaml
+from states.definitions.loader import load_definition, load_tool, load_tool_directory
+from states.definitions.model import AuditTypeDefinition
+from states.definitions.tool import ToolDefinition
+from states.definitions.yaml_source import read_yaml
+from states.rules.catalogue import Catalogue
 
 Found = tuple[list[AuditTypeDefinition], list[ToolDefinition]]
 

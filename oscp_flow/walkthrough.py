@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from oscp_flow.demo import email
-from states.action_plan import OUTSTANDING, OWED
-from states.answers import in_phase
 from states.clock import LONDON
-from states.definition import AuditTypeDefinition, TransitionDef
+from states.definitions.graph import WILDCARD, expand_sources
+from states.definitions.model import AuditTypeDefinition, TransitionDef
+from states.definitions.tool import ToolDefinition
 from states.errors import NotFound
-from states.graph import WILDCARD, expand_sources
+from states.persistence.action_plan import OUTSTANDING, OWED
+from states.rules.answers import in_phase
 from states.services import (
     actions,
     audits,
@@ -31,7 +32,6 @@ from states.services import (
 )
 from states.services.audits import Fired
 from states.services.deps import Deps
-from states.tool import ToolDefinition
 
 RETURNING = {"police": "lead.police", "csc": "lead.csc", "community_health": "lead.health"}
 ACTOR_FOR_ROLE = {

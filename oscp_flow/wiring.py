@@ -8,12 +8,12 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from oscp_flow.settings import Settings
-from states.catalogue import Catalogue
 from states.clock import Clock, SystemClock
-from states.db import make_engine
-from states.migrate import upgrade
+from states.persistence.db import make_engine
+from states.persistence.migrate import upgrade
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services.deps import Deps
-from states.uow import UnitOfWorkFactory
 
 if TYPE_CHECKING:
     from notifications.smtp import SmtpMailer

@@ -157,7 +157,7 @@ def _lines(numbers: Sequence[int], shown: int = 10) -> str:
 
 
 class StoreUnavailable(AuditEngineError):
-    """The database cannot be used just now (``states.db.store_error`` says why).
+    """The database cannot be used just now (``states.persistence.db.store_error`` says why).
 
     ``cause`` names the reason in a word, so a log can say each cause once rather than once
     per message. ``retryable`` is whether waiting may mend it (a lost or refused connection,

@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import Engine
 
 from oscp_flow.demo import load_demo_partnership
-from states.catalogue import Catalogue
 from states.clock import FakeClock
-from states.db import make_engine
-from states.migrate import upgrade
+from states.persistence.db import make_engine
+from states.persistence.migrate import upgrade
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services.deps import Deps
-from states.uow import UnitOfWorkFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions" / "audit_types"

@@ -14,11 +14,11 @@ from notifications.publishing import freeze_summary, make_products
 from oscp_flow import walkthrough
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import Walker, rehearse
-from states import tables as t
+from states.definitions.tool import ToolDefinition
+from states.persistence import tables as t
+from states.persistence.store import AuditStore
 from states.services import reports
 from states.services.deps import Deps
-from states.store import AuditStore
-from states.tool import ToolDefinition
 
 # Made-up, child-like details that must never leave the return they were typed into.
 SENTINELS = ("Sentinelchild Zqxname", "born 03/04/2015 at 12 Qvarnby Road")

@@ -86,3 +86,49 @@ def test_no_test_module_imports_another() -> None:
         for path in (ROOT / "tests").rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+# The engine's own layers, bottom up: each imports only the kernel and the layers below it.
+ENGINE_LAYERS = ("definitions", "rules", "persistence", "services")
+KERNEL = {"states.errors", "states.clock"}
+# Definitions and rules say what an audit is and may do; how it is stored is another layer's.
+PURE_LAYERS = {"definitions", "rules"}
+STORAGE_LIBRARIES = {"sqlalchemy", "sqlmodel", "alembic", "psycopg", "sqlite3"}
+
+
+def _engine_imports(path: Path) -> set[str]:
+    return {name for name in _full_imports(path) if name.startswith("states.")}
+
+
+@pytest.mark.parametrize("layer", ENGINE_LAYERS)
+def test_engine_layers_import_only_downwards(layer: str) -> None:
+    allowed = {f"states.{below}" for below in ENGINE_LAYERS[: ENGINE_LAYERS.index(layer) + 1]}
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name
+            for name in _engine_imports(path)
+            if not any(name == a or name.startswith(f"{a}.") for a in KERNEL | allowed)
+        )
+        for path in (ROOT / "states" / layer).rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+@pytest.mark.parametrize("layer", sorted(PURE_LAYERS))
+def test_definitions_and_rules_hold_no_sql(layer: str) -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(_imports(path) & STORAGE_LIBRARIES)
+        for path in (ROOT / "states" / layer).rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_engine_has_no_loose_modules() -> None:
+    """Every engine module lives in its layer; only the kernel sits at the top of states/."""
+    loose = sorted(p.name for p in (ROOT / "states").glob("*.py"))
+    assert loose == ["__init__.py", "clock.py", "errors.py"]
+
+
+def test_the_kernel_imports_no_layer() -> None:
+    for name in ("errors.py", "clock.py"):
+        assert _engine_imports(ROOT / "states" / name) == set()

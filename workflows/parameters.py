@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 Reference = Annotated[str, Field(pattern=r"^AUD-[0-9A-Z]{8}$")]
-# As states.programme checks an entry's key.
+# As states.definitions.programme checks an entry's key.
 ProgrammeEntry = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=63)]
 AgencyCode = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=40)]
 # A person in the directory, by address: the chair an audit is given, never who acts.

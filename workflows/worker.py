@@ -33,10 +33,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from states.clock import Clock
-from states.db import OncePerCause, store_error
 from states.errors import AuditEngineError
-from states.lease import Lease
-from states.uow import UnitOfWorkFactory
+from states.persistence.db import OncePerCause, store_error
+from states.persistence.lease import Lease
+from states.persistence.uow import UnitOfWorkFactory
 from workflows.holders import holder_alive, holder_name
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def worker_lease(uow: UnitOfWorkFactory, clock: Clock, *, duration: timedelta) -
 
 def plain(exc: BaseException, engine: Engine) -> str:
     """One sentence for the operator, whatever broke: the engine's own, the database's cause
-    (``states.db.store_error``), or, for a fault of the code, how to see it."""
+    (``states.persistence.db.store_error``), or, for a fault of the code, how to see it."""
     if isinstance(exc, AuditEngineError):
         return str(exc)
     if (cause := store_error(exc, engine.url)) is not None:

@@ -29,8 +29,8 @@ from oscp_flow.excel.shape import (
     file_problem,
     layout,
 )
-from states.answers import AnswerProblem, is_blank, missing_required, normalise
-from states.tool import Section, ToolDefinition
+from states.definitions.tool import Section, ToolDefinition
+from states.rules.answers import AnswerProblem, is_blank, missing_required, normalise
 
 # --- Import ----------------------------------------------------------------------------------
 

@@ -8,13 +8,13 @@ from sqlalchemy import select
 
 from oscp_flow.excel.reader import read_return
 from oscp_flow.excel.writer import export_return
-from states import tables as t
+from states.definitions.tool import ToolDefinition
 from states.errors import ReturnLocked, ReturnsClosed
+from states.persistence import tables as t
+from states.persistence.store import AuditStore
 from states.services import returns
 from states.services.audits import compiled_for
 from states.services.deps import Deps
-from states.store import AuditStore
-from states.tool import ToolDefinition
 
 # --- Services ----------------------------------------------------------------------------------
 

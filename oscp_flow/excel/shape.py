@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from states.definitions.tool import YES_NO_PARTLY, Question, Section, ToolDefinition
 from states.errors import InvalidInput
-from states.tool import YES_NO_PARTLY, Question, Section, ToolDefinition
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SHEETS = 50

@@ -26,7 +26,7 @@ from oscp_flow.excel.shape import (
     choices,
     layout,
 )
-from states.tool import YES_NO_PARTLY, Question, Section, ToolDefinition
+from states.definitions.tool import YES_NO_PARTLY, Question, Section, ToolDefinition
 
 # --- Export ----------------------------------------------------------------------------------
 

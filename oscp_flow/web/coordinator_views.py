@@ -20,8 +20,8 @@ from oscp_flow.accounts import Viewer
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.diagram_svg import draw
 from oscp_flow.web.return_form import ErrorLink
-from states.action_plan import REVIEWER_ROLES
-from states.quarters import plain_day
+from states.persistence.action_plan import REVIEWER_ROLES
+from states.rules.quarters import plain_day
 from states.services import actions, aggregation, board, queries
 from states.services.aggregation import Distribution
 

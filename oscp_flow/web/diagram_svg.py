@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from oscp_flow.walkthrough import main_path
-from states.definition import AuditTypeDefinition
-from states.graph import WILDCARD, expand_sources
+from states.definitions.graph import WILDCARD, expand_sources
+from states.definitions.model import AuditTypeDefinition
 
 WIDTH, HEIGHT, PITCH = 270, 36, 54  # a box, and the distance between rows
 LEFT, GAP, TOP = 80, 90, 24  # room for the curves, between the columns, for a label

@@ -12,7 +12,7 @@ import logging
 import re
 from typing import Any
 
-from states import tokens
+from states.persistence import tokens
 
 _ACT_PATH = re.compile(r"/act/[^\s/?#\"'<>:;,)]+")
 # 43 URL-safe characters standing alone: the shape of a token wherever it turns up.

@@ -10,9 +10,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from states import tables as t
-from states import tokens
 from states.clock import as_utc
+from states.persistence import tables as t
+from states.persistence import tokens
 from states.services.deps import Deps
 
 

@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse
 
 from notifications.render import london_day
 from states.clock import LONDON
-from states.quarters import plain_day
+from states.rules.quarters import plain_day
 
 
 @dataclass(frozen=True)

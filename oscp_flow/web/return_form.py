@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from starlette.datastructures import FormData
 
-from states.answers import MAX_TEXT, AnswerProblem
-from states.tool import Question, Section, ToolDefinition
+from states.definitions.tool import Question, Section, ToolDefinition
+from states.rules.answers import MAX_TEXT, AnswerProblem
 
 PREFIX = "q."
 YES_NO_PARTLY = (("yes", "Yes"), ("no", "No"), ("partly", "Partly"))
@@ -81,7 +81,7 @@ class CaseForm:
 
 
 def sections_in_phase(tool: ToolDefinition, phase: str | None) -> list[Section]:
-    """The sections a round asks (the same rule as ``states.answers.in_phase``)."""
+    """The sections a round asks (the same rule as ``states.rules.answers.in_phase``)."""
     return [s for s in tool.sections if phase is None or s.phase in (None, phase)]
 
 

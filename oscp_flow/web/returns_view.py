@@ -16,10 +16,10 @@ from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import FormToken
 from oscp_flow.web.errors import NotOnThisLink
 from oscp_flow.web.return_form import CaseForm, ErrorLink, build, field_errors, posted_answers
+from states.definitions.tool import ToolDefinition
 from states.errors import ReturnIncomplete
 from states.services import links
 from states.services.links import LinkPage
-from states.tool import ToolDefinition
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from oscp_flow.web import lookup
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import FormToken
 from oscp_flow.web.return_form import ErrorLink
-from states.answers import MAX_TEXT
+from states.rules.answers import MAX_TEXT
 from states.services import links
 from states.services.links import LinkPage
 

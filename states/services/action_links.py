@@ -19,17 +19,17 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from states import action_plan as plan
-from states import tables as t
-from states import tokens
-from states.calendar import close_of_business
 from states.errors import TokenInvalid, TokenRevoked
+from states.persistence import action_plan as plan
+from states.persistence import tables as t
+from states.persistence import tokens
+from states.persistence.store import Actor, AuditRow, AuditStore
+from states.rules.calendar import close_of_business
 from states.services import actions
 from states.services.actions import WORDS, Writing
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.link_rules import check_holder, recording_refusals, working_days_after
-from states.store import Actor, AuditRow, AuditStore
 
 SUPERSEDED = "a newer link to this action has been sent to you; use the most recent e-mail"
 

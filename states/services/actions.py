@@ -20,19 +20,19 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from states import action_plan as plan
-from states import tables as t
-from states import tokens
-from states.action_plan import MOVES, OUTSTANDING, OWNER_ROLES, REVIEWER_ROLES
-from states.calendar import WorkingCalendar, close_of_business
 from states.clock import LONDON, as_utc_or_none
-from states.definition import AuditTypeDefinition
+from states.definitions.model import AuditTypeDefinition
 from states.errors import InvalidInput, NotFound, PermissionDenied
-from states.policy import Permission, allows, require
+from states.persistence import action_plan as plan
+from states.persistence import tables as t
+from states.persistence import tokens
+from states.persistence.action_plan import MOVES, OUTSTANDING, OWNER_ROLES, REVIEWER_ROLES
+from states.persistence.store import Actor, AuditRow, AuditStore
+from states.rules.calendar import WorkingCalendar, close_of_business
+from states.rules.policy import Permission, allows, require
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.writes import write_to_audit
-from states.store import Actor, AuditRow, AuditStore
 
 T = TypeVar("T")
 MAX_TEXT = 4000

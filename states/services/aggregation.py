@@ -29,11 +29,11 @@ from sqlalchemy import (
     select,
 )
 
-from states import tables as t
+from states.definitions.tool import YES_NO_PARTLY, ToolDefinition
+from states.persistence import tables as t
+from states.persistence.store import AuditRow, AuditStore
 from states.services.deps import Deps
 from states.services.returns import tool_for
-from states.store import AuditRow, AuditStore
-from states.tool import YES_NO_PARTLY, ToolDefinition
 
 SUBMITTED = "submitted"
 PHASES = ("before", "after", "follow_up")

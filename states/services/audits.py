@@ -10,19 +10,19 @@ from datetime import date, datetime
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from states import deadlines
-from states import tables as t
 from states.clock import LONDON
-from states.compiler import AuditModel, CompiledType
 from states.errors import InvalidInput, NotFound
-from states.facts import SqlAuditFacts
-from states.gates import GateContext
-from states.policy import Permission, require
+from states.persistence import deadlines
+from states.persistence import tables as t
+from states.persistence.facts import SqlAuditFacts
+from states.persistence.store import Actor, AuditRow, AuditStore
+from states.persistence.uow import UnitOfWork
+from states.rules.compiler import AuditModel, CompiledType
+from states.rules.gates import GateContext
+from states.rules.policy import Permission, require
 from states.services import messages
 from states.services.deps import Deps
 from states.services.writes import write_to_audit
-from states.store import Actor, AuditRow, AuditStore
-from states.uow import UnitOfWork
 
 # Crockford's alphabet: no I, L, O or U, so a reference read aloud or retyped stays right.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -14,14 +14,14 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, exists, func, select
 
-from states import tables as t
 from states.clock import LONDON, as_utc, as_utc_or_none
-from states.definition import AuditTypeDefinition
-from states.quarters import Quarter
+from states.definitions.model import AuditTypeDefinition
+from states.persistence import tables as t
+from states.persistence.store import AuditStore
+from states.rules.quarters import Quarter
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.programme import EntryView, list_entries
-from states.store import AuditStore
 
 AWAITING_SIGN_OFF = "awaiting_sign_off"
 

@@ -16,17 +16,17 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select, update
 
-from states import action_plan as plan
-from states import tables as t
-from states.action_plan import OWED
-from states.definition import AuditTypeDefinition
+from states.definitions.model import AuditTypeDefinition
 from states.errors import InvalidInput
-from states.policy import Permission, require
+from states.persistence import action_plan as plan
+from states.persistence import tables as t
+from states.persistence.action_plan import OWED
+from states.persistence.store import Actor, AuditRow, AuditStore
+from states.rules.policy import Permission, require
 from states.services.actions import Writing, checked_due, insert_action
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.writes import conflicts_as_errors
-from states.store import Actor, AuditRow, AuditStore
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from states.calendar import WorkingCalendar
-from states.catalogue import Catalogue
 from states.clock import Clock
-from states.uow import UnitOfWorkFactory
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.calendar import WorkingCalendar
+from states.rules.catalogue import Catalogue
 
 
 @dataclass(frozen=True)

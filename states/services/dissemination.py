@@ -13,16 +13,16 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from states import tables as t
 from states.clock import as_utc
 from states.errors import InvalidInput, NotFound
-from states.policy import Permission
+from states.persistence import tables as t
+from states.persistence.store import Actor, AuditRow, AuditStore
+from states.persistence.uow import UnitOfWork
+from states.rules.policy import Permission
 from states.services.deps import Deps
 from states.services.report_store import CHANNELS, KINDS, latest_frozen
 from states.services.reports import product_agency, stages_of
 from states.services.work import write_to_audit
-from states.store import Actor, AuditRow, AuditStore
-from states.uow import UnitOfWork
 
 MAX_AUDIENCE = 200
 

@@ -9,13 +9,13 @@ from typing import Literal
 
 from sqlalchemy import Connection, select
 
-from states import tables as t
-from states.action_plan import OWED, OWNER_ROLES
-from states.facts import SqlAuditFacts
+from states.persistence import tables as t
+from states.persistence.action_plan import OWED, OWNER_ROLES
+from states.persistence.facts import SqlAuditFacts
+from states.persistence.store import Actor, AuditStore
 from states.services import returns
 from states.services.audits import compiled_for, tool_is_per_case
 from states.services.deps import Deps
-from states.store import Actor, AuditStore
 
 
 @dataclass(frozen=True, order=True)

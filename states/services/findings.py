@@ -13,15 +13,15 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from states import tables as t
+from states.definitions.tool import ToolDefinition
 from states.errors import InvalidInput, NotFound
-from states.policy import Permission
+from states.persistence import tables as t
+from states.persistence.store import Actor, AuditRow, AuditStore
+from states.persistence.uow import UnitOfWork
+from states.rules.policy import Permission
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.work import write_to_audit
-from states.store import Actor, AuditRow, AuditStore
-from states.tool import ToolDefinition
-from states.uow import UnitOfWork
 
 FINDING_KINDS = ("strength", "gap", "concern")
 

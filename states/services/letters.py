@@ -18,18 +18,18 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
 
-from states import notices, tokens
-from states import tables as t
-from states.action_plan import OWNER_ROLES
 from states.clock import as_utc
 from states.errors import InvalidInput, TokenInvalid, TokenRevoked
-from states.policy import Permission
+from states.persistence import notices, tokens
+from states.persistence import tables as t
+from states.persistence.action_plan import OWNER_ROLES
+from states.persistence.store import Actor, AuditRow, AuditStore
+from states.persistence.uow import UnitOfWork
+from states.rules.policy import Permission
 from states.services.deps import Deps
 from states.services.link_rules import check_holder, recording_refusals, working_days_after
 from states.services.reports import stages_of
 from states.services.work import write_to_audit
-from states.store import Actor, AuditRow, AuditStore
-from states.uow import UnitOfWork
 
 LETTER = "feedback_letter"
 TO_ALL = "summary_to_all"

@@ -15,9 +15,6 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from states import tables as t
-from states import tokens
-from states.calendar import close_of_business
 from states.clock import LONDON, as_utc
 from states.errors import (
     AlreadyDecided,
@@ -27,10 +24,13 @@ from states.errors import (
     TokenExpired,
     TokenRevoked,
 )
-from states.policy import Permission, roles_for
+from states.persistence import tables as t
+from states.persistence import tokens
+from states.persistence.store import Actor, AuditRow, AuditStore
+from states.rules.calendar import close_of_business
+from states.rules.policy import Permission, roles_for
 from states.services.audits import compiled_for
 from states.services.deps import Deps
-from states.store import Actor, AuditRow, AuditStore
 
 OUTCOMES: dict[type[AuditEngineError], str] = {
     TokenAlreadyUsed: "replayed",

@@ -16,20 +16,20 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, select
 
-from states import tables as t
-from states import tokens
+from states.definitions.tool import ToolDefinition
 from states.errors import (
     AlreadyDecided,
     InvalidInput,
     TokenAlreadyUsed,
 )
+from states.persistence import tables as t
+from states.persistence import tokens
+from states.persistence.store import Actor, AuditRow, AuditStore
+from states.persistence.uow import UnitOfWork
 from states.services import returns, work
 from states.services.audits import compiled_for, fire_loaded, gate_context, tool_is_per_case
 from states.services.deps import Deps
 from states.services.link_rules import check_holder, recording_refusals
-from states.store import Actor, AuditRow, AuditStore
-from states.tool import ToolDefinition
-from states.uow import UnitOfWork
 
 T = TypeVar("T")
 
@@ -217,7 +217,7 @@ def _use_when_complete(deps: Deps, grant: tokens.Grant) -> None:
     with deps.uow() as uow:
         store = AuditStore(uow.connection)
         row = store.load_audit(grant.audit_id)
-        from states.facts import SqlAuditFacts
+        from states.persistence.facts import SqlAuditFacts
 
         facts = SqlAuditFacts(
             uow.connection,

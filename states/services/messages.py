@@ -12,11 +12,11 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from states import notices
-from states import tables as t
 from states.clock import as_utc
-from states.definition import AuditTypeDefinition, TransitionDef
-from states.store import AuditRow
+from states.definitions.model import AuditTypeDefinition, TransitionDef
+from states.persistence import notices
+from states.persistence import tables as t
+from states.persistence.store import AuditRow
 
 
 def after_transition(

@@ -14,16 +14,16 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from states import tables as t
-from states import tokens
 from states.clock import as_utc, as_utc_or_none
+from states.persistence import tables as t
+from states.persistence import tokens
+from states.persistence.store import Actor, AuditRow, AuditStore
 from states.services import returns
 from states.services.action_links import SUPERSEDED, action_expiry
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.letters import letter_expiry
 from states.services.link_rules import bound_agency, holder_refusal, working_days_after
-from states.store import Actor, AuditRow, AuditStore
 
 # Completes "this e-mail has no link because ...".
 NOTHING_LEFT = "there is nothing left for you to do by link on this audit just now"

@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 from states.errors import NotOperational
-from states.policy import Permission, require
+from states.persistence.store import AuditStore
+from states.rules.policy import Permission, require
 from states.services.deps import Deps
-from states.store import AuditStore
 
 OperationalTrigger = Literal[
     "issue_tool",

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import insert, select
 
-from states import tables as t
+from states.definitions.roles import ROLES
 from states.errors import InvalidInput, NotFound
-from states.roles import ROLES
+from states.persistence import tables as t
 from states.services.deps import Deps
 
 INVOLVEMENT = ("practice", "management")

@@ -19,16 +19,16 @@ from typing import Literal
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from states import tables as t
-from states import tokens
+from states.definitions.roles import ROLES
 from states.errors import InvalidInput, NotFound
-from states.policy import Permission, require
-from states.roles import ROLES
+from states.persistence import tables as t
+from states.persistence import tokens
+from states.persistence.store import Actor, AuditStore
+from states.rules.policy import Permission, require
 from states.services.deps import Deps
 from states.services.duties import Duty, open_duties
 from states.services.link_rules import REMOVED, bound_agency, holder_refusal
 from states.services.web_sessions import EndReason, end_sessions_in
-from states.store import Actor, AuditStore
 
 log = logging.getLogger("states.services.people")
 Change = Literal["deactivated", "role_removed", "links_revoked"]

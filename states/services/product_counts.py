@@ -3,7 +3,7 @@
 The summary report is the learning hub's record and shows its figures as they are. Every
 product made from it for a wider audience (the briefing, learning on a page, the summary to
 all settings, a setting's letter) shows counts pooled across agencies or settings only as
-``states.disclosure`` allows under the product's rule: one table row per section (for
+``states.rules.disclosure`` allows under the product's rule: one table row per section (for
 Section 175, per standard), never a total across sections or a row per agency, because a
 figure that joins rows would let a reader subtract its way back to a small count. A letter
 shows its setting its own rating beside the others', the setting itself left out.
@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from states.disclosure import Cell, DisclosureRule, Shown, leave_out, show
+from states.definitions.disclosure import DisclosureRule
+from states.rules.disclosure import Cell, Shown, leave_out, show
 from states.services.report_data import Bar, Figures
 
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 
-from states import tables as t
+from states.definitions.programme import ProgrammeEntryDef, load_programme_file
 from states.errors import InvalidInput, NotFound
-from states.programme import ProgrammeEntryDef, load_programme_file
+from states.persistence import tables as t
 from states.services.audits import Fired, start_audit
 from states.services.deps import Deps
 

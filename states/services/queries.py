@@ -7,12 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from states import tables as t
 from states.clock import as_utc, as_utc_or_none
 from states.errors import GateFailure
+from states.persistence import tables as t
+from states.persistence.store import AuditStore
 from states.services.audits import compiled_for, gate_context, tool_is_per_case
 from states.services.deps import Deps
-from states.store import AuditStore
 
 
 @dataclass(frozen=True)

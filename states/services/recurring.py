@@ -9,7 +9,7 @@ two workers cannot start it twice.
 from __future__ import annotations
 
 from states.clock import LONDON
-from states.quarters import Quarter
+from states.rules.quarters import Quarter
 from states.services.audits import Fired, start_audit
 from states.services.deps import Deps
 

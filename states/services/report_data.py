@@ -16,7 +16,9 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, Select, bindparam, func, select
 
-from states import tables as t
+from states.definitions.tool import ToolDefinition
+from states.persistence import tables as t
+from states.persistence.store import AuditRow, AuditStore
 from states.services.aggregation import (
     AuditAggregates,
     Distribution,
@@ -28,8 +30,6 @@ from states.services.aggregation import (
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.returns import tool_for
-from states.store import AuditRow, AuditStore
-from states.tool import ToolDefinition
 
 
 class _Frozen(BaseModel):

@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
-from states import tables as t
 from states.clock import as_utc_or_none
-from states.disclosure import DisclosureRule
+from states.definitions.disclosure import DisclosureRule
+from states.persistence import tables as t
+from states.persistence.store import AuditStore
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.report_data import Figures
-from states.store import AuditStore
 
 SUMMARY = "summary"
 PRODUCTS = ("briefing", "learning_on_a_page", "feedback_letter", "summary_to_all")

@@ -22,10 +22,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from states import tables as t
 from states.errors import InvalidInput
-from states.policy import Permission
-from states.report_stages import ReportStages, report_stages
+from states.persistence import tables as t
+from states.persistence.store import Actor, AuditRow, AuditStore
+from states.persistence.uow import UnitOfWork
+from states.rules.policy import Permission
+from states.rules.report_stages import ReportStages, report_stages
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.report_data import Figures, gather_figures
@@ -43,8 +45,6 @@ from states.services.report_store import (
 )
 from states.services.sampling import deep_dive_setting
 from states.services.work import write_to_audit
-from states.store import Actor, AuditRow, AuditStore
-from states.uow import UnitOfWork
 
 MAX_SECTION = 20_000
 

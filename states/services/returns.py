@@ -15,17 +15,17 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from states import tables as t
-from states.answers import missing_required, normalise
-from states.definition import AuditTypeDefinition
+from states.definitions.model import AuditTypeDefinition
+from states.definitions.tool import ToolDefinition
 from states.errors import InvalidInput, NotFound, ReturnIncomplete, ReturnLocked, ReturnsClosed
-from states.policy import Permission
+from states.persistence import tables as t
+from states.persistence.store import Actor, AuditRow, AuditStore
+from states.persistence.uow import UnitOfWork
+from states.rules.answers import missing_required, normalise
+from states.rules.policy import Permission
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.work import write_to_audit
-from states.store import Actor, AuditRow, AuditStore
-from states.tool import ToolDefinition
-from states.uow import UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -18,18 +18,18 @@ from typing import Literal
 
 from sqlalchemy import Connection, exists, insert, select, update
 
-from states import tables as t
-from states.case_list import CaseCandidate
 from states.errors import InvalidInput, NotFound
-from states.policy import Permission
+from states.persistence import tables as t
+from states.persistence.store import Actor, AuditRow
+from states.persistence.uow import UnitOfWork
+from states.rules.case_list import CaseCandidate
+from states.rules.policy import Permission
 from states.services.deps import Deps
 from states.services.work import (
     check_case_reference,
     insert_cases,
     write_to_audit,
 )
-from states.store import Actor, AuditRow
-from states.uow import UnitOfWork
 
 __all__ = [
     "CaseCandidate",  # defined with the rules of a cases list, found here by callers

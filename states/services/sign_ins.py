@@ -21,9 +21,9 @@ from sqlalchemy import ColumnElement, Connection, delete, func, or_, select, upd
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from states import notices
-from states import tables as t
 from states.clock import as_utc
+from states.persistence import notices
+from states.persistence import tables as t
 from states.services.deps import Deps
 
 FREE_TRIES = 3

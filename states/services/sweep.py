@@ -17,15 +17,15 @@ from typing import Any
 from sqlalchemy import Connection, Label, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
-from states import action_plan, notices
-from states import tables as t
 from states.clock import as_utc
-from states.definition import AuditTypeDefinition
-from states.facts import SqlAuditFacts
+from states.definitions.model import AuditTypeDefinition
+from states.persistence import action_plan, notices
+from states.persistence import tables as t
+from states.persistence.facts import SqlAuditFacts
+from states.persistence.store import AuditRow, AuditStore
 from states.services.audits import tool_is_per_case
 from states.services.deps import Deps
 from states.services.messages import sign_off_members
-from states.store import AuditRow, AuditStore
 
 BATCH = 200
 _RUNGS = (

@@ -17,8 +17,8 @@ from typing import Literal
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from states import tables as t
 from states.clock import as_utc
+from states.persistence import tables as t
 from states.services.deps import Deps
 
 EndReason = Literal[

@@ -13,11 +13,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
-from states import deadlines, notices
-from states import tables as t
-from states.calendar import close_of_business
-from states.case_list import CaseCandidate, reference_problem
-from states.definition import ImmediateRiskDef
+from states.definitions.model import ImmediateRiskDef
 from states.errors import (
     AlreadyDecided,
     AuditorConflicted,
@@ -25,7 +21,13 @@ from states.errors import (
     NotFound,
     PermissionDenied,
 )
-from states.policy import Permission, either, require, roles_for
+from states.persistence import deadlines, notices
+from states.persistence import tables as t
+from states.persistence.store import Actor, AuditRow, AuditStore
+from states.persistence.uow import UnitOfWork
+from states.rules.calendar import close_of_business
+from states.rules.case_list import CaseCandidate, reference_problem
+from states.rules.policy import Permission, either, require, roles_for
 from states.services.audits import (
     _invite,
     compiled_for,
@@ -34,8 +36,6 @@ from states.services.audits import (
 from states.services.deps import Deps
 from states.services.writes import Writing
 from states.services.writes import write_to_audit as writing_to_audit
-from states.store import Actor, AuditRow, AuditStore
-from states.uow import UnitOfWork
 
 T = TypeVar("T")
 Write = Callable[[UnitOfWork, AuditRow, Actor, datetime], T]

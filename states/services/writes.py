@@ -18,9 +18,9 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from states.errors import ConcurrencyConflict, InvalidInput
+from states.persistence.store import Actor, AuditRow, AuditStore
+from states.persistence.uow import UnitOfWork
 from states.services.deps import Deps
-from states.store import Actor, AuditRow, AuditStore
-from states.uow import UnitOfWork
 
 
 @dataclass(frozen=True)

@@ -33,16 +33,16 @@ from pathlib import Path
 
 from sqlalchemy import func, make_url, select
 
-from states import tables as t
-from states.calendar import WorkingCalendar
-from states.catalogue import Catalogue
 from states.clock import FakeClock, as_utc
-from states.db import make_engine
+from states.definitions.loader import load_definition
 from states.errors import AlreadyDecided
-from states.loader import load_definition
+from states.persistence import tables as t
+from states.persistence.db import make_engine
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.calendar import WorkingCalendar
+from states.rules.catalogue import Catalogue
 from states.services import audits, work
 from states.services.deps import Deps
-from states.uow import UnitOfWorkFactory
 
 # Kept free of pytest and the demo module, so the restarted driver is quick to start.
 DEFINITIONS = Path(__file__).resolve().parents[2] / "definitions" / "audit_types"

@@ -20,14 +20,14 @@ from typer.testing import CliRunner, Result
 
 from oscp_flow.cli import app
 from oscp_flow.demo import email, load_demo_partnership
-from states import tables as t
-from states.case_list import CaseCandidate
-from states.catalogue import Catalogue
 from states.clock import FakeClock
 from states.errors import InvalidInput
+from states.persistence import tables as t
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.case_list import CaseCandidate
+from states.rules.catalogue import Catalogue
 from states.services import audits, sampling
 from states.services.deps import Deps
-from states.uow import UnitOfWorkFactory
 
 HEADER = "reference,agencies,first_intervention_on,last_intervention_on"
 GOOD = "CF-001,police;csc,2025-06-01,2026-01-05"

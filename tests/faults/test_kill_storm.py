@@ -40,11 +40,11 @@ import pytest
 from sqlalchemy import Connection, Engine, Row, Select, select
 
 from oscp_flow.demo import email
-from states import tables as t
-from states.calendar import WorkingCalendar
 from states.clock import as_utc
-from states.definition import AuditTypeDefinition
-from states.reminders import ladder
+from states.definitions.model import AuditTypeDefinition
+from states.persistence import tables as t
+from states.rules.calendar import WorkingCalendar
+from states.rules.reminders import ladder
 from states.services import audits
 from states.services.deps import Deps
 from tests.conftest import ROOT

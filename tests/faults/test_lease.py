@@ -24,14 +24,14 @@ from sqlalchemy import Engine, event, select, text
 from sqlalchemy.exc import OperationalError
 
 from oscp_flow.demo import load_demo_partnership
-from states import tables as t
-from states.catalogue import Catalogue
 from states.clock import FakeClock
-from states.db import make_engine
 from states.errors import AuditEngineError
-from states.lease import Lease
+from states.persistence import tables as t
+from states.persistence.db import make_engine
+from states.persistence.lease import Lease
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services.deps import Deps
-from states.uow import UnitOfWorkFactory
 from tests.conftest import ROOT
 from tests.support.cli import oscp_env, oscp_in
 from tests.support.ports import refused_port

@@ -18,14 +18,14 @@ from sqlalchemy import Engine, Table, func, select
 from notifications.relay import RelayResult, backoff, relay
 from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.walkthrough import rehearse
-from states import tables as t
-from states.catalogue import Catalogue
 from states.clock import FakeClock, as_utc
 from states.errors import StoreUnavailable
+from states.persistence import tables as t
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services import audits
 from states.services.deps import Deps
 from states.services.sweep import sweep
-from states.uow import UnitOfWorkFactory
 from tests.support.outages import lost_at_commit, outage_at
 from tests.support.relay import CONFIG, expected_ids, outbox, raise_concern
 from tests.support.smtp import Recorder, mailer, smtp_server

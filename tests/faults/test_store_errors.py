@@ -28,15 +28,15 @@ from sqlalchemy.exc import OperationalError
 
 from notifications.relay import CLAIM, RelayResult, relay
 from oscp_flow.demo import email, load_demo_partnership
-from states import tables as t
-from states.catalogue import Catalogue
 from states.clock import FakeClock
-from states.db import make_engine, store_error
 from states.errors import StoreUnavailable
-from states.migrate import upgrade
+from states.persistence import tables as t
+from states.persistence.db import make_engine, store_error
+from states.persistence.migrate import upgrade
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services import audits, work
 from states.services.deps import Deps
-from states.uow import UnitOfWorkFactory
 from tests.conftest import ROOT
 from tests.support.outages import outage_at
 from tests.support.ports import refused_port

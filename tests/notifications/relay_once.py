@@ -13,11 +13,11 @@ from datetime import datetime
 
 from notifications.relay import relay
 from notifications.smtp import SmtpMailer
-from states.catalogue import Catalogue
 from states.clock import FakeClock
-from states.db import make_engine
+from states.persistence.db import make_engine
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services.deps import Deps
-from states.uow import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)

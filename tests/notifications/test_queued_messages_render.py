@@ -12,9 +12,9 @@ from sqlalchemy import select
 from notifications.render import render_message
 from oscp_flow.demo import email, give_demo_passwords
 from oscp_flow.walkthrough import rehearse
-from states import tables as t
 from states.clock import FakeClock
-from states.notices import KINDS
+from states.persistence import tables as t
+from states.persistence.notices import KINDS
 from states.services import actions, sign_ins, work
 from states.services.deps import Deps
 from states.services.letters import send_feedback_letters

@@ -27,9 +27,9 @@ from sqlalchemy.pool import QueuePool
 
 from notifications.relay import CLAIM, RelayResult, backoff, relay
 from oscp_flow.demo import email
-from states import notices
-from states import tables as t
 from states.clock import FakeClock, as_utc
+from states.persistence import notices
+from states.persistence import tables as t
 from states.services.deps import Deps
 from tests.conftest import ROOT
 from tests.support.ports import free_port

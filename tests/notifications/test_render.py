@@ -20,7 +20,13 @@ from notifications.render import (
     render_message,
     step_words,
 )
-from states.notices import ACCOUNT_KINDS, AUDIT_KINDS, CONTEXT_KEYS, KINDS, audit_context
+from states.persistence.notices import (
+    ACCOUNT_KINDS,
+    AUDIT_KINDS,
+    CONTEXT_KEYS,
+    KINDS,
+    audit_context,
+)
 
 EXPECTED = Path(__file__).parent / "expected"
 # Set to rewrite the snapshots after a deliberate change of wording; review the diff.

@@ -22,14 +22,14 @@ from notifications import reports as rendering
 from notifications.charts import ROWS_PER_CHART, bar_charts
 from notifications.publishing import current_summary, freeze_summary, make_products
 from oscp_flow.demo import email, load_demo_partnership
-from states.catalogue import Catalogue
 from states.clock import FakeClock
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services import report_store, work
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations, record_dissemination
 from states.services.report_data import Bar, Figures, FindingRow, Setting
 from states.services.report_store import StoredReport, html_hash
-from states.uow import UnitOfWorkFactory
 from tests.reporting import (
     HEADINGS,
     NARRATIVE,

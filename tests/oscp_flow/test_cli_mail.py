@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 from notifications.relay import RelayResult, relay
 from oscp_flow.cli import app
 from oscp_flow.demo import email
-from states import tables as t
+from states.persistence import tables as t
 from states.services.deps import Deps
 from tests.conftest import ROOT
 from tests.support.cli import OSCP, oscp_env, oscp_in

@@ -16,13 +16,13 @@ from oscp_flow import excel
 from oscp_flow.demo import email
 from oscp_flow.excel import reader as excel_reader
 from oscp_flow.walkthrough import complete_answers, rehearse
-from states.answers import in_phase, normalise
-from states.catalogue import Catalogue
 from states.clock import FakeClock
+from states.definitions.tool import ToolDefinition
 from states.errors import InvalidInput, NotFound
+from states.rules.answers import in_phase, normalise
+from states.rules.catalogue import Catalogue
 from states.services import queries, returns
 from states.services.deps import Deps
-from states.tool import ToolDefinition
 from tests.conftest import DEFINITIONS
 from tests.support.cli import oscp
 

@@ -10,12 +10,12 @@ from sqlalchemy import Engine, func, select
 from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.preview import preview_audit, preview_type
 from oscp_flow.walkthrough import rehearse
-from states import tables as t
-from states.catalogue import Catalogue
 from states.clock import LONDON, FakeClock
 from states.errors import InvalidInput
+from states.persistence import tables as t
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services.deps import Deps
-from states.uow import UnitOfWorkFactory
 from tests.conftest import START
 
 

@@ -21,10 +21,10 @@ import pytest
 from oscp_flow import excel
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import rehearse
-from states.catalogue import Catalogue
+from states.definitions.tool import ToolDefinition
+from states.rules.catalogue import Catalogue
 from states.services import queries, returns
 from states.services.deps import Deps
-from states.tool import ToolDefinition
 
 REFUSAL = "the file is not an Excel workbook (.xlsx); export the return again and fill in that file"
 LEAD = email("lead.police")

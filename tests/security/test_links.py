@@ -24,15 +24,15 @@ from sqlalchemy import Engine, func, select, text
 from notifications.relay import relay
 from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.settings import Settings
-from states import tables as t
-from states import tokens
-from states.catalogue import Catalogue
 from states.clock import FakeClock
 from states.errors import AlreadyDecided, TokenInvalid, TokenRevoked
-from states.migrate import alembic_config
+from states.persistence import tables as t
+from states.persistence import tokens
+from states.persistence.migrate import alembic_config
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services import action_links, actions, links, people
 from states.services.deps import Deps
-from states.uow import UnitOfWorkFactory
 from tests.notifications.relay_once import Config
 from tests.oscp_flow.web.support import (
     action_link,

@@ -24,15 +24,15 @@ from oscp_flow.cli import app as cli
 from oscp_flow.demo import email, give_demo_passwords, load_demo_partnership
 from oscp_flow.settings import Settings
 from oscp_flow.walkthrough import rehearse
-from states import tables as t
-from states import tokens
-from states.catalogue import Catalogue
 from states.clock import FakeClock
 from states.errors import InvalidInput, PermissionDenied, TokenRevoked
+from states.persistence import tables as t
+from states.persistence import tokens
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services import action_links, audits, letters, links, minting, people, work
 from states.services.deps import Deps
 from states.services.partnership import add_person
-from states.uow import UnitOfWorkFactory
 from tests.oscp_flow.web.support import action_link, csrf_of, mint, person
 from tests.reporting import letters_of, s175_with_letters
 from tests.support.accessibility import axe_violations

@@ -23,8 +23,8 @@ from oscp_flow import accounts
 from oscp_flow.cli import app as cli
 from oscp_flow.demo import email, give_demo_passwords
 from oscp_flow.web.session import COOKIE, SALT
-from states import tables as t
 from states.clock import FakeClock
+from states.persistence import tables as t
 from states.services.deps import Deps
 from states.services.web_sessions import end_sessions
 from tests.oscp_flow.web.support import csrf_of, person

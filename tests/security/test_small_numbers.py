@@ -36,12 +36,13 @@ from notifications.publishing import freeze_summary, make_products
 from notifications.reports import render
 from oscp_flow import walkthrough
 from oscp_flow.demo import email
-from states.catalogue import Catalogue
-from states.disclosure import DisclosureRule, leave_out, show
+from states.definitions.disclosure import DisclosureRule
+from states.definitions.tool import ToolDefinition
+from states.rules.catalogue import Catalogue
+from states.rules.disclosure import leave_out, show
 from states.services import partnership, report_store, sampling
 from states.services.deps import Deps
 from states.services.report_data import Bar, Figures, FindingRow, Setting, SettingRatings
-from states.tool import ToolDefinition
 from tests.reporting import drafting, walk
 
 GRADES = ("green", "amber", "red")

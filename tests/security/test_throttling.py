@@ -25,8 +25,8 @@ from notifications.render import render_message
 from oscp_flow import accounts
 from oscp_flow.demo import email, give_demo_passwords
 from oscp_flow.web.coordinator import REFUSED, TOO_SOON
-from states import tables as t
 from states.clock import FakeClock
+from states.persistence import tables as t
 from states.services import sign_ins
 from states.services.deps import Deps
 from tests.oscp_flow.web.support import csrf_of, person

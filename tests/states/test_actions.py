@@ -16,10 +16,10 @@ from sqlalchemy import select
 from notifications.render import render_message
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import rehearse
-from states import tables as t
-from states.catalogue import Catalogue
 from states.clock import LONDON, FakeClock, as_utc
 from states.errors import GateBlocked, InvalidInput, NotFound, PermissionDenied
+from states.persistence import tables as t
+from states.rules.catalogue import Catalogue
 from states.services import audits, queries
 from states.services import partnership as people
 from states.services.actions import (

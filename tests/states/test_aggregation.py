@@ -19,9 +19,11 @@ from sqlalchemy import Engine
 
 from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.walkthrough import RETURNING, Walker, complete_answers
-from states.catalogue import Catalogue
 from states.clock import LONDON, FakeClock
+from states.definitions.tool import ToolDefinition
 from states.errors import UnknownAuditType
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services import audits, findings, returns
 from states.services.aggregation import (
     AuditAggregates,
@@ -33,8 +35,6 @@ from states.services.aggregation import (
     theme_distributions,
 )
 from states.services.deps import Deps
-from states.tool import ToolDefinition
-from states.uow import UnitOfWorkFactory
 from tests.conftest import ROOT
 
 SENTINEL = "SENTINEL-CHILD-NAME"

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from states.calendar import WorkingCalendar
+from states.rules.calendar import WorkingCalendar
 
 # Published England & Wales bank holidays (substitute days where one falls at a weekend).
 BANK_HOLIDAYS = {

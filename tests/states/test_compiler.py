@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from states.compiler import AuditModel
-from states.diagram import draw
+from states.definitions.diagram import draw
 from states.errors import GateBlocked, TransitionNotAllowed
+from states.rules.compiler import AuditModel
 from tests.support.rules import CATALOGUE, context
 
 

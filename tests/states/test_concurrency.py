@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from oscp_flow.demo import email
 from states.errors import ConcurrencyConflict
-from states.records import AuditEvent
+from states.persistence.records import AuditEvent
 from states.services import audits, findings, queries
 from states.services.deps import Deps
 

@@ -16,7 +16,8 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from states.disclosure import Cell, DisclosureRule, Shown, leave_out, show
+from states.definitions.disclosure import DisclosureRule
+from states.rules.disclosure import Cell, Shown, leave_out, show
 from states.services.product_counts import Table, product_counts
 from states.services.report_data import Bar, Figures, FindingRow, Setting, SettingRatings
 

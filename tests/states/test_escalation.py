@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import Walker
-from states import tables as t
 from states.clock import LONDON, FakeClock
 from states.errors import GateBlocked, InvalidInput
+from states.persistence import tables as t
 from states.services import audits, queries, work
 from states.services.deps import Deps
 

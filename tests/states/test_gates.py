@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from states.gates import GATES, CaseWindow, SignOffDecision, months_before
+from states.rules.gates import GATES, CaseWindow, SignOffDecision, months_before
 from tests.support.rules import CATALOGUE, NothingYet, context
 
 MACE = CATALOGUE.current("mace")

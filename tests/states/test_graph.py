@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from states.definition import AuditTypeDefinition, TransitionDef
-from states.gates import GATES
-from states.graph import check_graph, expand_sources
-from states.yaml_source import PathPart
+from states.definitions.gate_names import DECLARED as GATES
+from states.definitions.graph import check_graph, expand_sources
+from states.definitions.model import AuditTypeDefinition, TransitionDef
+from states.definitions.yaml_source import PathPart
 
 Found = list[tuple[tuple[PathPart, ...], str]]
 

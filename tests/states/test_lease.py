@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from states.clock import FakeClock
-from states.lease import Lease
+from states.persistence.lease import Lease
 from states.services.deps import Deps
 
 MINUTE = timedelta(minutes=1)

@@ -14,8 +14,6 @@ from sqlalchemy import func, select
 
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import complete_answers, rehearse
-from states import tables as t
-from states import tokens
 from states.clock import FakeClock
 from states.errors import (
     TokenAlreadyUsed,
@@ -24,9 +22,11 @@ from states.errors import (
     TokenInvalid,
     TokenRevoked,
 )
+from states.persistence import tables as t
+from states.persistence import tokens
+from states.persistence.store import AuditStore
 from states.services import links, minting, queries
 from states.services.deps import Deps
-from states.store import AuditStore
 
 MEMBERS = ("lhm", "lsp.council", "lsp.police", "lsp.health")
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from states.definition import AuditTypeDefinition, definition_json_schema
+from states.definitions.loader import load_definition, load_directory, load_text
+from states.definitions.model import AuditTypeDefinition, definition_json_schema
+from states.definitions.yaml_source import MAX_BYTES, MAX_NODES, parse_yaml
 from states.errors import DefinitionError, Problem
-from states.loader import load_definition, load_directory, load_text
-from states.yaml_source import MAX_BYTES, MAX_NODES, parse_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).resolve().parent / "broken_definitions"
@@ -491,4 +491,6 @@ def test_committed_json_schema_is_up_to_date() -> None:
     committed = SCHEMA_FILE.read_text(encoding="utf-8")
     generated = definition_json_schema()
     assert json.loads(committed) == json.loads(generated)
-    assert committed == generated, "regenerate it with states.definition.definition_json_schema()"
+    assert committed == generated, (
+        "regenerate it with states.definitions.model.definition_json_schema()"
+    )

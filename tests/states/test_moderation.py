@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import complete_answers, rehearse
-from states import tables as t
 from states.clock import FakeClock
 from states.errors import GateBlocked, InvalidInput, NotFound, PermissionDenied
+from states.persistence import tables as t
 from states.services import audits, findings, returns
 from states.services.deps import Deps
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from states.errors import DefinitionError
-from states.programme import (
+from states.definitions.programme import (
     ProgrammeDefinition,
     ProgrammeEntryDef,
     load_programme_file,
     load_programme_text,
 )
+from states.errors import DefinitionError
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMME = ROOT / "definitions" / "programme" / "oscp-2025-28.yaml"

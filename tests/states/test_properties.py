@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from states.catalogue import Catalogue
-from states.compiler import AuditModel, CompiledType
+from states.definitions.roles import ROLES
 from states.errors import GateBlocked, TransitionNotAllowed
-from states.gates import CaseWindow, GateContext, SignOffDecision, failures
-from states.roles import ROLES
+from states.rules.catalogue import Catalogue
+from states.rules.compiler import AuditModel, CompiledType
+from states.rules.gates import CaseWindow, GateContext, SignOffDecision, failures
 from tests.conftest import DEFINITIONS
 
 CATALOGUE = Catalogue.from_directory(DEFINITIONS)

@@ -15,14 +15,14 @@ from hypothesis import strategies as st
 
 from oscp_flow.demo import PEOPLE, email, load_demo_partnership
 from oscp_flow.walkthrough import complete_answers
-from states.catalogue import Catalogue
 from states.clock import FakeClock
-from states.db import make_engine
 from states.errors import AuditEngineError, GateBlocked, TransitionNotAllowed
-from states.migrate import upgrade
+from states.persistence.db import make_engine
+from states.persistence.migrate import upgrade
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services import audits, queries, returns, work
 from states.services.deps import Deps
-from states.uow import UnitOfWorkFactory
 from tests.conftest import DEFINITIONS, START
 
 CATALOGUE = Catalogue.from_directory(DEFINITIONS)

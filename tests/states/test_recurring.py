@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from oscp_flow.demo import email
-from states import tables as t
 from states.clock import FakeClock
-from states.quarters import Quarter
+from states.persistence import tables as t
+from states.rules.quarters import Quarter
 from states.services.deps import Deps
 from states.services.recurring import ensure_programme_review, ensure_quarterly_report
 

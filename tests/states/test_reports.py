@@ -12,8 +12,8 @@ from sqlalchemy.exc import DBAPIError
 
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import Walker
-from states import tables as t
 from states.errors import InvalidInput, NotFound, PermissionDenied
+from states.persistence import tables as t
 from states.services import queries, report_store, reports
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations, record_dissemination

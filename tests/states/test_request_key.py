@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from oscp_flow.demo import email
-from states import tables as t
+from states.persistence import tables as t
 from states.services import audits
 from states.services.deps import Deps
 

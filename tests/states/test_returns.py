@@ -9,6 +9,7 @@ import pytest
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import complete_answers, rehearse
 from states.clock import FakeClock
+from states.definitions.tool import ToolDefinition
 from states.errors import (
     GateBlocked,
     InvalidInput,
@@ -20,7 +21,6 @@ from states.errors import (
 )
 from states.services import audits, findings, queries, returns, work
 from states.services.deps import Deps
-from states.tool import ToolDefinition
 
 POLICE = email("lead.police")
 

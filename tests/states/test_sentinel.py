@@ -14,14 +14,14 @@ from sqlalchemy import select, text
 
 from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.walkthrough import Walker, complete_answers
-from states import tables as t
-from states.catalogue import Catalogue
 from states.clock import LONDON, FakeClock
-from states.db import make_engine
-from states.migrate import upgrade
+from states.persistence import tables as t
+from states.persistence.db import make_engine
+from states.persistence.migrate import upgrade
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services import audits, findings, queries, returns, work
 from states.services.deps import Deps
-from states.uow import UnitOfWorkFactory
 from tests.conftest import DEFINITIONS, ROOT, START
 
 SENTINEL = "Sentinelchild Zqxname"

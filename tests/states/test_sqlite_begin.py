@@ -1,6 +1,6 @@
-"""How SQLite transactions begin (``states.db``): a writer takes the lock as it begins, so two
-writers queue instead of one failing half-way; a read-only unit begins deferred, so reading
-never waits on a writer."""
+"""How SQLite transactions begin (``states.persistence.db``): a writer takes the lock as it
+begins, so two writers queue instead of one failing half-way; a read-only unit begins
+deferred, so reading never waits on a writer."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from sqlalchemy import Engine
 
-from states.uow import UnitOfWork
+from states.persistence.uow import UnitOfWork
 
 
 def _other_writer_refused(engine: Engine) -> bool:

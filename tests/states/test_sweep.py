@@ -12,14 +12,14 @@ from sqlalchemy import Engine, select
 
 from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.walkthrough import Walker, complete_answers, rehearse
-from states import tables as t
-from states.catalogue import Catalogue
 from states.clock import LONDON, FakeClock
 from states.errors import PermissionDenied
+from states.persistence import tables as t
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services import audits, queries, returns, work
 from states.services.deps import Deps
 from states.services.sweep import sweep
-from states.uow import UnitOfWorkFactory
 
 
 def outbox(deps: Deps, kind: str | None = None) -> list[tuple[str, str, dict[str, str]]]:

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from states.definitions.loader import load_directory, load_tool, load_tool_directory, load_tool_text
+from states.definitions.tool import ToolDefinition, tool_json_schema
 from states.errors import DefinitionError, Problem
-from states.loader import load_directory, load_tool, load_tool_directory, load_tool_text
-from states.tool import ToolDefinition, tool_json_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).resolve().parent / "broken_tools"
@@ -385,4 +385,4 @@ def test_committed_tool_json_schema_is_up_to_date() -> None:
     committed = SCHEMA_FILE.read_text(encoding="utf-8")
     generated = tool_json_schema()
     assert json.loads(committed) == json.loads(generated)
-    assert committed == generated, "regenerate it with states.tool.tool_json_schema()"
+    assert committed == generated, "regenerate it with states.definitions.tool.tool_json_schema()"

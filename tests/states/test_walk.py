@@ -9,9 +9,9 @@ import pytest
 
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import Walker, main_path
-from states.catalogue import Catalogue
 from states.clock import LONDON, FakeClock
 from states.errors import GateBlocked
+from states.rules.catalogue import Catalogue
 from states.services import audits, queries, work
 from states.services.deps import Deps
 from tests.conftest import DEFINITIONS

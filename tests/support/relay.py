@@ -10,7 +10,7 @@ from sqlalchemy import Row, delete, select
 
 from notifications.relay import message_id
 from oscp_flow.demo import email
-from states import tables as t
+from states.persistence import tables as t
 from states.services import audits, work
 from states.services.deps import Deps
 from tests.notifications.relay_once import Config

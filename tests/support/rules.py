@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from states.catalogue import Catalogue
-from states.compiler import CompiledType
-from states.gates import CaseWindow, GateContext, SignOffDecision
+from states.rules.catalogue import Catalogue
+from states.rules.compiler import CompiledType
+from states.rules.gates import CaseWindow, GateContext, SignOffDecision
 from tests.conftest import DEFINITIONS
 
 CATALOGUE = Catalogue.from_directory(DEFINITIONS)

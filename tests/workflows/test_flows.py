@@ -21,14 +21,14 @@ from notifications.capture import captured
 from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.settings import PROJECT_ROOT
 from oscp_flow.walkthrough import rehearse
-from states import tables as t
-from states.catalogue import Catalogue
 from states.clock import FakeClock
+from states.persistence import tables as t
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services import audits, queries
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations
 from states.services.programme import load_programme
-from states.uow import UnitOfWorkFactory
 from tests.reporting import drafting, s175_with_letters, walk
 from workflows import flows, report_flows, runtime, steps
 from workflows.runtime import Runtime

@@ -23,14 +23,14 @@ from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.prefect_env import prefect_environment
 from oscp_flow.settings import Settings
 from oscp_flow.supervisor import Supervisor, http_ok
-from states import tables as t
-from states.catalogue import Catalogue
 from states.clock import SystemClock
-from states.db import make_engine
-from states.migrate import upgrade
+from states.persistence import tables as t
+from states.persistence.db import make_engine
+from states.persistence.migrate import upgrade
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services.deps import Deps
 from states.services.programme import list_entries, load_programme
-from states.uow import UnitOfWorkFactory
 from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]

@@ -13,11 +13,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from oscp_flow.settings import Settings, SettingsInvalid, load
-from states import tables as t
 from states.clock import FakeClock, SystemClock
-from states.lease import Lease
+from states.persistence import tables as t
+from states.persistence.lease import Lease
+from states.persistence.uow import UnitOfWorkFactory
 from states.services.deps import Deps
-from states.uow import UnitOfWorkFactory
 from tests.support.cli import oscp_env, oscp_in
 from tests.support.outages import outage_at
 from tests.support.ports import refused_port

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import complete_answers, rehearse
-from states import tables as t
-from states import tokens
+from states.persistence import tables as t
+from states.persistence import tokens
+from states.persistence.store import AuditStore
 from states.services import actions, minting, queries, work
 from states.services.deps import Deps
-from states.store import AuditStore
 
 BASE = "https://oscp.example.org"
 MEMBERS = ("lhm", "lsp.council", "lsp.police", "lsp.health")

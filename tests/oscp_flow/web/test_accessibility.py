@@ -26,8 +26,8 @@ from oscp_flow.demo import email, give_demo_passwords
 from oscp_flow.settings import Settings
 from oscp_flow.walkthrough import rehearse
 from oscp_flow.web.config import WebConfig
-from states import tables as t
 from states.clock import FakeClock
+from states.persistence import tables as t
 from states.services import action_links, actions, people, programme, work
 from states.services.deps import Deps
 from tests.conftest import ROOT

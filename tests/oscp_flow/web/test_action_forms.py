@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from oscp_flow.demo import email, give_demo_passwords
 from oscp_flow.walkthrough import rehearse
-from states import tables as t
+from states.persistence import tables as t
 from states.services import actions
 from states.services.deps import Deps
 from tests.oscp_flow.web.support import action_link, csrf_of

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from states import tables as t
+from states.persistence import tables as t
 from states.services.deps import Deps
 from tests.oscp_flow.web.support import PAYLOADS, assurance_link, csrf_of, used_at
 

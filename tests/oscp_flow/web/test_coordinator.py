@@ -23,10 +23,10 @@ from oscp_flow.walkthrough import rehearse
 from oscp_flow.web.coordinator import REFUSED, TOO_SOON
 from oscp_flow.web.diagram_svg import draw
 from oscp_flow.web.session import COOKIE as SESSION
-from states import tables as t
-from states.catalogue import Catalogue
 from states.clock import FakeClock
-from states.quarters import Quarter
+from states.persistence import tables as t
+from states.rules.catalogue import Catalogue
+from states.rules.quarters import Quarter
 from states.services import programme, sign_ins
 from states.services.board import due_in
 from states.services.deps import Deps

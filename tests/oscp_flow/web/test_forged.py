@@ -21,11 +21,11 @@ from sqlalchemy import Engine
 from oscp_flow.demo import load_demo_partnership
 from oscp_flow.settings import Settings
 from oscp_flow.web import WebConfig, create_app
-from states import tokens
-from states.catalogue import Catalogue
 from states.clock import FakeClock
+from states.persistence import tokens
+from states.persistence.uow import UnitOfWorkFactory
+from states.rules.catalogue import Catalogue
 from states.services.deps import Deps
-from states.uow import UnitOfWorkFactory
 from tests.oscp_flow.web.support import BASE, sign_off_links, token_events, used_at
 
 ALPHABET = string.ascii_letters + string.digits + "-_"

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import Walker, rehearse
-from states import tables as t
 from states.clock import LONDON, FakeClock
 from states.errors import (
     TokenAlreadyUsed,
@@ -23,10 +22,11 @@ from states.errors import (
     TokenInvalid,
     TokenRevoked,
 )
+from states.persistence import tables as t
+from states.persistence.store import AuditStore
 from states.services import action_links, actions, links, minting, queries
 from states.services.deps import Deps
 from states.services.sweep import sweep
-from states.store import AuditStore
 from tests.oscp_flow.web.support import token_events
 
 WORDS = "Review the referral pathway with the front door team"

@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from oscp_flow.demo import email
-from states import tables as t
 from states.clock import FakeClock
 from states.errors import InvalidInput, PermissionDenied, TokenExpired, TokenInvalid
+from states.persistence import tables as t
+from states.persistence.store import AuditStore
 from states.services import links, minting, queries
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations
 from states.services.letters import Sent, letter_file, open_letter, send_feedback_letters
-from states.store import AuditStore
 from tests.reporting import drafting, letters_of, s175_with_letters
 
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from oscp_flow.demo import email
-from states import tables as t
 from states.errors import DefinitionError, InvalidInput, NotFound, PermissionDenied
+from states.persistence import tables as t
 from states.services import audits
 from states.services.deps import Deps
 from states.services.programme import (

@@ -1,4 +1,5 @@
-"""Alembic environment: runs on the connection the engine hands over (see states.migrate)."""
+"""Alembic environment: runs on the connection the engine hands over
+(see ``states.persistence.migrate``)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-import states.records  # noqa: F401  (registers the tables on SQLModel.metadata)
-from states.db import make_engine
+import states.persistence.records  # noqa: F401  (registers the tables on SQLModel.metadata)
+from states.persistence.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Connection, false, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from states import tables as t
 from states.clock import Clock, as_utc
-from states.uow import UnitOfWorkFactory
+from states.persistence import tables as t
+from states.persistence.uow import UnitOfWorkFactory
 
 HolderAlive = Callable[[str], bool]
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
 
-from states import tables as t
+from states.persistence import tables as t
 
 AUDIT_KINDS = (
     "audit_started",

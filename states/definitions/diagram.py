@@ -11,8 +11,8 @@ from typing import Literal
 
 from transitions.extensions.diagrams import GraphMachine
 
-from states.definition import AuditTypeDefinition
-from states.graph import WILDCARD, expand_sources
+from states.definitions.graph import WILDCARD, expand_sources
+from states.definitions.model import AuditTypeDefinition
 
 Format = Literal["mermaid", "dot"]
 

@@ -18,10 +18,10 @@ from sqlalchemy import ColumnElement, Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from states import tables as t
 from states.clock import as_utc, as_utc_or_none
 from states.errors import TokenAlreadyUsed, TokenExpired, TokenInvalid, TokenRevoked
-from states.store import AuditRow
+from states.persistence import tables as t
+from states.persistence.store import AuditRow
 
 PURPOSES = ("sign_off", "return", "assurance", "action", "letter")
 # Bound to the audit's visit of a stage: the link dies when the audit moves on. An action

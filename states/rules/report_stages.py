@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from states.definition import AuditTypeDefinition
-from states.graph import WILDCARD
+from states.definitions.graph import WILDCARD
+from states.definitions.model import AuditTypeDefinition
 
 QUORUM = "sign_off_quorum"
 REFUSED = "sign_off_refused"

@@ -15,10 +15,11 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-from states.definition import AuditTypeDefinition, TransitionDef
+from states.definitions.gate_names import IMPLICIT_GATES
+from states.definitions.graph import expand_sources
+from states.definitions.model import AuditTypeDefinition, TransitionDef
 from states.errors import GateBlocked, GateFailure, TransitionNotAllowed
-from states.gates import IMPLICIT_GATES, GateContext, failures
-from states.graph import expand_sources
+from states.rules.gates import GateContext, failures
 
 
 @dataclass

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from states import tables as t
-from states.calendar import WorkingCalendar
-from states.definition import AuditTypeDefinition, DeadlineDef
-from states.reminders import Rung, ladder
+from states.definitions.model import AuditTypeDefinition, DeadlineDef
+from states.persistence import tables as t
+from states.rules.calendar import WorkingCalendar
+from states.rules.reminders import Rung, ladder
 
 
 def on_state_change(

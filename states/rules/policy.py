@@ -5,7 +5,7 @@ role sets, so a change to who may organise an audit or sign in is one line here 
 else. A refusal for lack of a role is ``PermissionDenied`` (HTTP 403, its own CLI exit code),
 never ``InvalidInput``: nothing the person could retype would change the answer.
 
-The roles are the partnership's own (``states.roles``); which of them count in one audit
+The roles are the partnership's own (``states.definitions.roles``); which of them count in one audit
 (chair, auditor, agency lead) is the store's ``roles_in``, asked before the policy is.
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import Enum
 
+from states.definitions.roles import ACTION_OWNER_ROLES
 from states.errors import PermissionDenied
-from states.roles import ACTION_OWNER_ROLES
 
 
 class Permission(Enum):

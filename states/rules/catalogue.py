@@ -11,12 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from states.compiler import CompiledType, compile_definition
-from states.definition import AuditTypeDefinition
+from states.definitions.graph import check_graph
+from states.definitions.loader import load_directory, load_tool_directory
+from states.definitions.model import AuditTypeDefinition
+from states.definitions.tool import ToolDefinition
 from states.errors import DefinitionError, Problem, UnknownAuditType
-from states.graph import check_graph
-from states.loader import load_directory, load_tool_directory
-from states.tool import ToolDefinition
+from states.rules.compiler import CompiledType, compile_definition
 
 SnapshotReader = Callable[[str], str | None]
 T = TypeVar("T")

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Iterator
 
-from states.definition import AuditTypeDefinition, ReminderLadder
-from states.gates import GATES
-from states.roles import ACTION_OWNER_ROLES, ROLES
-from states.yaml_source import PathPart
+from states.definitions.gate_names import DECLARED
+from states.definitions.model import AuditTypeDefinition, ReminderLadder
+from states.definitions.roles import ACTION_OWNER_ROLES, ROLES
+from states.definitions.yaml_source import PathPart
 
 Found = Iterator[tuple[tuple[PathPart, ...], str]]
 WILDCARD = "*"
@@ -142,9 +142,9 @@ def _check_destination(
 
 def _check_gates(model: AuditTypeDefinition, gates: list[str], here: tuple[PathPart, ...]) -> Found:
     for j, name in enumerate(gates):
-        spec = GATES.get(name)
+        spec = DECLARED.get(name)
         if spec is None:
-            yield (*here, "gates", j), f"gate '{name}' is not known (known: {', '.join(GATES)})"
+            yield (*here, "gates", j), f"gate '{name}' is not known (known: {', '.join(DECLARED)})"
         elif spec.needs is not None and getattr(model, spec.needs) is None:
             yield (*here, "gates", j), f"gate '{name}' needs '{spec.needs}' set in the definition"
 

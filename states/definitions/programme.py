@@ -16,9 +16,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from states.definition import Name, Strict
-from states.loader import _validated
-from states.yaml_source import PathPart, parse_yaml, read_yaml
+from states.definitions.loader import _validated
+from states.definitions.model import Name, Strict
+from states.definitions.yaml_source import PathPart, parse_yaml, read_yaml
 
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Outside these a year is a typo (25 for 2025), not a plan.

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from states.calendar import WorkingCalendar
 from states.clock import LONDON, as_utc
-from states.definition import DeadlineDef
+from states.definitions.model import DeadlineDef
+from states.rules.calendar import WorkingCalendar
 
 REMINDER_HOUR = time(9, 0)
 # Overdue notices to these roles go over the head of whoever owes the work: an escalation.

@@ -1,7 +1,8 @@
 """Pydantic models of an audit type definition: the neutral form every YAML file becomes.
 
 Only shape is checked here (``extra="forbid"``, names, numbers); rules that span the whole
-graph live in ``states.graph`` so they can report every problem with its place in the file.
+graph live in ``states.definitions.graph`` so they can report every problem with its place
+in the file.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, StringConstraints, model_validator
 
-from states.disclosure import DisclosureRule
+from states.definitions.disclosure import DisclosureRule
 
 SCHEMA_VERSION = 1
 

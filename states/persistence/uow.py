@@ -7,7 +7,7 @@ map, and the session's bookkeeping cost more per transition than SQLite's own wo
 It is also where a failing database becomes the engine's own error, once for every service:
 whatever the store did wrong inside the unit (a lost connection, a full disk, a read-only
 file) leaves it rolled back and reaches the caller as a ``StoreUnavailable`` that says why
-and what to do (``states.db.store_error``), retryable only where waiting may mend it.
+and what to do (``states.persistence.db.store_error``), retryable only where waiting may mend it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from states.db import READONLY, store_error
+from states.persistence.db import READONLY, store_error
 
 
 class UnitOfWork:

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from states.definition import Name, Phase, Strict, Text
+from states.definitions.model import Name, Phase, Strict, Text
 
 QuestionType = Literal[
     "rating", "yes_no_partly", "number", "date", "choice", "free_text", "evidence_reference"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from states.tool import Question, ToolDefinition
-from states.yaml_source import PathPart
+from states.definitions.tool import Question, ToolDefinition
+from states.definitions.yaml_source import PathPart
 
 Found = Iterator[tuple[tuple[PathPart, ...], str]]
 

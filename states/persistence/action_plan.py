@@ -20,16 +20,16 @@ from typing import Literal, Protocol
 
 from sqlalchemy import Connection, insert, select, update
 
-from states import notices
-from states import tables as t
-from states.calendar import WorkingCalendar, close_of_business
 from states.clock import as_utc
-from states.deadlines import insert_rungs
-from states.definition import AuditTypeDefinition, DeadlineDef, OverdueStep, ReminderLadder
-from states.graph import WILDCARD, expand_sources
-from states.reminders import ESCALATION_ROLES, Rung, ladder
-from states.roles import ACTION_OWNER_ROLES
-from states.store import AuditRow
+from states.definitions.graph import WILDCARD, expand_sources
+from states.definitions.model import AuditTypeDefinition, DeadlineDef, OverdueStep, ReminderLadder
+from states.definitions.roles import ACTION_OWNER_ROLES
+from states.persistence import notices
+from states.persistence import tables as t
+from states.persistence.deadlines import insert_rungs
+from states.persistence.store import AuditRow
+from states.rules.calendar import WorkingCalendar, close_of_business
+from states.rules.reminders import ESCALATION_ROLES, Rung, ladder
 
 Status = Literal[
     "open", "in_progress", "evidence_submitted", "accepted", "carried_forward", "withdrawn"

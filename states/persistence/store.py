@@ -23,9 +23,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from states import tables as t
+from states.definitions.roles import AUDIT_SCOPED_ROLES
 from states.errors import ConcurrencyConflict, NotFound
-from states.roles import AUDIT_SCOPED_ROLES
+from states.persistence import tables as t
 
 _AUDIT_COLUMNS = (
     t.audit.c.id,

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 def alembic_config() -> Config:
     config = Config()
-    config.set_main_option("script_location", "states:migrations")
+    config.set_main_option("script_location", "states.persistence:migrations")
     return config
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from states.tool import YES_NO_PARTLY, Question, ToolDefinition
+from states.definitions.tool import YES_NO_PARTLY, Question, ToolDefinition
 
 MAX_TEXT = 10_000
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from sqlalchemy import ColumnElement, Connection, Exists, and_, exists, func, literal, select
 
-from states import tables as t
-from states.action_plan import OUTSTANDING
-from states.gates import CaseWindow, Decision, SignOffDecision
+from states.persistence import tables as t
+from states.persistence.action_plan import OUTSTANDING
+from states.rules.gates import CaseWindow, Decision, SignOffDecision
 
 
 class SqlAuditFacts:

@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from states.definition import SCHEMA_VERSION, AuditTypeDefinition
+from states.definitions.graph import check_graph
+from states.definitions.model import SCHEMA_VERSION, AuditTypeDefinition
+from states.definitions.tool import ToolDefinition
+from states.definitions.tool_checks import check_tool
+from states.definitions.yaml_source import PathPart, YamlSource, parse_yaml, read_yaml
 from states.errors import DefinitionError, Problem
-from states.graph import check_graph
-from states.tool import ToolDefinition
-from states.tool_checks import check_tool
-from states.yaml_source import PathPart, YamlSource, parse_yaml, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 Checker = Callable[[M], list[tuple[tuple[PathPart, ...], str]]]

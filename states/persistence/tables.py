@@ -11,7 +11,7 @@ from typing import cast
 from sqlalchemy import Table
 from sqlmodel import SQLModel
 
-from states import records
+from states.persistence import records
 
 
 def _table(model: type[SQLModel]) -> Table:

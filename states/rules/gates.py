@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
 
-from states.definition import AuditTypeDefinition, TransitionDef
+from states.definitions.gate_names import DECLARED, GateName
+from states.definitions.model import AuditTypeDefinition, TransitionDef
 from states.errors import GateFailure
 
 Decision = Literal["approve", "refuse"]
@@ -69,22 +70,20 @@ Check = Callable[[GateContext], str | None]
 
 @dataclass(frozen=True)
 class GateSpec:
-    name: str
-    description: str
+    declared: GateName
     check: Check
-    needs: Literal["case_window_months", "sign_off"] | None = None
 
 
 GATES: dict[str, GateSpec] = {}
-# Applied to every transition by the compiler; YAML never lists them.
-IMPLICIT_GATES = ("role_allowed", "reason_given")
 
 
-def gate(
-    name: str, description: str, needs: Literal["case_window_months", "sign_off"] | None = None
-) -> Callable[[Check], Check]:
+def gate(name: str) -> Callable[[Check], Check]:
+    """Register the check for a gate declared in ``states.definitions.gate_names``."""
+
     def register(check: Check) -> Check:
-        GATES[name] = GateSpec(name, description, check, needs)
+        if name not in DECLARED or name in GATES:
+            raise RuntimeError(f"gate '{name}' is not declared, or has a check already")
+        GATES[name] = GateSpec(DECLARED[name], check)
         return check
 
     return register
@@ -104,7 +103,7 @@ def _listed(items: Sequence[str], limit: int = 5) -> str:
     return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
 
 
-@gate("role_allowed", "The person firing the trigger holds one of the transition's roles.")
+@gate("role_allowed")
 def _role_allowed(ctx: GateContext) -> str | None:
     allowed = ctx.transition.roles
     if ctx.actor_roles.intersection(allowed):
@@ -113,14 +112,14 @@ def _role_allowed(ctx: GateContext) -> str | None:
     return f"only {' or '.join(allowed)} may do this, and {ctx.actor_name} holds {held}"
 
 
-@gate("reason_given", "A reason is recorded when the transition asks for one.")
+@gate("reason_given")
 def _reason_given(ctx: GateContext) -> str | None:
     if ctx.transition.requires_reason and not (ctx.reason and ctx.reason.strip()):
         return "a reason must be given"
     return None
 
 
-@gate("all_returns_in", "Every agency required to take part has submitted its return.")
+@gate("all_returns_in")
 def _all_returns_in(ctx: GateContext) -> str | None:
     if ctx.facts.participation_count() == 0:
         return "no agencies have been asked to take part yet"
@@ -130,7 +129,7 @@ def _all_returns_in(ctx: GateContext) -> str | None:
     return None
 
 
-@gate("findings_moderated", "Findings exist and every one has been moderated.")
+@gate("findings_moderated")
 def _findings_moderated(ctx: GateContext) -> str | None:
     total, unmoderated = ctx.facts.finding_counts()
     if total == 0:
@@ -151,7 +150,7 @@ def _eligible(ctx: GateContext) -> list[SignOffDecision]:
     ]
 
 
-@gate("sign_off_quorum", "Enough eligible members approved and none refused.", "sign_off")
+@gate("sign_off_quorum")
 def _sign_off_quorum(ctx: GateContext) -> str | None:
     rule = ctx.definition.sign_off
     assert rule is not None
@@ -165,7 +164,7 @@ def _sign_off_quorum(ctx: GateContext) -> str | None:
     return None
 
 
-@gate("sign_off_refused", "An eligible member refused sign-off this round.", "sign_off")
+@gate("sign_off_refused")
 def _sign_off_refused(ctx: GateContext) -> str | None:
     if any(d.decision == "refuse" for d in _eligible(ctx)):
         return None
@@ -183,11 +182,7 @@ def months_before(day: date, months: int) -> date:
     raise AssertionError("unreachable: every month has 28 days")
 
 
-@gate(
-    "cases_within_window",
-    "Cases are sampled and each had an intervention in the window before the audit started.",
-    "case_window_months",
-)
+@gate("cases_within_window")
 def _cases_within_window(ctx: GateContext) -> str | None:
     months = ctx.definition.case_window_months
     assert months is not None
@@ -209,10 +204,7 @@ def _cases_within_window(ctx: GateContext) -> str | None:
     return None
 
 
-@gate(
-    "auditors_independent",
-    "Every sampled case has an auditor and no auditor declared involvement in their case.",
-)
+@gate("auditors_independent")
 def _auditors_independent(ctx: GateContext) -> str | None:
     conflicted = ctx.facts.conflicted_assignments()
     if conflicted:
@@ -224,9 +216,7 @@ def _auditors_independent(ctx: GateContext) -> str | None:
     return None
 
 
-@gate(
-    "escalations_assured", "Every immediate-risk concern raised has been answered with assurance."
-)
+@gate("escalations_assured")
 def _escalations_assured(ctx: GateContext) -> str | None:
     still_open = ctx.facts.open_escalations()
     if still_open:
@@ -234,21 +224,21 @@ def _escalations_assured(ctx: GateContext) -> str | None:
     return None
 
 
-@gate("escalation_open", "There is an immediate-risk concern awaiting assurance.")
+@gate("escalation_open")
 def _escalation_open(ctx: GateContext) -> str | None:
     return (
         None if ctx.facts.open_escalations() else "no immediate-risk concern is awaiting assurance"
     )
 
 
-@gate("deep_dive_selected", "Returns have been sampled for the deep dive (Section 175).")
+@gate("deep_dive_selected")
 def _deep_dive_selected(ctx: GateContext) -> str | None:
     if ctx.facts.deep_dive_count() == 0:
         return "no returns have been selected for the deep dive yet"
     return None
 
 
-@gate("feedback_recorded", "Every setting sampled for the deep dive has its individual feedback.")
+@gate("feedback_recorded")
 def _feedback_recorded(ctx: GateContext) -> str | None:
     waiting = ctx.facts.deep_dive_without_feedback()
     if waiting:
@@ -256,10 +246,7 @@ def _feedback_recorded(ctx: GateContext) -> str | None:
     return None
 
 
-@gate(
-    "actions_complete",
-    "Every action of the audit's plan is accepted, carried forward or withdrawn.",
-)
+@gate("actions_complete")
 def _actions_complete(ctx: GateContext) -> str | None:
     owners = ctx.facts.open_actions()
     if not owners:
@@ -270,3 +257,9 @@ def _actions_complete(ctx: GateContext) -> str | None:
         f"{count} action{' is' if count == 1 else 's are'} still open "
         f"({_listed(per_owner)}); accept their evidence, carry them forward or withdraw them"
     )
+
+
+# Every declared gate has its check: a name declared without one fails at import, not on the
+# first transition that names it.
+if set(GATES) != set(DECLARED):
+    raise RuntimeError(f"gates declared without a check: {sorted(set(DECLARED) - set(GATES))}")
