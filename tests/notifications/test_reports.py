@@ -5,7 +5,7 @@ chair's words come out as typed, however template-like; a frozen report keeps it
 nothing typed into a return ever reaches a report.
 
 The cycles render real PDFs, so they run on SQLite only; the engine's side of the same rules
-runs on both stores in tests/states/test_reports.py.
+runs on both stores in tests/states/services/test_reports.py.
 """
 
 from __future__ import annotations

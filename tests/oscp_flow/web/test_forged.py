@@ -1,7 +1,7 @@
 """Ten thousand forged or bit-flipped links: not one is accepted, and none writes a row.
 
 Run on SQLite only, through an in-process ASGI client: what is under test is the app's
-refusal, which is the same on either database (tests/states/test_links.py runs the token
+refusal, which is the same on either database (tests/states/services/test_links.py runs the token
 lookup itself on both), and Starlette's TestClient costs ~2.5 ms a request in thread hand-offs,
 four times the app's own work.
 """

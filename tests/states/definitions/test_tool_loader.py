@@ -19,7 +19,7 @@ from states.definitions.loader import load_directory, load_tool, load_tool_direc
 from states.definitions.tool import ToolDefinition, tool_json_schema
 from states.errors import DefinitionError, Problem
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CORPUS = Path(__file__).resolve().parent / "broken_tools"
 TOOLS = ROOT / "definitions" / "tools"
 AUDIT_TYPES = ROOT / "definitions" / "audit_types"

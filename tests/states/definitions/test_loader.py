@@ -18,7 +18,7 @@ from states.definitions.model import AuditTypeDefinition, definition_json_schema
 from states.definitions.yaml_source import MAX_BYTES, MAX_NODES, parse_yaml
 from states.errors import DefinitionError, Problem
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CORPUS = Path(__file__).resolve().parent / "broken_definitions"
 AUDIT_TYPES = ROOT / "definitions" / "audit_types"
 SCHEMA_FILE = ROOT / "definitions" / "schema" / "audit-type.schema.json"

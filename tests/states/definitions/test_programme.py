@@ -16,7 +16,7 @@ from states.definitions.programme import (
 )
 from states.errors import DefinitionError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PROGRAMME = ROOT / "definitions" / "programme" / "oscp-2025-28.yaml"
 AUDIT_TYPES = {p.stem for p in (ROOT / "definitions" / "audit_types").glob("*.yaml")}
 # The user's own framework, beside the project (see DESIGN.md); not part of the repository.
