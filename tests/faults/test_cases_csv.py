@@ -49,7 +49,7 @@ def cli(partnership: Deps, monkeypatch: pytest.MonkeyPatch) -> Iterator[Opened]:
         opened.times += 1
         return partnership
 
-    monkeypatch.setattr("oscp_flow.cli._deps", deps)
+    monkeypatch.setattr("oscp_flow.cli.common.build_deps", deps)
     yield opened
 
 
@@ -327,7 +327,7 @@ def sqlite_partnership(
     """Refusals are decided before the database is opened, so one store shows them."""
     deps = Deps(uow=UnitOfWorkFactory(sqlite_engine), catalogue=catalogue, clock=clock)
     load_demo_partnership(deps)
-    monkeypatch.setattr("oscp_flow.cli._deps", lambda: deps)
+    monkeypatch.setattr("oscp_flow.cli.common.build_deps", lambda: deps)
     reference = audits.start_audit(
         deps,
         audit_type="mace",

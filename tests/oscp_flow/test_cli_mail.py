@@ -75,7 +75,7 @@ def test_a_refused_message_is_listed_as_failed_and_can_be_retried(
     partnership: Deps, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deps = partnership
-    monkeypatch.setattr("oscp_flow.cli._deps", lambda: deps)
+    monkeypatch.setattr("oscp_flow.cli.common.build_deps", lambda: deps)
     reference = raise_concern(deps)
     server = Recorder()
     server.answers[email("chair")] = "550 5.1.1 Recipient address rejected"
@@ -123,7 +123,7 @@ def test_a_refused_message_is_listed_as_failed_and_can_be_retried(
 def test_send_with_the_server_down_defers_and_says_so(
     partnership: Deps, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("oscp_flow.cli._deps", lambda: partnership)
+    monkeypatch.setattr("oscp_flow.cli.common.build_deps", lambda: partnership)
     raise_concern(partnership)
     result = invoke("outbox", "send", port=refused_port())
     assert result.exit_code == 0, result.stderr

@@ -26,7 +26,7 @@ def invoke(*args: str) -> Result:
 
 @pytest.fixture
 def cli(partnership: Deps, monkeypatch: pytest.MonkeyPatch) -> Deps:
-    monkeypatch.setattr("oscp_flow.cli._deps", lambda: partnership)
+    monkeypatch.setattr("oscp_flow.cli.common.build_deps", lambda: partnership)
     return partnership
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-import oscp_flow.cli_reports  # noqa: F401  (registers `oscp report` until cli.py imports it)
 from oscp_flow.cli import app
 from oscp_flow.demo import email
 from oscp_flow.walkthrough import rehearse
@@ -22,7 +21,7 @@ def invoke(*args: str) -> Result:
 
 @pytest.fixture
 def cli(partnership: Deps, monkeypatch: pytest.MonkeyPatch) -> Deps:
-    monkeypatch.setattr("oscp_flow.cli._deps", lambda: partnership)
+    monkeypatch.setattr("oscp_flow.cli.common.build_deps", lambda: partnership)
     return partnership
 
 

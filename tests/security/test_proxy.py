@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from oscp_flow import cli_web
+from oscp_flow.cli import web as cli_web
 from oscp_flow.settings import SettingsInvalid, load
 from oscp_flow.web import WebConfig
 from states.services.deps import Deps

@@ -322,9 +322,8 @@ def test_losing_the_sign_in_role_ends_the_session(partnership: Deps, clients: Cl
 
 @pytest.fixture
 def run(partnership: Deps, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
-    import oscp_flow.cli_users  # noqa: F401  (registers `oscp user`)
 
-    monkeypatch.setattr("oscp_flow.cli._deps", lambda: partnership)
+    monkeypatch.setattr("oscp_flow.cli.common.build_deps", lambda: partnership)
     runner = CliRunner()
     return lambda *args: runner.invoke(cli, list(args))
 

@@ -139,12 +139,11 @@ def test_a_password_change_ends_every_other_session(people: Deps, clients: Clien
 def test_a_password_set_by_the_operator_ends_every_session(
     people: Deps, clients: Clients, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import oscp_flow.cli_users  # noqa: F401  (registers `oscp user`)
 
     browsers = [clients(), clients("198.51.100.20")]
     for browser in browsers:
         sign_in(browser, email("chair"))
-    monkeypatch.setattr("oscp_flow.cli._deps", lambda: people)
+    monkeypatch.setattr("oscp_flow.cli.common.build_deps", lambda: people)
     done = CliRunner().invoke(cli, ["user", "password", email("chair")], input=f"{NEW}\n{NEW}\n")
     assert done.exit_code == 0, done.stderr
     assert not any(signed_in(browser) for browser in browsers)

@@ -269,9 +269,8 @@ def test_the_theme_view_shows_counts_only(people: Deps, client: TestClient) -> N
 
 
 def test_oscp_user_password(people: Deps, monkeypatch: pytest.MonkeyPatch) -> None:
-    import oscp_flow.cli_users  # noqa: F401  (registers `oscp user`; cli.py imports it too)
 
-    monkeypatch.setattr("oscp_flow.cli._deps", lambda: people)
+    monkeypatch.setattr("oscp_flow.cli.common.build_deps", lambda: people)
     runner = CliRunner()
     new = "a brand new passphrase"
     differ = runner.invoke(cli, ["user", "password", email("chair")], input=f"{new}\nother\n")

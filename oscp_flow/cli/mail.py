@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from oscp_flow.cli import _run, app, err, out, plain_errors
+from oscp_flow.cli.common import app, err, out, plain_errors, run_action
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -127,7 +127,7 @@ def outbox_list(
     """Messages waiting to go out (or failed): kind, recipient, audit, attempts, last error."""
     from notifications.relay import outbox_messages
 
-    _run(lambda deps: _show_outbox(outbox_messages(deps, failed=failed), failed=failed))
+    run_action(lambda deps: _show_outbox(outbox_messages(deps, failed=failed), failed=failed))
 
 
 def _show_outbox(rows: list[OutboxView], *, failed: bool) -> None:
@@ -165,7 +165,7 @@ def outbox_retry(
             retry(deps, outbox_id=outbox_id)
             out.print(f"Message {outbox_id} will be sent at the next round.")
 
-    _run(action)
+    run_action(action)
 
 
 @outbox_app.command("send")
@@ -182,4 +182,4 @@ def outbox_send(
         result = relay(deps, mailer(settings), config=settings, batch=batch)
         out.print(f"Sent {result.sent}, deferred {result.deferred}, failed {result.failed}.")
 
-    _run(action)
+    run_action(action)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from oscp_flow.cli import AsPerson, _actor, _run, app, err, out
+from oscp_flow.cli.common import AsPerson, acting_person, app, err, out, run_action
 
 if TYPE_CHECKING:
     from states.services.deps import Deps
@@ -44,7 +44,7 @@ def report_draft(
     """Write one section of AUDIT's summary report (replacing what it said)."""
     from states.services import reports
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
     words = _text(text, file)
 
     def action(deps: Deps) -> None:
@@ -55,7 +55,7 @@ def report_draft(
             f"Saved '{section}' in the draft of {audit}'s summary report (version {version})."
         )
 
-    _run(action)
+    run_action(action)
 
 
 def _text(text: str | None, file: Path | None) -> str:
@@ -97,7 +97,7 @@ def report_render(
             pdf.write_bytes(rendered.pdf)
             out.print(f"Wrote {pdf} ({state}, version {rendered.version}).")
 
-    _run(action)
+    run_action(action)
 
 
 @report_app.command("freeze")
@@ -105,7 +105,7 @@ def report_freeze(audit: str, as_person: AsPerson = None) -> None:
     """Freeze AUDIT's summary report as submitted for sign-off: HTML, PDF and hash."""
     from notifications.publishing import freeze_summary
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         frozen = freeze_summary(deps, audit=audit, actor=actor)
@@ -114,7 +114,7 @@ def report_freeze(audit: str, as_person: AsPerson = None) -> None:
             f"sha256 {frozen.content_hash}."
         )
 
-    _run(action)
+    run_action(action)
 
 
 @report_app.command("products")
@@ -127,7 +127,7 @@ def report_products(
     to all settings from AUDIT's signed-off report, and write them to --out."""
     from notifications.publishing import make_products
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         made = make_products(deps, audit=audit, actor=actor)
@@ -136,7 +136,7 @@ def report_products(
             for path in _write(out_dir, audit, report):
                 out.print(f"Wrote {path}")
 
-    _run(action)
+    run_action(action)
 
 
 def _write(folder: Path, audit: str, report: StoredReport) -> list[Path]:
@@ -166,7 +166,7 @@ def report_disseminate(
     """Record that AUDIT's newest frozen report of --kind was shared."""
     from states.services.dissemination import record_dissemination
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         record_dissemination(
@@ -180,7 +180,7 @@ def report_disseminate(
         )
         out.print(f"Recorded: {kind} of {audit} shared with {audience} by {channel}.")
 
-    _run(action)
+    run_action(action)
 
 
 @report_app.command("send-letters")
@@ -190,7 +190,7 @@ def report_send_letters(audit: str, as_person: AsPerson = None) -> None:
     what was sent before is not sent again."""
     from states.services.letters import send_feedback_letters
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         sent = send_feedback_letters(deps, audit=audit, actor=actor)
@@ -202,7 +202,7 @@ def report_send_letters(audit: str, as_person: AsPerson = None) -> None:
             f"{sent.summary_to} setting(s); the worker's relay sends them."
         )
 
-    _run(action)
+    run_action(action)
 
 
 @report_app.command("list")
@@ -230,4 +230,4 @@ def report_list(audit: str) -> None:
             )
         out.print(shared)
 
-    _run(action)
+    run_action(action)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from oscp_flow.cli import AsPerson, _actor, _run, app, err, out
+from oscp_flow.cli.common import AsPerson, acting_person, app, err, out, run_action
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -52,7 +52,7 @@ def programme_load(
             raise typer.Exit(1) from None
         _show_load(result)
 
-    _run(action)
+    run_action(action)
 
 
 def _show_load(result: LoadResult) -> None:
@@ -77,7 +77,7 @@ def programme_show(
     """The programme in date order, with the audit started for each entry and its state."""
     from states.services import programme
 
-    _run(lambda deps: _show_entries(programme.list_entries(deps, year=year)))
+    run_action(lambda deps: _show_entries(programme.list_entries(deps, year=year)))
 
 
 def _due(entry: EntryView) -> str:
@@ -124,7 +124,7 @@ def programme_start(
     """Start the audit for programme entry KEY (its type and theme) and link it to the entry."""
     from states.services import programme
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         fired = programme.start_from_programme(
@@ -132,7 +132,7 @@ def programme_start(
         )
         out.print(f"Started {fired.reference} for {key} in state {fired.to_state}.")
 
-    _run(action)
+    run_action(action)
 
 
 @programme_app.command("link")
@@ -144,4 +144,4 @@ def programme_link(key: str, audit: str) -> None:
         programme.link_audit(deps, key, audit)
         out.print(f"{key} is linked to {audit}.")
 
-    _run(action)
+    run_action(action)

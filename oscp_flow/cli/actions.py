@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from oscp_flow.cli import AsPerson, _actor, _run, app, err, out
+from oscp_flow.cli.common import AsPerson, acting_person, app, err, out, run_action
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -50,7 +50,7 @@ def action_add(
     """Add an action to AUDIT's plan (once its report is signed off)."""
     from states.services import actions
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
     due_on = _date(due)
 
     def action(deps: Deps) -> None:
@@ -64,7 +64,7 @@ def action_add(
         )
         out.print(f"Action {number} added to {audit} for {owner}, due {due_on:%d %B %Y}.")
 
-    _run(action)
+    run_action(action)
 
 
 @action_app.command("list")
@@ -72,8 +72,8 @@ def action_list(audit: str, as_person: AsPerson = None) -> None:
     """AUDIT's actions as you may see them: all of them, or your own agency's."""
     from states.services import actions
 
-    actor = _actor(as_person)
-    _run(lambda deps: _show(actions.list_actions(deps, audit=audit, as_person=actor)))
+    actor = acting_person(as_person)
+    run_action(lambda deps: _show(actions.list_actions(deps, audit=audit, as_person=actor)))
 
 
 def _show(views: Sequence[ActionView]) -> None:
@@ -122,7 +122,7 @@ def action_update(
     """Record progress on action NUMBER, submit its evidence, withdraw it, or move its date."""
     from states.services import actions
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
     if (status is None) == (due is None):
         # One change per command: the two are made by different people (the owner agency
         # records progress, the chair or coordinator moves dates), so never half-done.
@@ -149,7 +149,7 @@ def action_update(
             )
             out.print(f"Action {number} on {audit} is now {status.replace('_', ' ')}.")
 
-    _run(action)
+    run_action(action)
 
 
 @action_app.command("accept")
@@ -165,7 +165,7 @@ def action_accept(
     """Accept the evidence of impact for action NUMBER (or, with --refuse, send it back)."""
     from states.services import actions
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         if refuse:
@@ -177,7 +177,7 @@ def action_accept(
             actions.accept_evidence(deps, audit=audit, actor=actor, number=number)
             out.print(f"Evidence for action {number} on {audit} accepted.")
 
-    _run(action)
+    run_action(action)
 
 
 @action_app.command("carry-forward")
@@ -194,7 +194,7 @@ def action_carry_forward(
     """Carry AUDIT's open and in-progress actions into the next audit of its theme."""
     from states.services.carry_forward import carry_forward
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
     due_on = None if due is None else _date(due)
 
     def action(deps: Deps) -> None:
@@ -208,4 +208,4 @@ def action_carry_forward(
             f"{done.to_audit}: {moved}."
         )
 
-    _run(action)
+    run_action(action)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from oscp_flow.cli import AsPerson, _actor, _run, app, err, out
+from oscp_flow.cli.common import AsPerson, acting_person, app, err, out, run_action
 
 if TYPE_CHECKING:
     from states.services.deps import Deps
@@ -38,7 +38,7 @@ def user_password(email: str) -> None:
     def action(deps: Deps) -> None:
         accounts.set_password(deps, email=email, password=password)
 
-    _run(action)
+    run_action(action)
     out.print(f"Password set for {email}; any earlier sessions have ended.", highlight=False)
 
 
@@ -59,13 +59,13 @@ def user_remove(email: str, reason: Reason, as_person: AsPerson = None) -> None:
     """Remove a person who has left: no roles, no links, no sign-in (coordinators only)."""
     from states.services import people
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         removed = people.deactivate_person(deps, person=email, actor=actor, reason=reason)
         _show(removed, "removed from the directory")
 
-    _run(action)
+    run_action(action)
 
 
 @role_app.command("remove")
@@ -73,13 +73,13 @@ def user_role_remove(email: str, role: str, reason: Reason, as_person: AsPerson 
     """Take ROLE away from a person; links only that role allowed stop working."""
     from states.services import people
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         removed = people.remove_role(deps, person=email, role=role, actor=actor, reason=reason)
         _show(removed, f"no longer holds the role {role}")
 
-    _run(action)
+    run_action(action)
 
 
 @links_app.command("revoke")
@@ -87,13 +87,13 @@ def user_links_revoke(email: str, reason: Reason, as_person: AsPerson = None) ->
     """Withdraw every unused link a person holds; the next e-mail brings new ones."""
     from states.services import people
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         removed = people.revoke_links(deps, person=email, actor=actor, reason=reason)
         _show(removed, "stays in the directory")
 
-    _run(action)
+    run_action(action)
 
 
 def _show(removed: Removed, what: str) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from oscp_flow.cli import AsPerson, _actor, _run, app, err, out
+from oscp_flow.cli.common import AsPerson, acting_person, app, err, out, run_action
 
 if TYPE_CHECKING:
     from oscp_flow.excel import SpreadsheetRejected
@@ -39,7 +39,7 @@ def return_export(
     """Write AGENCY's return on AUDIT to an Excel workbook, with any answers saved so far."""
     from oscp_flow import excel
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
     if output.suffix.lower() != ".xlsx":
         err.print("[bold red]Error:[/] the output file name must end in .xlsx.")
         raise typer.Exit(2)
@@ -53,7 +53,7 @@ def return_export(
             soft_wrap=True,
         )
 
-    _run(action)
+    run_action(action)
 
 
 @returns_app.command("import")
@@ -73,7 +73,7 @@ def return_import(
     """Save AGENCY's return on AUDIT from a workbook; a file with any problem saves nothing."""
     from oscp_flow import excel
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
     rejected: list[SpreadsheetRejected] = []
 
     def action(deps: Deps) -> None:
@@ -95,7 +95,7 @@ def return_import(
             soft_wrap=True,
         )
 
-    _run(action)
+    run_action(action)
     if rejected:
         _show_problems(rejected[0])
         raise typer.Exit(1)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from oscp_flow.cli import AsPerson, _actor, _run, audit_app, out
+from oscp_flow.cli.common import AsPerson, acting_person, audit_app, out, run_action
 
 if TYPE_CHECKING:
     from states.services.deps import Deps
@@ -25,7 +25,7 @@ def audit_start(
     """Start an audit of TYPE on its current definition."""
     from states.services import audits
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         fired = audits.start_audit(
@@ -33,7 +33,7 @@ def audit_start(
         )
         out.print(f"Started {fired.reference} ({audit_type}) in state {fired.to_state}.")
 
-    _run(action)
+    run_action(action)
 
 
 @audit_app.command("fire")
@@ -49,7 +49,7 @@ def audit_fire(
     """Fire TRIGGER on AUDIT: gates are checked, the change and its event are saved together."""
     from states.services import audits
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         fired = audits.fire(
@@ -63,7 +63,7 @@ def audit_fire(
         moved = "recorded" if fired.from_state == fired.to_state else f"now {fired.to_state}"
         out.print(f"{fired.reference}: {trigger} done, {moved} (version {fired.version}).")
 
-    _run(action)
+    run_action(action)
 
 
 @audit_app.command("show")
@@ -72,8 +72,10 @@ def audit_show(audit: str, as_person: AsPerson = None) -> None:
     from oscp_flow.output import show_status
     from states.services import queries
 
-    actor = _actor(as_person)
-    _run(lambda deps: show_status(out, queries.audit_status(deps, audit=audit, as_person=actor)))
+    actor = acting_person(as_person)
+    run_action(
+        lambda deps: show_status(out, queries.audit_status(deps, audit=audit, as_person=actor))
+    )
 
 
 @audit_app.command("history")
@@ -82,7 +84,7 @@ def audit_history(audit: str) -> None:
     from oscp_flow.output import show_history
     from states.services import queries
 
-    _run(lambda deps: show_history(out, audit, queries.history(deps, audit=audit)))
+    run_action(lambda deps: show_history(out, audit, queries.history(deps, audit=audit)))
 
 
 @audit_app.command("list")
@@ -93,7 +95,7 @@ def audit_list(
     from oscp_flow.output import show_audits
     from states.services import queries
 
-    _run(lambda deps: show_audits(out, queries.list_audits(deps, audit_type=audit_type)))
+    run_action(lambda deps: show_audits(out, queries.list_audits(deps, audit_type=audit_type)))
 
 
 @audit_app.command("preview")
@@ -119,4 +121,4 @@ def audit_preview(
             lines = preview_type(deps.catalogue, audit_type=audit_type, start=deps.clock.now())
         show_preview(out, lines)
 
-    _run(action)
+    run_action(action)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from rich.progress import Progress
 from rich.table import Table
 
-from oscp_flow.cli import _run, app, out
+from oscp_flow.cli.common import app, out, run_action
 
 if TYPE_CHECKING:
     from states.services.deps import Deps
@@ -29,7 +29,7 @@ THEMES = {
 @app.command("demo")
 def demo() -> None:
     """Load the demo partnership and rehearse a whole cycle of every audit type."""
-    _run(_demo)
+    run_action(_demo)
 
 
 def _demo(deps: Deps) -> None:
@@ -73,7 +73,7 @@ def _deliver_to_local_capture(deps: Deps) -> None:
     """Send what the rehearsals queued into the local mail capture, so a newcomer can read
     the e-mails at once; skipped when a real SMTP server is configured."""
     from notifications.capture import mail_dir, start_capture
-    from oscp_flow.cli_worker import _mailer_and_tick
+    from oscp_flow.cli.worker import mailer_and_tick
     from oscp_flow.settings import Settings
 
     settings = Settings()
@@ -86,7 +86,7 @@ def _deliver_to_local_capture(deps: Deps) -> None:
         out.print("A mail capture is already listening: run 'oscp worker --once' to send to it.")
         return
     try:
-        result = _mailer_and_tick(deps)()
+        result = mailer_and_tick(deps)()
     finally:
         controller.stop()
     out.print(

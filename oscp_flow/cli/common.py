@@ -1,4 +1,5 @@
-"""The ``oscp`` command. Heavy modules are imported inside commands so ``oscp --help`` stays
+"""What every ``oscp`` command shares: the Typer apps, the consoles, who is acting, and
+engine errors as one plain line. Heavy modules are imported inside commands so ``oscp --help`` stays
 fast (and never imports Prefect). Engine errors become one plain line and an exit code:
 1 for anything the person can put right (a typo, a closed audit, a stale version), 4 when the
 person may not do this at all (``PermissionDenied``: they lack the role), 3 for a bug.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
@@ -108,13 +108,13 @@ def start() -> None:
         tighten_home(load(Settings).home)
 
 
-def _deps() -> Deps:
+def build_deps() -> Deps:
     from oscp_flow.wiring import build
 
     return build()
 
 
-def _actor(given: str | None) -> str:
+def acting_person(given: str | None) -> str:
     from oscp_flow.settings import Settings
 
     actor = given or Settings().actor
@@ -124,111 +124,6 @@ def _actor(given: str | None) -> str:
     return actor
 
 
-@definitions_app.command("validate")
-def definitions_validate(
-    path: Annotated[
-        Path | None, typer.Argument(help="A file or folder (default: the shipped ones).")
-    ] = None,
-) -> None:
-    """Check definitions without storing anything; every problem is listed with its line."""
-    from oscp_flow.output import show_definitions, show_tools
-    from oscp_flow.settings import Settings
-    from oscp_flow.validate import validate
-    from states.errors import DefinitionError
-
-    try:
-        types, tools = validate(path or Settings().definitions)
-    except DefinitionError as exc:
-        for problem in exc.problems:
-            err.print(f"[bold red]Error:[/] {problem}.", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-    if types:
-        show_definitions(out, types)
-    if tools:
-        show_tools(out, tools)
-    out.print("Nothing was stored.")
-
-
-@definitions_app.command("diagram")
-def definitions_diagram(
-    audit_type: str,
-    fmt: Annotated[str, typer.Option("--format", help="mermaid or dot")] = "mermaid",
-) -> None:
-    """Print the audit type as a Mermaid state diagram or Graphviz DOT."""
-    from oscp_flow.settings import Settings
-    from states.definitions.diagram import draw
-    from states.rules.catalogue import Catalogue
-
-    if fmt not in ("mermaid", "dot"):
-        err.print("[bold red]Error:[/] --format is mermaid or dot.")
-        raise typer.Exit(2)
+def run_action(action: Callable[[Deps], None]) -> None:
     with plain_errors():
-        compiled = Catalogue.from_directory(Settings().definitions).current(audit_type)
-        typer.echo(draw(compiled.definition, "dot" if fmt == "dot" else "mermaid"))
-
-
-@definitions_app.command("schema")
-def definitions_schema(
-    output: Annotated[Path, typer.Option(help="Where to write it.")] = Path(
-        "definitions/schema/audit-type.schema.json"
-    ),
-) -> None:
-    """Regenerate the JSON schema editors use to check definitions as they are typed."""
-    from states.definitions.model import definition_json_schema
-
-    output.write_text(definition_json_schema(), encoding="utf-8")
-    out.print(f"Wrote {output}")
-
-
-@db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Create or migrate the database schema to the newest version."""
-    from oscp_flow.settings import Settings
-    from oscp_flow.wiring import database
-
-    with plain_errors():
-        settings = Settings()
-        database(settings)
-    out.print("The database schema is up to date.")
-
-
-def _run(action: Callable[[Deps], None]) -> None:
-    with plain_errors():
-        action(_deps())
-
-
-from oscp_flow import (  # noqa: E402  (registers their commands)
-    cli_actions,
-    cli_audit,
-    cli_demo,
-    cli_findings,
-    cli_flows,
-    cli_mail,
-    cli_programme,
-    cli_reports,
-    cli_returns,
-    cli_up,
-    cli_users,
-    cli_web,
-    cli_work,
-    cli_worker,
-)
-
-__all__ = [
-    "app",
-    "audit_app",
-    "cli_actions",
-    "cli_audit",
-    "cli_demo",
-    "cli_findings",
-    "cli_flows",
-    "cli_mail",
-    "cli_programme",
-    "cli_reports",
-    "cli_returns",
-    "cli_up",
-    "cli_users",
-    "cli_web",
-    "cli_work",
-    "cli_worker",
-]
+        action(build_deps())

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from oscp_flow.cli import app, out, plain_errors
+from oscp_flow.cli.common import app, out, plain_errors
 
 flows_app = typer.Typer(no_args_is_help=True, help="Run the Prefect flows people start.")
 app.add_typer(flows_app, name="flows")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from oscp_flow.cli import _run, audit_app, out
+from oscp_flow.cli.common import audit_app, out, run_action
 
 if TYPE_CHECKING:
     from states.services.aggregation import (
@@ -30,7 +30,7 @@ def audit_findings(audit: str) -> None:
     """Ratings (moderated where moderated), strengths, gaps and concerns of AUDIT: counts only."""
     from states.services.aggregation import audit_aggregates
 
-    _run(lambda deps: show_aggregates(out, audit_aggregates(deps, audit=audit)))
+    run_action(lambda deps: show_aggregates(out, audit_aggregates(deps, audit=audit)))
 
 
 def show_aggregates(console: Console, found: AuditAggregates) -> None:

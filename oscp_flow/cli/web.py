@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from oscp_flow.cli import app, plain_errors
+from oscp_flow.cli.common import app, plain_errors
 
 
 @app.command("web")

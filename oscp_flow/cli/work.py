@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from oscp_flow.cli import AsPerson, _actor, _run, audit_app, err, out, plain_errors
+from oscp_flow.cli.common import (
+    AsPerson,
+    acting_person,
+    audit_app,
+    err,
+    out,
+    plain_errors,
+    run_action,
+)
 from states.rules.case_list import COLUMNS as CSV_COLUMNS
 
 if TYPE_CHECKING:
@@ -63,7 +71,7 @@ def audit_sample(
     """Draw AUDIT's case sample from a CSV of pseudonymous cases; the draw is recorded."""
     from states.services import sampling
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
     methods: dict[str, Method] = {
         "list": "list",
         "random": "random",
@@ -91,7 +99,7 @@ def audit_sample(
         shown = ", ".join(draw.chosen[:SHOWN]) + (f" and {more} more" if more > 0 else "")
         out.print(f"Sampled {len(draw.chosen)} case(s){seeded}: {shown}.")
 
-    _run(action)
+    run_action(action)
 
 
 @audit_app.command("moderate")
@@ -105,7 +113,7 @@ def audit_moderate(
     """Confirm FINDING, or change its rating with a rationale."""
     from states.services import findings
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         findings.moderate(
@@ -113,7 +121,7 @@ def audit_moderate(
         )
         out.print(f"Finding {finding} moderated.")
 
-    _run(action)
+    run_action(action)
 
 
 @audit_app.command("concern")
@@ -126,7 +134,7 @@ def audit_concern(
     """Raise an immediate-risk concern with an agency; its strategic lead is told at once."""
     from states.services import work
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         number = work.raise_immediate_risk(
@@ -134,7 +142,7 @@ def audit_concern(
         )
         out.print(f"Concern {number} raised with {agency}; assurance is awaited.")
 
-    _run(action)
+    run_action(action)
 
 
 @audit_app.command("assure")
@@ -147,7 +155,7 @@ def audit_assure(
     """Record an agency's assurance on CONCERN."""
     from states.services import work
 
-    actor = _actor(as_person)
+    actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         work.record_assurance(
@@ -155,4 +163,4 @@ def audit_assure(
         )
         out.print(f"Assurance recorded on concern {concern}.")
 
-    _run(action)
+    run_action(action)

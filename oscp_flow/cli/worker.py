@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from oscp_flow.cli import _run, app, out
+from oscp_flow.cli.common import app, out, run_action
 
 if TYPE_CHECKING:
     from oscp_flow.settings import Settings
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from workflows.tick import TickResult
 
 
-def _mailer_and_tick(deps: Deps) -> Any:
+def mailer_and_tick(deps: Deps) -> Any:
     from oscp_flow.settings import Settings
     from oscp_flow.wiring import calendar_people, mailer
     from workflows.tick import tick
@@ -74,7 +74,7 @@ def worker(
         renew = timedelta(seconds=settings.worker_renew_seconds)
         lease_for = timedelta(seconds=settings.worker_lease_seconds)
         lease = worker_lease(deps.uow, deps.clock, duration=lease_for)
-        run = _mailer_and_tick(deps)
+        run = mailer_and_tick(deps)
         if once:
             result = run_once(lease, run, renew_every=renew)
             if result is None:
@@ -102,4 +102,4 @@ def worker(
         ).run(stop)
         out.print("Worker stopped.")
 
-    _run(action)
+    run_action(action)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from oscp_flow.cli import app, err, out, plain_errors
+from oscp_flow.cli.common import app, err, out, plain_errors
 
 if TYPE_CHECKING:
     from oscp_flow.settings import Settings
