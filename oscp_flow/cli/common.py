@@ -28,9 +28,16 @@ app = typer.Typer(
 definitions_app = typer.Typer(no_args_is_help=True, help="Check and draw audit type definitions.")
 audit_app = typer.Typer(no_args_is_help=True, help="Start audits, move them on, and inspect them.")
 db_app = typer.Typer(no_args_is_help=True, help="Look after the engine's database.")
+directory_app = typer.Typer(
+    no_args_is_help=True,
+    help="The partnership's directory: agencies, settings, people and the bodies that decide.",
+)
+body_app = typer.Typer(no_args_is_help=True, help="The bodies that decide, and their members.")
 app.add_typer(definitions_app, name="definitions")
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
+app.add_typer(directory_app, name="directory")
+app.add_typer(body_app, name="body")
 
 # Not a mistake the person can retype their way out of, so scripts can tell it apart.
 EXIT_PERMISSION_DENIED = 4

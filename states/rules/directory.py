@@ -109,3 +109,45 @@ class Directory:
     settings: dict[str, SettingEntry] = field(default_factory=dict)  # by URN
     people: dict[str, PersonEntry] = field(default_factory=dict)  # by e-mail
     bodies: dict[str, BodyEntry] = field(default_factory=dict)  # by code
+
+
+class Part(StrEnum):
+    """The parts of the directory, as an import file's sheets (or CSV files) name them."""
+
+    AGENCIES = "agencies"
+    SETTINGS = "settings"
+    PEOPLE = "people"
+    BODIES = "bodies"
+
+
+class ChangeKind(StrEnum):
+    ADDED = "added"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    DEACTIVATED = "deactivated"
+
+
+Entry = AgencyEntry | SettingEntry | PersonEntry | BodyEntry
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    """What an import would do to one entry: ``fields`` names what changed, and ``entry`` is
+    the entry as it will be stored."""
+
+    part: Part
+    key: str  # code, URN or e-mail
+    kind: ChangeKind
+    entry: Entry
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """Every change an import would make, worked out against the directory as it was read;
+    applying it re-reads the directory and refuses a plan that no longer fits."""
+
+    changes: tuple[EntryChange, ...]
+
+    def count(self, part: Part, kind: ChangeKind) -> int:
+        return sum(1 for c in self.changes if c.part is part and c.kind is kind)
