@@ -1,24 +1,40 @@
-"""Settings from the environment (prefix ``OSCP_``), built when asked for, never at import."""
+"""Settings from the environment (prefix ``OSCP_``) and from the home's ``settings.env`` that
+``oscp init`` writes, built when asked for, never at import. The environment wins, so an
+operator can override one setting for one run without editing the file."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from pydantic import FilePath, SecretStr, ValidationError, model_validator
 from pydantic_core import ErrorDetails
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from notifications.smtp import TlsMode
 from states.errors import InvalidInput
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_HOME = PROJECT_ROOT / "var"
+SETTINGS_FILE = "settings.env"
+
+
+def home_settings_file() -> Path:
+    """Where this run's home keeps its settings: the home is itself a setting, so it comes
+    from the environment (or the default) before the file can be read."""
+    return Path(os.environ.get("OSCP_HOME") or DEFAULT_HOME) / SETTINGS_FILE
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OSCP_", extra="ignore")
 
-    home: Path = PROJECT_ROOT / "var"
+    home: Path = DEFAULT_HOME
     database_url: str | None = None
     definitions: Path = PROJECT_ROOT / "definitions" / "audit_types"
     actor: str | None = None
@@ -70,6 +86,21 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = 12.0
     worker_renew_seconds: float = 3.0
 
+    # The partnership's own name, as letters and reports print it.
+    partnership_name: str = "Oldham Safeguarding Children Partnership"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        home_file = DotEnvSettingsSource(settings_cls, env_file=home_settings_file())
+        return (init_settings, env_settings, home_file)
+
     @model_validator(mode="after")
     def _lease_outlasts_renewals(self) -> Self:
         if not 0 < 3 * self.worker_renew_seconds <= self.worker_lease_seconds:
@@ -108,11 +139,11 @@ class SettingsInvalid(InvalidInput):
 AnySettings = TypeVar("AnySettings", bound=BaseSettings)
 
 
-def load(kind: type[AnySettings]) -> AnySettings:
-    """``kind()`` from the environment, or ``SettingsInvalid`` naming each variable at fault
-    and never its value (it may be a password)."""
+def load(kind: type[AnySettings], **given: Any) -> AnySettings:
+    """``kind(**given)`` (and the rest from the environment), or ``SettingsInvalid`` naming
+    each variable at fault and never its value (it may be a password)."""
     try:
-        return kind()
+        return kind(**given)
     except ValidationError as exc:
         prefix = str(kind.model_config.get("env_prefix", ""))
         problems = "; ".join(_problem(prefix, error) for error in exc.errors())

@@ -13,6 +13,7 @@ from oscp_flow.cli import (  # noqa: F401  (each registers its commands)
     demo,
     findings,
     flows,
+    init,
     mail,
     programme,
     reports,

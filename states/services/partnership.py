@@ -23,6 +23,12 @@ def add_agency(deps: Deps, *, code: str, name: str, kind: str) -> int:
     return int(agency_id)
 
 
+def has_people(deps: Deps) -> bool:
+    """Whether anyone is in the directory yet (a new partnership's database holds no one)."""
+    with deps.uow(readonly=True) as uow:
+        return uow.connection.execute(select(t.person.c.id).limit(1)).first() is not None
+
+
 def add_person(
     deps: Deps, *, name: str, email: str, roles: Iterable[str], agency: str | None = None
 ) -> int:
