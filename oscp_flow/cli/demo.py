@@ -8,8 +8,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 from oscp_flow.cli.common import app, out, run_action
+from oscp_flow.cli.up import REHEARSALS, Rehearsal
 
 if TYPE_CHECKING:
+    from oscp_flow.settings import Settings
+    from oscp_flow.showcase import Shown
     from states.services.deps import Deps
 
 THEMES = {
@@ -93,3 +96,49 @@ def _deliver_to_local_capture(deps: Deps) -> None:
         f"{result.relay.sent} e-mail(s) captured in {mail_dir(settings.home)}: "
         "read them with 'oscp mail list' and 'oscp mail show N'."
     )
+
+
+# --- what `oscp up` adds when it serves the demonstration -----------------------------------
+
+
+def _up_settings(settings: Settings) -> dict[str, object]:
+    from oscp_flow.demo import email
+
+    changes: dict[str, object] = {}
+    if not (settings.calendar_coordinator and settings.calendar_lead):
+        # The demo's coordinator starts the quarterly report and the programme review; its
+        # chair writes them.
+        changes.update(calendar_coordinator=email("coordinator"), calendar_lead=email("chair"))
+    if not settings.prefect_operator:
+        # Runs started from the Prefect UI act as the demo's coordinator.
+        changes["prefect_operator"] = email("coordinator")
+    return changes
+
+
+def _up_prepare(deps: Deps) -> None:
+    import os
+
+    from oscp_flow.demo import DEMO_PASSWORD_ENV, give_demo_passwords, load_demo_partnership
+    from oscp_flow.settings import PROJECT_ROOT
+    from states.services.programme import load_programme
+
+    load_demo_partnership(deps)
+    load_programme(deps, PROJECT_ROOT / "definitions" / "programme" / "oscp-2025-28.yaml")
+    # Coordinator pages need a sign-in; the demo's coordinator and chair get this password.
+    give_demo_passwords(deps, os.environ.get(DEMO_PASSWORD_ENV))
+
+
+def _up_showcase(deps: Deps) -> list[Shown]:
+    from oscp_flow import showcase
+    from workflows.launch import run_and_wait, start_audit_through_prefect
+
+    if showcase.has_audits(deps):
+        return []
+    shown = showcase.seed(deps, start_audit_through_prefect)
+    # One sweep and one relay now, so the reminders and e-mails are there at once.
+    run_and_wait("reminder-sweep/reminder-sweep", {})
+    run_and_wait("outbox-relay/outbox-relay", {})
+    return shown
+
+
+REHEARSALS["demo"] = Rehearsal(settings=_up_settings, prepare=_up_prepare, showcase=_up_showcase)

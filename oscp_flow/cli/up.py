@@ -2,9 +2,14 @@
 
 Starts, each in its own process: the local mail capture, Prefect's server and UI, the flows
 (served here, or on a work pool with ``--workers``), the web app behind e-mailed links and
-the worker that ticks the reminder sweep and the outbox relay as Prefect flows. Then it loads
-the demonstration partnership, the 2025-28 programme and, on an empty engine, the showcase
-audits; prints where everything is; and stops all of it on Ctrl-C or when any part stops.
+the worker that ticks the reminder sweep and the outbox relay as Prefect flows; prints where
+everything is; and stops all of it on Ctrl-C or when any part stops.
+
+A home set up with ``oscp init`` is served as it is: the partnership's own directory and
+programme. A home that was not (the embedded default of a new checkout) is a demonstration:
+the demo's own command module offers a ``Rehearsal`` that loads the demonstration
+partnership, the 2025-28 programme and the showcase audits, so this module never imports
+the demo.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
@@ -38,15 +44,22 @@ def up(
     workers: Annotated[
         int, typer.Option(help="Prefect process workers (0: serve the flows from one process).")
     ] = 0,
-    demo: Annotated[bool, typer.Option(help="Load the demo partnership and audits.")] = True,
+    demo: Annotated[
+        bool | None,
+        typer.Option(
+            help="Load the demonstration partnership and audits (default: only in a home "
+            "not set up with oscp init)."
+        ),
+    ] = None,
 ) -> None:
     """Run everything locally: Prefect UI, flows, web app, reminders and mail capture."""
     from oscp_flow.prefect_env import prefect_environment
-    from oscp_flow.settings import Settings
+    from oscp_flow.settings import Settings, home_settings_file
     from oscp_flow.supervisor import Supervisor
 
     with plain_errors():
-        settings = _settings(Settings(), prefect_port, web_port, smtp_port, demo)
+        rehearsal = _rehearsal(demo, initialised=home_settings_file().exists())
+        settings = _settings(Settings(), prefect_port, web_port, smtp_port, rehearsal)
         env = {**os.environ, **prefect_environment(settings), **_oscp_env(settings)}
         os.environ.update(env)  # this process starts flows too
         supervisor = Supervisor(settings.home / "logs", env)
@@ -55,7 +68,7 @@ def up(
         signal.signal(sig, lambda *_: stop.set())
     try:
         with plain_errors():
-            _start_all(supervisor, settings, Plan(web_port, tick, workers, demo))
+            _start_all(supervisor, settings, Plan(web_port, tick, workers, rehearsal))
         out.print("Everything is running. Ctrl-C stops it all.")
         while not stop.wait(1):
             stopped = supervisor.first_stopped()
@@ -71,21 +84,43 @@ def up(
         out.print("Stopped.")
 
 
+@dataclass(frozen=True)
+class Rehearsal:
+    """What a demonstration adds to ``oscp up``: settings for its people, its directory and
+    programme, and audits to show once everything runs."""
+
+    settings: Callable[[Settings], dict[str, object]]
+    prepare: Callable[[Deps], None]
+    showcase: Callable[[Deps], list[Shown]]
+
+
+# Filled by the demo's command module (``oscp_flow.cli.demo``) when the CLI is imported.
+REHEARSALS: dict[str, Rehearsal] = {}
+
+
+def _rehearsal(demo: bool | None, *, initialised: bool) -> Rehearsal | None:
+    from states.errors import InvalidInput
+
+    if demo is False or (demo is None and initialised):
+        return None
+    if initialised:
+        raise InvalidInput(
+            "This home belongs to a partnership set up with oscp init, so the demonstration "
+            "will not be loaded into it; run it in a home of its own (another OSCP_HOME)."
+        )
+    return REHEARSALS["demo"]
+
+
 def _settings(
-    settings: Settings, prefect_port: int | None, web_port: int, smtp_port: int | None, demo: bool
+    settings: Settings,
+    prefect_port: int | None,
+    web_port: int,
+    smtp_port: int | None,
+    rehearsal: Rehearsal | None,
 ) -> Settings:
     changes: dict[str, object] = {"base_url": f"http://127.0.0.1:{web_port}"}
-    if demo and not (settings.calendar_coordinator and settings.calendar_lead):
-        from oscp_flow.demo import email
-
-        # The demo's coordinator starts the quarterly report and the programme review; its
-        # chair writes them.
-        changes.update(calendar_coordinator=email("coordinator"), calendar_lead=email("chair"))
-    if demo and not settings.prefect_operator:
-        from oscp_flow.demo import email
-
-        # Runs started from the Prefect UI act as the demo's coordinator.
-        changes["prefect_operator"] = email("coordinator")
+    if rehearsal is not None:
+        changes.update(rehearsal.settings(settings))
     if prefect_port is not None:
         changes["prefect_port"] = prefect_port
         changes["prefect_api_url"] = f"http://127.0.0.1:{prefect_port}/api"
@@ -116,7 +151,7 @@ class Plan:
     web_port: int
     tick: int
     workers: int
-    demo: bool
+    rehearsal: Rehearsal | None
 
 
 def _start_all(supervisor: Supervisor, settings: Settings, plan: Plan) -> None:
@@ -133,7 +168,7 @@ def _start_all(supervisor: Supervisor, settings: Settings, plan: Plan) -> None:
     prefect = [sys.executable, "-m", "prefect"]
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=out) as progress:
         step = progress.add_task("Preparing the engine's database", total=None)
-        deps = _prepare(settings, plan.demo)
+        deps = _prepare(settings, plan.rehearsal)
         progress.update(step, description="Starting the mail capture")
         mail = supervisor.start("mail-capture", [*me, "mail", "serve"], hide=LOGIN_VARIABLES)
         supervisor.wait_until(mail, port_open(settings.smtp_port), timeout=30, what="mail capture")
@@ -152,32 +187,19 @@ def _start_all(supervisor: Supervisor, settings: Settings, plan: Plan) -> None:
             web, http_ok(f"http://127.0.0.1:{plan.web_port}/healthz"), timeout=60, what="web app"
         )
         shown: list[Shown] = []
-        if plan.demo:
+        if plan.rehearsal is not None:
             progress.update(step, description="Starting the showcase audits through Prefect")
-            shown = _showcase(deps)
+            shown = plan.rehearsal.showcase(deps)
     _print_where(settings, plan, shown)
 
 
-def _prepare(settings: Settings, demo: bool) -> Deps:
-    from oscp_flow.demo import load_demo_partnership
+def _prepare(settings: Settings, rehearsal: Rehearsal | None) -> Deps:
     from oscp_flow.wiring import build
 
     deps = build(settings)
-    if demo:
-        from oscp_flow.demo import DEMO_PASSWORD_ENV, give_demo_passwords
-
-        load_demo_partnership(deps)
-        _load_programme(deps)
-        # Coordinator pages need a sign-in; the demo's coordinator and chair get this password.
-        give_demo_passwords(deps, os.environ.get(DEMO_PASSWORD_ENV))
+    if rehearsal is not None:
+        rehearsal.prepare(deps)
     return deps
-
-
-def _load_programme(deps: Deps) -> None:
-    from oscp_flow.settings import PROJECT_ROOT
-    from states.services.programme import load_programme
-
-    load_programme(deps, PROJECT_ROOT / "definitions" / "programme" / "oscp-2025-28.yaml")
 
 
 def _start_flows(supervisor: Supervisor, me: list[str], workers: int) -> None:
@@ -197,19 +219,6 @@ def _start_flows(supervisor: Supervisor, me: list[str], workers: int) -> None:
     for number in range(1, workers + 1):
         name = f"prefect-worker-{number}"
         supervisor.start(name, [*me, "flows", "worker", "--name", name])
-
-
-def _showcase(deps: Deps) -> list[Shown]:
-    from oscp_flow import showcase
-    from workflows.launch import run_and_wait, start_audit_through_prefect
-
-    if showcase.has_audits(deps):
-        return []
-    shown = showcase.seed(deps, start_audit_through_prefect)
-    # One sweep and one relay now, so the reminders and e-mails are there at once.
-    run_and_wait("reminder-sweep/reminder-sweep", {})
-    run_and_wait("outbox-relay/outbox-relay", {})
-    return shown
 
 
 def _print_where(settings: Settings, plan: Plan, shown: list[Shown]) -> None:
