@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo test lint services browser pdf-tools bench clean
+.PHONY: setup run demo test test-fast lint services browser pdf-tools bench clean
+# Pure definitions and rules: no database, no services, no browser; tests/test_layers.py checks
+# that every module here stays so.
+FAST_TESTS := tests/states/definitions tests/states/rules tests/test_layers.py tests/test_no_internals.py
 
 setup: $(STAMP)
 
@@ -39,6 +42,9 @@ lint: setup
 test: setup services browser pdf-tools lint
 	$(BIN)/pytest
 
+test-fast: setup
+	$(BIN)/pytest $(FAST_TESTS)
+
 bench: setup services
 	$(BIN)/python -m bench.transitions
 	$(BIN)/python -m bench.aggregation
@@ -46,6 +52,8 @@ bench: setup services
 	$(BIN)/python -m bench.prefect_overhead
 	$(BIN)/python -m bench.report
 	$(BIN)/python -m bench.cases_import
+	$(BIN)/python -m bench.directory
+	$(BIN)/python -m bench.moderation
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

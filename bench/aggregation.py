@@ -42,10 +42,11 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.engine import make_url
 
 from bench.transitions import in_schema, pg_reachable, pg_schema
-from oscp_flow.demo import email, load_demo_partnership
+from oscp_flow.rehearsal.demo import email, load_demo_partnership
+from oscp_flow.rehearsal.walkthrough import actor_for, complete_answers
 from oscp_flow.settings import PROJECT_ROOT
-from oscp_flow.walkthrough import actor_for, complete_answers, main_path
 from states.clock import LONDON, FakeClock
+from states.definitions.graph import main_path
 from states.definitions.tool import YES_NO_PARTLY, ToolDefinition
 from states.persistence import tables as t
 from states.persistence.db import SQLITE_PRAGMAS, make_engine
@@ -311,7 +312,7 @@ def build_mace(deps: Deps, cases: int) -> Built:
 def build_section_175(deps: Deps, schools: int) -> Built:
     codes = [f"school-{n:03d}" for n in range(1, schools + 1)]
     for code in codes:
-        partnership.add_agency(deps, code=code, name=f"School {code[-3:]}", kind="education")
+        partnership.add_agency(deps, code=code, name=f"School {code[-3:]}", kind="school")
     reference, audit_id = start(deps, "section_175", "Section 175/157 self-assessment", codes)
     advance(deps, reference, "section_175", "returns_open")
     with deps.uow(readonly=True) as uow:

@@ -28,7 +28,7 @@ import psycopg
 from sqlalchemy import select
 
 from bench.transitions import in_schema, pg_reachable, pg_schema
-from oscp_flow.demo import email, load_demo_partnership
+from oscp_flow.rehearsal.demo import email, load_demo_partnership
 from oscp_flow.settings import PROJECT_ROOT
 from states.clock import FakeClock
 from states.persistence import tables as t

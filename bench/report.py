@@ -37,7 +37,7 @@ from jinja2 import Environment, Template
 
 from bench.aggregation import analyse, build_mace, new_deps, row_counts
 from notifications.reports import refuse_every_url, render, to_pdf
-from oscp_flow.demo import email, load_demo_partnership
+from oscp_flow.rehearsal.demo import email, load_demo_partnership
 from states.services import reports
 from states.services.deps import Deps
 
@@ -80,7 +80,7 @@ def _blank_text(match: re.Match[str]) -> str:
 
 
 def page_count(html: str) -> int:
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    from weasyprint import HTML
 
     return len(HTML(string=html, base_url=None, url_fetcher=refuse_every_url).render().pages)
 

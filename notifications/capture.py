@@ -89,7 +89,8 @@ def captured(home: Path) -> list[Captured]:
             date=_date(message),
             sender=str(message.get("From", "")),
             recipient=str(message.get("To", "")),
-            subject=str(message.get("Subject", "")),
+            # A folded header can keep the space its continuation began with.
+            subject=str(message.get("Subject", "")).strip(),
         )
         for number, (_key, message) in enumerate(_messages(home), start=1)
     ]

@@ -22,6 +22,9 @@ BAR_WIDTH = 340
 ROW_HEIGHT = 22
 BAR_HEIGHT = 14
 LEGEND_HEIGHT = 26
+LEGEND_LINE = 16
+# A generous width of one character at the charts' 11px, so a label measured by it fits.
+CHAR_WIDTH = 7
 MAX_LABEL = 36
 # Best to worst, by the number of grades on the scale: greens, then amber, then red.
 _BY_POSITION = {
@@ -59,30 +62,42 @@ def bar_charts(bars: Sequence[Bar], title: str) -> list[Markup]:
 
 def _chart(rows: Sequence[Bar], title: str) -> Markup:
     fills = colours(rows[0].values)
-    height = LEGEND_HEIGHT + ROW_HEIGHT * len(rows) + 4
+    legend, lines = _legend(rows[0].labels, fills)
+    top = LEGEND_HEIGHT + LEGEND_LINE * (lines - 1)
+    height = top + ROW_HEIGHT * len(rows) + 4
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '
         f'font-family="DejaVu Sans, Arial, sans-serif" font-size="11">',
         f"<title>{escape(title)}</title>",
-        _legend(rows[0].labels, fills),
+        legend,
     ]
     for index, bar in enumerate(rows):
-        parts.append(_row(bar, fills, LEGEND_HEIGHT + index * ROW_HEIGHT))
+        parts.append(_row(bar, fills, top + index * ROW_HEIGHT))
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every label above went through escape()
 
 
-def _legend(labels: Sequence[str], fills: Sequence[str]) -> str:
-    x = LABEL_WIDTH
-    items = []
+def _legend(labels: Sequence[str], fills: Sequence[str]) -> tuple[str, int]:
+    """The key to the colours, above the bars, wrapped onto as many lines as it needs so that
+    no grade's label runs off the chart (an SVG's overflow is cut off, on screen and in a
+    PDF); a label too long for a line of its own is shortened (the table beside the chart
+    has it whole). Returns the SVG and its number of lines."""
+    x, line, items = LABEL_WIDTH, 0, []
+    room = (WIDTH - LABEL_WIDTH - 24) // CHAR_WIDTH
     for label, fill in zip(labels, fills, strict=True):
+        shown = label if len(label) <= room else label[: room - 1] + "…"
+        width = 24 + CHAR_WIDTH * len(shown)
+        if x > LABEL_WIDTH and x + width > WIDTH:
+            x, line = LABEL_WIDTH, line + 1
+        y = 4 + LEGEND_LINE * line
         items.append(
-            f'<rect x="{x}" y="4" width="10" height="10" fill="{fill}"/>'
-            f'<text x="{x + 14}" y="13">{escape(label)}</text>'
+            f'<rect x="{x}" y="{y}" width="10" height="10" fill="{fill}"/>'
+            f'<text x="{x + 14}" y="{y + 9}"><title>{escape(label)}</title>'
+            f"{escape(shown)}</text>"
         )
-        x += 24 + 7 * len(label)
-    return "".join(items)
+        x += width
+    return "".join(items), line + 1
 
 
 def _row(bar: Bar, fills: Sequence[str], y: int) -> str:

@@ -40,6 +40,7 @@ from states.clock import as_utc
 from states.errors import AuditEngineError, InvalidInput, NotFound, StoreUnavailable
 from states.persistence import tables as t
 from states.persistence.db import OncePerCause
+from states.persistence.vocabulary import LinkPurpose
 from states.services import minting
 from states.services.deps import Deps
 
@@ -229,15 +230,16 @@ def _action_link(deps: Deps, row: Pending) -> tuple[str | None, str | None]:
     """
     if row.link_purpose is None or row.audit_id is None:
         return None, None
+    purpose = LinkPurpose(row.link_purpose)
     try:
         minted = minting.mint_link(
             deps,
-            purpose=row.link_purpose,
+            purpose=purpose,
             audit_id=row.audit_id,
             person_id=row.recipient_id,
-            escalation_id=row.subject_id if row.link_purpose == "assurance" else None,
-            action_id=row.subject_id if row.link_purpose == "action" else None,
-            report_id=row.subject_id if row.link_purpose == "letter" else None,
+            escalation_id=row.subject_id if purpose == LinkPurpose.ASSURANCE else None,
+            action_id=row.subject_id if purpose == LinkPurpose.ACTION else None,
+            report_id=row.subject_id if purpose == LinkPurpose.LETTER else None,
         )
     except StoreUnavailable:  # the database failed: try later, never send it linkless
         raise

@@ -21,9 +21,13 @@ from jinja2 import (
     PackageLoader,
     StrictUndefined,
     UndefinedError,
+    pass_eval_context,
     select_autoescape,
 )
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
 
+from notifications.wording import possessive
 from states.clock import LONDON
 from states.persistence.notices import CONTEXT_KEYS, KINDS
 from states.rules.quarters import MONTH_NAMES
@@ -229,5 +233,15 @@ def _email_environment() -> Environment:
         count_of=count_of,
         step_words=step_words,
         is_approval=is_approval,
+        possessive=_possessive,
     )
     return environment
+
+
+@pass_eval_context
+def _possessive(context: EvalContext, name: str) -> str:
+    """The name's possessive; in HTML the name is escaped and the apostrophe typographic, as
+    the pages' own words have it."""
+    if context.autoescape:
+        return Markup(possessive(str(escape(name)), "\N{RIGHT SINGLE QUOTATION MARK}"))  # noqa: S704
+    return possessive(name)

@@ -188,7 +188,7 @@ def _totals(bars: Sequence[Bar], label: str) -> list[Bar]:
 
 def to_pdf(html: str) -> bytes:
     """The HTML as a PDF. No base URL and a fetcher that refuses everything: nothing is read."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  # heavy: only when asked
+    from weasyprint import HTML  # heavy: only when asked
 
     pdf = HTML(string=html, base_url=None, url_fetcher=refuse_every_url).write_pdf()
     assert isinstance(pdf, bytes)

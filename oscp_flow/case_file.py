@@ -44,13 +44,14 @@ def read_case_file(path: Path) -> CaseFile:
     return CaseFile(read_rows(path.name, numbered_rows(path.name, text)), encoding, line)
 
 
-def decode(name: str, data: bytes) -> tuple[str, str, int | None]:
-    """The text, the encoding it was read in, and the first line that is not UTF-8 (if any)."""
+def decode(name: str, data: bytes, *, what: str = "the cases") -> tuple[str, str, int | None]:
+    """The text, the encoding it was read in, and the first line that is not UTF-8 (if any);
+    ``what`` the file should hold, for the refusal of one that is not text."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InvalidInput(f"{name} is saved as UTF-16 (Unicode text); {SAVE_AS}.")
     if NOT_TEXT.search(data):
         raise InvalidInput(
-            f"{name} is not a text file (it holds binary data); export the cases as CSV UTF-8."
+            f"{name} is not a text file (it holds binary data); export {what} as CSV UTF-8."
         )
     try:
         return data.decode("utf-8-sig"), UTF8, None

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from dotenv import set_key
 
-from oscp_flow import accounts
 from oscp_flow.settings import SETTINGS_FILE, Settings, home_settings_file, load
 from oscp_flow.wiring import build
-from states.errors import InvalidInput
-from states.services import partnership
+from states.errors import InvalidInput, WeakPassword
+from states.rules.passwords import check_password
+from states.services import credentials, partnership
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,8 @@ class Setup:
             )
         settings = self._checked(target.parent)
         try:
-            accounts.check_password(self.coordinator_password)
-        except accounts.WeakPassword as exc:
+            check_password(self.coordinator_password)
+        except WeakPassword as exc:
             raise InvalidInput(f"The first coordinator's password cannot be used: {exc}") from None
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         deps = build(settings)
@@ -80,7 +80,7 @@ class Setup:
         partnership.add_person(
             deps, name=self.coordinator_name.strip(), email=email, roles=["coordinator"]
         )
-        accounts.set_password(deps, email=email, password=self.coordinator_password)
+        credentials.set_password(deps, email=email, password=self.coordinator_password)
         # Written last: a refusal above leaves no file, so running init again just works.
         target.touch(mode=0o600)
         for key, value in self.values().items():

@@ -8,7 +8,8 @@ from datetime import datetime
 from rich.console import Console
 from rich.table import Table
 
-from oscp_flow.preview import PreviewLine
+from notifications.wording import plural
+from oscp_flow.rehearsal.preview import PreviewLine
 from states.clock import LONDON
 from states.definitions.model import AuditTypeDefinition
 from states.definitions.tool import ToolDefinition
@@ -107,14 +108,21 @@ def show_history(console: Console, reference: str, events: Sequence[EventView]) 
 
 def show_audits(console: Console, audits: Sequence[AuditSummary]) -> None:
     table = Table(title="Audits")
-    for column in ("reference", "type", "theme", "state", "version", "started"):
-        table.add_column(column)
+    # References, types and states are typed into other commands, so a narrow terminal may
+    # fold them but never cuts them short; the reference is kept whole on one line, and the
+    # theme (read, not typed) takes what width is left.
+    widest = max((len(a.reference) for a in audits), default=len("reference"))
+    table.add_column("reference", no_wrap=True, min_width=widest)
+    for column in ("type", "theme", "state"):
+        table.add_column(column, overflow="fold")
+    table.add_column("version", justify="right")
+    table.add_column("started", no_wrap=True)
     for a in audits:
         table.add_row(
             a.reference, a.audit_type, a.theme, a.state, str(a.version), str(a.started_on)
         )
     console.print(table)
-    console.print(f"{len(audits)} audit(s).")
+    console.print(f"{len(audits)} {plural(len(audits), 'audit')}.")
 
 
 def show_preview(console: Console, lines: Sequence[PreviewLine]) -> None:

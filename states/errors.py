@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 
 class AuditEngineError(Exception):
@@ -156,6 +157,37 @@ def _lines(numbers: Sequence[int], shown: int = 10) -> str:
     return f"{word} {text}{more}"
 
 
+@dataclass(frozen=True)
+class DirectoryProblem:
+    """One thing wrong in a directory file: where (a sheet or a CSV file, None for the file as
+    a whole), the row and the column where they apply, and what to do about it."""
+
+    where: str | None
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        located = [self.where] if self.where else []
+        located += [f"row {self.row}"] if self.row is not None else []
+        located += [f"column '{self.column}'"] if self.column else []
+        return f"{', '.join(located)}: {self.message}" if located else self.message
+
+
+class DirectoryRejected(InvalidInput):
+    """A directory file breaks the rules; every problem is listed and nothing was stored."""
+
+    def __init__(self, problems: Sequence[DirectoryProblem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        listed = "; ".join(str(p) for p in self.problems[:3])
+        more = f" (and {count - 3} more)" if count > 3 else ""
+        super().__init__(
+            f"The directory was not imported and nothing was saved, because of {count} "
+            f"problem{'s' if count != 1 else ''}: {listed}{more}."
+        )
+
+
 class StoreUnavailable(AuditEngineError):
     """The database cannot be used just now (``states.persistence.db.store_error`` says why).
 
@@ -173,10 +205,21 @@ class StoreUnavailable(AuditEngineError):
         self.retryable = retryable
 
 
+@dataclass(frozen=True)
+class AnswerProblem:
+    """One answer that cannot be taken as it stands: its question, and what is wrong."""
+
+    question_id: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.message}"
+
+
 class ReturnIncomplete(AuditEngineError):
     """A return cannot be saved or submitted as it stands; every question at fault is listed."""
 
-    def __init__(self, *, what: str, problems: Sequence[object]) -> None:
+    def __init__(self, *, what: str, problems: Sequence[AnswerProblem]) -> None:
         self.problems = tuple(problems)
         count = len(self.problems)
         listed = "; ".join(str(p) for p in self.problems[:5])
@@ -261,3 +304,38 @@ class NotOperational(PermissionDenied):
             f"'{trigger}' is a person's decision, so it is not taken through Prefect; take it "
             f"with `oscp audit fire` or on the audit's page (Prefect may: {', '.join(allowed)})."
         )
+
+
+# --- signing in (``states.rules.passwords``, ``states.services.sign_ins``) ---------------------
+
+
+class NoSignIn(AuditEngineError):
+    def __init__(self, email: str) -> None:
+        super().__init__(
+            f"{email} is not a coordinator or learning hub member, so cannot sign in; "
+            "agencies act by the links in their e-mails."
+        )
+
+
+class WeakPassword(AuditEngineError):
+    """A password refused before it is stored."""
+
+
+class TooSoon(AuditEngineError):
+    """Wrong passwords from here for this address: the next try must wait ``wait``."""
+
+    def __init__(self, wait: timedelta) -> None:
+        self.wait = wait
+        super().__init__(
+            "Several wrong passwords have been tried for this e-mail address from here; "
+            "wait a moment before trying again."
+        )
+
+
+class HashingBusy(AuditEngineError):
+    """Every hashing slot is taken: the server is flooded with sign-ins."""
+
+    retryable = True
+
+    def __init__(self) -> None:
+        super().__init__("Signing in is busy just now; try again in a minute.")

@@ -18,16 +18,16 @@ import psycopg
 import pytest
 from sqlalchemy import Engine
 
-from oscp_flow.demo import load_demo_partnership
 from states.clock import FakeClock
 from states.persistence.db import make_engine
 from states.persistence.migrate import upgrade
 from states.persistence.uow import UnitOfWorkFactory
 from states.rules.catalogue import Catalogue
 from states.services.deps import Deps
+from tests.support.partnership import seed_partnership
+from tests.support.paths import DEFINITIONS, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFINITIONS = ROOT / "definitions" / "audit_types"
+__all__ = ["DEFINITIONS", "ROOT"]  # where most tests look them up
 POSTGRES_URL = os.environ.get("OSCP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 # Prefect, wherever a test imports it: offline, quiet, and nothing written to ~/.prefect.
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -103,7 +103,8 @@ def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest) -> Engine:
-    return request.getfixturevalue(f"{request.param}_engine")  # type: ignore[no-any-return]
+    chosen: Engine = request.getfixturevalue(f"{request.param}_engine")
+    return chosen
 
 
 @pytest.fixture(scope="session")
@@ -118,6 +119,6 @@ def deps(engine: Engine, catalogue: Catalogue, clock: FakeClock) -> Deps:
 
 @pytest.fixture
 def partnership(deps: Deps) -> Deps:
-    """``deps`` with the fictional demonstration partnership loaded."""
-    load_demo_partnership(deps)
+    """``deps`` with the tests' invented partnership (``tests.support.partnership``) loaded."""
+    seed_partnership(deps)
     return deps

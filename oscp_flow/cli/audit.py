@@ -68,14 +68,19 @@ def audit_fire(
 
 @audit_app.command("show")
 def audit_show(audit: str, as_person: AsPerson = None) -> None:
-    """Where AUDIT is, what can happen next (and what blocks it), and its deadlines."""
+    """Where AUDIT is, what can happen next (and what blocks it), its deadlines, and its
+    terms of reference."""
+    from oscp_flow.cli.planning import show_terms
     from oscp_flow.output import show_status
-    from states.services import queries
+    from states.services import queries, terms
 
     actor = acting_person(as_person)
-    run_action(
-        lambda deps: show_status(out, queries.audit_status(deps, audit=audit, as_person=actor))
-    )
+
+    def action(deps: Deps) -> None:
+        show_status(out, queries.audit_status(deps, audit=audit, as_person=actor))
+        show_terms(out, terms.read_terms(deps, audit=audit))
+
+    run_action(action)
 
 
 @audit_app.command("history")
@@ -92,10 +97,17 @@ def audit_list(
     audit_type: Annotated[str | None, typer.Option("--type", help="Only this audit type.")] = None,
 ) -> None:
     """All audits, oldest first."""
+    from oscp_flow.cli.next_steps import say_next_steps
     from oscp_flow.output import show_audits
     from states.services import queries
 
-    run_action(lambda deps: show_audits(out, queries.list_audits(deps, audit_type=audit_type)))
+    def action(deps: Deps) -> None:
+        audits = queries.list_audits(deps, audit_type=audit_type)
+        show_audits(out, audits)
+        if not audits:
+            say_next_steps(deps)
+
+    run_action(action)
 
 
 @audit_app.command("preview")
@@ -107,7 +119,7 @@ def audit_preview(
 ) -> None:
     """Every deadline and e-mail to come, on a throw-away copy with a time-skipping clock."""
     from oscp_flow.output import show_preview
-    from oscp_flow.preview import preview_audit, preview_type
+    from oscp_flow.rehearsal.preview import preview_audit, preview_type
 
     if (audit is None) == (audit_type is None):
         out.print("Give either an audit reference or --type TYPE.")

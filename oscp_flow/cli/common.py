@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
-    from states.errors import StoreUnavailable
+    from states.errors import AuditEngineError
     from states.services.deps import Deps
 
 app = typer.Typer(
@@ -56,8 +56,6 @@ def plain_errors() -> Iterator[None]:
     A database that cannot be used says why (read-only, full, absent, refusing the login,
     not listening) in the engine's own sentence, wherever it failed: inside a unit of work
     or before one, as when the schema is checked at start-up."""
-    from sqlalchemy.exc import DBAPIError, IntegrityError
-
     from states.errors import AuditEngineError, PermissionDenied
 
     try:
@@ -66,15 +64,10 @@ def plain_errors() -> Iterator[None]:
         _refuse(str(exc), code=EXIT_PERMISSION_DENIED)
     except AuditEngineError as exc:
         _refuse(str(exc))
-    except IntegrityError:
-        _refuse(
-            "that would duplicate a record that already exists; "
-            "check the codes, e-mails or references given."
-        )
     except typer.Exit:
         raise
     except Exception as exc:
-        said = _store_error(exc) if isinstance(exc, DBAPIError) else None
+        said = _in_engine_words(exc)
         if said is not None:
             _refuse(str(said))
         # A bug, not a person's mistake. The traceback can carry values typed into the
@@ -95,12 +88,13 @@ def _refuse(sentence: str, *, code: int = 1) -> NoReturn:
     raise typer.Exit(code) from None
 
 
-def _store_error(exc: Exception) -> StoreUnavailable | None:
-    """The database's failure in the engine's words, for the database the settings name."""
+def _in_engine_words(exc: Exception) -> AuditEngineError | None:
+    """A database's failure (a broken constraint, a store that cannot be used) in the
+    engine's words, for the database the settings name; ``None`` for anything else."""
     from oscp_flow.settings import Settings
-    from states.persistence.db import store_error
+    from states.persistence.db import escaped_error
 
-    return store_error(exc, Settings().resolved_database_url)
+    return escaped_error(exc, lambda: Settings().resolved_database_url)
 
 
 @app.callback()

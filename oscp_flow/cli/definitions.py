@@ -22,8 +22,12 @@ def definitions_validate(
     from oscp_flow.validate import validate
     from states.errors import DefinitionError
 
+    settings = Settings()
     try:
-        types, tools = validate(path or Settings().definitions)
+        # A lone audit type's tool is looked for beside it, else among the configured tools.
+        types, tools = validate(
+            path or settings.definitions, tools=settings.definitions.parent / "tools"
+        )
     except DefinitionError as exc:
         for problem in exc.problems:
             err.print(f"[bold red]Error:[/] {problem}.", highlight=False, soft_wrap=True)

@@ -11,8 +11,8 @@ from oscp_flow.cli.common import app, out, run_action
 from oscp_flow.cli.up import REHEARSALS, Rehearsal
 
 if TYPE_CHECKING:
+    from oscp_flow.rehearsal.showcase import Shown
     from oscp_flow.settings import Settings
-    from oscp_flow.showcase import Shown
     from states.services.deps import Deps
 
 THEMES = {
@@ -36,9 +36,10 @@ def demo() -> None:
 
 
 def _demo(deps: Deps) -> None:
-    from oscp_flow.demo import email, load_demo_partnership
-    from oscp_flow.walkthrough import Walker, main_path
+    from oscp_flow.rehearsal.demo import email, load_demo_partnership
+    from oscp_flow.rehearsal.walkthrough import Walker
     from states.clock import LONDON
+    from states.definitions.graph import main_path
     from states.services import audits
 
     if load_demo_partnership(deps):
@@ -102,7 +103,7 @@ def _deliver_to_local_capture(deps: Deps) -> None:
 
 
 def _up_settings(settings: Settings) -> dict[str, object]:
-    from oscp_flow.demo import email
+    from oscp_flow.rehearsal.demo import email
 
     changes: dict[str, object] = {}
     if not (settings.calendar_coordinator and settings.calendar_lead):
@@ -118,7 +119,11 @@ def _up_settings(settings: Settings) -> dict[str, object]:
 def _up_prepare(deps: Deps) -> None:
     import os
 
-    from oscp_flow.demo import DEMO_PASSWORD_ENV, give_demo_passwords, load_demo_partnership
+    from oscp_flow.rehearsal.demo import (
+        DEMO_PASSWORD_ENV,
+        give_demo_passwords,
+        load_demo_partnership,
+    )
     from oscp_flow.settings import PROJECT_ROOT
     from states.services.programme import load_programme
 
@@ -129,10 +134,11 @@ def _up_prepare(deps: Deps) -> None:
 
 
 def _up_showcase(deps: Deps) -> list[Shown]:
-    from oscp_flow import showcase
+    from oscp_flow.rehearsal import showcase
+    from states.services import queries
     from workflows.launch import run_and_wait, start_audit_through_prefect
 
-    if showcase.has_audits(deps):
+    if queries.has_audits(deps):
         return []
     shown = showcase.seed(deps, start_audit_through_prefect)
     # One sweep and one relay now, so the reminders and e-mails are there at once.

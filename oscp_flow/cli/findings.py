@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from notifications.wording import counted
 from oscp_flow.cli.common import audit_app, out, run_action
 
 if TYPE_CHECKING:
@@ -23,20 +25,30 @@ if TYPE_CHECKING:
         MeasureImpact,
         PhaseScore,
     )
+    from states.services.deps import Deps
 
 
 @audit_app.command("findings")
 def audit_findings(audit: str) -> None:
     """Ratings (moderated where moderated), strengths, gaps and concerns of AUDIT: counts only."""
     from states.services.aggregation import audit_aggregates
+    from states.services.board import definition_of
 
-    run_action(lambda deps: show_aggregates(out, audit_aggregates(deps, audit=audit)))
+    def action(deps: Deps) -> None:
+        # The title of the type the audit runs under (its pinned definition), as people name it.
+        title = definition_of(deps, audit=audit).title
+        show_aggregates(out, audit_aggregates(deps, audit=audit), type_title=title)
+
+    run_action(action)
 
 
-def show_aggregates(console: Console, found: AuditAggregates) -> None:
+def show_aggregates(console: Console, found: AuditAggregates, *, type_title: str) -> None:
+    submitted, left_out = found.returns_submitted, found.returns_not_submitted
     console.print(
-        f"[bold]{found.audit}[/] ({found.audit_type}): {found.returns_submitted} submitted "
-        f"return(s) counted, {found.returns_not_submitted} not submitted left out."
+        f"[bold]{found.audit}[/] ({escape(type_title)}): {counted(submitted, 'submitted return')} "
+        f"counted, {left_out:,} not submitted left out.",
+        highlight=False,
+        soft_wrap=True,
     )
     for title, keyed, rows in (
         ("Ratings by section", "section", found.by_section),
@@ -50,6 +62,9 @@ def show_aggregates(console: Console, found: AuditAggregates) -> None:
     console.print(eedi_line(found.eedi), highlight=False, soft_wrap=True)
     if found.training:
         console.print(training_table(found.training))
+    for cohort in found.training_by_cohort:
+        title = f"{cohort.course}, cohort {cohort.cohort} ({cohort.attendees} attendee(s))"
+        console.print(training_table(cohort.measures, title=title))
 
 
 def distribution_tables(title: str, keyed: str, rows: Sequence[Distribution]) -> list[Table]:
@@ -126,8 +141,10 @@ def _delta(delta: float | None) -> str:
     return "—" if delta is None else f"{delta:+.2f}"
 
 
-def training_table(measures: Sequence[MeasureImpact]) -> Table:
-    table = Table(title="Training impact: mean score (responses), best grade scores highest")
+def training_table(measures: Sequence[MeasureImpact], *, title: str = "all attendees") -> Table:
+    table = Table(
+        title=f"Training impact, {title}: mean score (responses), best grade scores highest"
+    )
     for column in ("measure", "before", "after", "follow-up", "after-before", "follow-up-before"):
         table.add_column(column, justify="left" if column == "measure" else "right")
     for m in measures:

@@ -114,7 +114,8 @@ def mail_show(
 
 def _print_message(message: EmailMessage, *, html: bool) -> None:
     for header in ("Date", "From", "To", "Subject", "Message-ID"):
-        out.print(f"{header}: {message.get(header, '')}", highlight=False, soft_wrap=True)
+        value = str(message.get(header, "")).strip()
+        out.print(f"{header}: {value}", highlight=False, soft_wrap=True)
     body = message.get_body(preferencelist=("html",) if html else ("plain",))
     out.print()
     typer.echo(body.get_content() if body is not None else "(no such part)")

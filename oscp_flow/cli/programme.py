@@ -75,9 +75,16 @@ def programme_show(
     year: Annotated[int | None, typer.Option(help="Only entries due in this year.")] = None,
 ) -> None:
     """The programme in date order, with the audit started for each entry and its state."""
+    from oscp_flow.cli.next_steps import say_next_steps
     from states.services import programme
 
-    run_action(lambda deps: _show_entries(programme.list_entries(deps, year=year)))
+    def action(deps: Deps) -> None:
+        entries = programme.list_entries(deps, year=year)
+        _show_entries(entries)
+        if not entries:
+            say_next_steps(deps)
+
+    run_action(action)
 
 
 def _due(entry: EntryView) -> str:

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from notifications.wording import counted
 from oscp_flow.cli.common import AsPerson, acting_person, app, err, out, run_action
 
 if TYPE_CHECKING:
@@ -194,12 +196,22 @@ def report_send_letters(audit: str, as_person: AsPerson = None) -> None:
 
     def action(deps: Deps) -> None:
         sent = send_feedback_letters(deps, audit=audit, actor=actor)
+        for setting in sent.unreached:
+            err.print(
+                f"[bold yellow]Warning:[/] {escape(setting)} has no audit lead in the "
+                "directory, so nothing was sent to it; add one and send again.",
+                highlight=False,
+                soft_wrap=True,
+            )
         if not sent.letters and not sent.summary_to:
-            out.print("Everything has been sent already; nothing new was queued.")
+            if not sent.unreached:
+                out.print("Everything has been sent already; nothing new was queued.")
             return
         out.print(
-            f"{sent.letters} letter(s) queued for their settings, and the summary to all for "
-            f"{sent.summary_to} setting(s); the worker's relay sends them."
+            f"{counted(sent.letters, 'letter')} queued for their settings, and the summary to "
+            f"all for {counted(sent.summary_to, 'setting')}; the worker's relay sends them.",
+            highlight=False,
+            soft_wrap=True,
         )
 
     run_action(action)
@@ -208,6 +220,7 @@ def report_send_letters(audit: str, as_person: AsPerson = None) -> None:
 @report_app.command("list")
 def report_list(audit: str) -> None:
     """AUDIT's reports (drafts and frozen, with hashes) and where each was shared."""
+    from states.persistence.vocabulary import ReportStatus
     from states.services.dissemination import list_disseminations
     from states.services.report_store import list_reports
 
@@ -216,7 +229,7 @@ def report_list(audit: str) -> None:
         for column in ("kind", "for", "version", "status", "sha256", "intact"):
             table.add_column(column)
         for r in list_reports(deps, audit=audit):
-            intact = "" if r.status != "frozen" else ("yes" if r.intact else "NO")
+            intact = "" if r.status != ReportStatus.FROZEN else ("yes" if r.intact else "NO")
             digest = (r.content_hash or "")[:16]
             table.add_row(r.kind, r.agency or "", str(r.version), r.status, digest, intact)
         out.print(table)

@@ -101,6 +101,36 @@ def return_import(
         raise typer.Exit(1)
 
 
+@returns_app.command("reopen")
+def return_reopen(
+    audit: str,
+    agency: str,
+    *,
+    reason: Annotated[str, typer.Option(help="Why the return goes back to the agency.")],
+    case: CaseRef = None,
+    as_person: AsPerson = None,
+) -> None:
+    """Reopen AGENCY's submitted return on AUDIT while returns are open (the coordinator):
+    its findings go back, and the agency's leads are e-mailed a fresh link to it."""
+    from states.services import returns
+
+    actor = acting_person(as_person)
+
+    def action(deps: Deps) -> None:
+        view = returns.reopen(
+            deps, audit=audit, actor=actor, agency=agency, case=case, reason=reason
+        )
+        which = f"the {escape(agency)} return" + (f" for case {escape(case)}" if case else "")
+        out.print(
+            f"{view.audit}: {which} is a draft again; a fresh link to it goes to the "
+            "agency's leads by e-mail.",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    run_action(action)
+
+
 def _show_problems(rejected: SpreadsheetRejected) -> None:
     count = len(rejected.problems)
     err.print(

@@ -28,8 +28,8 @@ from rich.table import Table
 from oscp_flow.cli.common import app, err, out, plain_errors
 
 if TYPE_CHECKING:
+    from oscp_flow.rehearsal.showcase import Shown
     from oscp_flow.settings import Settings
-    from oscp_flow.showcase import Shown
     from oscp_flow.supervisor import Supervisor
     from states.services.deps import Deps
 

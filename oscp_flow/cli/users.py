@@ -27,7 +27,7 @@ app.add_typer(user_app, name="user")
 @user_app.command("password")
 def user_password(email: str) -> None:
     """Set the password a coordinator or learning hub member signs in with."""
-    from oscp_flow import accounts
+    from states.services import credentials
 
     password = typer.prompt("New password", hide_input=True)
     again = typer.prompt("The same password again", hide_input=True)
@@ -36,7 +36,7 @@ def user_password(email: str) -> None:
         raise typer.Exit(1)
 
     def action(deps: Deps) -> None:
-        accounts.set_password(deps, email=email, password=password)
+        credentials.set_password(deps, email=email, password=password)
 
     run_action(action)
     out.print(f"Password set for {email}; any earlier sessions have ended.", highlight=False)
@@ -49,7 +49,12 @@ Reason = Annotated[
 ]
 role_app = typer.Typer(no_args_is_help=True, help="Take a role away from a person.")
 links_app = typer.Typer(no_args_is_help=True, help="Withdraw a person's e-mailed links.")
-DUTY_WORDS = {"chair": "Chair", "return": "Return owed", "action": "Action owned"}
+DUTY_WORDS = {
+    "chair": "Chair",
+    "case": "Case to audit",
+    "return": "Return owed",
+    "action": "Action owned",
+}
 user_app.add_typer(role_app, name="role")
 user_app.add_typer(links_app, name="links")
 

@@ -7,9 +7,11 @@ intervention dates, as an agency's case system can export them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
+from typer.core import TyperGroup
 
 from oscp_flow.cli.common import (
     AsPerson,
@@ -25,7 +27,7 @@ from states.rules.case_list import COLUMNS as CSV_COLUMNS
 if TYPE_CHECKING:
     from states.rules.case_list import CaseCandidate
     from states.services.deps import Deps
-    from states.services.sampling import Method
+    from states.services.sampling import Draw, Method
 
 # A list of thousands of cases is summed up rather than echoed whole.
 SHOWN = 50
@@ -48,7 +50,26 @@ def read_candidates(path: Path) -> list[CaseCandidate]:
     return found.cases
 
 
-@audit_app.command("sample")
+class _DrawByDefault(TyperGroup):
+    """``oscp audit sample AUDIT cases.csv`` draws, as it always has; ``oscp audit sample
+    remove AUDIT CASE`` takes a case out. Anything not naming a subcommand is a draw."""
+
+    # ``ctx`` is Typer's own click context (its vendored click has no public name).
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["draw", *args]
+        return super().parse_args(ctx, args)
+
+
+sample_app = typer.Typer(
+    cls=_DrawByDefault,
+    no_args_is_help=True,
+    help="Draw AUDIT's case sample from a CSV (or 'sample remove AUDIT CASE').",
+)
+audit_app.add_typer(sample_app, name="sample")
+
+
+@sample_app.command("draw")
 def audit_sample(
     audit: str,
     cases: Annotated[
@@ -66,9 +87,14 @@ def audit_sample(
         int | None, typer.Option(help="How many (per agency, for that method).")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Draw the same sample again.")] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace the whole sample (before returns open).")
+    ] = False,
+    reason: Annotated[str | None, typer.Option(help="Why the sample is replaced.")] = None,
     as_person: AsPerson = None,
 ) -> None:
-    """Draw AUDIT's case sample from a CSV of pseudonymous cases; the draw is recorded."""
+    """Draw AUDIT's case sample from a CSV of pseudonymous cases; the draw is recorded. A
+    random draw takes only cases with an intervention in the audit type's window."""
     from states.services import sampling
 
     actor = acting_person(as_person)
@@ -93,11 +119,44 @@ def audit_sample(
             method=methods[method],
             size=size,
             seed=seed,
+            replace=replace,
+            reason=reason,
         )
-        seeded = "" if draw.seed is None else f" with seed {draw.seed}"
-        more = len(draw.chosen) - SHOWN
-        shown = ", ".join(draw.chosen[:SHOWN]) + (f" and {more} more" if more > 0 else "")
-        out.print(f"Sampled {len(draw.chosen)} case(s){seeded}: {shown}.")
+        _show_draw(draw)
+
+    run_action(action)
+
+
+def _show_draw(draw: Draw) -> None:
+    if draw.replaced:
+        out.print(f"Took out the {draw.replaced} case(s) sampled before.")
+    if draw.ineligible:
+        out.print(
+            f"Passed over {draw.ineligible} case(s) with no intervention in the audit's window.",
+            highlight=False,
+        )
+    seeded = "" if draw.seed is None else f" with seed {draw.seed}"
+    more = len(draw.chosen) - SHOWN
+    shown = ", ".join(draw.chosen[:SHOWN]) + (f" and {more} more" if more > 0 else "")
+    out.print(f"Sampled {len(draw.chosen)} case(s){seeded}: {shown}.")
+
+
+@sample_app.command("remove")
+def audit_sample_remove(
+    audit: str,
+    case: str,
+    *,
+    reason: Annotated[str, typer.Option(help="Why the case leaves the sample.")],
+    as_person: AsPerson = None,
+) -> None:
+    """Take CASE out of AUDIT's sample before returns open (the coordinator), with a reason."""
+    from states.services import sampling
+
+    actor = acting_person(as_person)
+
+    def action(deps: Deps) -> None:
+        sampling.remove_case(deps, audit=audit, actor=actor, case=case, reason=reason)
+        out.print(f"Took case {escape(case)} out of {audit}'s sample.", highlight=False)
 
     run_action(action)
 

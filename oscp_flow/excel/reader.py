@@ -1,21 +1,15 @@
 """Reading a returned workbook: size-checked before unpacking, read without running
-anything, every problem listed against its cell.
-
-openpyxl parses each sheet only as its rows are read, so a sheet whose XML is broken or
-hostile (cut off halfway, an entity declaration, which defusedxml refuses) fails there, not
-when the workbook is opened: both places give the same refusal, "not an Excel workbook".
-"""
+anything (``oscp_flow.excel.guards``), every problem listed against its cell."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+from oscp_flow.excel.guards import Limits, open_workbook, parsed
 from oscp_flow.excel.shape import (
     ANSWER,
     COLUMNS,
@@ -23,54 +17,31 @@ from oscp_flow.excel.shape import (
     MAX_ROWS,
     MAX_SHEETS,
     MAX_UNPACKED,
-    NOT_XLSX,
     CellProblem,
     SpreadsheetRejected,
-    file_problem,
     layout,
 )
 from states.definitions.tool import Section, ToolDefinition
-from states.rules.answers import AnswerProblem, is_blank, missing_required, normalise
+from states.errors import AnswerProblem
+from states.rules.answers import is_blank, missing_required, normalise
 
 # --- Import ----------------------------------------------------------------------------------
 
 
-def _check_container(data: bytes) -> None:
-    """Refuse what can be refused from the zip directory alone, before anything is unpacked."""
-    if len(data) > MAX_BYTES:
-        raise file_problem(
-            f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB; "
-            "export the return again and fill in that file"
-        )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        raise file_problem(NOT_XLSX) from None
-    names = {e.filename for e in entries}
-    if "[Content_Types].xml" not in names:  # every Office Open XML package has one
-        raise file_problem(NOT_XLSX)
-    # zipfile stops at each entry's declared size, so the declared total bounds the unpacking.
-    if sum(e.file_size for e in entries) > MAX_UNPACKED:
-        raise file_problem("the file unpacks to far more than a return needs; it was not opened")
-    if sum(n.startswith("xl/worksheets/") and n.endswith(".xml") for n in names) > MAX_SHEETS:
-        raise _too_many_sheets()
-
-
-def _too_many_sheets() -> SpreadsheetRejected:
-    return file_problem(f"the workbook has more than {MAX_SHEETS} sheets; a return has fewer")
+def _limits() -> Limits:
+    # Built when a file is read, so the module's limits can be lowered (in a test) to make an
+    # ordinary file stand for a zip bomb.
+    return Limits(
+        what="a return",
+        redo="export the return again and fill in that file",
+        max_bytes=MAX_BYTES,
+        max_unpacked=MAX_UNPACKED,
+        max_sheets=MAX_SHEETS,
+    )
 
 
 def _open(data: bytes) -> Workbook:
-    _check_container(data)
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # untrusted bytes: any parser failure means the same to a person
-        raise file_problem(NOT_XLSX) from None
-    if len(book.sheetnames) > MAX_SHEETS:
-        book.close()
-        raise _too_many_sheets()
-    return book
+    return open_workbook(data, _limits())
 
 
 def _rows(book: Workbook, title: str) -> list[tuple[object, ...]] | None:
@@ -80,25 +51,12 @@ def _rows(book: Workbook, title: str) -> list[tuple[object, ...]] | None:
     if not isinstance(sheet, ReadOnlyWorksheet):
         return None
     rows: list[tuple[object, ...]] = []
-    for values in _parsed(sheet.iter_rows(max_col=len(COLUMNS), values_only=True)):
+    for values in parsed(sheet.iter_rows(max_col=len(COLUMNS), values_only=True), _limits()):
         rows.append(tuple(values))
         if len(rows) > MAX_ROWS:  # stop reading: the rest of the sheet is never parsed
             message = f"the sheet has more than {MAX_ROWS:,} rows; a return has far fewer"
             raise SpreadsheetRejected([CellProblem(title, None, None, message)])
     return rows
-
-
-def _parsed(rows: Iterable[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
-    """The rows as the parser yields them; its failure on untrusted bytes is a refusal."""
-    parsing = iter(rows)
-    while True:
-        try:
-            values = next(parsing)
-        except StopIteration:
-            return
-        except Exception:  # as in _open: any parser failure means the same to a person
-            raise file_problem(NOT_XLSX) from None
-        yield values
 
 
 @dataclass

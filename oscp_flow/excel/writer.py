@@ -31,7 +31,7 @@ from states.definitions.tool import YES_NO_PARTLY, Question, Section, ToolDefini
 # --- Export ----------------------------------------------------------------------------------
 
 
-def _put(cell: Cell, value: Value) -> None:
+def put_value(cell: Cell, value: Value) -> None:
     """Write a value as data. Text is always text: one that looks like a formula is kept as a
     string (and marked so Excel keeps it text when edited), since these files travel by e-mail.
     """
@@ -44,7 +44,7 @@ def _put(cell: Cell, value: Value) -> None:
             cell.quotePrefix = True
 
 
-class _Lists:
+class ChoiceLists:
     """Drop-down choices live on a hidden sheet: an inline Excel list breaks on any comma."""
 
     def __init__(self) -> None:
@@ -59,7 +59,7 @@ class _Lists:
     def write(self, sheet: Worksheet) -> None:
         for letter, values in self.columns.values():
             for row, label in enumerate(values, start=1):
-                _put(sheet[f"{letter}{row}"], label)
+                put_value(sheet[f"{letter}{row}"], label)
         sheet.sheet_state = "hidden"
         sheet.protection.sheet = True
 
@@ -108,11 +108,11 @@ def _question_row(
     values = (q.id, q.text, None, "required" if q.required else "optional", _help(tool, q) or None)
     for letter, value in zip(COLUMNS, values, strict=True):
         cell = sheet[f"{letter}{row}"]
-        _put(cell, value)
+        put_value(cell, value)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet[f"A{row}"].font = Font(color="808080", size=8)
     cell = sheet[f"{ANSWER}{row}"]
-    _put(cell, None if answer is None else _shown(tool, q, answer))
+    put_value(cell, None if answer is None else _shown(tool, q, answer))
     # Only the answers can be edited; text formatting stops Excel turning "1/2" into a date.
     cell.protection = Protection(locked=False)
     cell.number_format = FORMATS.get(q.type, "@")
@@ -124,10 +124,10 @@ def _section_sheet(
     tool: ToolDefinition,
     section: Section,
     answers: Mapping[str, str],
-    lists: _Lists,
+    lists: ChoiceLists,
 ) -> None:
     for letter, label in zip(COLUMNS, HEADER, strict=True):
-        _put(sheet[f"{letter}1"], label)
+        put_value(sheet[f"{letter}1"], label)
         sheet[f"{letter}1"].font = Font(bold=True)
     drop_downs: dict[str, DataValidation] = {}
     for row, q in enumerate(section.questions, start=2):
@@ -189,11 +189,11 @@ def _about(
         ),
         ("Sheets", "\n".join(sheets)),
     ]
-    _put(sheet["A1"], tool.title)
+    put_value(sheet["A1"], tool.title)
     sheet["A1"].font = Font(bold=True, size=14)
     for row, (label, text) in enumerate(rows, start=3):
-        _put(sheet[f"A{row}"], label)
-        _put(sheet[f"B{row}"], text)
+        put_value(sheet[f"A{row}"], label)
+        put_value(sheet[f"B{row}"], text)
         sheet[f"A{row}"].font = Font(bold=True)
         sheet[f"A{row}"].alignment = Alignment(vertical="top")
         sheet[f"B{row}"].alignment = Alignment(wrap_text=True, vertical="top")
@@ -209,7 +209,7 @@ def export_return(
     book = Workbook()
     placed = layout(tool, phase)
     _about(book.worksheets[0], tool, phase, title, [name for name, _ in placed])
-    lists = _Lists()
+    lists = ChoiceLists()
     for name, section in placed:
         _section_sheet(book.create_sheet(name), tool, section, answers, lists)
     lists.write(book.create_sheet(LISTS))

@@ -11,11 +11,11 @@ from datetime import date
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from oscp_flow.accounts import Viewer
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.coordinator_views import Links, Problem, audit_page
 from states.errors import AuditEngineError
 from states.services import actions
+from states.services.web_sessions import Viewer
 
 log = logging.getLogger("oscp_flow.web.coordinator")
 ADDING = 0  # the form number of "add an action" (reviews use the action's number)

@@ -7,7 +7,6 @@ from slowapi import Limiter
 from slowapi.util import get_remote_address
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from oscp_flow.accounts import HashingSlots
 from oscp_flow.settings import Settings
 from oscp_flow.web import errors
 from oscp_flow.web.config import WebConfig
@@ -17,6 +16,7 @@ from oscp_flow.web.csrf import FormGuard
 from oscp_flow.web.pages import Pages, SitePaths
 from oscp_flow.web.routes import build_router
 from oscp_flow.web.security import SecurityHeaders
+from states.rules.passwords import HashingSlots
 from states.services.deps import Deps
 
 
@@ -30,7 +30,9 @@ def create_app(deps: Deps, settings: Settings, config: WebConfig | None = None) 
         secure_cookie=settings.base_url.startswith("https://"),
         lifetime_seconds=config.form_lifetime_seconds,
     )
-    context = WebContext(deps=deps, pages=Pages(paths), guard=guard, config=config)
+    context = WebContext(
+        deps=deps, pages=Pages(paths), guard=guard, config=config, home=settings.home
+    )
     limiter = Limiter(
         key_func=get_remote_address,
         enabled=config.rate_limit_enabled,

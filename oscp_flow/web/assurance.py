@@ -6,22 +6,22 @@ from __future__ import annotations
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse
 
-from oscp_flow.web import lookup
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import FormToken
 from oscp_flow.web.return_form import ErrorLink
+from states.persistence.vocabulary import LinkPurpose
 from states.rules.answers import MAX_TEXT
-from states.services import links
+from states.services import links, lookup
 from states.services.links import LinkPage
 
 
 def show(ctx: WebContext, token: str, form_token: FormToken) -> HTMLResponse:
-    page = links.open_link(ctx.deps, token, purpose="assurance")
+    page = links.open_link(ctx.deps, token, purpose=LinkPurpose.ASSURANCE)
     return _render(ctx, token, page, form_token)
 
 
 def act(ctx: WebContext, token: str, form: FormData) -> HTMLResponse:
-    page = links.open_link(ctx.deps, token, purpose="assurance")
+    page = links.open_link(ctx.deps, token, purpose=LinkPurpose.ASSURANCE)
     again = FormToken.posted(form)
     assurance = str(form.get("assurance", ""))
     error = _problem(assurance)

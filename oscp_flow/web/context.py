@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from starlette.responses import HTMLResponse
@@ -19,6 +20,8 @@ class WebContext:
     pages: Pages
     guard: FormGuard
     config: WebConfig
+    # OSCP_HOME: where a directory upload waits, server-side, for its dry run's confirmation.
+    home: Path
 
     def form_page(
         self,

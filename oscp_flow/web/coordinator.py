@@ -7,7 +7,7 @@ first and sends anyone without one to the sign-in page, before any audit is look
 an unknown reference and a real one look the same from outside. Sign-in and sign-out are
 POST forms behind the same CSRF guard as the link forms; sign-in has its own rate limit per
 address, and wrong passwords slow down the (account, address) pair they come from
-(``oscp_flow.accounts``), never the owner elsewhere. Sessions live on the server
+(``states.services.sign_ins``), never the owner elsewhere. Sessions live on the server
 (``oscp_flow.web.session``): signing out ends them for every copy of the cookie.
 """
 
@@ -26,16 +26,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from oscp_flow import accounts
-from oscp_flow.accounts import Viewer
 from oscp_flow.web import action_forms, people_pages
 from oscp_flow.web import coordinator_views as views
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import COOKIE as FORM_COOKIE
 from oscp_flow.web.csrf import FormToken
+from oscp_flow.web.directory_routes import DirectoryRoutes
 from oscp_flow.web.return_form import ErrorLink
 from oscp_flow.web.session import Sessions
-from states.errors import NotFound
+from states.errors import HashingBusy, NotFound, TooSoon, WeakPassword
+from states.rules.passwords import HashingSlots
+from states.services import credentials, sign_ins, web_sessions
+from states.services.web_sessions import Viewer
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
 log = logging.getLogger("oscp_flow.web.coordinator")
@@ -46,7 +48,10 @@ WRONG_CURRENT = (
 )
 REVIEW_FORM_BYTES = 20_000  # a reason of up to 4,000 characters, encoded
 # Where sign-in may send a person back to: only these pages, never another site.
-NEXT = re.compile(r"/(board|themes|audits/[A-Za-z0-9_-]{1,40}|people(/[0-9]{1,9})?)")
+NEXT = re.compile(
+    r"/(board|themes|audits/[A-Za-z0-9_-]{1,40}|people(/[0-9]{1,9})?"
+    r"|directory(/(agencies|settings|bodies|log|import))?)"
+)
 REFUSED = (
     "The e-mail address and password do not match an account that can sign in here. "
     "After a few wrong tries, each further try from here has to wait a little longer."
@@ -65,7 +70,7 @@ def build_coordinator_router(
     limiter: Limiter,
     *,
     secure_cookies: bool,
-    hashing: accounts.HashingSlots,
+    hashing: HashingSlots,
 ) -> APIRouter:
     pages = CoordinatorPages(ctx, secure_cookies=secure_cookies, hashing=hashing)
     limit = cast(
@@ -84,7 +89,7 @@ def build_coordinator_router(
     )
     router.add_api_route("/audits/{reference}/actions/new", pages.add_action, methods=["POST"])
     router.add_api_route("/themes", pages.themes, methods=reading)
-    router.add_api_route("/people", pages.people, methods=reading)
+    DirectoryRoutes(ctx, pages.signed_in).add_to(router)
     router.add_api_route("/people/{person}", pages.person, methods=reading)
     router.add_api_route("/people/{person}", pages.change_person, methods=["POST"])
     router.add_api_route("/account/password", pages.password_page, methods=reading)
@@ -93,9 +98,7 @@ def build_coordinator_router(
 
 
 class CoordinatorPages:
-    def __init__(
-        self, ctx: WebContext, *, secure_cookies: bool, hashing: accounts.HashingSlots
-    ) -> None:
+    def __init__(self, ctx: WebContext, *, secure_cookies: bool, hashing: HashingSlots) -> None:
         self.ctx = ctx
         self.links = views.Links(ctx.pages.paths.prefix)
         self.hashing = hashing
@@ -111,9 +114,9 @@ class CoordinatorPages:
         session_id = self.sessions.read(request)
         if session_id is None:
             return None
-        return accounts.viewer(self.ctx.deps, session_id=session_id)
+        return web_sessions.viewer(self.ctx.deps, session_id=session_id)
 
-    async def _signed_in(self, request: Request, show: Callable[[Viewer], Response]) -> Response:
+    async def signed_in(self, request: Request, show: Callable[[Viewer], Response]) -> Response:
         """The page for a signed-in person; for anyone else, the way to sign in."""
         viewer = await run_in_threadpool(self._who, request)
         if viewer is not None:
@@ -123,11 +126,11 @@ class CoordinatorPages:
         return RedirectResponse(target, status_code=303)
 
     async def board(self, request: Request) -> Response:
-        return await self._signed_in(request, lambda v: views.board_page(self.ctx, v))
+        return await self.signed_in(request, lambda v: views.board_page(self.ctx, v))
 
     async def audit(self, request: Request, reference: str) -> Response:
         done = _done(request)
-        return await self._signed_in(
+        return await self.signed_in(
             request, lambda v: views.audit_page(self.ctx, v, reference, done=done)
         )
 
@@ -135,39 +138,36 @@ class CoordinatorPages:
         form = await self.ctx.guard.checked_form(request, max_bytes=REVIEW_FORM_BYTES)
         if not number.isdigit() or len(number) > 5:
             raise NotFound("action", f"{reference} #{number[:8]}")
-        return await self._signed_in(
+        return await self.signed_in(
             request, lambda v: action_forms.review_action(self.ctx, v, reference, int(number), form)
         )
 
     async def add_action(self, request: Request, reference: str) -> Response:
         form = await self.ctx.guard.checked_form(request, max_bytes=REVIEW_FORM_BYTES)
-        return await self._signed_in(
+        return await self.signed_in(
             request, lambda v: action_forms.add_action(self.ctx, v, reference, form)
         )
 
     async def themes(self, request: Request) -> Response:
-        return await self._signed_in(request, lambda v: views.themes_page(self.ctx, v))
-
-    async def people(self, request: Request) -> Response:
-        return await self._signed_in(request, lambda v: people_pages.directory_page(self.ctx, v))
+        return await self.signed_in(request, lambda v: views.themes_page(self.ctx, v))
 
     async def person(self, request: Request, person: str) -> Response:
         person_id = _person_id(person)
         done = people_pages.done_from(request.query_params)
-        return await self._signed_in(
+        return await self.signed_in(
             request, lambda v: people_pages.person_page(self.ctx, v, person_id, done=done)
         )
 
     async def change_person(self, request: Request, person: str) -> Response:
         form = await self.ctx.guard.checked_form(request, max_bytes=people_pages.FORM_BYTES)
         person_id = _person_id(person)
-        return await self._signed_in(
+        return await self.signed_in(
             request, lambda v: people_pages.change(self.ctx, v, person_id, form)
         )
 
     async def password_page(self, request: Request) -> Response:
         changed = request.query_params.get("changed") == "1"
-        return await self._signed_in(
+        return await self.signed_in(
             request, lambda v: views.password_page(self.ctx, v, changed=changed)
         )
 
@@ -184,7 +184,7 @@ class CoordinatorPages:
             return await run_in_threadpool(views.password_page, self.ctx, viewer, errors=errors)
         try:
             changed = await run_in_threadpool(
-                accounts.change_password,
+                credentials.change_password,
                 self.ctx.deps,
                 viewer=viewer,
                 current=current,
@@ -192,9 +192,9 @@ class CoordinatorPages:
                 address=_address(request),
                 slots=self.hashing,
             )
-        except accounts.WeakPassword as weak:
+        except WeakPassword as weak:
             errors = {"new": str(weak)}
-        except (accounts.TooSoon, accounts.HashingBusy) as held:
+        except (TooSoon, HashingBusy) as held:
             page = await run_in_threadpool(
                 views.password_page, self.ctx, viewer, errors={"current": _held_message(held)}
             )
@@ -227,18 +227,18 @@ class CoordinatorPages:
         errors = _missing(email, password)
         found = None
         refusal = {"email": REFUSED}
-        held: accounts.TooSoon | accounts.HashingBusy | None = None
+        held: TooSoon | HashingBusy | None = None
         if not errors:
             try:
                 found = await run_in_threadpool(
-                    accounts.authenticate,
+                    sign_ins.authenticate,
                     self.ctx.deps,
                     email=email,
                     password=password,
                     address=_address(request),
                     slots=self.hashing,
                 )
-            except (accounts.TooSoon, accounts.HashingBusy) as refused:
+            except (TooSoon, HashingBusy) as refused:
                 held, refusal = refused, {"email": _held_message(refused)}
         if found is None:
             log.info("sign-in refused")
@@ -272,14 +272,14 @@ def _address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-def _held_message(held: accounts.TooSoon | accounts.HashingBusy) -> str:
-    return TOO_SOON if isinstance(held, accounts.TooSoon) else BUSY
+def _held_message(held: TooSoon | HashingBusy) -> str:
+    return TOO_SOON if isinstance(held, TooSoon) else BUSY
 
 
-def _held(response: HTMLResponse, held: accounts.TooSoon | accounts.HashingBusy) -> Response:
+def _held(response: HTMLResponse, held: TooSoon | HashingBusy) -> Response:
     """The form again, saying when to come back: 429 for this pair's wait, 503 when hashing
     is full (a flood of sign-ins), each with ``Retry-After``."""
-    if isinstance(held, accounts.TooSoon):
+    if isinstance(held, TooSoon):
         response.status_code = 429
         response.headers["Retry-After"] = str(max(1, math.ceil(held.wait.total_seconds())))
     else:

@@ -15,15 +15,15 @@ from urllib.parse import quote
 
 from starlette.responses import HTMLResponse
 
-from oscp_flow import accounts
-from oscp_flow.accounts import Viewer
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.diagram_svg import draw
 from oscp_flow.web.return_form import ErrorLink
-from states.persistence.action_plan import REVIEWER_ROLES
+from states.rules.action_plan import REVIEWER_ROLES
+from states.rules.passwords import MIN_LENGTH
 from states.rules.quarters import plain_day
 from states.services import actions, aggregation, board, queries
 from states.services.aggregation import Distribution
+from states.services.web_sessions import Viewer
 
 log = logging.getLogger("oscp_flow.web.coordinator")
 BAR_WIDTH = 192  # px, the width of svg.bar in site.css (12rem)
@@ -58,6 +58,10 @@ class Links:
     @property
     def people(self) -> str:
         return f"{self.prefix}/people"
+
+    @property
+    def directory(self) -> str:
+        return f"{self.prefix}/directory"
 
     def person(self, person_id: int) -> str:
         """One person's page, where their form posts (and so its CSRF cookie's path)."""
@@ -158,8 +162,17 @@ def page(
 
 def board_page(ctx: WebContext, viewer: Viewer) -> HTMLResponse:
     log.info("person %d read the programme board", viewer.id)
+    shown = board.board(ctx.deps)
     return page(
-        ctx, viewer, "board.html", nav="board", title="Programme board", board=board.board(ctx.deps)
+        ctx,
+        viewer,
+        "board.html",
+        nav="board",
+        title="Programme board",
+        board=shown,
+        # What a new partnership does next, until it is done: the pages say so, as the CLI does.
+        no_directory=not board.agency_names(ctx.deps),
+        no_programme=not shown.programme,
     )
 
 
@@ -222,7 +235,7 @@ def password_page(
         errors=errors or {},
         summary=[ErrorLink(f"#{name}", text) for name, text in (errors or {}).items()],
         changed=changed,
-        min_length=accounts.MIN_LENGTH,
+        min_length=MIN_LENGTH,
     )
 
 

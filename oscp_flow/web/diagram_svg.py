@@ -2,7 +2,7 @@
 
 There is no Graphviz binary on the machines and pages run no JavaScript, so the layout is
 drawn here, fitted to the shape every definition has: the main path (the longest route from
-the initial state to a final one, as ``walkthrough.main_path`` finds it) runs down the left,
+the initial state to a final one, as ``graph.main_path`` finds it) runs down the left,
 and the few states off it (further assurance, withdrawn) sit in a column beside the state
 that leads to them. Forward skips and loops on the main path curve round its left side.
 Transitions allowed from every open state would draw an arrow from each box; they are named
@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from oscp_flow.walkthrough import main_path
-from states.definitions.graph import WILDCARD, expand_sources
+from states.definitions.graph import WILDCARD, expand_sources, main_path
 from states.definitions.model import AuditTypeDefinition
 
 WIDTH, HEIGHT, PITCH = 270, 36, 54  # a box, and the distance between rows

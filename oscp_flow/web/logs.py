@@ -67,6 +67,8 @@ def uvicorn_log_config() -> dict[str, Any]:
             "uvicorn.error": {"level": "INFO"},
             "uvicorn.access": {"handlers": ["default"], "level": "INFO", "propagate": False},
             "oscp_flow": {"handlers": ["default"], "level": "INFO", "propagate": False},
+            # The engine's services the pages call say who signed in or was removed, no more.
+            "states": {"handlers": ["default"], "level": "INFO", "propagate": False},
             "slowapi": {"handlers": ["default"], "level": "WARNING", "propagate": False},
         },
     }

@@ -1,6 +1,6 @@
-"""The coordinator's People pages: who is in the directory, and removing a role or a person.
+"""The coordinator's page for one person: their roles, and removing a role or the person.
 
-``/people`` lists everyone with their roles and whether they are still in the directory;
+``/people`` lists everyone, as the directory's People part (``directory_pages``);
 ``/people/ID`` shows one person, what they still owe, and one form: take away one of their
 roles, or remove them, with a reason. The engine decides who may (coordinators only: anyone
 else gets 403) and withdraws the links and sessions; the page asks, and says what was done.
@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from oscp_flow.accounts import Viewer
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.coordinator_views import Links, page
+from oscp_flow.web.directory_links import DirectoryLinks
 from oscp_flow.web.return_form import ErrorLink
 from states.errors import AuditEngineError, PermissionDenied
 from states.services import people
 from states.services.people import MAX_REASON
+from states.services.web_sessions import Viewer
 
 log = logging.getLogger("oscp_flow.web.coordinator")
 REMOVE = "remove"  # the form's choice to remove the person; "role:NAME" takes one role away
@@ -33,15 +34,9 @@ FORM_BYTES = 8_000  # a reason of up to 1,000 characters, encoded
 class Done:
     """What the last change did, from the address the form sent the browser back to."""
 
-    what: str  # "deactivated" or "role_removed"
+    what: str  # "deactivated" or "role_removed"; "added" or "changed" by the directory's forms
     links: int
     sessions: int
-
-
-def directory_page(ctx: WebContext, viewer: Viewer) -> HTMLResponse:
-    listing = people.directory(ctx.deps, viewer=viewer.id)
-    log.info("person %d read the directory", viewer.id)
-    return page(ctx, viewer, "people.html", nav="people", title="People", people=listing)
 
 
 def person_page(
@@ -64,6 +59,7 @@ def person_page(
         status_code=400 if errors else 200,
         form_paths=[Links(ctx.pages.paths.prefix).person(person_id)],
         person=shown,
+        change_link=DirectoryLinks(ctx.pages.paths.prefix).person_change(person_id),
         duties=duties,
         done=done,
         errors=errors,
@@ -122,6 +118,8 @@ def _problems(chosen: str, reason: str) -> dict[str, str]:
 def done_from(query: Mapping[str, str]) -> Done | None:
     """The change the address reports, if it reports one sensibly (short whole numbers)."""
     what, links, sessions = (query.get(key, "") for key in ("done", "links", "sessions"))
+    if what in ("added", "changed"):  # by the directory's forms (``directory_edits``)
+        return Done(what, 0, 0)
     if what not in ("deactivated", "role_removed"):
         return None
     if not all(n.isdigit() and len(n) < 6 for n in (links, sessions)):

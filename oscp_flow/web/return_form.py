@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from starlette.datastructures import FormData
 
 from states.definitions.tool import Question, Section, ToolDefinition
-from states.rules.answers import MAX_TEXT, AnswerProblem
+from states.errors import AnswerProblem
+from states.persistence.vocabulary import ReturnStatus
+from states.rules.answers import MAX_TEXT
 
 PREFIX = "q."
 YES_NO_PARTLY = (("yes", "Yes"), ("no", "No"), ("partly", "Partly"))
@@ -77,7 +79,7 @@ class CaseForm:
 
     @property
     def locked(self) -> bool:
-        return self.status == "submitted"
+        return self.status == ReturnStatus.SUBMITTED
 
 
 def sections_in_phase(tool: ToolDefinition, phase: str | None) -> list[Section]:

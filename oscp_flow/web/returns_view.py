@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse
 
-from oscp_flow.web import lookup
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import FormToken
 from oscp_flow.web.errors import NotOnThisLink
 from oscp_flow.web.return_form import CaseForm, ErrorLink, build, field_errors, posted_answers
 from states.definitions.tool import ToolDefinition
 from states.errors import ReturnIncomplete
-from states.services import links
+from states.persistence.vocabulary import ReturnStatus
+from states.services import links, lookup
 from states.services.links import LinkPage
 
 
@@ -53,7 +53,9 @@ def act(ctx: WebContext, token: str, form: FormData) -> HTMLResponse:
         fresh = links.link_page_returns(ctx.deps, token)
         return _render(ctx, token, fresh, again, notice=_saved(case))
     remaining = [
-        c for c, r in zip(page.cases, page.returns, strict=True) if r.status != "submitted"
+        c
+        for c, r in zip(page.cases, page.returns, strict=True)
+        if r.status != ReturnStatus.SUBMITTED
     ]
     if set(remaining) <= {view.case}:
         return ctx.pages.render(

@@ -68,7 +68,7 @@ class Sessions:
 
     def read(self, request: Request) -> str | None:
         """The session id the request's cookie carries, if its signature holds; whether the
-        session is still going is the server's to say (``accounts.viewer``)."""
+        session is still going is the server's to say (``web_sessions.viewer``)."""
         value = request.cookies.get(COOKIE)
         if not value:
             return None

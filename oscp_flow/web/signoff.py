@@ -6,24 +6,25 @@ from __future__ import annotations
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse
 
-from oscp_flow.web import lookup
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import FormToken
 from oscp_flow.web.return_form import ErrorLink
+from states.persistence.vocabulary import LinkPurpose
 from states.rules.answers import MAX_TEXT
-from states.services import links
+from states.rules.gates import Decision
+from states.services import links, lookup
 from states.services.links import LinkPage
 
-DECISIONS = ("approve", "refuse")
+DECISIONS = tuple(Decision)
 
 
 def show(ctx: WebContext, token: str, form_token: FormToken) -> HTMLResponse:
-    page = links.open_link(ctx.deps, token, purpose="sign_off")
+    page = links.open_link(ctx.deps, token, purpose=LinkPurpose.SIGN_OFF)
     return _render(ctx, token, page, form_token)
 
 
 def act(ctx: WebContext, token: str, form: FormData) -> HTMLResponse:
-    page = links.open_link(ctx.deps, token, purpose="sign_off")
+    page = links.open_link(ctx.deps, token, purpose=LinkPurpose.SIGN_OFF)
     again = FormToken.posted(form)
     decision = str(form.get("decision", ""))
     comment = str(form.get("comment", ""))
@@ -47,7 +48,7 @@ def _problems(decision: str, comment: str) -> dict[str, str]:
     """Checked here as well as in the engine, so the person sees the message beside the box."""
     if decision not in DECISIONS:
         return {"decision": "Choose whether you approve or refuse sign-off."}
-    if decision == "refuse" and not comment.strip():
+    if decision == Decision.REFUSE and not comment.strip():
         return {"comment": "Say what further assurance you need before you can approve."}
     if len(comment) > MAX_TEXT:
         return {"comment": f"Keep the comment under {MAX_TEXT:,} characters."}

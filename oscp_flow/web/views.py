@@ -12,27 +12,29 @@ from collections.abc import Callable
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse
 
-from oscp_flow.web import action_link, assurance, letter, lookup, returns_view, signoff
+from oscp_flow.web import action_link, assurance, letter, returns_view, signoff
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import FormToken
 from states.errors import TokenInvalid
+from states.persistence.vocabulary import LinkPurpose
+from states.services import lookup
 
 Show = Callable[[WebContext, str, FormToken], HTMLResponse]
 Act = Callable[[WebContext, str, FormData], HTMLResponse]
 
-SHOW: dict[str, Show] = {
-    "sign_off": signoff.show,
-    "return": returns_view.show,
-    "assurance": assurance.show,
-    "action": action_link.show,
-    "letter": letter.show,
+SHOW: dict[LinkPurpose, Show] = {
+    LinkPurpose.SIGN_OFF: signoff.show,
+    LinkPurpose.RETURN: returns_view.show,
+    LinkPurpose.ASSURANCE: assurance.show,
+    LinkPurpose.ACTION: action_link.show,
+    LinkPurpose.LETTER: letter.show,
 }
-ACT: dict[str, Act] = {
-    "sign_off": signoff.act,
-    "return": returns_view.act,
-    "assurance": assurance.act,
-    "action": action_link.act,
-    "letter": letter.act,
+ACT: dict[LinkPurpose, Act] = {
+    LinkPurpose.SIGN_OFF: signoff.act,
+    LinkPurpose.RETURN: returns_view.act,
+    LinkPurpose.ASSURANCE: assurance.act,
+    LinkPurpose.ACTION: action_link.act,
+    LinkPurpose.LETTER: letter.act,
 }
 
 
@@ -44,7 +46,6 @@ def show(ctx: WebContext, token: str, form_token: FormToken) -> HTMLResponse:
 
 def act(ctx: WebContext, token: str, form: FormData) -> HTMLResponse:
     purpose = form.get("purpose")
-    handler = ACT.get(purpose) if isinstance(purpose, str) else None
-    if handler is None:
+    if not isinstance(purpose, str) or purpose not in ACT:
         raise TokenInvalid()
-    return handler(ctx, token, form)
+    return ACT[LinkPurpose(purpose)](ctx, token, form)

@@ -7,7 +7,8 @@ arrow from each state; they are listed in a note instead, so the main path stays
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from transitions.extensions.diagrams import GraphMachine
 
@@ -18,7 +19,10 @@ Format = Literal["mermaid", "dot"]
 
 
 class _Shown:
+    """The model the machine draws; ``GraphMachine`` gives it both attributes."""
+
     state: str
+    get_graph: Callable[[], Any]
 
 
 def _everywhere(definition: AuditTypeDefinition) -> list[str]:
@@ -52,7 +56,7 @@ def draw(
         title=definition.title,
         show_state_attributes=False,
     )
-    graph = model.get_graph()  # type: ignore[attr-defined]
+    graph = model.get_graph()
     if fmt == "dot":
         return str(graph.source)
     text = str(graph.draw(None))

@@ -20,47 +20,65 @@ class GateName:
     needs: Needs | None = None
 
 
+# The names other modules refer to, so a typo is a NameError rather than a silent mismatch.
+ROLE_ALLOWED = "role_allowed"
+REASON_GIVEN = "reason_given"
+ALL_RETURNS_IN = "all_returns_in"
+FINDINGS_MODERATED = "findings_moderated"
+SIGN_OFF_QUORUM = "sign_off_quorum"
+SIGN_OFF_REFUSED = "sign_off_refused"
+CASES_WITHIN_WINDOW = "cases_within_window"
+AUDITORS_INDEPENDENT = "auditors_independent"
+ESCALATIONS_ASSURED = "escalations_assured"
+ESCALATION_OPEN = "escalation_open"
+DEEP_DIVE_SELECTED = "deep_dive_selected"
+FEEDBACK_RECORDED = "feedback_recorded"
+ACTIONS_COMPLETE = "actions_complete"
+TERMS_RECORDED = "terms_recorded"
+
 # Applied to every transition by the compiler; YAML never lists them.
-IMPLICIT_GATES = ("role_allowed", "reason_given")
+IMPLICIT_GATES = (ROLE_ALLOWED, REASON_GIVEN)
 
 DECLARED: dict[str, GateName] = {
     g.name: g
     for g in (
         GateName(
-            "role_allowed", "The person firing the trigger holds one of the transition's roles."
+            ROLE_ALLOWED, "The person firing the trigger holds one of the transition's roles."
         ),
-        GateName("reason_given", "A reason is recorded when the transition asks for one."),
-        GateName("all_returns_in", "Every agency required to take part has submitted its return."),
-        GateName("findings_moderated", "Findings exist and every one has been moderated."),
+        GateName(REASON_GIVEN, "A reason is recorded when the transition asks for one."),
+        GateName(ALL_RETURNS_IN, "Every agency required to take part has submitted its return."),
+        GateName(FINDINGS_MODERATED, "Findings exist and every one has been moderated."),
+        GateName(SIGN_OFF_QUORUM, "Enough eligible members approved and none refused.", "sign_off"),
+        GateName(SIGN_OFF_REFUSED, "An eligible member refused sign-off this round.", "sign_off"),
         GateName(
-            "sign_off_quorum", "Enough eligible members approved and none refused.", "sign_off"
-        ),
-        GateName("sign_off_refused", "An eligible member refused sign-off this round.", "sign_off"),
-        GateName(
-            "cases_within_window",
+            CASES_WITHIN_WINDOW,
             "Cases are sampled and each had an intervention in the window before the audit "
             "started.",
             "case_window_months",
         ),
         GateName(
-            "auditors_independent",
-            "Every sampled case has an auditor and no auditor declared involvement in their case.",
+            AUDITORS_INDEPENDENT,
+            "Every sampled case has an auditor, every auditor has declared whether they were "
+            "involved in their case, and none declared involvement.",
         ),
         GateName(
-            "escalations_assured",
+            ESCALATIONS_ASSURED,
             "Every immediate-risk concern raised has been answered with assurance.",
         ),
-        GateName("escalation_open", "There is an immediate-risk concern awaiting assurance."),
+        GateName(ESCALATION_OPEN, "There is an immediate-risk concern awaiting assurance."),
+        GateName(DEEP_DIVE_SELECTED, "Returns have been sampled for the deep dive (Section 175)."),
         GateName(
-            "deep_dive_selected", "Returns have been sampled for the deep dive (Section 175)."
-        ),
-        GateName(
-            "feedback_recorded",
+            FEEDBACK_RECORDED,
             "Every setting sampled for the deep dive has its individual feedback.",
         ),
         GateName(
-            "actions_complete",
+            ACTIONS_COMPLETE,
             "Every action of the audit's plan is accepted, carried forward or withdrawn.",
+        ),
+        GateName(
+            TERMS_RECORDED,
+            "The terms of reference (scope, time window, methodology, tool, sample rationale "
+            "and timetable) are recorded.",
         ),
     )
 }

@@ -6,9 +6,10 @@ a plain sentence what is wrong. Nothing is stored by loading.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -25,9 +26,10 @@ Checker = Callable[[M], list[tuple[tuple[PathPart, ...], str]]]
 DEFINITION_SUFFIXES = (".yaml", ".yml")
 
 
-def load_definition(path: Path) -> AuditTypeDefinition:
+def load_definition(path: Path, *, tools: Collection[str] | None = None) -> AuditTypeDefinition:
+    """One audit type; with ``tools`` (the names of the tools there are), its tool must be one."""
     source = read_yaml(path)
-    model = validate_source(source)
+    model = validate_source(source, tools=tools)
     _check_named_after_file(source, "audit_type", model.audit_type, path)
     return model
 
@@ -53,8 +55,22 @@ def load_text(text: str, name: str) -> AuditTypeDefinition:
     return validate_source(parse_yaml(text, name))
 
 
-def validate_source(source: YamlSource) -> AuditTypeDefinition:
-    return _validated(source, AuditTypeDefinition, check_graph)
+def validate_source(
+    source: YamlSource, *, tools: Collection[str] | None = None
+) -> AuditTypeDefinition:
+    def check(model: AuditTypeDefinition) -> list[tuple[tuple[PathPart, ...], str]]:
+        return [*check_graph(model), *_check_tool_known(model, tools)]
+
+    return _validated(source, AuditTypeDefinition, check)
+
+
+def _check_tool_known(
+    model: AuditTypeDefinition, tools: Collection[str] | None
+) -> list[tuple[tuple[PathPart, ...], str]]:
+    if tools is None or model.tool in tools:
+        return []
+    known = ", ".join(sorted(tools)) or "none"
+    return [(("tool",), f"names the tool '{model.tool}', which is not a known tool ({known})")]
 
 
 def _validated(source: YamlSource, model_class: type[M], check: Checker[M]) -> M:
@@ -156,30 +172,59 @@ def definition_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in DEFINITION_SUFFIXES)
 
 
-def load_directory(directory: Path) -> dict[str, AuditTypeDefinition]:
+@dataclass(frozen=True)
+class Loaded(Generic[M]):
+    """A folder's files, each loaded or refused on its own."""
+
+    models: dict[str, M]
+    # By file name without suffix: the name a file must declare, so a refused one is still
+    # known by the name it was meant to have.
+    refused: dict[str, DefinitionError]
+
+    def problems(self) -> list[Problem]:
+        return [problem for error in self.refused.values() for problem in error.problems]
+
+
+def load_directory(
+    directory: Path, *, tools: Collection[str] | None = None
+) -> dict[str, AuditTypeDefinition]:
     """Load every audit type; all files' problems are reported together."""
-    return _load_all(directory, load_definition, lambda m: m.audit_type)
+    return _all_or_none(load_each_definition(directory, tools=tools))
 
 
 def load_tool_directory(directory: Path) -> dict[str, ToolDefinition]:
     """Load every audit tool; all files' problems are reported together."""
-    return _load_all(directory, load_tool, lambda m: m.tool)
+    return _all_or_none(load_each_tool(directory))
 
 
-def _load_all(
+def load_each_definition(
+    directory: Path, *, tools: Collection[str] | None = None
+) -> Loaded[AuditTypeDefinition]:
+    return _load_each(directory, lambda p: load_definition(p, tools=tools), lambda m: m.audit_type)
+
+
+def load_each_tool(directory: Path) -> Loaded[ToolDefinition]:
+    return _load_each(directory, load_tool, lambda m: m.tool)
+
+
+def _all_or_none(loaded: Loaded[M]) -> dict[str, M]:
+    if loaded.refused:
+        raise DefinitionError(loaded.problems())
+    return loaded.models
+
+
+def _load_each(
     directory: Path, load: Callable[[Path], M], name_of: Callable[[M], str]
-) -> dict[str, M]:
+) -> Loaded[M]:
     if not directory.is_dir():
         raise DefinitionError([Problem(str(directory), "", "is not a folder of definitions")])
     loaded: dict[str, M] = {}
-    problems: list[Problem] = []
+    refused: dict[str, DefinitionError] = {}
     for path in definition_files(directory):
         try:
             model = load(path)
         except DefinitionError as exc:
-            problems.extend(exc.problems)
+            refused[path.stem] = exc
             continue
         loaded[name_of(model)] = model
-    if problems:
-        raise DefinitionError(problems)
-    return loaded
+    return Loaded(loaded, refused)

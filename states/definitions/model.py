@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, StringConstraints, model_validator
 
 from states.definitions.disclosure import DisclosureRule
+from states.definitions.stage_names import Stage
 
 SCHEMA_VERSION = 1
 
@@ -84,6 +85,14 @@ class StateDef(Strict):
     phase: Phase | None = Field(
         default=None,
         description="Returns collected in this state answer only this phase of the tool.",
+    )
+    # Not strict: YAML gives the stage as its name, which names exactly one member or none.
+    stage: Stage | None = Field(
+        default=None,
+        strict=False,
+        description="What the state is to the engine: where returns are collected "
+        "(collecting_returns), findings moderated (moderating), the report written "
+        "(drafting_report, further_assurance) and signed off (signing_off), and so on.",
     )
 
 
@@ -177,6 +186,20 @@ class ProductsDef(Strict):
         return self
 
 
+class DeepDiveDef(Strict):
+    """How a self-assessment round takes its deep-dive sample of submitted returns: every
+    return with any answer graded ``rated``, and a share of the others drawn at random
+    (seeded and recorded, so the draw can be shown and repeated)."""
+
+    rated: Name = Field(
+        description="Every return with any answer of this grade is taken: a grade value of "
+        "the tool's scales, e.g. red."
+    )
+    percent_of_rest: int = Field(
+        ge=0, le=100, description="The share of the other returns also taken, rounded up."
+    )
+
+
 class AuditTypeDefinition(Strict):
     schema_version: Literal[1]
     audit_type: Name
@@ -207,6 +230,11 @@ class AuditTypeDefinition(Strict):
         description="How each product of the signed-off summary report shows counts pooled "
         "across agencies or settings. Omit a product for the engine's rule (min_group 5, "
         "min_cell 3).",
+    )
+    deep_dive: DeepDiveDef | None = Field(
+        default=None,
+        description="The rule the deep-dive sample of returns is drawn by. Without one (or "
+        "instead of it) the coordinator or chair names the settings by hand.",
     )
     states: list[StateDef] = Field(min_length=2)
     transitions: list[TransitionDef] = Field(min_length=1)

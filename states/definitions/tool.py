@@ -38,6 +38,11 @@ class Scale(Strict):
 class Option(Strict):
     value: Name
     label: Text
+    counts_as: Literal["none"] | None = Field(
+        default=None,
+        description='"none": the answer says there was nothing of the kind (no disagreement to '
+        "escalate, no particular needs), so counts leave it out rather than count it.",
+    )
 
 
 class Question(Strict):
@@ -73,11 +78,24 @@ class ToolDefinition(Strict):
     tool: Name
     title: Text
     description: Text
-    completed_per: Literal["agency", "case"] = Field(
-        description="One return per taking-part agency, or one case audit per agency per case."
+    completed_per: Literal["agency", "case", "attendee"] = Field(
+        description="One return per taking-part agency, one case audit per agency per case, "
+        "or one return per registered course attendee (through their agency's training lead)."
     )
     scales: dict[Name, Scale] = Field(default_factory=dict)
+    none_answers: list[Text] = Field(
+        default_factory=list,
+        description='Free-text answers meaning "there was none" ("none found"): where a '
+        "question records a finding, such an answer (or a blank one) records none, so it "
+        "counts as neither a strength nor a gap. Compared ignoring case, spaces and a final "
+        "full stop.",
+    )
     sections: list[Section] = Field(min_length=1)
+
+    @property
+    def per_subject(self) -> bool:
+        """One return per case or attendee (a case row of the audit), not per agency."""
+        return self.completed_per != "agency"
 
     def questions(self) -> Iterator[tuple[Section, Question]]:
         for section in self.sections:
@@ -90,11 +108,19 @@ class ToolDefinition(Strict):
                 return question
         raise KeyError(question_id)
 
+    def means_none(self, answer: str) -> bool:
+        """Whether a free-text answer says there was nothing to record."""
+        return _plain(answer) in {_plain(said) for said in self.none_answers} | {""}
+
     def canonical_json(self) -> str:
         return self.model_dump_json()
 
     def content_hash(self) -> str:
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+
+def _plain(answer: str) -> str:
+    return " ".join(answer.split()).rstrip(".").strip().casefold()
 
 
 def tool_json_schema() -> str:

@@ -12,10 +12,20 @@ Found = Iterator[tuple[tuple[PathPart, ...], str]]
 
 
 def check_tool(tool: ToolDefinition) -> list[tuple[tuple[PathPart, ...], str]]:
-    problems = [*_check_ids(tool), *_check_scales(tool), *_check_questions(tool)]
+    problems = [
+        *_check_ids(tool),
+        *_check_scales(tool),
+        *_check_questions(tool),
+        *_check_none_answers(tool),
+    ]
     if not problems:  # an unused scale is often a misspelt one, reported above
         problems.extend(_check_unused_scales(tool))
     return problems
+
+
+def _check_none_answers(tool: ToolDefinition) -> Found:
+    if tool.none_answers and not any(q.finding for _, q in tool.questions()):
+        yield ("none_answers",), "none_answers apply to questions that record findings: none does"
 
 
 def _check_scales(tool: ToolDefinition) -> Found:

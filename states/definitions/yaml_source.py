@@ -125,29 +125,86 @@ def parse_yaml(text: str, name: str) -> YamlSource:
 
 
 def _check_nodes(root: Node, name: str) -> None:
-    """Count nodes as aliases expand them and refuse duplicate keys, before constructing."""
-    budget = MAX_NODES
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        budget -= 1
-        if budget < 0:
-            raise DefinitionError(
-                [
-                    Problem(
-                        name,
-                        "",
-                        f"expands to more than {MAX_NODES:,} YAML nodes "
-                        "(aliases repeated too often); write the content out plainly",
-                    )
-                ]
+    """Refuse duplicate keys, and a tree that aliases expand past ``MAX_NODES``, before
+    constructing: saying where the expansion first grows too large, so it can be found."""
+    sizes = _expanded_sizes(root, name)
+    if sizes[id(root)] <= MAX_NODES:
+        return
+    path, node = _where_it_grows_too_large(root, sizes)
+    raise DefinitionError(
+        [
+            Problem(
+                name,
+                format_path(path),
+                f"expands to more than {MAX_NODES:,} YAML nodes "
+                "(aliases repeated too often); write the content out plainly",
+                node.start_mark.line + 1,
             )
+        ]
+    )
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _expanded_sizes(root: Node, name: str) -> dict[int, int]:
+    """How many nodes each node stands for once aliases are expanded, capped just past the
+    limit. An alias is the very node it names, so each is sized once however often it is
+    used; one that contains itself (a recursive alias) is sized as too large."""
+    too_large = MAX_NODES + 1
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_sized = stack.pop()
+        if children_sized:
+            # A child with no size yet is still being sized: an ancestor, so a loop.
+            total = 1 + sum(sizes.get(id(child), too_large) for child in _children(node))
+            sizes[id(node)] = min(total, too_large)
+            continue
+        if id(node) in entered:
+            continue
+        entered.add(id(node))
         if isinstance(node, MappingNode):
             _refuse_duplicate_keys(node, name)
-            for key, value in node.value:
-                stack.extend((key, value))
-        elif isinstance(node, SequenceNode):
-            stack.extend(node.value)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+    return sizes
+
+
+def _where_it_grows_too_large(root: Node, sizes: dict[int, int]) -> tuple[list[PathPart], Node]:
+    """The first node, in the file's order, that is too large while none of its parts is."""
+    path: list[PathPart] = []
+    node = root
+    seen = {id(root)}
+    while True:
+        step = _first_too_large_part(node, sizes)
+        if step is None or id(step[1]) in seen:
+            return path, node
+        part, node = step
+        seen.add(id(node))
+        if part is None:  # a key too large to name: report the key itself
+            return path, node
+        path.append(part)
+
+
+def _first_too_large_part(node: Node, sizes: dict[int, int]) -> tuple[PathPart | None, Node] | None:
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if sizes[id(key)] > MAX_NODES:
+                return None, key
+            if sizes[id(value)] > MAX_NODES:
+                return (key.value if isinstance(key, ScalarNode) else None), value
+    if isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            if sizes[id(item)] > MAX_NODES:
+                return index, item
+    return None
 
 
 def _refuse_duplicate_keys(node: MappingNode, name: str) -> None:

@@ -1,11 +1,9 @@
-"""Action plans: the rules an action's status follows, and its own deadline and reminders.
+"""How actions' deadlines and reminders are stored, and the messages about an action.
 
-An action moves open → in progress → evidence submitted → accepted; the learning hub can send
-evidence back (to in progress), the chair or coordinator can withdraw it, and carrying it into
-the next cycle of its theme closes it here as carried forward. Each action has its own
-deadline row, so its reminder rungs go through the same sweep, index and unique keys as every
-other deadline; the deadline's ``state`` is a marker no definition can use as a state name,
-which keeps state changes from closing it and tells the sweep whose rungs they are.
+Each action has its own deadline row, so its reminder rungs go through the same sweep, index
+and unique keys as every other deadline; the deadline's ``state`` is a marker no definition
+can use as a state name, which keeps state changes from closing it and tells the sweep whose
+rungs they are. The statuses, who may move them and the ladder are ``states.rules.action_plan``.
 
 Messages about an action carry the agency, the audit reference and theme and the due date:
 never the recommendation, which stays on the action.
@@ -13,115 +11,24 @@ never the recommendation, which stays on the action.
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
 from sqlalchemy import Connection, insert, select, update
 
 from states.clock import as_utc
-from states.definitions.graph import WILDCARD, expand_sources
-from states.definitions.model import AuditTypeDefinition, DeadlineDef, OverdueStep, ReminderLadder
-from states.definitions.roles import ACTION_OWNER_ROLES
+from states.definitions.model import AuditTypeDefinition, DeadlineDef
 from states.persistence import notices
 from states.persistence import tables as t
 from states.persistence.deadlines import insert_rungs
 from states.persistence.store import AuditRow
+from states.persistence.vocabulary import LinkPurpose
+from states.rules.action_plan import OWED, OWNER_ROLES, REVIEWER_ROLES, action_rungs
 from states.rules.calendar import WorkingCalendar, close_of_business
-from states.rules.reminders import ESCALATION_ROLES, Rung, ladder
-
-Status = Literal[
-    "open", "in_progress", "evidence_submitted", "accepted", "carried_forward", "withdrawn"
-]
-STATUSES: tuple[Status, ...] = (
-    "open",
-    "in_progress",
-    "evidence_submitted",
-    "accepted",
-    "carried_forward",
-    "withdrawn",
-)
-# Still to be accepted: these keep an audit in impact monitoring (the actions_complete gate).
-OUTSTANDING: tuple[Status, ...] = ("open", "in_progress", "evidence_submitted")
-# What the owner agency still owes, and so what reminders are about; evidence under review
-# owes nothing until it is sent back.
-OWED: tuple[Status, ...] = ("open", "in_progress")
-
-Mover = Literal["owner", "reviewer", "organiser"]
-# Who may make each change of status (carried_forward is only ever set by carrying forward).
-MOVES: dict[tuple[str, str], Mover] = {
-    ("open", "in_progress"): "owner",
-    ("open", "evidence_submitted"): "owner",
-    ("in_progress", "evidence_submitted"): "owner",
-    ("evidence_submitted", "accepted"): "reviewer",
-    ("evidence_submitted", "in_progress"): "reviewer",
-    **{(s, "withdrawn"): "organiser" for s in OUTSTANDING},
-}
-OWNER_ROLES = ACTION_OWNER_ROLES
-REVIEWER_ROLES = frozenset({"learning_hub_member", "coordinator"})
 
 # Not a valid state name (a space), so no definition's state can ever be mistaken for it.
 DEADLINE_STATE = "action plan"
-# The engine's ladder for an action, unless the audit type declares ``action_reminders``:
-# reminders to the owner agency's leads, overdue notices to them, then an escalation to its
-# strategic lead and the audit's chair.
-LADDER = DeadlineDef(
-    name="action_due",
-    working_days=1,  # unused: an action's due date is given, not counted
-    owed_by="action_owners",
-    reminders=ReminderLadder(
-        before_working_days=[10, 5, 1],
-        on_due_day=True,
-        remind=["agency_lead", "strategic_lead"],
-        overdue=[
-            OverdueStep(after_working_days=2, notify=["agency_lead", "strategic_lead"]),
-            OverdueStep(after_working_days=5, notify=["strategic_lead", "chair"]),
-        ],
-    ),
-)
-
-
-def ladder_for(definition: AuditTypeDefinition) -> DeadlineDef:
-    """The reminder ladder of every action on an audit of this type."""
-    if definition.action_reminders is None:
-        return LADDER
-    return LADDER.model_copy(update={"reminders": definition.action_reminders})
-
-
-def signed_off_states(definition: AuditTypeDefinition) -> frozenset[str]:
-    """Open states from sign-off onwards: where the report's recommendations are agreed, so
-    actions may be added. Without a sign-off step there is nothing to wait for."""
-    starts = {tr.dest for tr in definition.transitions if tr.dest and "sign_off_quorum" in tr.gates}
-    open_states = {s.name for s in definition.states if not s.final}
-    if not starts:
-        return frozenset(open_states)
-    return frozenset(_reach(definition, starts) & open_states)
-
-
-def closing_states(definition: AuditTypeDefinition) -> frozenset[str]:
-    """Final states, and those with their own step to one (impact monitoring, say): an audit
-    there is closed or closing, so its unfinished actions can be carried forward. Withdrawal
-    from anywhere does not count."""
-    final = definition.final_states
-    closing = {
-        source
-        for tr in definition.transitions
-        if tr.dest in final and tr.sources != (WILDCARD,)
-        for source in tr.sources
-    }
-    return frozenset(closing | final)
-
-
-def _reach(definition: AuditTypeDefinition, starts: set[str]) -> set[str]:
-    seen, queue = set(starts), deque(starts)
-    while queue:
-        state = queue.popleft()
-        for tr in definition.transitions:
-            if tr.dest and tr.dest not in seen and state in expand_sources(definition, tr.sources):
-                seen.add(tr.dest)
-                queue.append(tr.dest)
-    return seen
 
 
 # --- the action's deadline ------------------------------------------------------------------
@@ -215,22 +122,8 @@ def _schedule(
     due: datetime,
     at: datetime,
 ) -> None:
-    rungs = _rungs(calendar, schedule, due=due, at=at)
+    rungs = action_rungs(calendar, schedule, due=due, at=at)
     insert_rungs(connection, rungs, deadline_id=deadline_id, audit_id=audit_id)
-
-
-def _rungs(
-    calendar: WorkingCalendar, schedule: DeadlineDef, *, due: datetime, at: datetime
-) -> list[Rung]:
-    rungs = ladder(schedule, due_at=due, opened_at=at, calendar=calendar)
-    # Overdue notices over the owner's head (to the chair) are escalations; the ladder
-    # itself only escalates for returns, so the kind is settled here.
-    return [
-        replace(r, kind="escalation")
-        if r.kind == "overdue" and ESCALATION_ROLES.difference(OWNER_ROLES).intersection(r.roles)
-        else r
-        for r in rungs
-    ]
 
 
 # --- the sweep's side -----------------------------------------------------------------------
@@ -343,7 +236,7 @@ def tell(
         at=at,
         context=context,
         key_prefix=key_prefix,
-        link_purpose="action" if link else None,
+        link_purpose=LinkPurpose.ACTION if link else None,
     )
 
 

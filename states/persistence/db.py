@@ -14,16 +14,16 @@ from __future__ import annotations
 import re
 import socket
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from states.errors import StoreUnavailable
+from states.errors import AuditEngineError, InvalidInput, StoreUnavailable
 
 READONLY = "oscp_readonly"
 SQLITE_PRAGMAS = (
@@ -223,6 +223,23 @@ def store_error(error: BaseException, url: str | URL) -> StoreUnavailable | None
         return _postgres(error, driver_error, where)
     if isinstance(error, OperationalError | InterfaceError):
         return StoreUnavailable(TRY_AGAIN, cause=UNAVAILABLE)
+    return None
+
+
+def escaped_error(error: BaseException, url: Callable[[], str | URL]) -> AuditEngineError | None:
+    """A database library's error that no unit of work turned into the engine's own (one
+    raised before any, as when the schema is checked at start-up, or a constraint no service
+    foresaw), in the engine's words: a broken constraint as one sentence, a database that
+    cannot be used as ``store_error`` says it. ``None`` for anything else, which is a bug.
+    ``url`` is asked for only when the store's failure needs it, so whatever settings name
+    the database are read only then. Entry points use it so they need not know the library."""
+    if isinstance(error, IntegrityError):
+        return InvalidInput(
+            "that would duplicate a record that already exists; "
+            "check the codes, e-mails or references given."
+        )
+    if isinstance(error, DBAPIError):
+        return store_error(error, url())
     return None
 
 

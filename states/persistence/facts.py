@@ -7,7 +7,8 @@ from collections.abc import Callable
 from sqlalchemy import ColumnElement, Connection, Exists, and_, exists, func, literal, select
 
 from states.persistence import tables as t
-from states.persistence.action_plan import OUTSTANDING
+from states.persistence.vocabulary import BARRING, ReturnStatus
+from states.rules.action_plan import OUTSTANDING
 from states.rules.gates import CaseWindow, Decision, SignOffDecision
 
 
@@ -41,7 +42,7 @@ class SqlAuditFacts:
             t.audit_return.c.agency_id == t.participation.c.agency_id,
             t.audit_return.c.case_key == case_key,
             t.audit_return.c.round == self._round,
-            t.audit_return.c.status == "submitted",
+            t.audit_return.c.status == ReturnStatus.SUBMITTED,
         )
 
     def outstanding_agencies(self) -> list[tuple[int, str, int]]:
@@ -89,7 +90,7 @@ class SqlAuditFacts:
         )
         grouped: dict[int, tuple[str, Decision, set[str]]] = {}
         for person_id, name, decision, role in self._c.execute(statement):
-            entry = grouped.setdefault(person_id, (name, decision, set()))
+            entry = grouped.setdefault(person_id, (name, Decision(decision), set()))
             if role is not None:
                 entry[2].add(role)
         return [
@@ -125,12 +126,33 @@ class SqlAuditFacts:
                 and_(
                     t.conflict.c.person_id == t.assignment.c.person_id,
                     t.conflict.c.case_reference == t.case.c.reference,
+                    t.conflict.c.involvement.in_(BARRING),
                 ),
             )
             .where(t.case.c.audit_id == self._audit_id)
             .order_by(t.case.c.reference)
         )
         return [(name, ref) for name, ref in self._c.execute(statement)]
+
+    def undeclared_assignments(self) -> list[tuple[str, str]]:
+        """(auditor, case) for each assignment whose auditor has not declared either way."""
+        declared = exists().where(
+            t.conflict.c.person_id == t.assignment.c.person_id,
+            t.conflict.c.case_reference == t.case.c.reference,
+        )
+        statement = (
+            select(t.person.c.name, t.case.c.reference)
+            .select_from(t.assignment)
+            .join(t.case, t.case.c.id == t.assignment.c.case_id)
+            .join(t.person, t.person.c.id == t.assignment.c.person_id)
+            .where(t.case.c.audit_id == self._audit_id, ~declared)
+            .order_by(t.case.c.reference, t.person.c.name)
+        )
+        return [(name, ref) for name, ref in self._c.execute(statement)]
+
+    def terms_recorded(self) -> bool:
+        statement = select(t.terms.c.id).where(t.terms.c.audit_id == self._audit_id)
+        return self._c.execute(statement).first() is not None
 
     def open_escalations(self) -> list[str]:
         statement = (

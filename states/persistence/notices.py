@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select
 
 from states.persistence import tables as t
+from states.persistence.vocabulary import LinkPurpose
 
 AUDIT_KINDS = (
     "audit_started",
@@ -102,7 +103,7 @@ def queue(
     at: datetime,
     context: Mapping[str, str] | None = None,
     key_prefix: str | None = None,
-    link_purpose: str | None = None,
+    link_purpose: LinkPurpose | None = None,
 ) -> int:
     """Queue one message per recipient; returns how many were new (keys already queued are
     skipped, which is what makes a repeated sweep or retried transaction harmless)."""

@@ -19,12 +19,22 @@ from sqlalchemy import (
     false,
     true,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
+from states.persistence.vocabulary import (
+    LinkPurpose,
+    LinkRefusal,
+    ReportStatus,
+    ReturnRequestStatus,
+    ReturnStatus,
+)
+from states.rules.gates import Decision
 
-def _utc(**kwargs: object) -> object:
-    """A timezone-aware timestamp column (SQLite stores the text, PostgreSQL timestamptz)."""
-    return Field(sa_column=Column(DateTime(timezone=True), **kwargs))  # type: ignore[arg-type]
+# Every timestamp is timezone-aware (SQLite stores the text, PostgreSQL a timestamptz). Given
+# as ``sa_type``, so SQLModel still derives NULL or NOT NULL from the annotation: a column's
+# type hint and its schema cannot disagree. One instance serves every column, as SQLAlchemy's
+# own default types do.
+UTC_TIMESTAMP = DateTime(timezone=True)
 
 
 class DefinitionSnapshot(SQLModel, table=True):
@@ -34,7 +44,7 @@ class DefinitionSnapshot(SQLModel, table=True):
     content_hash: str = Field(primary_key=True, max_length=64)
     audit_type: str = Field(max_length=63, index=True)
     canonical_json: str = Field(sa_column=Column(Text, nullable=False))
-    first_used_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    first_used_at: datetime = Field(sa_type=UTC_TIMESTAMP)
 
 
 class ToolSnapshot(SQLModel, table=True):
@@ -44,14 +54,25 @@ class ToolSnapshot(SQLModel, table=True):
     content_hash: str = Field(primary_key=True, max_length=64)
     tool: str = Field(max_length=63, index=True)
     canonical_json: str = Field(sa_column=Column(Text, nullable=False))
-    first_used_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    first_used_at: datetime = Field(sa_type=UTC_TIMESTAMP)
 
 
 class Agency(SQLModel, table=True):
+    """An agency, or a setting (a school, college or early years setting, with its URN).
+
+    ``kind`` is an ``AgencyKind`` value (``states.rules.directory``). A deactivated agency
+    keeps its row, because past audits, returns and actions name it; it is invited to nothing
+    new.
+    """
+
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True)
     name: str = Field(max_length=200)
     kind: str = Field(max_length=60)
+    # Settings only: the DfE (or Ofsted) URN a re-import finds them by, and their phase.
+    urn: str | None = Field(default=None, max_length=12, unique=True, index=True)
+    phase: str | None = Field(default=None, max_length=30)
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class Person(SQLModel, table=True):
@@ -90,9 +111,9 @@ class AuditCycle(SQLModel, table=True):
     state_round: int = Field(default=1)
     lead_id: int = Field(foreign_key="person.id")
     started_on: date
-    started_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    state_entered_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    closed_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    started_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    state_entered_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    closed_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     # The caller's key for the request that started it (a Prefect flow run id): a retried
     # start finds the audit it already made instead of making a second one.
     request_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
@@ -106,7 +127,7 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit_cycle.id")
     version: int
-    at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    at: datetime = Field(sa_type=UTC_TIMESTAMP)
     actor_id: int = Field(foreign_key="person.id")
     trigger: str = Field(max_length=63)
     from_state: str = Field(max_length=63)
@@ -121,8 +142,10 @@ class Participation(SQLModel, table=True):
     audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
     agency_id: int = Field(foreign_key="agency.id")
     required: bool = True
-    return_status: str = Field(default="requested", max_length=20)
-    submitted_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    return_status: ReturnRequestStatus = Field(
+        default=ReturnRequestStatus.REQUESTED, sa_type=AutoString(length=20)
+    )
+    submitted_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     # Section 175: chosen for the deep dive and individual feedback.
     deep_dive: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
@@ -147,6 +170,15 @@ class CaseAgency(SQLModel, table=True):
     agency_id: int = Field(foreign_key="agency.id", primary_key=True)
 
 
+class Attendee(SQLModel, table=True):
+    """A course attendee in a training-impact audit: a case row (pseudonymous reference, and
+    the agency whose training lead gathers their returns) counted under a course and cohort."""
+
+    case_id: int = Field(foreign_key="case_record.id", primary_key=True)
+    course: str = Field(max_length=120)
+    cohort: str = Field(max_length=60)
+
+
 class SampleSelection(SQLModel, table=True):
     """How a sample was drawn, so it can be explained and drawn again identically."""
 
@@ -158,7 +190,7 @@ class SampleSelection(SQLModel, table=True):
     size: int | None = None
     rule: str | None = Field(default=None, max_length=200)
     selected: str = Field(sa_column=Column(Text, nullable=False))
-    selected_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    selected_at: datetime = Field(sa_type=UTC_TIMESTAMP)
     selected_by: int = Field(foreign_key="person.id")
 
 
@@ -174,10 +206,10 @@ class AuditReturn(SQLModel, table=True):
     # 0 for an agency return: NULLs never collide, so a unique key cannot use case_id itself.
     case_key: int = 0
     round: int
-    status: str = Field(default="draft", max_length=20)
-    started_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    updated_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    submitted_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    status: ReturnStatus = Field(default=ReturnStatus.DRAFT, sa_type=AutoString(length=20))
+    started_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    updated_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     submitted_by: int | None = Field(default=None, foreign_key="person.id")
 
 
@@ -198,7 +230,7 @@ class Feedback(SQLModel, table=True):
     agency_id: int = Field(foreign_key="agency.id")
     summary: str = Field(sa_column=Column(Text, nullable=False))
     recorded_by: int = Field(foreign_key="person.id")
-    recorded_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    recorded_at: datetime = Field(sa_type=UTC_TIMESTAMP)
 
 
 class Outbox(SQLModel, table=True):
@@ -218,15 +250,15 @@ class Outbox(SQLModel, table=True):
     recipient_id: int = Field(foreign_key="person.id")
     subject_id: int | None = None
     context: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
-    created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    next_attempt_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    created_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_error: str | None = Field(default=None, max_length=300)
-    failed_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
-    sent_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    failed_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
+    sent_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     # The action the recipient's link is for (sign_off, return, assurance). The link itself is
     # minted only when the message is sent, so no usable token is ever stored.
-    link_purpose: str | None = Field(default=None, max_length=20)
+    link_purpose: LinkPurpose | None = Field(default=None, sa_type=AutoString(length=20))
 
 
 class Reminder(SQLModel, table=True):
@@ -244,8 +276,8 @@ class Reminder(SQLModel, table=True):
     step: str = Field(max_length=40)
     kind: str = Field(max_length=40)
     roles: str = Field(max_length=200)
-    due_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    processed_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    due_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    processed_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     sent_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
@@ -258,7 +290,24 @@ class ConflictDeclaration(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id")
     case_reference: str = Field(max_length=40, index=True)
     involvement: str = Field(max_length=20)
-    declared_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    declared_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+
+
+class TermsOfReference(SQLModel, table=True):
+    """An audit's terms of reference as the learning hub agrees them: one row per audit,
+    amended while the audit is being planned (each change is an event in its history)."""
+
+    __tablename__ = "terms_of_reference"
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit_cycle.id", unique=True)
+    scope: str = Field(sa_column=Column(Text, nullable=False))
+    time_window: str = Field(sa_column=Column(Text, nullable=False))
+    methodology: str = Field(sa_column=Column(Text, nullable=False))
+    tool: str = Field(sa_column=Column(Text, nullable=False))
+    sample_rationale: str = Field(sa_column=Column(Text, nullable=False))
+    timetable: str = Field(sa_column=Column(Text, nullable=False))
+    recorded_by: int = Field(foreign_key="person.id")
+    recorded_at: datetime = Field(sa_type=UTC_TIMESTAMP)
 
 
 class AuditorAssignment(SQLModel, table=True):
@@ -285,7 +334,7 @@ class Finding(SQLModel, table=True):
     original_rating: str | None = Field(default=None, max_length=63)
     moderated_rating: str | None = Field(default=None, max_length=63)
     rationale: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    moderated_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    moderated_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     moderated_by: int | None = Field(default=None, foreign_key="person.id")
 
 
@@ -296,9 +345,9 @@ class SignOffDecisionRecord(SQLModel, table=True):
     audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
     round: int
     person_id: int = Field(foreign_key="person.id")
-    decision: str = Field(max_length=10)
+    decision: Decision = Field(sa_type=AutoString(length=10))
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    decided_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    decided_at: datetime = Field(sa_type=UTC_TIMESTAMP)
 
 
 class Escalation(SQLModel, table=True):
@@ -308,10 +357,10 @@ class Escalation(SQLModel, table=True):
     audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
     agency_id: int = Field(foreign_key="agency.id")
     raised_by: int = Field(foreign_key="person.id")
-    raised_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    raised_at: datetime = Field(sa_type=UTC_TIMESTAMP)
     concern: str = Field(sa_column=Column(Text, nullable=False))
-    assurance_due_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
-    assured_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    assurance_due_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
+    assured_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     assured_by: int | None = Field(default=None, foreign_key="person.id")
     assurance: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
@@ -326,9 +375,9 @@ class Deadline(SQLModel, table=True):
     state: str = Field(max_length=63)
     name: str = Field(max_length=63)
     round: int
-    starts_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    due_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    met_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    starts_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    due_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    met_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
 
 
 class SchedulerLease(SQLModel, table=True):
@@ -338,7 +387,7 @@ class SchedulerLease(SQLModel, table=True):
     __tablename__ = "scheduler_lease"
     name: str = Field(primary_key=True, max_length=40)
     holder: str = Field(max_length=200)
-    expires_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    expires_at: datetime = Field(sa_type=UTC_TIMESTAMP)
 
 
 class ActionToken(SQLModel, table=True):
@@ -352,7 +401,7 @@ class ActionToken(SQLModel, table=True):
     __tablename__ = "action_token"
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
-    purpose: str = Field(max_length=20)
+    purpose: LinkPurpose = Field(sa_type=AutoString(length=20))
     person_id: int = Field(foreign_key="person.id")
     audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
     agency_id: int | None = Field(default=None, foreign_key="agency.id")
@@ -363,13 +412,13 @@ class ActionToken(SQLModel, table=True):
     report_id: int | None = Field(default=None, foreign_key="report.id")
     state: str = Field(max_length=63)
     round: int
-    created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    expires_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    used_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    created_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    expires_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    used_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     # Withdrawn before use: its holder was removed or lost the role, a newer link to the same
     # action was sent, or the action's evidence came in. ``revoked_why`` completes "this link
     # is no longer needed: ..." and is the engine's own words, never a coordinator's reason.
-    revoked_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    revoked_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     revoked_why: str | None = Field(default=None, max_length=200)
 
 
@@ -386,28 +435,54 @@ class TokenEvent(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("token_id", "outcome"),)
     id: int | None = Field(default=None, primary_key=True)
     token_id: int | None = Field(default=None, foreign_key="action_token.id", index=True)
-    at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    outcome: str = Field(max_length=20)
+    at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    outcome: LinkRefusal = Field(sa_type=AutoString(length=20))
     times: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
-    last_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    last_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+
+
+class Body(SQLModel, table=True):
+    """A group that decides, or that the programme reports to: the learning hub, the
+    statutory partners (one named lead per partner), the performance group, a subgroup.
+    ``kind`` is a ``BodyKind`` value."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=40)
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+
+
+class BodyMember(SQLModel, table=True):
+    __tablename__ = "body_member"
+    body_id: int = Field(foreign_key="body.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
 
 
 class DirectoryChange(SQLModel, table=True):
-    """Append-only: a coordinator removed a person or one of their roles, and why.
+    """Append-only: every change to the directory, who made it, when and why.
 
-    ``change`` is ``deactivated``, ``role_removed`` or ``links_revoked``; ``role`` names the
-    role for a role removal. The reason is the coordinator's own words, kept here only: it is
-    never shown on a link's page or put in an e-mail.
+    ``subject`` (a ``Subject``) says what changed: an agency or setting (``agency_id``), a
+    person (``person_id``: their details, a role, their links) or a body (``body_id``, with
+    ``person_id`` for the member added or removed). ``change`` is a ``Logged`` value; ``role``
+    names the role granted or removed; ``changed_fields`` is a JSON object of each field's
+    old and new value. Directory values only: no case or child data ever reaches this table.
+    The reason is the coordinator's own words, kept here only: it is never shown on a link's
+    page or put in an e-mail.
     """
 
     __tablename__ = "directory_change"
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(foreign_key="person.id", index=True)
+    subject: str = Field(max_length=20)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    body_id: int | None = Field(default=None, foreign_key="body.id", index=True)
     change: str = Field(max_length=20)
     role: str | None = Field(default=None, max_length=40)
+    changed_fields: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     reason: str = Field(sa_column=Column(Text, nullable=False))
     changed_by: int = Field(foreign_key="person.id")
-    changed_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    changed_at: datetime = Field(sa_type=UTC_TIMESTAMP)
     links_revoked: int = 0
 
 
@@ -435,7 +510,7 @@ class ProgrammeEntry(SQLModel, table=True):
     report_author: str = Field(max_length=200)
     sign_off: str = Field(sa_column=Column(Text, nullable=False))
     impact_monitoring: str = Field(sa_column=Column(Text, nullable=False))
-    loaded_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    loaded_at: datetime = Field(sa_type=UTC_TIMESTAMP)
     audit_id: int | None = Field(default=None, foreign_key="audit_cycle.id", index=True)
 
 
@@ -458,16 +533,16 @@ class Action(SQLModel, table=True):
     status: str = Field(default="open", max_length=20)
     evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     evidence_by: int | None = Field(default=None, foreign_key="person.id")
-    evidence_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    evidence_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     accepted_by: int | None = Field(default=None, foreign_key="person.id")
-    accepted_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    accepted_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     # Why evidence was sent back, or why the action was withdrawn: the latest word on it.
     review_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Unique: an action is carried into the next cycle once, however often that is asked.
     carried_from_action_id: int | None = Field(default=None, foreign_key="action.id", unique=True)
     deadline_id: int | None = Field(default=None, foreign_key="deadline.id", unique=True)
     created_by: int = Field(foreign_key="person.id")
-    created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    created_at: datetime = Field(sa_type=UTC_TIMESTAMP)
 
 
 class Report(SQLModel, table=True):
@@ -496,7 +571,7 @@ class Report(SQLModel, table=True):
     agency_key: int = 0
     # 1 for the first report of its kind; a summary resubmitted after further assurance is 2.
     version: int
-    status: str = Field(default="draft", max_length=10)
+    status: ReportStatus = Field(default=ReportStatus.DRAFT, sa_type=AutoString(length=10))
     # JSON: the chair's sections (working_well, emerging_concerns, recommendations, reflection).
     narrative: str = Field(sa_column=Column(Text, nullable=False))
     # JSON: the counts the frozen report showed, so products repeat exactly what was signed off.
@@ -505,9 +580,9 @@ class Report(SQLModel, table=True):
     content_hash: str | None = Field(default=None, max_length=64)
     html: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-    updated_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    updated_at: datetime = Field(sa_type=UTC_TIMESTAMP)
     updated_by: int = Field(foreign_key="person.id")
-    frozen_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    frozen_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     frozen_by: int | None = Field(default=None, foreign_key="person.id")
     # The audit's version once frozen: a request for further assurance after it reopens
     # the summary for a new version.
@@ -522,7 +597,7 @@ class Dissemination(SQLModel, table=True):
     report_id: int = Field(foreign_key="report.id", index=True)
     audience: str = Field(max_length=200)
     channel: str = Field(max_length=20)
-    disseminated_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    disseminated_at: datetime = Field(sa_type=UTC_TIMESTAMP)
     disseminated_by: int = Field(foreign_key="person.id")
     # The flow run that recorded it, if one did: a retried run finds its record by this.
     request_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
@@ -540,8 +615,8 @@ class Credential(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", unique=True)
     password_hash: str = Field(max_length=255)
-    changed_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    failures_told_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    changed_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    failures_told_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
 
 
 class WebSession(SQLModel, table=True):
@@ -558,10 +633,10 @@ class WebSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
     person_id: int = Field(foreign_key="person.id")
-    created_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    last_seen_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    expires_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    ended_at: datetime | None = _utc(nullable=True)  # type: ignore[assignment]
+    created_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    last_seen_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    expires_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    ended_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     ended_why: str | None = Field(default=None, max_length=20)
 
 
@@ -579,5 +654,5 @@ class SignInThrottle(SQLModel, table=True):
     account_hash: str = Field(primary_key=True, max_length=64)
     address: str = Field(primary_key=True, max_length=64)
     failures: int
-    first_failed_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
-    last_failed_at: datetime = _utc(nullable=False)  # type: ignore[assignment]
+    first_failed_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    last_failed_at: datetime = Field(sa_type=UTC_TIMESTAMP)

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from states.definitions.roles import AUDIT_SCOPED_ROLES
 from states.errors import ConcurrencyConflict, NotFound
 from states.persistence import tables as t
+from states.persistence.ids import AgencyId, AuditId, AuditKey, PersonId, PersonKey
 
 _AUDIT_COLUMNS = (
     t.audit.c.id,
@@ -75,7 +76,7 @@ _BY_REFERENCE_FOR_UPDATE = _BY_REFERENCE.with_for_update()
 
 @dataclass(frozen=True)
 class AuditRow:
-    id: int
+    id: AuditId
     reference: str
     audit_type: str
     theme: str
@@ -84,7 +85,7 @@ class AuditRow:
     state: str
     version: int
     state_round: int
-    lead_id: int
+    lead_id: PersonId
     started_on: date
     state_entered_at: datetime
 
@@ -94,9 +95,9 @@ class Actor:
     """A person as the engine sees them now. Someone removed from the directory is inactive
     and holds no role, so every rule that asks for a role refuses them."""
 
-    id: int
+    id: PersonId
     name: str
-    agency_id: int | None
+    agency_id: AgencyId | None
     roles: frozenset[str]
     active: bool = True
 
@@ -105,7 +106,7 @@ class AuditStore:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def load_audit(self, key: int | str, *, for_update: bool = False) -> AuditRow:
+    def load_audit(self, key: AuditKey, *, for_update: bool = False) -> AuditRow:
         by_id = isinstance(key, int) or (isinstance(key, str) and key.isdigit())
         if for_update:
             statement = _BY_ID_FOR_UPDATE if by_id else _BY_REFERENCE_FOR_UPDATE
@@ -118,7 +119,7 @@ class AuditStore:
             raise NotFound("audit", key)
         return AuditRow(*row)
 
-    def load_actor(self, key: int | str) -> Actor:
+    def load_actor(self, key: PersonKey) -> Actor:
         statement = _ACTOR_BY_ID if isinstance(key, int) else _ACTOR_BY_EMAIL
         rows = self.connection.execute(statement, {"key": key}).all()
         if not rows:

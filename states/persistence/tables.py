@@ -1,21 +1,22 @@
 """The SQLModel tables as SQLAlchemy Core ``Table`` objects, for the Core queries services run.
 
-SQLModel adds ``__table__`` without telling type checkers; naming each table once here keeps
-that one cast in one place.
+Each model's mapper names its table (SQLAlchemy's public ``inspect``); naming each table once
+here lets the services write ``t.audit.c.state`` instead of asking the mapper every time.
 """
 
 from __future__ import annotations
 
-from typing import cast
-
-from sqlalchemy import Table
+from sqlalchemy import Table, inspect
 from sqlmodel import SQLModel
 
 from states.persistence import records
 
 
 def _table(model: type[SQLModel]) -> Table:
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+    table = inspect(model).local_table
+    # Every record is a plain ``table=True`` model, mapped to one table (no joins, no views).
+    assert isinstance(table, Table)
+    return table
 
 
 agency = _table(records.Agency)
@@ -28,12 +29,14 @@ participation = _table(records.Participation)
 case = _table(records.CaseRecord)
 assignment = _table(records.AuditorAssignment)
 conflict = _table(records.ConflictDeclaration)
+terms = _table(records.TermsOfReference)
 finding = _table(records.Finding)
 decision = _table(records.SignOffDecisionRecord)
 escalation = _table(records.Escalation)
 deadline = _table(records.Deadline)
 tool_snapshot = _table(records.ToolSnapshot)
 case_agency = _table(records.CaseAgency)
+attendee = _table(records.Attendee)
 sample = _table(records.SampleSelection)
 audit_return = _table(records.AuditReturn)
 answer = _table(records.Answer)
@@ -44,6 +47,8 @@ lease = _table(records.SchedulerLease)
 token = _table(records.ActionToken)
 token_event = _table(records.TokenEvent)
 directory_change = _table(records.DirectoryChange)
+body = _table(records.Body)
+body_member = _table(records.BodyMember)
 programme_entry = _table(records.ProgrammeEntry)
 action = _table(records.Action)
 report = _table(records.Report)

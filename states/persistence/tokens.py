@@ -21,13 +21,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from states.clock import as_utc, as_utc_or_none
 from states.errors import TokenAlreadyUsed, TokenExpired, TokenInvalid, TokenRevoked
 from states.persistence import tables as t
+from states.persistence.ids import AgencyId, AuditId, PersonId
 from states.persistence.store import AuditRow
+from states.persistence.vocabulary import LinkPurpose, LinkRefusal
 
-PURPOSES = ("sign_off", "return", "assurance", "action", "letter")
 # Bound to the audit's visit of a stage: the link dies when the audit moves on. An action
 # link is bound to its action instead, which outlives stages, and a letter link to a frozen
 # letter; their services check what they are bound to.
-STAGE_BOUND = frozenset({"sign_off", "return", "assurance"})
+STAGE_BOUND = frozenset({LinkPurpose.SIGN_OFF, LinkPurpose.RETURN, LinkPurpose.ASSURANCE})
 TOKEN_BYTES = 32
 # URL-safe base64 of 32 bytes is 43 characters; anything else cannot be one of ours.
 TOKEN_LENGTH = 43
@@ -42,10 +43,10 @@ class Grant:
     """What a link allows, as stored."""
 
     id: int
-    purpose: str
-    person_id: int
-    audit_id: int
-    agency_id: int | None
+    purpose: LinkPurpose
+    person_id: PersonId
+    audit_id: AuditId
+    agency_id: AgencyId | None
     escalation_id: int | None
     action_id: int | None
     report_id: int | None
@@ -60,7 +61,7 @@ class Grant:
 def issue(
     connection: Connection,
     *,
-    purpose: str,
+    purpose: LinkPurpose,
     person_id: int,
     audit: AuditRow,
     expires_at: datetime,
@@ -71,11 +72,9 @@ def issue(
     report_id: int | None = None,
 ) -> str:
     """Mint a link for the audit's current visit of its current state; returns the token."""
-    if purpose not in PURPOSES:
-        raise ValueError(f"unknown link purpose {purpose!r}")
-    if (purpose == "action") != (action_id is not None):
+    if (purpose == LinkPurpose.ACTION) != (action_id is not None):
         raise ValueError("an action link, and only an action link, names its action")
-    if (purpose == "letter") != (report_id is not None):
+    if (purpose == LinkPurpose.LETTER) != (report_id is not None):
         raise ValueError("a letter link, and only a letter link, names its letter")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     connection.execute(
@@ -124,7 +123,7 @@ def find(connection: Connection, token: str) -> Grant:
         raise TokenInvalid()
     return Grant(
         id=row.id,
-        purpose=row.purpose,
+        purpose=LinkPurpose(row.purpose),
         person_id=row.person_id,
         audit_id=row.audit_id,
         agency_id=row.agency_id,
@@ -140,7 +139,7 @@ def find(connection: Connection, token: str) -> Grant:
     )
 
 
-def check(grant: Grant, audit: AuditRow, *, purpose: str, now: datetime) -> None:
+def check(grant: Grant, audit: AuditRow, *, purpose: LinkPurpose, now: datetime) -> None:
     """Refuse a link used for the wrong thing, too late, twice, or after the audit moved on."""
     if grant.purpose != purpose or grant.audit_id != audit.id:
         raise TokenInvalid()
@@ -193,7 +192,7 @@ def revoke(connection: Connection, *conditions: ColumnElement[bool], at: datetim
 
 
 def record_refusal(
-    connection: Connection, token_id: int | None, outcome: str, at: datetime
+    connection: Connection, token_id: int | None, outcome: LinkRefusal, at: datetime
 ) -> None:
     """Count one refused use: the first makes the link's row for this outcome, the rest add
     to it. A token that is not ours is not recorded (it names nothing)."""

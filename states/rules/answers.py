@@ -8,21 +8,12 @@ question so a person sees everything to fix at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from states.definitions.tool import YES_NO_PARTLY, Question, ToolDefinition
+from states.errors import AnswerProblem
 
 MAX_TEXT = 10_000
-
-
-@dataclass(frozen=True)
-class AnswerProblem:
-    question_id: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.question_id}: {self.message}"
 
 
 class _Invalid(ValueError):

@@ -20,6 +20,8 @@ from states.definitions.graph import expand_sources
 from states.definitions.model import AuditTypeDefinition, TransitionDef
 from states.errors import GateBlocked, GateFailure, TransitionNotAllowed
 from states.rules.gates import GateContext, failures
+from states.rules.stages import Stages
+from states.rules.stages import derive as derive_stages
 
 
 @dataclass
@@ -38,6 +40,8 @@ class CompiledType:
     machine: Machine
     # (source state, trigger) -> the declared transition, for gate status and context building
     by_source: dict[tuple[str, str], TransitionDef]
+    # What each state is to the engine, derived once from the declared stages.
+    stages: Stages
 
     @property
     def audit_type(self) -> str:
@@ -126,4 +130,6 @@ def compile_definition(definition: AuditTypeDefinition) -> CompiledType:
         ignore_invalid_triggers=False,
         name=definition.audit_type,
     )
-    return CompiledType(definition, definition.content_hash(), machine, by_source)
+    return CompiledType(
+        definition, definition.content_hash(), machine, by_source, derive_stages(definition)
+    )

@@ -132,14 +132,16 @@ Entry = AgencyEntry | SettingEntry | PersonEntry | BodyEntry
 
 @dataclass(frozen=True)
 class EntryChange:
-    """What an import would do to one entry: ``fields`` names what changed, and ``entry`` is
-    the entry as it will be stored."""
+    """What an import would do to one entry: ``fields`` names what changed, ``entry`` is the
+    entry as it will be stored, and ``before`` the entry as the plan found it (None for one
+    being added): applying the plan refuses it when the directory no longer holds ``before``."""
 
     part: Part
     key: str  # code, URN or e-mail
     kind: ChangeKind
     entry: Entry
     fields: tuple[str, ...] = ()
+    before: Entry | None = None
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,19 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, Protocol
+from enum import StrEnum
+from typing import Protocol
 
 from states.definitions.gate_names import DECLARED, GateName
 from states.definitions.model import AuditTypeDefinition, TransitionDef
 from states.errors import GateFailure
 
-Decision = Literal["approve", "refuse"]
+
+class Decision(StrEnum):
+    """A sign-off member's decision, as stored in ``sign_off_decision.decision``."""
+
+    APPROVE = "approve"
+    REFUSE = "refuse"
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,8 @@ class AuditFacts(Protocol):
     def cases(self) -> list[CaseWindow]: ...
     def unassigned_cases(self) -> list[str]: ...
     def conflicted_assignments(self) -> list[tuple[str, str]]: ...
+    def undeclared_assignments(self) -> list[tuple[str, str]]: ...
+    def terms_recorded(self) -> bool: ...
     def open_escalations(self) -> list[str]: ...
     def deep_dive_count(self) -> int: ...
     def deep_dive_without_feedback(self) -> list[str]: ...
@@ -155,10 +163,10 @@ def _sign_off_quorum(ctx: GateContext) -> str | None:
     rule = ctx.definition.sign_off
     assert rule is not None
     decisions = _eligible(ctx)
-    refusals = [d.person for d in decisions if d.decision == "refuse"]
+    refusals = [d.person for d in decisions if d.decision == Decision.REFUSE]
     if refusals:
         return f"{_listed(refusals)} refused sign-off and asked for further assurance"
-    approvals = sum(1 for d in decisions if d.decision == "approve")
+    approvals = sum(1 for d in decisions if d.decision == Decision.APPROVE)
     if approvals < rule.quorum:
         return f"{approvals} of the {rule.quorum} approvals needed have been given"
     return None
@@ -166,7 +174,7 @@ def _sign_off_quorum(ctx: GateContext) -> str | None:
 
 @gate("sign_off_refused")
 def _sign_off_refused(ctx: GateContext) -> str | None:
-    if any(d.decision == "refuse" for d in _eligible(ctx)):
+    if any(d.decision == Decision.REFUSE for d in _eligible(ctx)):
         return None
     return "no eligible member has refused sign-off in this round"
 
@@ -182,6 +190,15 @@ def months_before(day: date, months: int) -> date:
     raise AssertionError("unreachable: every month has 28 days")
 
 
+def in_case_window(last_intervention_on: date | None, started_on: date, months: int) -> bool:
+    """Whether a case had an intervention in the ``months`` before the audit started (the
+    framework's "interventions that have occurred within the last 12 months"): the sampler
+    draws only such cases, and the gate checks every case against the same rule."""
+    if last_intervention_on is None:
+        return False
+    return months_before(started_on, months) <= last_intervention_on <= started_on
+
+
 @gate("cases_within_window")
 def _cases_within_window(ctx: GateContext) -> str | None:
     months = ctx.definition.case_window_months
@@ -193,8 +210,7 @@ def _cases_within_window(ctx: GateContext) -> str | None:
     outside = [
         c.reference
         for c in cases
-        if c.last_intervention_on is None
-        or not start <= c.last_intervention_on <= ctx.audit_started_on
+        if not in_case_window(c.last_intervention_on, ctx.audit_started_on, months)
     ]
     if outside:
         return (
@@ -213,7 +229,19 @@ def _auditors_independent(ctx: GateContext) -> str | None:
     unassigned = ctx.facts.unassigned_cases()
     if unassigned:
         return f"cases {_listed(unassigned)} have no auditor yet"
+    # Silence is not independence: each auditor says so for each case (the partnership's rule).
+    undeclared = ctx.facts.undeclared_assignments()
+    if undeclared:
+        pairs = [f"{auditor} on {case}" for auditor, case in undeclared]
+        return f"auditors have still to declare any involvement: {_listed(pairs)}"
     return None
+
+
+@gate("terms_recorded")
+def _terms_recorded(ctx: GateContext) -> str | None:
+    if ctx.facts.terms_recorded():
+        return None
+    return "the terms of reference (scope, time window, methodology, timetable) are not recorded"
 
 
 @gate("escalations_assured")

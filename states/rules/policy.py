@@ -24,14 +24,21 @@ class Permission(Enum):
     # Partnership-wide steps only the learning hub coordinator takes: starting an audit,
     # reopening a return, extending a deadline, carrying actions, managing people.
     COORDINATE = "coordinate"
+    # Keeping the partnership's directory: agencies, settings, people, roles and bodies.
+    MANAGE_DIRECTORY = "manage_directory"
     # Acting as the identity a run started through Prefect carries.
     OPERATE = "operate"
     # Seeing an audit's whole action plan: it is theirs to run, sign off or review.
     OVERSEE_ACTIONS = "oversee_actions"
     # Writing returns (an agency's, or a case's as its assigned auditor).
     CONTRIBUTE_RETURNS = "contribute_returns"
+    # An auditor's declaration of involvement in a case assigned to them (framework s.11).
+    DECLARE_INVOLVEMENT = "declare_involvement"
     RECORD_FINDINGS = "record_findings"
+    # Findings are "moderated by the agency/auditors" (framework): the chair and the assigned
+    # auditors moderate every finding, an agency lead only their own agency's.
     MODERATE_FINDINGS = "moderate_findings"
+    MODERATE_OWN_AGENCY_FINDINGS = "moderate_own_agency_findings"
     # Deciding on sign-off; the definition's ``sign_off.roles`` narrows it per audit type.
     SIGN_OFF = "sign_off"
     # Signing in to the web app with a password (everyone else works by e-mailed link).
@@ -48,13 +55,16 @@ _COORDINATOR = frozenset({"coordinator"})
 ROLES: dict[Permission, frozenset[str]] = {
     Permission.ORGANISE: frozenset({"chair", "coordinator"}),
     Permission.COORDINATE: _COORDINATOR,
+    Permission.MANAGE_DIRECTORY: _COORDINATOR,
     Permission.OPERATE: _COORDINATOR,
     Permission.OVERSEE_ACTIONS: frozenset(
         {"coordinator", "chair", "learning_hub_member", "statutory_partner"}
     ),
     Permission.CONTRIBUTE_RETURNS: frozenset({"agency_lead", "auditor", "coordinator"}),
+    Permission.DECLARE_INVOLVEMENT: frozenset({"auditor"}),
     Permission.RECORD_FINDINGS: frozenset({"chair", "coordinator", "auditor"}),
     Permission.MODERATE_FINDINGS: frozenset({"chair", "auditor"}),
+    Permission.MODERATE_OWN_AGENCY_FINDINGS: frozenset({"chair", "auditor", "agency_lead"}),
     Permission.SIGN_OFF: frozenset({"learning_hub_member", "statutory_partner"}),
     Permission.SIGN_IN: frozenset({"coordinator", "learning_hub_member"}),
     Permission.HOLD_RETURN_LINK: frozenset({"agency_lead"}),
@@ -77,6 +87,28 @@ def require(roles: Iterable[str], permission: Permission, *, refusal: str) -> No
     one of ``roles`` holds ``permission``."""
     if not allows(roles, permission):
         raise PermissionDenied(refusal)
+
+
+class Reach(Enum):
+    """How far a person's moderation reaches in one audit."""
+
+    EVERY_FINDING = "every_finding"
+    OWN_AGENCY = "own_agency"
+
+
+def moderation_reach(roles: Iterable[str]) -> Reach:
+    """Every finding for the chair and assigned auditors, their own agency's for an agency
+    lead; ``PermissionDenied`` for anyone else."""
+    held = frozenset(roles)
+    if allows(held, Permission.MODERATE_FINDINGS):
+        return Reach.EVERY_FINDING
+    require(
+        held,
+        Permission.MODERATE_OWN_AGENCY_FINDINGS,
+        refusal="Only the chair, the audit's auditors, or an agency lead for their own "
+        "agency's findings may moderate findings.",
+    )
+    return Reach.OWN_AGENCY
 
 
 def either(roles: Iterable[str]) -> str:

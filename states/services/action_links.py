@@ -20,10 +20,11 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from states.errors import TokenInvalid, TokenRevoked
-from states.persistence import action_plan as plan
 from states.persistence import tables as t
 from states.persistence import tokens
 from states.persistence.store import Actor, AuditRow, AuditStore
+from states.persistence.vocabulary import LinkPurpose
+from states.rules.action_plan import OWED, OWNER_ROLES
 from states.rules.calendar import close_of_business
 from states.services import actions
 from states.services.actions import WORDS, Writing
@@ -124,10 +125,10 @@ def action_expiry(
     definition = compiled_for(deps, AuditStore(connection), row).definition
     if (
         found is None
-        or found.status not in plan.OWED
+        or found.status not in OWED
         or row.state in definition.final_states
         or person.agency_id != found.owner_agency_id
-        or not person.roles & plan.OWNER_ROLES
+        or not person.roles & OWNER_ROLES
     ):
         return None
     start = max(now, close_of_business(found.due_on))
@@ -136,7 +137,7 @@ def action_expiry(
 
 def _checked(deps: Deps, connection: Connection, token: str) -> tuple[tokens.Grant, AuditRow]:
     grant = tokens.find(connection, token)
-    if grant.purpose != "action" or grant.action_id is None:
+    if grant.purpose != LinkPurpose.ACTION or grant.action_id is None:
         raise TokenInvalid()
     row = AuditStore(connection).load_audit(grant.audit_id)
     _still_owed(deps, connection, grant, row, now=deps.clock.now())
@@ -146,13 +147,13 @@ def _checked(deps: Deps, connection: Connection, token: str) -> tuple[tokens.Gra
 def _still_owed(
     deps: Deps, connection: Connection, grant: tokens.Grant, row: AuditRow, *, now: datetime
 ) -> None:
-    tokens.check(grant, row, purpose="action", now=now)
+    tokens.check(grant, row, purpose=LinkPurpose.ACTION, now=now)
     check_holder(deps, connection, grant, row)
     definition = compiled_for(deps, AuditStore(connection), row).definition
     if row.state in definition.final_states:
         raise TokenRevoked(f"audit {row.reference} has ended")
     action = _action(connection, grant)
-    if action.status not in plan.OWED:
+    if action.status not in OWED:
         raise TokenRevoked(f"action {action.number} is {WORDS[action.status]}")
 
 

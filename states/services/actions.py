@@ -26,10 +26,19 @@ from states.errors import InvalidInput, NotFound, PermissionDenied
 from states.persistence import action_plan as plan
 from states.persistence import tables as t
 from states.persistence import tokens
-from states.persistence.action_plan import MOVES, OUTSTANDING, OWNER_ROLES, REVIEWER_ROLES
+from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
+from states.rules.action_plan import (
+    MOVES,
+    OUTSTANDING,
+    OWNER_ROLES,
+    REVIEWER_ROLES,
+    STATUSES,
+    ladder_for,
+)
 from states.rules.calendar import WorkingCalendar, close_of_business
 from states.rules.policy import Permission, allows, require
+from states.rules.stages import Stages
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.writes import write_to_audit
@@ -62,6 +71,7 @@ class Writing:
     row: AuditRow
     who: Actor
     definition: AuditTypeDefinition
+    stages: Stages
     calendar: WorkingCalendar
     now: datetime
 
@@ -84,13 +94,22 @@ class _Action:
 
 
 def write_actions(
-    deps: Deps, audit: str | int, actor: str | int, work: Callable[[Writing], tuple[T, str, str]]
+    deps: Deps, audit: AuditKey, actor: PersonKey, work: Callable[[Writing], tuple[T, str, str]]
 ) -> T:
     """Run ``work`` on the locked audit; it returns its result, the event's trigger and a
     reason that quotes no free text. Audits that have ended take no more writes here."""
     with write_to_audit(deps, audit=audit, actor=actor, open_only=True) as w:
-        definition = compiled_for(deps, w.store, w.row).definition
-        writing = Writing(w.connection, w.store, w.row, w.who, definition, deps.calendar, w.now)
+        compiled = compiled_for(deps, w.store, w.row)
+        writing = Writing(
+            w.connection,
+            w.store,
+            w.row,
+            w.who,
+            compiled.definition,
+            compiled.stages,
+            deps.calendar,
+            w.now,
+        )
         result, trigger, reason = work(writing)
         w.touch(trigger, reason)
     return result
@@ -118,24 +137,24 @@ def _organiser(w: Writing, doing: str) -> None:
     )
 
 
-def may_add_actions(deps: Deps, *, audit: str | int, as_person: str | int) -> bool:
+def may_add_actions(deps: Deps, *, audit: AuditKey, as_person: PersonKey) -> bool:
     """Whether the person may add actions to the audit now: its chair or coordinator, once
     its report is signed off and while it is open."""
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)
         row = store.load_audit(audit)
-        definition = compiled_for(deps, store, row).definition
+        stages = compiled_for(deps, store, row).stages
         return bool(
             allows(store.roles_in(store.load_actor(as_person), row), Permission.ORGANISE)
-            and row.state in plan.signed_off_states(definition)
+            and row.state in stages.after_sign_off
         )
 
 
 def add_action(
     deps: Deps,
     *,
-    audit: str | int,
-    actor: str | int,
+    audit: AuditKey,
+    actor: PersonKey,
     recommendation: str,
     owner: str,
     due_on: date,
@@ -146,7 +165,7 @@ def add_action(
 
     def work(w: Writing) -> tuple[int, str, str]:
         _organiser(w, "add actions")
-        if w.row.state not in plan.signed_off_states(w.definition):
+        if w.row.state not in w.stages.after_sign_off:
             raise InvalidInput(
                 f"Audit {w.row.reference} is '{w.row.state}'; add actions once its report "
                 "has been signed off."
@@ -178,7 +197,7 @@ def insert_action(
     deadline_id = plan.open_deadline(
         w.connection,
         w.calendar,
-        schedule=plan.ladder_for(w.definition),
+        schedule=ladder_for(w.definition),
         audit_id=w.row.id,
         number=number,
         due_on=due_on,
@@ -236,8 +255,8 @@ def _load(w: Writing, number: int) -> _Action:
 def set_status(
     deps: Deps,
     *,
-    audit: str | int,
-    actor: str | int,
+    audit: AuditKey,
+    actor: PersonKey,
     number: int,
     status: str,
     evidence: str | None = None,
@@ -253,7 +272,7 @@ def status_work(
     number: int, status: str, *, evidence: str | None = None, reason: str | None = None
 ) -> Callable[[Writing], tuple[None, str, str]]:
     """The write that moves one action to ``status``, for ``write_actions`` to run."""
-    if status not in plan.STATUSES or status == "carried_forward":
+    if status not in STATUSES or status == "carried_forward":
         raise InvalidInput(
             "An action's status can be set to in_progress, evidence_submitted, accepted or "
             "withdrawn; carry actions forward with carry_forward."
@@ -275,12 +294,12 @@ def status_work(
     return work
 
 
-def accept_evidence(deps: Deps, *, audit: str | int, actor: str | int, number: int) -> None:
+def accept_evidence(deps: Deps, *, audit: AuditKey, actor: PersonKey, number: int) -> None:
     set_status(deps, audit=audit, actor=actor, number=number, status="accepted")
 
 
 def refuse_evidence(
-    deps: Deps, *, audit: str | int, actor: str | int, number: int, reason: str
+    deps: Deps, *, audit: AuditKey, actor: PersonKey, number: int, reason: str
 ) -> None:
     """The evidence does not yet show impact: back to the agency, in progress, with why."""
     set_status(deps, audit=audit, actor=actor, number=number, status="in_progress", reason=reason)
@@ -345,7 +364,7 @@ def _apply(
 
 
 def change_due_date(
-    deps: Deps, *, audit: str | int, actor: str | int, number: int, due_on: date
+    deps: Deps, *, audit: AuditKey, actor: PersonKey, number: int, due_on: date
 ) -> None:
     """A new due date agreed with the owner; reminders still to come are re-dated."""
     checked_due(deps, due_on)
@@ -364,7 +383,7 @@ def change_due_date(
         plan.move_deadline(
             w.connection,
             w.calendar,
-            schedule=plan.ladder_for(w.definition),
+            schedule=ladder_for(w.definition),
             deadline_id=action.deadline_id,
             audit_id=w.row.id,
             due_on=due_on,
@@ -395,7 +414,7 @@ class ActionView:
     carried_to: str | None
 
 
-def list_actions(deps: Deps, *, audit: str | int, as_person: str | int) -> list[ActionView]:
+def list_actions(deps: Deps, *, audit: AuditKey, as_person: PersonKey) -> list[ActionView]:
     """The audit's actions, in number order. Those overseeing the audit see every action;
     anyone else sees only those their own agency owns (none, without an agency)."""
     with deps.uow(readonly=True) as uow:

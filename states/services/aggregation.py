@@ -7,9 +7,12 @@ rating, and moderation writes the grade it confirmed or chose beside it; reopeni
 them. So a rating counts as moderated where moderated and as answered otherwise, and the
 count never reads an answer's text. Python only folds the per-question counts into
 sections, EEDI and training measures with the audit's pinned tool: its loops run over
-groups (questions x grades), never over answers. Free-text and evidence answers are never
-selected and findings are counted, not read: results hold ids, grade values and counts only,
-because this is children's safeguarding data.
+groups (questions x grades), never over answers. A tool completed per course attendee is
+also read per course and cohort. Answers the tool declares as meaning "none" make no
+finding when submitted, and choice options that count as none are left out of the answer
+counts, so "none found" is counted as neither a strength nor a gap. Free-text and evidence
+answers are never selected and findings are counted, not read: results hold ids, grade values
+and counts only, because this is children's safeguarding data.
 """
 
 from __future__ import annotations
@@ -31,11 +34,12 @@ from sqlalchemy import (
 
 from states.definitions.tool import YES_NO_PARTLY, ToolDefinition
 from states.persistence import tables as t
+from states.persistence.ids import AuditKey
 from states.persistence.store import AuditRow, AuditStore
+from states.persistence.vocabulary import ReturnStatus
 from states.services.deps import Deps
 from states.services.returns import tool_for
 
-SUBMITTED = "submitted"
 PHASES = ("before", "after", "follow_up")
 Grades = tuple[str, ...]
 # (key, question id, value, count) as the database groups them.
@@ -127,6 +131,16 @@ def _delta(later: PhaseScore, before: PhaseScore) -> float | None:
 
 
 @dataclass(frozen=True)
+class CohortImpact:
+    """Training measures of one course's cohort, from its attendees' own returns."""
+
+    course: str
+    cohort: str
+    attendees: int  # registered, whether or not they have returned yet
+    measures: tuple[MeasureImpact, ...]
+
+
+@dataclass(frozen=True)
 class AuditAggregates:
     audit: str
     audit_type: str
@@ -140,6 +154,8 @@ class AuditAggregates:
     findings: FindingCounts  # every finding: moderation progress is moderated of total
     eedi: Eedi
     training: tuple[MeasureImpact, ...]  # empty unless the tool asks measures in phases
+    # Per course and cohort, for a tool completed per attendee; empty otherwise.
+    training_by_cohort: tuple[CohortImpact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,7 +185,9 @@ def _plan(tool: ToolDefinition) -> _Plan:
             continue
         eedi.append(q.id)
         if q.type in ("yes_no_partly", "choice"):
-            options[q.id] = tuple(o.value for o in q.options or []) or YES_NO_PARTLY
+            # An option that means "there was none" is left out: it is neither way.
+            counted = [o.value for o in q.options or [] if o.counts_as != "none"]
+            options[q.id] = tuple(counted) or YES_NO_PARTLY
     return _Plan(sections, grades, measures, tuple(eedi), options)
 
 
@@ -185,7 +203,7 @@ def _rating_counts(*keys: ColumnElement[str]) -> Select[*tuple[Any, ...]]:
         select(*keys, _f.c.question_id, _RATING, func.count())
         .select_from(_f)
         .join(_r, _r.c.id == _f.c.return_id)
-        .where(_f.c.kind == "rating", _r.c.status == SUBMITTED)
+        .where(_f.c.kind == "rating", _r.c.status == ReturnStatus.SUBMITTED)
         .group_by(*keys, _f.c.question_id, _RATING)
     )
 
@@ -197,7 +215,10 @@ def _finding_counts(by_agency: bool) -> Select[*tuple[Any, ...]]:
         select(key, _f.c.kind, func.count(), func.count(_f.c.moderated_at))
         .select_from(_f)
         .outerjoin(_r, _r.c.id == _f.c.return_id)
-        .where(_f.c.audit_id == _AUDIT, or_(_f.c.return_id.is_(None), _r.c.status == SUBMITTED))
+        .where(
+            _f.c.audit_id == _AUDIT,
+            or_(_f.c.return_id.is_(None), _r.c.status == ReturnStatus.SUBMITTED),
+        )
         .group_by(key, _f.c.kind)
     )
     if by_agency:
@@ -218,13 +239,29 @@ _ANSWERS_BY_QUESTION = (
     select(_a.c.question_id, _a.c.value, func.count())
     .select_from(_a)
     .join(_r, _r.c.id == _a.c.return_id)
-    .where(_r.c.audit_id == _AUDIT, _r.c.status == SUBMITTED, _a.c.question_id.in_(_QUESTIONS))
+    .where(
+        _r.c.audit_id == _AUDIT,
+        _r.c.status == ReturnStatus.SUBMITTED,
+        _a.c.question_id.in_(_QUESTIONS),
+    )
     .group_by(_a.c.question_id, _a.c.value)
 )
 _FINDINGS_BY_QUESTION = _finding_counts(by_agency=False)
 _FINDINGS_BY_AGENCY = _finding_counts(by_agency=True)
-_RETURNS = select(func.count().filter(_r.c.status == SUBMITTED), func.count()).where(
+_RETURNS = select(func.count().filter(_r.c.status == ReturnStatus.SUBMITTED), func.count()).where(
     _r.c.audit_id == _AUDIT
+)
+_RATINGS_BY_COHORT = (
+    _rating_counts(t.attendee.c.course, t.attendee.c.cohort)
+    .join(t.attendee, t.attendee.c.case_id == _r.c.case_id)
+    .where(_r.c.audit_id == _AUDIT)
+)
+_ATTENDEES = (
+    select(t.attendee.c.course, t.attendee.c.cohort, func.count())
+    .join(t.case, t.case.c.id == t.attendee.c.case_id)
+    .where(t.case.c.audit_id == _AUDIT)
+    .group_by(t.attendee.c.course, t.attendee.c.cohort)
+    .order_by(t.attendee.c.course, t.attendee.c.cohort)
 )
 _THEMES = (
     _rating_counts(t.audit.c.theme, t.audit.c.tool_hash)
@@ -339,6 +376,18 @@ def _training(
     )
 
 
+def _by_cohort(c: Connection, plan: _Plan, audit_id: int) -> tuple[CohortImpact, ...]:
+    """Each course and cohort's measures: the same means and deltas, over its attendees."""
+    rated: dict[tuple[str, str], list[tuple[str, Grades, str, int]]] = {}
+    for course, cohort, q, v, n in c.execute(_RATINGS_BY_COHORT, {"audit_id": audit_id}):
+        if q in plan.measures:
+            rated.setdefault((course, cohort), []).append((q, plan.grades[q], v, n))
+    return tuple(
+        CohortImpact(course, cohort, int(n), _training(plan, rated.get((course, cohort), [])))
+        for course, cohort, n in c.execute(_ATTENDEES, {"audit_id": audit_id})
+    )
+
+
 def _score(summed: tuple[int, int] | None) -> PhaseScore:
     if summed is None:
         return PhaseScore(0, None)
@@ -372,10 +421,11 @@ def _aggregate(c: Connection, row: AuditRow, tool: ToolDefinition) -> AuditAggre
         findings=_total("all", findings),
         eedi=_eedi(plan, rated, _closed_answers(c, row.id, list(plan.options)), findings),
         training=_training(plan, rated),
+        training_by_cohort=_by_cohort(c, plan, row.id) if tool.completed_per == "attendee" else (),
     )
 
 
-def audit_aggregates(deps: Deps, *, audit: str | int) -> AuditAggregates:
+def audit_aggregates(deps: Deps, *, audit: AuditKey) -> AuditAggregates:
     """Every aggregate of one audit, read in one transaction so they agree with each other."""
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)
@@ -399,7 +449,7 @@ def section_ratings_by_agency(
 
 def theme_distributions(deps: Deps, *, audit_type: str) -> tuple[Distribution, ...]:
     """Ratings per theme across every audit of one type, each read with its own pinned tool."""
-    deps.catalogue.current(audit_type)  # an unknown type is an error, not an empty answer
+    deps.catalogue.check_known(audit_type)  # an unknown type is an error, not an empty answer
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)
         rows = uow.connection.execute(_THEMES, {"audit_type": audit_type}).all()

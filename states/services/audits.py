@@ -15,6 +15,7 @@ from states.errors import InvalidInput, NotFound
 from states.persistence import deadlines
 from states.persistence import tables as t
 from states.persistence.facts import SqlAuditFacts
+from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
 from states.rules.compiler import AuditModel, CompiledType
@@ -48,8 +49,8 @@ def start_audit(
     *,
     audit_type: str,
     theme: str,
-    lead: str | int,
-    actor: str | int,
+    lead: PersonKey,
+    actor: PersonKey,
     agencies: Sequence[str] = (),
     started_on: date | None = None,
     request_key: str | None = None,
@@ -94,8 +95,8 @@ def _start(
     *,
     audit_type: str,
     theme: str,
-    lead: str | int,
-    actor: str | int,
+    lead: PersonKey,
+    actor: PersonKey,
     agencies: Sequence[str],
     started_on: date | None,
     request_key: str | None,
@@ -184,12 +185,12 @@ def _start(
     return Fired(reference, START_TRIGGER, "", initial, 1)
 
 
-def _save_snapshot(store: AuditStore, compiled: CompiledType, now: object) -> None:
+def _save_snapshot(store: AuditStore, compiled: CompiledType, now: datetime) -> None:
     store.save_snapshot(
         content_hash=compiled.content_hash,
         audit_type=compiled.audit_type,
         text=compiled.definition.canonical_json(),
-        at=now,  # type: ignore[arg-type]
+        at=now,
     )
 
 
@@ -218,9 +219,9 @@ def _invite(uow: UnitOfWork, audit_id: int, codes: Iterable[str]) -> None:
 def fire(
     deps: Deps,
     *,
-    audit: str | int,
+    audit: AuditKey,
     trigger: str,
-    actor: str | int,
+    actor: PersonKey,
     reason: str | None = None,
     expected_version: int | None = None,
 ) -> Fired:
@@ -283,7 +284,7 @@ def tool_is_per_case(deps: Deps, store: AuditStore, row: AuditRow) -> Callable[[
         if row.tool_hash is None:
             return False
         tool = deps.catalogue.tool_by_hash(row.tool_hash, store.read_tool_snapshot)
-        return tool.completed_per == "case"
+        return tool.per_subject
 
     return answer
 
@@ -337,6 +338,7 @@ def fire_loaded(
         compiled.definition,
         row,
         context.transition,
+        stages=compiled.stages,
         new_state=new_state,
         new_round=version,
         at=now,

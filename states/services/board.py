@@ -17,13 +17,13 @@ from sqlalchemy import bindparam, exists, func, select
 from states.clock import LONDON, as_utc, as_utc_or_none
 from states.definitions.model import AuditTypeDefinition
 from states.persistence import tables as t
+from states.persistence.ids import AuditKey
 from states.persistence.store import AuditStore
+from states.persistence.vocabulary import ReturnStatus
 from states.rules.quarters import Quarter
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.programme import EntryView, list_entries
-
-AWAITING_SIGN_OFF = "awaiting_sign_off"
 
 
 def due_in(quarter: Quarter, entry: EntryView) -> bool:
@@ -49,6 +49,7 @@ class BoardAudit:
     started_on: date
     closed: bool
     entry: str | None  # the programme entry's key, when started for one
+    signing_off: bool  # at its type's signing-off stage
 
 
 @dataclass(frozen=True)
@@ -100,10 +101,8 @@ def board(deps: Deps) -> Board:
     return Board(
         quarter=quarter,
         due=tuple(e for e in entries if due_in(quarter, e)),
-        in_progress=tuple(
-            a for a in opened if a.entry is not None and a.state != AWAITING_SIGN_OFF
-        ),
-        awaiting_sign_off=tuple(a for a in opened if a.state == AWAITING_SIGN_OFF),
+        in_progress=tuple(a for a in opened if a.entry is not None and not a.signing_off),
+        awaiting_sign_off=tuple(a for a in opened if a.signing_off),
         overdue=overdue_deadlines(deps, now),
         unplanned=tuple(a for a in audits if a.entry is None),
         programme=entries,
@@ -114,15 +113,27 @@ def _audits(deps: Deps) -> list[BoardAudit]:
     a, p = t.audit, t.programme_entry
     statement = (
         select(a.c.reference, a.c.audit_type, a.c.theme, a.c.state, a.c.started_on)
-        .add_columns(a.c.closed_at, p.c.key)
+        .add_columns(a.c.closed_at, p.c.key, a.c.definition_hash)
         .outerjoin(p, p.c.audit_id == a.c.id)
         .order_by(a.c.started_at, a.c.id)
     )
     with deps.uow(readonly=True) as uow:
         rows = uow.connection.execute(statement).all()
+        read_snapshot = AuditStore(uow.connection).read_snapshot
+        # Each audit by the definition it started with (compiled once per version).
+        stages = {h: deps.catalogue.by_hash(h, read_snapshot).stages for h in {r[-1] for r in rows}}
     return [
-        BoardAudit(ref, kind, theme, state, started, closed is not None, key)
-        for ref, kind, theme, state, started, closed, key in rows
+        BoardAudit(
+            ref,
+            kind,
+            theme,
+            state,
+            started,
+            closed is not None,
+            key,
+            state in stages[h].signing_off,
+        )
+        for ref, kind, theme, state, started, closed, key, h in rows
     ]
 
 
@@ -141,7 +152,7 @@ def overdue_deadlines(deps: Deps, now: datetime) -> tuple[OverdueDeadline, ...]:
     return tuple(OverdueDeadline(r, th, n, s, as_utc(due)) for r, th, n, s, due in rows)
 
 
-def participations(deps: Deps, *, audit: str | int) -> tuple[ParticipationView, ...]:
+def participations(deps: Deps, *, audit: AuditKey) -> tuple[ParticipationView, ...]:
     """Each agency taking part, with its return status and how many of its returns (one per
     case, for tools completed per case) are submitted, in every round."""
     p, g, r = t.participation, t.agency, t.audit_return
@@ -149,7 +160,7 @@ def participations(deps: Deps, *, audit: str | int) -> tuple[ParticipationView, 
         select(
             r.c.agency_id,
             func.count().label("every"),
-            func.count().filter(r.c.status == "submitted").label("submitted"),
+            func.count().filter(r.c.status == ReturnStatus.SUBMITTED).label("submitted"),
         )
         .where(r.c.audit_id == bindparam("audit_id"))
         .group_by(r.c.agency_id)
@@ -175,7 +186,7 @@ def participations(deps: Deps, *, audit: str | int) -> tuple[ParticipationView, 
 def rated_audits(deps: Deps) -> tuple[RatedAudit, ...]:
     """Audits with at least one submitted return, by theme then start: the theme view's rows."""
     a, r = t.audit, t.audit_return
-    submitted = exists().where(r.c.audit_id == a.c.id, r.c.status == "submitted")
+    submitted = exists().where(r.c.audit_id == a.c.id, r.c.status == ReturnStatus.SUBMITTED)
     statement = (
         select(a.c.reference, a.c.audit_type, a.c.theme, a.c.started_on)
         .where(submitted)
@@ -191,7 +202,7 @@ def agency_names(deps: Deps) -> dict[str, str]:
     return {code: name for code, name in rows}
 
 
-def definition_of(deps: Deps, *, audit: str | int) -> AuditTypeDefinition:
+def definition_of(deps: Deps, *, audit: AuditKey) -> AuditTypeDefinition:
     """The definition the audit runs under (the one it started with, not today's file)."""
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)

@@ -20,8 +20,9 @@ from states.definitions.model import AuditTypeDefinition
 from states.errors import InvalidInput
 from states.persistence import action_plan as plan
 from states.persistence import tables as t
-from states.persistence.action_plan import OWED
+from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
+from states.rules.action_plan import OWED
 from states.rules.policy import Permission, require
 from states.services.actions import Writing, checked_due, insert_action
 from states.services.audits import compiled_for
@@ -40,9 +41,9 @@ class CarriedForward:
 def carry_forward(
     deps: Deps,
     *,
-    from_audit: str | int,
-    actor: str | int,
-    to_audit: str | int | None = None,
+    from_audit: AuditKey,
+    actor: PersonKey,
+    to_audit: AuditKey | None = None,
     due_on: date | None = None,
 ) -> CarriedForward:
     """Carry ``from_audit``'s open and in-progress actions into ``to_audit`` or, when none is
@@ -88,13 +89,22 @@ def _carry(
     now: datetime,
 ) -> tuple[tuple[int, int], ...]:
     _check_closing(deps, store, source)
-    target_definition = compiled_for(deps, store, target).definition
-    if target.state in target_definition.final_states:
+    into_type = compiled_for(deps, store, target)
+    if target.state in into_type.definition.final_states:
         raise InvalidInput(
             f"Audit {target.reference} is {target.state}; carry the actions into an open audit."
         )
     connection = store.connection
-    into = Writing(connection, store, target, who, target_definition, deps.calendar, now)
+    into = Writing(
+        connection,
+        store,
+        target,
+        who,
+        into_type.definition,
+        into_type.stages,
+        deps.calendar,
+        now,
+    )
     numbers = []
     for action in _unfinished(connection, source.id):
         copied = insert_action(
@@ -132,13 +142,13 @@ def _carry(
 
 
 def _check_closing(deps: Deps, store: AuditStore, source: AuditRow) -> AuditTypeDefinition:
-    definition = compiled_for(deps, store, source).definition
-    if source.state not in plan.closing_states(definition):
+    compiled = compiled_for(deps, store, source)
+    if not compiled.stages.can_carry_forward(source.state):
         raise InvalidInput(
             f"Audit {source.reference} is '{source.state}'; carry its actions forward once it "
             "is closing or closed."
         )
-    return definition
+    return compiled.definition
 
 
 def _unfinished(connection: Connection, audit_id: int) -> Sequence[Row[Any]]:

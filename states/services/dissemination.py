@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 from states.clock import as_utc
 from states.errors import InvalidInput, NotFound
 from states.persistence import tables as t
+from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
 from states.rules.policy import Permission
@@ -41,8 +42,8 @@ class DisseminationView:
 def record_dissemination(
     deps: Deps,
     *,
-    audit: str | int,
-    actor: str | int,
+    audit: AuditKey,
+    actor: PersonKey,
     kind: str,
     audience: str,
     channel: str,
@@ -118,7 +119,7 @@ def _recorded_by(uow: UnitOfWork, request_key: str | None) -> int | None:
     return None if found is None else int(found)
 
 
-def list_disseminations(deps: Deps, *, audit: str | int) -> list[DisseminationView]:
+def list_disseminations(deps: Deps, *, audit: AuditKey) -> list[DisseminationView]:
     d, r = t.dissemination, t.report
     with deps.uow(readonly=True) as uow:
         row = AuditStore(uow.connection).load_audit(audit)

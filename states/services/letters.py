@@ -22,9 +22,11 @@ from states.clock import as_utc
 from states.errors import InvalidInput, TokenInvalid, TokenRevoked
 from states.persistence import notices, tokens
 from states.persistence import tables as t
-from states.persistence.action_plan import OWNER_ROLES
+from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
+from states.persistence.vocabulary import LinkPurpose, ReportStatus
+from states.rules.action_plan import OWNER_ROLES
 from states.rules.policy import Permission
 from states.services.deps import Deps
 from states.services.link_rules import check_holder, recording_refusals, working_days_after
@@ -41,11 +43,13 @@ LETTER_LINK_WORKING_DAYS = 30
 
 @dataclass(frozen=True)
 class Sent:
-    """What one sending queued: letters to sampled settings, and how many settings were sent
-    the summary to all (0 when it had gone already)."""
+    """What one sending queued: letters to sampled settings, how many settings were sent the
+    summary to all (0 when it had gone already), and the settings nobody could be e-mailed
+    for, having no audit lead in the directory (theirs is sent when one is added)."""
 
     letters: int
     summary_to: int
+    unreached: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ class LetterFile:
     name: str  # a file name without the extension
 
 
-def send_feedback_letters(deps: Deps, *, audit: str | int, actor: str | int) -> Sent:
+def send_feedback_letters(deps: Deps, *, audit: AuditKey, actor: PersonKey) -> Sent:
     """E-mail each sampled setting's audit leads a link to its newest letter, and every
     setting's a link to the summary to all settings; record each as shared by e-mail. What
     was sent before is not sent again."""
@@ -86,12 +90,20 @@ def send_feedback_letters(deps: Deps, *, audit: str | int, actor: str | int) -> 
             )
         sent = _already_sent(c, row.id)
         unsent = [letter for letter in letters if letter[0] not in sent]
+        # Counted by the settings someone was actually e-mailed for, not the letters made.
+        unreached: list[str] = []
         for report_id, agency_id, agency in unsent:
-            _send(c, row, report_id, who=who, now=now, settings=[(agency_id, agency)], kind=LETTER)
+            settings = [(agency_id, agency)]
+            unreached += _send(c, row, report_id, who=who, now=now, settings=settings, kind=LETTER)
         settings = _settings(c, row.id) if summary is not None and summary not in sent else []
+        missed: list[str] = []
         if settings and summary is not None:
-            _send(c, row, summary, who=who, now=now, settings=settings, kind=TO_ALL)
-        return Sent(len(unsent), len(settings))
+            missed = _send(c, row, summary, who=who, now=now, settings=settings, kind=TO_ALL)
+        return Sent(
+            len(unsent) - len(unreached),
+            len(settings) - len(missed),
+            tuple(dict.fromkeys([*unreached, *missed])),
+        )
 
     return write_to_audit(
         deps,
@@ -108,7 +120,7 @@ def _newest(c: Connection, audit_id: int, kind: str) -> int | None:
     r = t.report
     found = c.execute(
         select(r.c.id)
-        .where(r.c.audit_id == audit_id, r.c.kind == kind, r.c.status == "frozen")
+        .where(r.c.audit_id == audit_id, r.c.kind == kind, r.c.status == ReportStatus.FROZEN)
         .order_by(r.c.version.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -121,7 +133,7 @@ def _newest_letters(c: Connection, audit_id: int) -> list[tuple[int, int, str]]:
     found = c.execute(
         select(r.c.id, r.c.agency_id, t.agency.c.name)
         .join(t.agency, t.agency.c.id == r.c.agency_id)
-        .where(r.c.audit_id == audit_id, r.c.kind == LETTER, r.c.status == "frozen")
+        .where(r.c.audit_id == audit_id, r.c.kind == LETTER, r.c.status == ReportStatus.FROZEN)
         .order_by(t.agency.c.name, r.c.agency_id, r.c.version.desc())
     )
     newest: dict[int, tuple[int, int, str]] = {}
@@ -160,24 +172,34 @@ def _send(
     now: datetime,
     settings: list[tuple[int, str]],
     kind: str,
-) -> None:
-    """Each setting's audit leads get their own link to the product; one record of sharing."""
+) -> list[str]:
+    """Each setting's audit leads get their own link to the product; one record of sharing,
+    made only when someone was e-mailed, so a setting with no lead yet is sent it later.
+    Returns the settings with nobody to e-mail."""
     message = "feedback_letter_ready" if kind == LETTER else "settings_summary_ready"
+    unreached: list[str] = []
     for agency_id, agency in settings:
+        recipients = notices.recipients(
+            c, roles=OWNER_ROLES, lead_id=row.lead_id, agency_id=agency_id
+        )
+        if not recipients:
+            unreached.append(agency)
+            continue
         notices.queue(
             c,
             kind=message,
             audit_id=row.id,
             subject_id=report_id,
-            recipient_ids=notices.recipients(
-                c, roles=OWNER_ROLES, lead_id=row.lead_id, agency_id=agency_id
-            ),
+            recipient_ids=recipients,
             at=now,
             context=notices.audit_context(row.reference, row.theme, agency=agency),
             key_prefix=f"letter:{report_id}:{agency_id}",
-            link_purpose="letter",
+            link_purpose=LinkPurpose.LETTER,
         )
-    audience = settings[0][1] if kind == LETTER else f"All {len(settings)} settings"
+    reached = len(settings) - len(unreached)
+    if not reached:
+        return unreached
+    audience = settings[0][1] if kind == LETTER else f"All {reached} settings"
     c.execute(
         insert(t.dissemination),
         {
@@ -189,6 +211,7 @@ def _send(
             "disseminated_by": who.id,
         },
     )
+    return unreached
 
 
 def letter_expiry(
@@ -218,7 +241,7 @@ def letter_is_current(
     r = t.report
     found = connection.execute(
         select(r.c.kind, r.c.agency_id).where(
-            r.c.id == report_id, r.c.audit_id == audit_id, r.c.status == "frozen"
+            r.c.id == report_id, r.c.audit_id == audit_id, r.c.status == ReportStatus.FROZEN
         )
     ).first()
     if found is None or found.kind not in SETTING_PRODUCTS or agency_id is None:
@@ -233,7 +256,7 @@ def letter_is_current(
             r.c.audit_id == audit_id,
             r.c.kind == found.kind,
             r.c.agency_key == (found.agency_id or 0),
-            r.c.status == "frozen",
+            r.c.status == ReportStatus.FROZEN,
         )
         .order_by(r.c.version.desc())
         .limit(1)
@@ -312,10 +335,10 @@ def _reader_agency(grant: tokens.Grant) -> int:
 
 def _checked(deps: Deps, connection: Connection, token: str) -> tuple[tokens.Grant, AuditRow]:
     grant = tokens.find(connection, token)
-    if grant.purpose != "letter" or grant.report_id is None:
+    if grant.purpose != LinkPurpose.LETTER or grant.report_id is None:
         raise TokenInvalid()
     row = AuditStore(connection).load_audit(grant.audit_id)
-    tokens.check(grant, row, purpose="letter", now=deps.clock.now())
+    tokens.check(grant, row, purpose=LinkPurpose.LETTER, now=deps.clock.now())
     check_holder(deps, connection, grant, row)
     if not letter_is_current(connection, row.id, grant.report_id, grant.agency_id):
         raise TokenRevoked("a newer version of this letter has been sent")

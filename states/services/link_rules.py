@@ -27,24 +27,25 @@ from states.errors import (
 from states.persistence import tables as t
 from states.persistence import tokens
 from states.persistence.store import Actor, AuditRow, AuditStore
+from states.persistence.vocabulary import LinkPurpose, LinkRefusal
 from states.rules.calendar import close_of_business
 from states.rules.policy import Permission, roles_for
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 
-OUTCOMES: dict[type[AuditEngineError], str] = {
-    TokenAlreadyUsed: "replayed",
-    TokenExpired: "expired",
-    TokenRevoked: "revoked",
-    AlreadyDecided: "decided",
+OUTCOMES: dict[type[AuditEngineError], LinkRefusal] = {
+    TokenAlreadyUsed: LinkRefusal.REPLAYED,
+    TokenExpired: LinkRefusal.EXPIRED,
+    TokenRevoked: LinkRefusal.REVOKED,
+    AlreadyDecided: LinkRefusal.DECIDED,
 }
 # The roles that let a person hold each kind of link (a sign-off link: the roles its audit's
 # definition names). Agencies' links are also bound to the holder's agency.
-HOLDER_ROLES: dict[str, frozenset[str]] = {
-    "return": roles_for(Permission.HOLD_RETURN_LINK),
-    "assurance": roles_for(Permission.HOLD_ASSURANCE_LINK),
-    "action": roles_for(Permission.HOLD_ACTION_LINK),
-    "letter": roles_for(Permission.HOLD_LETTER_LINK),
+HOLDER_ROLES: dict[LinkPurpose, frozenset[str]] = {
+    LinkPurpose.RETURN: roles_for(Permission.HOLD_RETURN_LINK),
+    LinkPurpose.ASSURANCE: roles_for(Permission.HOLD_ASSURANCE_LINK),
+    LinkPurpose.ACTION: roles_for(Permission.HOLD_ACTION_LINK),
+    LinkPurpose.LETTER: roles_for(Permission.HOLD_LETTER_LINK),
 }
 # Completing "this link is no longer needed: ..." (and "this e-mail has no link because ...").
 REMOVED = "you are no longer in the partnership's directory"
@@ -58,7 +59,7 @@ def recording_refusals(deps: Deps, token: str) -> Iterator[None]:
     try:
         yield
     except (TokenError, AlreadyDecided) as refusal:
-        outcome = OUTCOMES.get(type(refusal), "unknown")
+        outcome = OUTCOMES.get(type(refusal), LinkRefusal.UNKNOWN)
         with deps.uow() as uow:
             try:
                 token_id: int | None = tokens.find(uow.connection, token).id
@@ -75,21 +76,21 @@ def holder_refusal(
     row: AuditRow,
     person: Actor,
     *,
-    purpose: str,
+    purpose: LinkPurpose,
     agency_id: int | None,
 ) -> str | None:
     """Why ``person`` may not hold a ``purpose`` link for ``agency_id`` on this audit now, or
     None when they may. The same rule decides whether a link is made and whether it works."""
     if not person.active:
         return REMOVED
-    if purpose == "sign_off":
+    if purpose == LinkPurpose.SIGN_OFF:
         rule = compiled_for(deps, AuditStore(connection), row).definition.sign_off
         needed = frozenset(rule.roles) if rule is not None else frozenset()
     else:
         needed = HOLDER_ROLES[purpose]
     if not person.roles & needed:
         return NO_ROLE
-    if purpose != "sign_off" and person.agency_id != agency_id:
+    if purpose != LinkPurpose.SIGN_OFF and person.agency_id != agency_id:
         return MOVED
     return None
 

@@ -26,6 +26,8 @@ from states.persistence import tables as t
 from states.persistence import tokens
 from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
+from states.persistence.vocabulary import LinkPurpose
+from states.rules.gates import Decision
 from states.services import returns, work
 from states.services.audits import compiled_for, fire_loaded, gate_context, tool_is_per_case
 from states.services.deps import Deps
@@ -38,7 +40,7 @@ T = TypeVar("T")
 class LinkPage:
     """What a link's page shows: never free text typed by someone else."""
 
-    purpose: str
+    purpose: LinkPurpose
     audit: str
     theme: str
     audit_title: str
@@ -58,7 +60,7 @@ class LinkPage:
 
 
 def _checked(
-    deps: Deps, connection: Connection, token: str, purpose: str, *, lock: bool
+    deps: Deps, connection: Connection, token: str, purpose: LinkPurpose, *, lock: bool
 ) -> tuple[tokens.Grant, AuditRow, Actor]:
     grant = tokens.find(connection, token)
     store = AuditStore(connection)
@@ -67,12 +69,12 @@ def _checked(
     return grant, row, check_holder(deps, connection, grant, row)
 
 
-def open_link(deps: Deps, token: str, *, purpose: str) -> LinkPage:
+def open_link(deps: Deps, token: str, *, purpose: LinkPurpose) -> LinkPage:
     """The page behind a link; reading it changes nothing. A member who has decided already
     (by another of their links) is told so rather than shown the form again."""
     with recording_refusals(deps, token), deps.uow(readonly=True) as uow:
         grant, row, who = _checked(deps, uow.connection, token, purpose, lock=False)
-        if purpose == "sign_off" and work.has_decided(uow.connection, row, who.id):
+        if purpose == LinkPurpose.SIGN_OFF and work.has_decided(uow.connection, row, who.id):
             raise AlreadyDecided(audit=row.reference)
         definition = compiled_for(deps, AuditStore(uow.connection), row).definition
         page = LinkPage(
@@ -84,7 +86,7 @@ def open_link(deps: Deps, token: str, *, purpose: str) -> LinkPage:
             who.name,
             grant.expires_at,
         )
-        if purpose == "sign_off" and definition.sign_off is not None:
+        if purpose == LinkPurpose.SIGN_OFF and definition.sign_off is not None:
             return _with(page, quorum=definition.sign_off.quorum)
         agency = _agency(
             uow.connection, grant.agency_id or _escalation_agency(uow.connection, grant)
@@ -121,10 +123,12 @@ def _escalation_agency(connection: Connection, grant: tokens.Grant) -> int | Non
 def decide_sign_off(deps: Deps, token: str, *, decision: str, comment: str | None) -> str:
     """Record a member's decision; the quorum signs the audit off, a refusal sends it back.
     Returns the audit's state afterwards."""
-    if decision not in ("approve", "refuse"):
-        raise InvalidInput("Choose approve or refuse.")
+    try:
+        chosen = Decision(decision)
+    except ValueError:
+        raise InvalidInput("Choose approve or refuse.") from None
     with recording_refusals(deps, token), deps.uow() as uow:
-        grant, row, who = _checked(deps, uow.connection, token, "sign_off", lock=True)
+        grant, row, who = _checked(deps, uow.connection, token, LinkPurpose.SIGN_OFF, lock=True)
         now = deps.clock.now()
         # Under the audit's lock: the same link posted twice finds itself used; a member's
         # other link (a reminder's) finds their first decision and is refused as
@@ -133,19 +137,21 @@ def decide_sign_off(deps: Deps, token: str, *, decision: str, comment: str | Non
         work.insert_sign_off_decision(
             deps, uow.connection, row, who, decision=decision, comment=comment, now=now
         )
-        state = _advance_if_decided(deps, uow, row, who, decision)
+        state = _advance_if_decided(deps, uow, row, who, chosen)
         uow.commit()
         return state
     raise AssertionError("unreachable: recording_refusals re-raises every refusal")
 
 
 def _advance_if_decided(
-    deps: Deps, uow: UnitOfWork, row: AuditRow, who: Actor, decision: str
+    deps: Deps, uow: UnitOfWork, row: AuditRow, who: Actor, decision: Decision
 ) -> str:
     store = AuditStore(uow.connection)
     compiled = compiled_for(deps, store, row)
-    trigger = "request_further_assurance" if decision == "refuse" else "sign_off"
-    if trigger not in compiled.allowed_triggers(row.state):
+    # The signing-off state's own way out for the decision, whatever the type names it.
+    stages = compiled.stages
+    trigger = (stages.refusals if decision == Decision.REFUSE else stages.approvals).get(row.state)
+    if trigger is None:
         work.touch(store, row, who, f"record_{decision}", deps.clock.now())
         return row.state
     context = gate_context(
@@ -174,7 +180,7 @@ def _advance_if_decided(
 def give_assurance(deps: Deps, token: str, *, assurance: str) -> None:
     with recording_refusals(deps, token):
         with deps.uow(readonly=True) as uow:
-            grant, row, _ = _checked(deps, uow.connection, token, "assurance", lock=False)
+            grant, row, _ = _checked(deps, uow.connection, token, LinkPurpose.ASSURANCE, lock=False)
         assert grant.escalation_id is not None
         work.record_assurance(
             deps,
@@ -203,7 +209,7 @@ def save_return(
     """Save or submit one return; the link is used up once all the agency's returns are in."""
     with recording_refusals(deps, token):
         with deps.uow(readonly=True) as uow:
-            grant, row, who = _checked(deps, uow.connection, token, "return", lock=False)
+            grant, row, who = _checked(deps, uow.connection, token, LinkPurpose.RETURN, lock=False)
             agency = _agency(uow.connection, grant.agency_id)
         assert agency is not None
         act = returns.submit if submit else returns.save_draft
@@ -235,18 +241,14 @@ def _use_when_complete(deps: Deps, grant: tokens.Grant) -> None:
 
 def link_page_returns(deps: Deps, token: str) -> LinkPage:
     """The return link's page: the agency's returns this round, and the tool to fill them."""
-    page = open_link(deps, token, purpose="return")
+    page = open_link(deps, token, purpose=LinkPurpose.RETURN)
     with deps.uow(readonly=True) as uow:
         grant = tokens.find(uow.connection, token)
         store = AuditStore(uow.connection)
         row = store.load_audit(grant.audit_id)
         tool = returns.tool_for(deps, store, row)
         phase = compiled_for(deps, store, row).definition.state(row.state).phase
-        cases = (
-            _cases_for(uow.connection, row, grant.agency_id)
-            if tool.completed_per == "case"
-            else [None]
-        )
+        cases = _cases_for(uow.connection, row, grant.agency_id) if tool.per_subject else [None]
         person = grant.person_id
     views = tuple(
         returns.read(deps, audit=row.id, actor=person, agency=page.agency or "", case=case)

@@ -2,8 +2,9 @@
 
 Who is asked follows from the definition rather than a list per audit type: entering a state
 whose deadline is owed by the participants asks their agency leads for returns; one owed by
-the sign-off members asks those who may sign off; passing the sign-off quorum tells the chair
-and coordinators it is signed off; a refusal sends the audit back to the chair for assurance.
+the sign-off members asks those who may sign off; the signing-off state's approval tells the
+chair and coordinators it is signed off; its refusal sends the audit back to the chair for
+assurance (which ways out approve and refuse: ``states.rules.stages``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from states.definitions.model import AuditTypeDefinition, TransitionDef
 from states.persistence import notices
 from states.persistence import tables as t
 from states.persistence.store import AuditRow
+from states.persistence.vocabulary import LinkPurpose
+from states.rules.stages import Stages
 
 
 def after_transition(
@@ -25,11 +28,12 @@ def after_transition(
     row: AuditRow,
     transition: TransitionDef,
     *,
+    stages: Stages,
     new_state: str,
     new_round: int,
     at: datetime,
 ) -> None:
-    def send(kind: str, people: list[int], link: str | None = None, **extra: str) -> None:
+    def send(kind: str, people: list[int], link: LinkPurpose | None = None, **extra: str) -> None:
         context = notices.audit_context(
             row.reference, row.theme, state_title=definition.state(new_state).title, **extra
         )
@@ -44,23 +48,24 @@ def after_transition(
             link_purpose=link,
         )
 
-    if "sign_off_quorum" in transition.gates:
+    if stages.approves(row.state, transition.trigger):
         send(
             "sign_off_decided",
             _people(connection, row, ["chair", "coordinator"]),
             decision="approved",
         )
-    if "sign_off_refused" in transition.gates:
+    if stages.refuses(row.state, transition.trigger):
         send("further_assurance_requested", _people(connection, row, ["chair"]))
     spec = None if transition.internal else definition.state(new_state).deadline
     if spec is None:
         return
     due = _due_at(connection, row.id, new_round)
     if spec.owed_by == "participants":
-        send("return_requested", _agency_leads(connection, row.id), "return", deadline_at=due)
+        leads = _agency_leads(connection, row.id)
+        send("return_requested", leads, LinkPurpose.RETURN, deadline_at=due)
     elif spec.owed_by == "sign_off_members" and definition.sign_off is not None:
         members = sign_off_members(connection, definition, row, new_round)
-        send("sign_off_requested", members, "sign_off", deadline_at=due)
+        send("sign_off_requested", members, LinkPurpose.SIGN_OFF, deadline_at=due)
 
 
 def audit_started(

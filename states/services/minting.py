@@ -18,13 +18,16 @@ from states.clock import as_utc, as_utc_or_none
 from states.persistence import tables as t
 from states.persistence import tokens
 from states.persistence.store import Actor, AuditRow, AuditStore
-from states.services import returns
+from states.persistence.vocabulary import LinkPurpose
 from states.services.action_links import SUPERSEDED, action_expiry
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.letters import letter_expiry
 from states.services.link_rules import bound_agency, holder_refusal, working_days_after
 
+# Links made for the holder's own agency; a sign-off member acts for the partnership, and an
+# assurance link is bound to the concern's agency instead.
+AGENCY_BOUND = frozenset({LinkPurpose.RETURN, LinkPurpose.ACTION, LinkPurpose.LETTER})
 # Completes "this e-mail has no link because ...".
 NOTHING_LEFT = "there is nothing left for you to do by link on this audit just now"
 
@@ -40,7 +43,7 @@ class Minted:
 def mint(
     deps: Deps,
     *,
-    purpose: str,
+    purpose: LinkPurpose,
     audit_id: int,
     person_id: int,
     escalation_id: int | None = None,
@@ -62,7 +65,7 @@ def mint(
 def mint_link(
     deps: Deps,
     *,
-    purpose: str,
+    purpose: LinkPurpose,
     audit_id: int,
     person_id: int,
     escalation_id: int | None = None,
@@ -95,7 +98,7 @@ def mint_link(
         )
         if expires is None or expires <= now:
             return Minted(None, NOTHING_LEFT)
-        if purpose == "action":
+        if purpose == LinkPurpose.ACTION:
             mine = (t.token.c.action_id == action_id) & (t.token.c.person_id == person_id)
             tokens.revoke(c, mine, at=now, why=SUPERSEDED)
         token = tokens.issue(
@@ -106,18 +109,18 @@ def mint_link(
             expires_at=expires,
             at=now,
             escalation_id=escalation_id,
-            action_id=action_id if purpose == "action" else None,
-            report_id=report_id if purpose == "letter" else None,
-            agency_id=person.agency_id if purpose in ("return", "action", "letter") else None,
+            action_id=action_id if purpose == LinkPurpose.ACTION else None,
+            report_id=report_id if purpose == LinkPurpose.LETTER else None,
+            agency_id=person.agency_id if purpose in AGENCY_BOUND else None,
         )
         uow.commit()
     return Minted(token)
 
 
 def _bound_agency(
-    connection: Connection, purpose: str, person: Actor, escalation_id: int | None
+    connection: Connection, purpose: LinkPurpose, person: Actor, escalation_id: int | None
 ) -> int | None:
-    if purpose == "assurance":
+    if purpose == LinkPurpose.ASSURANCE:
         return bound_agency(connection, None, escalation_id)
     return person.agency_id
 
@@ -127,16 +130,16 @@ def _expiry_of(
     connection: Connection,
     row: AuditRow,
     person: Actor,
-    purpose: str,
+    purpose: LinkPurpose,
     *,
     escalation_id: int | None,
     action_id: int | None,
     report_id: int | None,
 ) -> datetime | None:
     now = deps.clock.now()
-    if purpose == "action":
+    if purpose == LinkPurpose.ACTION:
         return action_expiry(deps, connection, row, person, action_id, now=now)
-    if purpose == "letter":
+    if purpose == LinkPurpose.LETTER:
         return letter_expiry(deps, connection, row, person, report_id, now=now)
     return _expiry(deps, connection, row, purpose, escalation_id=escalation_id, now=now)
 
@@ -145,21 +148,22 @@ def _expiry(
     deps: Deps,
     connection: Connection,
     row: AuditRow,
-    purpose: str,
+    purpose: LinkPurpose,
     *,
     escalation_id: int | None,
     now: datetime,
 ) -> datetime | None:
-    definition = compiled_for(deps, AuditStore(connection), row).definition
+    compiled = compiled_for(deps, AuditStore(connection), row)
+    definition = compiled.definition
     spec = definition.state(row.state).deadline
     after = definition.link_expiry_working_days
-    if purpose == "sign_off":
+    if purpose == LinkPurpose.SIGN_OFF:
         if spec is None or spec.owed_by != "sign_off_members" or definition.sign_off is None:
             return None
         days = definition.sign_off.link_expiry_working_days
         return working_days_after(deps, now, days)
-    if purpose == "return":
-        if not returns.returns_open(definition, row.state):
+    if purpose == LinkPurpose.RETURN:
+        if not compiled.stages.collects_returns(row.state):
             return None
         due = _open_deadline(connection, row)
         return None if due is None else working_days_after(deps, due, after)

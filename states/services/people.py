@@ -1,39 +1,58 @@
 """Removing people and roles from the partnership's directory, and withdrawing their links.
 
 A coordinator removes a person who has left (deactivation) or a role someone no longer holds,
-always with a reason, written to the append-only ``directory_change``. Either withdraws at
-once the person's unused links that no longer fit (all of them when the person goes) and
-ends their signed-in sessions, in the same transaction; what they still had to do is listed
-so the coordinator can give it to someone else. Nothing is deleted: past events, decisions
-and returns still name them. Links also re-check their holder whenever they are used
-(``link_rules``), so withdrawal here is the record and the belt; that check is the braces.
+always with a reason, written to the directory's append-only log. Either withdraws at once
+the person's unused links that no longer fit (all of them when the person goes) and ends
+their signed-in sessions, in the same transaction (``directory_write``); what they still had
+to do is listed so the coordinator can hand it over (``states.services.handover``). Nothing
+is deleted: past events, decisions and returns still name them. Links also re-check their
+holder whenever they are used (``link_rules``), so withdrawal here is the record and the
+belt; that check is the braces.
+
+``deactivate`` and ``take_role`` work inside a caller's ``Edit``, so adding, changing and
+importing people (``directory_people``) remove people and roles the same way.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Literal
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from states.definitions.roles import ROLES
 from states.errors import InvalidInput, NotFound
 from states.persistence import tables as t
 from states.persistence import tokens
+from states.persistence.directory_log import Change
 from states.persistence.store import Actor, AuditStore
-from states.rules.policy import Permission, require
+from states.rules.directory_log import Logged, Subject
+from states.services import bodies
 from states.services.deps import Deps
+from states.services.directory_write import MAX_REASON, Edit, directory_write, reading
 from states.services.duties import Duty, open_duties
 from states.services.link_rules import REMOVED, bound_agency, holder_refusal
-from states.services.web_sessions import EndReason, end_sessions_in
+from states.services.web_sessions import end_sessions_in
 
+__all__ = [
+    "MAX_REASON",  # the pages' limit on a reason, which the directory's write path sets
+    "PersonView",
+    "Removed",
+    "Target",
+    "deactivate",
+    "deactivate_person",
+    "directory",
+    "on_paper",
+    "person_view",
+    "remove_role",
+    "revoke_links",
+    "revoke_unfit",
+    "take_role",
+    "target",
+]
 log = logging.getLogger("states.services.people")
-Change = Literal["deactivated", "role_removed", "links_revoked"]
-MAX_REASON = 1000
 WITHDRAWN = "the coordinator withdrew it; ask them for a new link if you still need to act"
+DOING = "remove people, their roles or their links"
 
 
 @dataclass(frozen=True)
@@ -60,22 +79,21 @@ class PersonView:
 
 
 @dataclass(frozen=True)
-class _Target:
+class Target:
+    """The person a change is about, as the engine sees them now."""
+
     actor: Actor
     email: str
 
 
 def deactivate_person(deps: Deps, *, person: str | int, actor: str | int, reason: str) -> Removed:
     """Remove a person: they hold no role, every unused link of theirs is withdrawn, their
-    sessions end, and they get no new links and cannot sign in."""
-
-    def apply(c: Connection, target: _Target, now: datetime) -> int:
-        if not target.actor.active:
-            raise InvalidInput(f"{target.actor.name} has already been removed; nothing changed.")
-        c.execute(update(t.person).where(t.person.c.id == target.actor.id).values(active=False))
-        return tokens.revoke(c, t.token.c.person_id == target.actor.id, at=now, why=REMOVED)
-
-    return _change(deps, "deactivated", apply, person=person, actor=actor, reason=reason)
+    sessions end, they leave every body, and they get no new links and cannot sign in."""
+    with directory_write(deps, actor=actor, reason=reason, doing=DOING) as edit:
+        who = target(edit.c, person)
+        removed = deactivate(edit, who)
+    _told(who, Logged.DEACTIVATED, edit)
+    return removed
 
 
 def remove_role(
@@ -85,117 +103,95 @@ def remove_role(
     withdrawn (a link another role of theirs still allows keeps working)."""
     if role not in ROLES:
         raise InvalidInput(f"There is no role '{role}'; use one of {', '.join(ROLES)}.")
-
-    def apply(c: Connection, target: _Target, now: datetime) -> int:
-        if role not in target.actor.roles:
-            raise InvalidInput(f"{target.actor.name} does not hold the role {role}.")
-        c.execute(
-            delete(t.role).where(t.role.c.person_id == target.actor.id, t.role.c.role == role)
-        )
-        return _revoke_unfit(deps, c, target.actor.id, now)
-
-    return _change(
-        deps, "role_removed", apply, person=person, actor=actor, reason=reason, role=role
-    )
+    with directory_write(deps, actor=actor, reason=reason, doing=DOING) as edit:
+        who = target(edit.c, person)
+        removed = take_role(edit, who, role)
+    _told(who, Logged.ROLE_REMOVED, edit)
+    return removed
 
 
 def revoke_links(deps: Deps, *, person: str | int, actor: str | int, reason: str) -> Removed:
     """Withdraw every unused link of a person who stays (a lost phone, a shared mailbox);
     the next e-mail brings them new ones."""
-
-    def apply(c: Connection, target: _Target, now: datetime) -> int:
-        return tokens.revoke(c, t.token.c.person_id == target.actor.id, at=now, why=WITHDRAWN)
-
-    return _change(deps, "links_revoked", apply, person=person, actor=actor, reason=reason)
-
-
-SESSION_ENDS: dict[Change, EndReason | None] = {
-    "deactivated": "deactivated",
-    "role_removed": "role_removed",
-    "links_revoked": None,
-}
-
-
-def _change(
-    deps: Deps,
-    change: Change,
-    apply: Callable[[Connection, _Target, datetime], int],
-    *,
-    person: str | int,
-    actor: str | int,
-    reason: str,
-    role: str | None = None,
-) -> Removed:
-    """One shape for every change: check the coordinator and the reason, apply, withdraw,
-    end sessions, record, commit together; then say what is left to reassign."""
-    why = _reason(reason)
-    now = deps.clock.now()
-    with deps.uow() as uow:
-        c = uow.connection
-        who = _coordinator(AuditStore(c).load_actor(actor))
-        target = _target(c, person)
-        _not_themselves(who, target, change, role)
-        before = open_duties(deps, c, target.actor)
-        revoked = apply(c, target, now)
-        after = open_duties(deps, c, AuditStore(c).load_actor(target.actor.id))
-        ends = SESSION_ENDS[change]
-        ended = (
-            0 if ends is None else end_sessions_in(c, person_id=target.actor.id, why=ends, at=now)
+    with directory_write(deps, actor=actor, reason=reason, doing=DOING) as edit:
+        who = target(edit.c, person)
+        revoked = tokens.revoke(
+            edit.c, t.token.c.person_id == who.actor.id, at=edit.now, why=WITHDRAWN
         )
-        c.execute(
-            insert(t.directory_change).values(
-                person_id=target.actor.id,
-                change=change,
-                role=role,
-                reason=why,
-                changed_by=who.id,
-                changed_at=now,
-                links_revoked=revoked,
+        edit.log(
+            Change(
+                Subject.PERSON, Logged.LINKS_REVOKED, person_id=who.actor.id, links_revoked=revoked
             )
         )
-        uow.commit()
-    # Ids only: the reason stays in the directory log, out of log files.
-    log.info("person %d %s by person %d", target.actor.id, change, who.id)
-    duties = tuple(sorted(before - after))
-    return Removed(target.actor.name, target.email, revoked, ended, duties)
+    removed = Removed(who.actor.name, who.email, revoked, 0, ())
+    _told(who, Logged.LINKS_REVOKED, edit)
+    return removed
 
 
-def _reason(reason: str) -> str:
-    text = reason.strip()
-    if not text or len(text) > MAX_REASON:
-        raise InvalidInput(f"Give the reason for the change in 1 to {MAX_REASON:,} characters.")
-    return text
+def deactivate(edit: Edit, person: Target) -> Removed:
+    if not person.actor.active:
+        raise InvalidInput(f"{person.actor.name} has already been removed; nothing changed.")
+    _not_themselves(edit.who, person, deactivating=True)
+    c, person_id = edit.c, person.actor.id
+    before = open_duties(edit.deps, c, person.actor)
+    c.execute(update(t.person).where(t.person.c.id == person_id).values(active=False))
+    revoked = tokens.revoke(c, t.token.c.person_id == person_id, at=edit.now, why=REMOVED)
+    ended = end_sessions_in(c, person_id=person_id, why="deactivated", at=edit.now)
+    bodies.leave_all(edit, person_id)
+    edit.log(Change(Subject.PERSON, Logged.DEACTIVATED, person_id=person_id, links_revoked=revoked))
+    return Removed(person.actor.name, person.email, revoked, ended, tuple(sorted(before)))
 
 
-def _coordinator(who: Actor) -> Actor:
-    require(
-        who.roles,
-        Permission.COORDINATE,
-        refusal=f"Only a coordinator may remove people, their roles or their links, and "
-        f"{who.name} is not; ask the learning hub coordinator.",
+def take_role(edit: Edit, person: Target, role: str) -> Removed:
+    if role not in person.actor.roles:
+        raise InvalidInput(f"{person.actor.name} does not hold the role {role}.")
+    _not_themselves(edit.who, person, deactivating=False, role=role)
+    c, person_id = edit.c, person.actor.id
+    before = open_duties(edit.deps, c, person.actor)
+    c.execute(delete(t.role).where(t.role.c.person_id == person_id, t.role.c.role == role))
+    revoked = revoke_unfit(edit, person_id)
+    after = open_duties(edit.deps, c, AuditStore(c).load_actor(person_id))
+    ended = end_sessions_in(c, person_id=person_id, why="role_removed", at=edit.now)
+    edit.log(
+        Change(
+            Subject.PERSON,
+            Logged.ROLE_REMOVED,
+            person_id=person_id,
+            role=role,
+            links_revoked=revoked,
+        )
     )
-    return who
+    return Removed(person.actor.name, person.email, revoked, ended, tuple(sorted(before - after)))
 
 
-def _not_themselves(who: Actor, target: _Target, change: Change, role: str | None) -> None:
+def _told(person: Target, change: Logged, edit: Edit) -> None:
+    # Ids only: the reason stays in the directory log, out of log files.
+    log.info("person %d %s by person %d", person.actor.id, change, edit.who.id)
+
+
+def _not_themselves(
+    who: Actor, person: Target, *, deactivating: bool, role: str | None = None
+) -> None:
     # Otherwise the last coordinator could lock the partnership out of its own directory.
-    if who.id == target.actor.id and (change == "deactivated" or role == "coordinator"):
+    if who.id == person.actor.id and (deactivating or role == "coordinator"):
         raise InvalidInput("You cannot remove yourself as a coordinator; ask another one.")
 
 
-def _target(c: Connection, person: str | int) -> _Target:
+def target(c: Connection, person: str | int) -> Target:
     column = t.person.c.id if isinstance(person, int) else t.person.c.email
     key = person if isinstance(person, int) else person.strip().lower()
     found = c.execute(select(t.person.c.id, t.person.c.email).where(column == key)).first()
     if found is None:
         raise NotFound("person", person)
-    return _Target(AuditStore(c).load_actor(int(found.id)), str(found.email))
+    return Target(AuditStore(c).load_actor(int(found.id)), str(found.email))
 
 
-def _revoke_unfit(deps: Deps, c: Connection, person_id: int, now: datetime) -> int:
-    """Withdraw the person's unused links that their roles, as they are now, do not allow."""
-    person = AuditStore(c).load_actor(person_id)
+def revoke_unfit(edit: Edit, person_id: int) -> int:
+    """Withdraw the person's unused links that they may not hold as they are now (their
+    roles, their agency)."""
+    c = edit.c
     store = AuditStore(c)
+    person = store.load_actor(person_id)
     live = c.execute(
         select(
             t.token.c.id,
@@ -203,13 +199,13 @@ def _revoke_unfit(deps: Deps, c: Connection, person_id: int, now: datetime) -> i
             t.token.c.audit_id,
             t.token.c.agency_id,
             t.token.c.escalation_id,
-        ).where(t.token.c.person_id == person_id, tokens.unused(now))
+        ).where(t.token.c.person_id == person_id, tokens.unused(edit.now))
     ).all()
     unfit = [
         link.id
         for link in live
         if holder_refusal(
-            deps,
+            edit.deps,
             c,
             store.load_audit(link.audit_id),
             person,
@@ -221,7 +217,7 @@ def _revoke_unfit(deps: Deps, c: Connection, person_id: int, now: datetime) -> i
     if not unfit:
         return 0
     why = "you no longer hold the role it was sent for"
-    return tokens.revoke(c, t.token.c.id.in_(unfit), at=now, why=why)
+    return tokens.revoke(c, t.token.c.id.in_(unfit), at=edit.now, why=why)
 
 
 # --- reading, for the coordinator -----------------------------------------------------------
@@ -232,7 +228,7 @@ def directory(deps: Deps, *, viewer: str | int) -> list[PersonView]:
     e-mail addresses)."""
     with deps.uow(readonly=True) as uow:
         c = uow.connection
-        _coordinator(AuditStore(c).load_actor(viewer))
+        reading(c, viewer)
         return _people(c)
 
 
@@ -241,14 +237,19 @@ def person_view(deps: Deps, *, viewer: str | int, person: int) -> tuple[PersonVi
     remove or, once they are removed, what to give to someone else."""
     with deps.uow(readonly=True) as uow:
         c = uow.connection
-        _coordinator(AuditStore(c).load_actor(viewer))
+        reading(c, viewer)
         found = _people(c, person)
         if not found:
             raise NotFound("person", person)
-        # As their roles stand on paper: a removed person's duties are still to reassign.
-        actor = AuditStore(c).load_actor(person)
-        on_paper = replace(actor, roles=frozenset(found[0].roles), active=True)
-        return found[0], sorted(open_duties(deps, c, on_paper))
+        return found[0], sorted(open_duties(deps, c, on_paper(c, person)))
+
+
+def on_paper(c: Connection, person_id: int) -> Actor:
+    """The person with the roles the directory records for them, as if still active: a
+    removed person's duties are still to reassign."""
+    actor = AuditStore(c).load_actor(person_id)
+    held = c.execute(select(t.role.c.role).where(t.role.c.person_id == person_id)).scalars()
+    return replace(actor, roles=frozenset(held), active=True)
 
 
 def _people(c: Connection, only: int | None = None) -> list[PersonView]:

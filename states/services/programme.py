@@ -19,6 +19,7 @@ from sqlalchemy import Connection, RowMapping, delete, insert, select, update
 from states.definitions.programme import ProgrammeEntryDef, load_programme_file
 from states.errors import InvalidInput, NotFound
 from states.persistence import tables as t
+from states.persistence.ids import PersonKey
 from states.services.audits import Fired, start_audit
 from states.services.deps import Deps
 
@@ -75,7 +76,7 @@ class EntryView:
 def load_programme(deps: Deps, path: Path) -> LoadResult:
     """Validate the whole file first (nothing is stored from a bad one), then bring the table
     in line with it in one transaction. Loading the same file twice changes nothing."""
-    definition = load_programme_file(path, known_types=deps.catalogue.audit_types)
+    definition = load_programme_file(path, known_types=deps.catalogue.known_types)
     name = definition.programme
     added: list[str] = []
     updated: list[str] = []
@@ -210,8 +211,8 @@ def start_from_programme(
     deps: Deps,
     *,
     key: str,
-    lead: str | int,
-    actor: str | int,
+    lead: PersonKey,
+    actor: PersonKey,
     agencies: Sequence[str] = (),
     started_on: date | None = None,
     programme: str | None = None,

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 from states.clock import as_utc, as_utc_or_none
 from states.errors import GateFailure
 from states.persistence import tables as t
+from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import AuditStore
 from states.services.audits import compiled_for, gate_context, tool_is_per_case
 from states.services.deps import Deps
@@ -70,7 +71,7 @@ class EventView:
     reason: str | None
 
 
-def audit_status(deps: Deps, *, audit: str | int, as_person: str | int) -> AuditStatus:
+def audit_status(deps: Deps, *, audit: AuditKey, as_person: PersonKey) -> AuditStatus:
     """Gate status is shown as it stands for ``as_person``, since roles decide some gates."""
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)
@@ -131,7 +132,7 @@ def _escalations(connection: Connection, audit_id: int) -> tuple[EscalationView,
     )
 
 
-def history(deps: Deps, *, audit: str | int) -> list[EventView]:
+def history(deps: Deps, *, audit: AuditKey) -> list[EventView]:
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)
         row = store.load_audit(audit)
@@ -168,7 +169,13 @@ def list_audits(deps: Deps, *, audit_type: str | None = None) -> list[AuditSumma
         return [AuditSummary(*r) for r in uow.connection.execute(statement)]
 
 
-def audit_type_of(deps: Deps, *, audit: str | int) -> str:
+def has_audits(deps: Deps) -> bool:
+    """Whether any audit was ever started on this engine."""
+    with deps.uow(readonly=True) as uow:
+        return uow.connection.execute(select(t.audit.c.id).limit(1)).first() is not None
+
+
+def audit_type_of(deps: Deps, *, audit: AuditKey) -> str:
     """The type of an audit, for labels (a flow run's tags); says nothing else about it."""
     with deps.uow(readonly=True) as uow:
         return AuditStore(uow.connection).load_audit(audit).audit_type

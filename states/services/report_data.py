@@ -11,13 +11,16 @@ off, even if a return is reopened afterwards.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, Select, bindparam, func, select
 
+from states.definitions.disclosure import DisclosureRule
 from states.definitions.tool import ToolDefinition
 from states.persistence import tables as t
+from states.persistence.ids import AuditKey
 from states.persistence.store import AuditRow, AuditStore
 from states.services.aggregation import (
     AuditAggregates,
@@ -30,6 +33,7 @@ from states.services.aggregation import (
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.returns import tool_for
+from states.services.terms import PARTS, terms_of
 
 
 class _Frozen(BaseModel):
@@ -72,6 +76,18 @@ class TrainingRow(_Frozen):
     follow_up_delta: float | None
 
 
+SMALLEST_COHORT = DisclosureRule().min_group
+
+
+class CohortTraining(_Frozen):
+    """One course's cohort: its attendees' measures, as ``training`` shows all of them."""
+
+    course: str
+    cohort: str
+    attendees: int
+    rows: tuple[TrainingRow, ...]
+
+
 class Setting(_Frozen):
     code: str
     name: str
@@ -82,6 +98,13 @@ class SettingRatings(_Frozen):
 
     code: str
     by_section: tuple[Bar, ...]
+
+
+class Term(_Frozen):
+    """One part of the terms of reference ("Scope", and what was agreed)."""
+
+    label: str
+    text: str
 
 
 class Figures(_Frozen):
@@ -111,9 +134,15 @@ class Figures(_Frozen):
     eedi_answers: tuple[Bar, ...]
     eedi_findings: FindingRow
     training: tuple[TrainingRow, ...]
+    # Training impact per course and cohort (a tool completed per attendee); empty otherwise,
+    # and in summaries frozen before attendees were registered.
+    training_by_cohort: tuple[CohortTraining, ...] = ()
+    # The terms of reference as agreed: the methodology section. Empty for audit types that
+    # agree none, and in summaries frozen before they were recorded as data.
+    terms: tuple[Term, ...] = ()
 
 
-def gather_figures(deps: Deps, *, audit: str | int) -> Figures:
+def gather_figures(deps: Deps, *, audit: AuditKey) -> Figures:
     found = audit_aggregates(deps, audit=audit)
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)
@@ -154,10 +183,32 @@ def _figures(
         changed_at_moderation=_count(c, _CHANGED, {"audit_id": row.id}),
         eedi_questions=len(found.eedi.questions),
         eedi_ratings=_bars(found.eedi.ratings, {"eedi": "EEDI questions"}, grades),
-        eedi_answers=_bars(found.eedi.answers, questions, grades),
+        eedi_answers=_answer_bars(found.eedi.answers, questions, tool, grades),
         eedi_findings=_row(found.eedi.findings, "EEDI"),
         training=tuple(_training(m) for m in found.training),
+        training_by_cohort=tuple(
+            CohortTraining(
+                course=cohort.course,
+                cohort=cohort.cohort,
+                attendees=cohort.attendees,
+                # A small cohort's averages are a few people's own answers: shown only
+                # from the engine's smallest group, and pooled in the table above otherwise.
+                rows=tuple(_training(m) for m in cohort.measures)
+                if cohort.attendees >= SMALLEST_COHORT
+                else (),
+            )
+            for cohort in found.training_by_cohort
+        ),
+        terms=_terms(c, row.id),
     )
+
+
+def _terms(c: Connection, audit_id: int) -> tuple[Term, ...]:
+    found = terms_of(c, audit_id)
+    if found is None:
+        return ()
+    agreed = asdict(found.terms)
+    return tuple(Term(label=label, text=agreed[part]) for part, label in PARTS.items())
 
 
 def _settings(c: Connection, audit_id: int) -> list[tuple[Setting, bool]]:
@@ -226,6 +277,20 @@ def _bars(
             counts=d.counts,
         )
         for d in found
+    )
+
+
+def _answer_bars(
+    found: Iterable[Distribution],
+    questions: dict[str, str],
+    tool: ToolDefinition,
+    grades: dict[str, str],
+) -> tuple[Bar, ...]:
+    """Each question's answers under its own options' labels: two questions may share an
+    option's value ("not_needed") and mean different things by it."""
+    options = {q.id: {o.value: o.label for o in q.options or []} for _, q in tool.questions()}
+    return tuple(
+        bar for d in found for bar in _bars([d], questions, {**grades, **options.get(d.key, {})})
     )
 
 

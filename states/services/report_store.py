@@ -13,7 +13,9 @@ from sqlalchemy import Connection, Row, select
 from states.clock import as_utc_or_none
 from states.definitions.disclosure import DisclosureRule
 from states.persistence import tables as t
+from states.persistence.ids import AuditKey
 from states.persistence.store import AuditStore
+from states.persistence.vocabulary import ReportStatus
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.report_data import Figures
@@ -114,7 +116,7 @@ def latest_frozen(
         _r.c.audit_id == audit_id,
         _r.c.kind == kind,
         _r.c.agency_key == (agency_id or 0),
-        _r.c.status == "frozen",
+        _r.c.status == ReportStatus.FROZEN,
     )
     if version is not None:
         statement = statement.where(_r.c.version == version)
@@ -123,7 +125,7 @@ def latest_frozen(
 
 
 def latest(
-    deps: Deps, *, audit: str | int, kind: str = SUMMARY, agency: str | None = None
+    deps: Deps, *, audit: AuditKey, kind: str = SUMMARY, agency: str | None = None
 ) -> StoredReport | None:
     """The newest frozen report of a kind (for one setting, for a letter), or None."""
     with deps.uow(readonly=True) as uow:
@@ -131,13 +133,16 @@ def latest(
         for_whom = t.agency.c.code == agency if agency is not None else _r.c.agency_id.is_(None)
         found = uow.connection.execute(
             _REPORTS.where(
-                _r.c.audit_id == row.id, _r.c.kind == kind, _r.c.status == "frozen", for_whom
+                _r.c.audit_id == row.id,
+                _r.c.kind == kind,
+                _r.c.status == ReportStatus.FROZEN,
+                for_whom,
             ).order_by(_r.c.version.desc())
         ).first()
         return None if found is None else _view(found)
 
 
-def list_reports(deps: Deps, *, audit: str | int) -> list[StoredReport]:
+def list_reports(deps: Deps, *, audit: AuditKey) -> list[StoredReport]:
     """Every version of every report of the audit, drafts included, oldest first."""
     with deps.uow(readonly=True) as uow:
         row = AuditStore(uow.connection).load_audit(audit)
@@ -149,7 +154,7 @@ def list_reports(deps: Deps, *, audit: str | int) -> list[StoredReport]:
         return [_view(f) for f in found]
 
 
-def product_rules(deps: Deps, *, audit: str | int) -> dict[str, DisclosureRule]:
+def product_rules(deps: Deps, *, audit: AuditKey) -> dict[str, DisclosureRule]:
     """Each product's disclosure rule, from the definition the audit started with."""
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)
@@ -157,7 +162,7 @@ def product_rules(deps: Deps, *, audit: str | int) -> dict[str, DisclosureRule]:
     return {kind: products.rule(kind) for kind in PRODUCTS}
 
 
-def feedback_for(deps: Deps, *, audit: str | int) -> dict[str, str]:
+def feedback_for(deps: Deps, *, audit: AuditKey) -> dict[str, str]:
     """The chair's individual feedback to each deep-dive setting, by agency code: the words of
     a Section 175 letter, written by the partnership for that setting alone."""
     with deps.uow(readonly=True) as uow:

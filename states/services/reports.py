@@ -24,11 +24,14 @@ from sqlalchemy import Connection, insert, select, update
 
 from states.errors import InvalidInput
 from states.persistence import tables as t
+from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
+from states.persistence.vocabulary import ReportStatus
 from states.rules.policy import Permission
-from states.rules.report_stages import ReportStages, report_stages
+from states.rules.stages import Stages
 from states.services.audits import compiled_for
+from states.services.deep_dive import deep_dive_setting
 from states.services.deps import Deps
 from states.services.report_data import Figures, gather_figures
 from states.services.report_store import (
@@ -43,7 +46,6 @@ from states.services.report_store import (
     parse_narrative,
     stored,
 )
-from states.services.sampling import deep_dive_setting
 from states.services.work import write_to_audit
 
 MAX_SECTION = 20_000
@@ -75,22 +77,22 @@ class _Freezing:
 
     c: Connection
     row: AuditRow
-    stages: ReportStages
+    stages: Stages
     stamp: dict[str, object]  # the columns every frozen row gets
 
 
-def stages_of(deps: Deps, store: AuditStore, row: AuditRow) -> ReportStages:
-    return report_stages(compiled_for(deps, store, row).definition)
+def stages_of(deps: Deps, store: AuditStore, row: AuditRow) -> Stages:
+    return compiled_for(deps, store, row).stages
 
 
-def _round(c: Connection, row: AuditRow, stages: ReportStages) -> _Round:
+def _round(c: Connection, row: AuditRow, stages: Stages) -> _Round:
     r = t.report
     found = c.execute(
         select(r.c.id, r.c.version, r.c.status, r.c.narrative, r.c.audit_version)
         .where(r.c.audit_id == row.id, r.c.kind == SUMMARY)
         .order_by(r.c.version.desc())
     ).all()
-    frozen = next((f for f in found if f.status == "frozen"), None)
+    frozen = next((f for f in found if f.status == ReportStatus.FROZEN), None)
     if frozen is None:
         version = 1
     elif _refused_since(c, row.id, stages, frozen.audit_version):
@@ -105,11 +107,13 @@ def _round(c: Connection, row: AuditRow, stages: ReportStages) -> _Round:
     return _Round(version, None, start, frozen=False)
 
 
-def _refused_since(c: Connection, audit_id: int, stages: ReportStages, version: int) -> bool:
+def _refused_since(c: Connection, audit_id: int, stages: Stages, version: int) -> bool:
     """Was sign-off refused (further assurance requested) after the audit reached ``version``?"""
     e = t.event
     statement = select(e.c.id).where(
-        e.c.audit_id == audit_id, e.c.version > version, e.c.trigger.in_(sorted(stages.refusals))
+        e.c.audit_id == audit_id,
+        e.c.version > version,
+        e.c.trigger.in_(sorted(stages.refusal_triggers)),
     )
     return c.execute(statement).first() is not None
 
@@ -126,7 +130,7 @@ def checked_section(section: str, text: str) -> str:
 
 
 def save_narrative(
-    deps: Deps, *, audit: str | int, actor: str | int, section: str, text: str
+    deps: Deps, *, audit: AuditKey, actor: PersonKey, section: str, text: str
 ) -> int:
     """Save one section of the summary's draft narrative; returns the version written."""
     text = checked_section(section, text)
@@ -162,7 +166,7 @@ def save_narrative(
     )
 
 
-def summary_source(deps: Deps, *, audit: str | int) -> SummarySource:
+def summary_source(deps: Deps, *, audit: AuditKey) -> SummarySource:
     """The figures now, with the narrative the chair has written for the current version."""
     figures = gather_figures(deps, audit=audit)
     with deps.uow(readonly=True) as uow:
@@ -177,8 +181,8 @@ def summary_source(deps: Deps, *, audit: str | int) -> SummarySource:
 def freeze(
     deps: Deps,
     *,
-    audit: str | int,
-    actor: str | int,
+    audit: AuditKey,
+    actor: PersonKey,
     kind: str,
     html: str,
     pdf: bytes | None,
@@ -198,7 +202,7 @@ def freeze(
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> int:
         c = uow.connection
         stamp: dict[str, object] = {
-            "status": "frozen",
+            "status": ReportStatus.FROZEN,
             "html": html,
             "pdf": pdf,
             "content_hash": digest,

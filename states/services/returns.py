@@ -15,12 +15,15 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from states.definitions.model import AuditTypeDefinition
+from states.clock import as_utc
 from states.definitions.tool import ToolDefinition
 from states.errors import InvalidInput, NotFound, ReturnIncomplete, ReturnLocked, ReturnsClosed
+from states.persistence import notices
 from states.persistence import tables as t
+from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
+from states.persistence.vocabulary import LinkPurpose, ReturnRequestStatus, ReturnStatus
 from states.rules.answers import missing_required, normalise
 from states.rules.policy import Permission
 from states.services.audits import compiled_for
@@ -45,15 +48,6 @@ class _Target:
     case_id: int | None
 
 
-def returns_open(definition: AuditTypeDefinition, state: str) -> bool:
-    """Returns are open in a state that waits for them (a way out gated on all returns in)."""
-    return any(
-        state in t_.sources or t_.sources == ("*",)
-        for t_ in definition.transitions
-        if "all_returns_in" in t_.gates
-    )
-
-
 def tool_for(deps: Deps, store: AuditStore, row: AuditRow) -> ToolDefinition:
     if row.tool_hash is None:
         raise InvalidInput(f"Audit {row.reference} has no audit tool, so it takes no returns.")
@@ -70,7 +64,11 @@ def _target(
     tool: ToolDefinition,
 ) -> _Target:
     if (case is None) != (tool.completed_per == "agency"):
-        per = "each sampled case" if tool.completed_per == "case" else "the agency as a whole"
+        per = {
+            "case": "each sampled case",
+            "attendee": "each registered attendee",
+            "agency": "the agency as a whole",
+        }[tool.completed_per]
         raise InvalidInput(f"Returns on audit {row.reference} are made for {per}.")
     agency_id = connection.execute(
         select(t.agency.c.id)
@@ -155,7 +153,7 @@ def _view(
 def _open_or_create(connection: Connection, row: AuditRow, target: _Target, now: datetime) -> int:
     found = _find(connection, row, target)
     if found is not None:
-        if found[1] == "submitted":
+        if found[1] == ReturnStatus.SUBMITTED:
             raise ReturnLocked(audit=row.reference)
         return found[0]
     return int(
@@ -167,7 +165,7 @@ def _open_or_create(connection: Connection, row: AuditRow, target: _Target, now:
                 "case_id": target.case_id,
                 "case_key": target.case_id or 0,
                 "round": row.state_round,
-                "status": "draft",
+                "status": ReturnStatus.DRAFT,
                 "started_at": now,
                 "updated_at": now,
             },
@@ -201,17 +199,17 @@ def _store_answers(
 def _checked(deps: Deps, uow: UnitOfWork, row: AuditRow) -> tuple[ToolDefinition, str | None]:
     """The tool and the phase of it this round collects; refused unless returns are open."""
     store = AuditStore(uow.connection)
-    definition = compiled_for(deps, store, row).definition
-    if not returns_open(definition, row.state):
+    compiled = compiled_for(deps, store, row)
+    if not compiled.stages.collects_returns(row.state):
         raise ReturnsClosed(audit=row.reference, state=row.state)
-    return tool_for(deps, store, row), definition.state(row.state).phase
+    return tool_for(deps, store, row), compiled.definition.state(row.state).phase
 
 
 def save_draft(
     deps: Deps,
     *,
-    audit: str | int,
-    actor: str | int,
+    audit: AuditKey,
+    actor: PersonKey,
     agency: str,
     case: str | None = None,
     answers: Mapping[str, object],
@@ -239,8 +237,8 @@ def save_draft(
 def submit(
     deps: Deps,
     *,
-    audit: str | int,
-    actor: str | int,
+    audit: AuditKey,
+    actor: PersonKey,
     agency: str,
     case: str | None = None,
     answers: Mapping[str, object] | None = None,
@@ -263,7 +261,9 @@ def submit(
         uow.connection.execute(
             update(t.audit_return)
             .where(t.audit_return.c.id == return_id)
-            .values(status="submitted", submitted_at=now, submitted_by=who.id, updated_at=now)
+            .values(
+                status=ReturnStatus.SUBMITTED, submitted_at=now, submitted_by=who.id, updated_at=now
+            )
         )
         _mark_participation(uow.connection, row, target, now)
         findings_from_return(uow.connection, row.id, return_id, tool, merged)
@@ -284,34 +284,36 @@ def _mark_participation(
                 t.participation.c.audit_id == row.id,
                 t.participation.c.agency_id == target.agency_id,
             )
-            .values(return_status="submitted", submitted_at=now)
+            .values(return_status=ReturnRequestStatus.SUBMITTED, submitted_at=now)
         )
 
 
 def reopen(
     deps: Deps,
     *,
-    audit: str | int,
-    actor: str | int,
+    audit: AuditKey,
+    actor: PersonKey,
     agency: str,
     case: str | None = None,
     reason: str,
 ) -> ReturnView:
-    """The coordinator unlocks a submitted return; its findings go back for moderation."""
+    """The coordinator unlocks a submitted return while returns are open; its findings go
+    back for moderation, and the agency's leads are e-mailed a fresh link to it (the link
+    they had was used up, or expires with the round)."""
     if not reason.strip():
         raise InvalidInput("Say why the return is being reopened.")
 
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> ReturnView:
-        tool = tool_for(deps, AuditStore(uow.connection), row)
+        tool, _ = _checked(deps, uow, row)
         target = _target(uow.connection, row, who, agency=agency, case=case, tool=tool)
         found = _find(uow.connection, row, target)
-        if found is None or found[1] != "submitted":
+        if found is None or found[1] != ReturnStatus.SUBMITTED:
             raise InvalidInput(f"That return on audit {row.reference} is not submitted.")
         uow.connection.execute(delete(t.finding).where(t.finding.c.return_id == found[0]))
         uow.connection.execute(
             update(t.audit_return)
             .where(t.audit_return.c.id == found[0])
-            .values(status="draft", submitted_at=None, updated_at=now)
+            .values(status=ReturnStatus.DRAFT, submitted_at=None, updated_at=now)
         )
         uow.connection.execute(
             update(t.participation)
@@ -319,8 +321,9 @@ def reopen(
                 t.participation.c.audit_id == row.id,
                 t.participation.c.agency_id == target.agency_id,
             )
-            .values(return_status="reopened", submitted_at=None)
+            .values(return_status=ReturnRequestStatus.REOPENED, submitted_at=None)
         )
+        _send_fresh_link(uow.connection, row, target.agency_id, found[0], now)
         return _view(uow.connection, row, found[0], agency, case)
 
     return write_to_audit(
@@ -334,8 +337,41 @@ def reopen(
     )
 
 
+def _send_fresh_link(
+    connection: Connection, row: AuditRow, agency_id: int, return_id: int, now: datetime
+) -> None:
+    """The return's request again, to the agency's leads, with a link minted when it is sent.
+    Keyed by the audit's version as well, so a return reopened twice is asked for twice."""
+    due = connection.execute(
+        select(t.deadline.c.due_at).where(
+            t.deadline.c.audit_id == row.id, t.deadline.c.round == row.state_round
+        )
+    ).scalar_one_or_none()
+    if due is None:  # a return link lasts as long as the round's deadline: none, no link
+        return
+    context = notices.audit_context(
+        row.reference,
+        row.theme,
+        agency=notices.agency_name(connection, agency_id),
+        deadline_at=as_utc(due).isoformat(),
+    )
+    notices.queue(
+        connection,
+        kind="return_requested",
+        audit_id=row.id,
+        subject_id=return_id,
+        recipient_ids=notices.recipients(
+            connection, roles=["agency_lead"], lead_id=row.lead_id, agency_id=agency_id
+        ),
+        at=now,
+        context=context,
+        key_prefix=f"return_reopened:{row.id}:{return_id}:{row.version}",
+        link_purpose=LinkPurpose.RETURN,
+    )
+
+
 def read(
-    deps: Deps, *, audit: str | int, actor: str | int, agency: str, case: str | None = None
+    deps: Deps, *, audit: AuditKey, actor: PersonKey, agency: str, case: str | None = None
 ) -> ReturnView:
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)

@@ -1,4 +1,5 @@
-"""Drawing samples: cases for case file audits and dip samples, returns for a deep dive.
+"""Drawing samples: cases for case file audits and dip samples (the deep dive's sample of
+returns is drawn in ``states.services.deep_dive`` and recorded the same way).
 
 Every draw is seeded and recorded (method, seed, size, rule and what was chosen), so the
 partnership can show how a sample was chosen and draw the same one again. A seed is made
@@ -8,22 +9,25 @@ when none is given, and recorded like any other.
 from __future__ import annotations
 
 import json
-import math
 import random
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import Connection, exists, insert, select, update
+from sqlalchemy import Connection, delete, insert, select
 
+from states.definitions.stage_names import Stage
 from states.errors import InvalidInput, NotFound
 from states.persistence import tables as t
-from states.persistence.store import Actor, AuditRow
+from states.persistence.ids import AuditKey, PersonKey
+from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
 from states.rules.case_list import CaseCandidate
+from states.rules.gates import in_case_window
 from states.rules.policy import Permission
+from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.work import (
     check_case_reference,
@@ -36,9 +40,9 @@ __all__ = [
     "Draw",
     "Method",
     "choose",
-    "deep_dive_setting",
-    "record_feedback",
-    "select_deep_dive",
+    "eligible",
+    "record_draw",
+    "remove_case",
     "select_sample",
 ]
 
@@ -51,6 +55,10 @@ class Draw:
     seed: int | None
     size: int | None
     chosen: list[str] = field(default_factory=list)
+    # Offered cases a random draw passed over: no intervention in the declared window.
+    ineligible: int = 0
+    # Cases of the sample this draw replaced.
+    replaced: int = 0
 
 
 def choose(
@@ -73,30 +81,115 @@ def choose(
     return sorted(chosen.values(), key=lambda c: c.reference)
 
 
+def eligible(
+    candidates: Sequence[CaseCandidate], started_on: date, months: int | None
+) -> list[CaseCandidate]:
+    """The cases a random draw may take: with the type's window declared, only those with an
+    intervention in it (the same rule the ``cases_within_window`` gate checks)."""
+    if months is None:
+        return list(candidates)
+    return [c for c in candidates if in_case_window(c.last_intervention_on, started_on, months)]
+
+
 def select_sample(
     deps: Deps,
     *,
-    audit: str | int,
-    actor: str | int,
+    audit: AuditKey,
+    actor: PersonKey,
     candidates: Sequence[CaseCandidate],
     method: Method,
     size: int | None = None,
     seed: int | None = None,
+    replace: bool = False,
+    reason: str | None = None,
 ) -> Draw:
-    """Draw cases into the audit's sample and record how."""
+    """Draw cases into the audit's sample and record how. A random draw takes only eligible
+    cases; a list is taken as given (the gate names any case outside the window).
+
+    With ``replace`` the coordinator swaps the whole sample for this draw, before returns
+    open, with a reason kept in the history: the cases, their agencies and auditors go."""
     for candidate in candidates:
         check_case_reference(candidate.reference)
+    if replace and not (reason and reason.strip()):
+        raise InvalidInput("Say why the sample is being replaced.")
     seed = secrets.randbelow(2**31) if seed is None else seed
-    picked = choose(candidates, method, size, seed)
 
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> Draw:
+        months = compiled_for(deps, AuditStore(uow.connection), row).definition.case_window_months
+        pool = candidates if method == "list" else eligible(candidates, row.started_on, months)
+        if candidates and not pool:
+            raise InvalidInput(
+                f"None of the {len(candidates)} cases offered had an intervention in the "
+                f"{months} months before audit {row.reference} started, so none can be drawn."
+            )
+        picked = choose(pool, method, size, seed)
+        replaced = 0
+        if replace:
+            replaced = _drop_cases(deps, uow, row, _sampled_ids(uow.connection, row))
         _refuse_cases_already_sampled(uow.connection, row, picked)
         insert_cases(uow.connection, row.id, picked)
-        draw = Draw(method, None if method == "list" else seed, size, [c.reference for c in picked])
-        _record(uow.connection, row, who, now, draw, rule=None)
+        chosen = [c.reference for c in picked]
+        seeded = None if method == "list" else seed
+        draw = Draw(method, seeded, size, chosen, len(candidates) - len(pool), replaced)
+        record_draw(
+            uow.connection, row, who, now, draw, rule="replaces the sample" if replace else None
+        )
         return draw
 
-    return write_to_audit(deps, audit, actor, "select_sample", may=Permission.ORGANISE, work=work)
+    return write_to_audit(
+        deps,
+        audit,
+        actor,
+        "replace_sample" if replace else "select_sample",
+        may=Permission.COORDINATE if replace else Permission.ORGANISE,
+        work=work,
+        reason=reason if replace else None,
+    )
+
+
+def remove_case(deps: Deps, *, audit: AuditKey, actor: PersonKey, case: str, reason: str) -> None:
+    """The coordinator takes one case out of the sample before returns open, with a reason."""
+    if not reason.strip():
+        raise InvalidInput("Say why the case is being taken out of the sample.")
+
+    def work(uow: UnitOfWork, row: AuditRow, _who: Actor, _now: datetime) -> None:
+        found = _sampled_ids(uow.connection, row, case)
+        if not found:
+            raise NotFound("case", case)
+        _drop_cases(deps, uow, row, found)
+
+    write_to_audit(
+        deps, audit, actor, "remove_case", may=Permission.COORDINATE, work=work, reason=reason
+    )
+
+
+def _sampled_ids(connection: Connection, row: AuditRow, reference: str | None = None) -> list[int]:
+    query = select(t.case.c.id).where(t.case.c.audit_id == row.id)
+    if reference is not None:
+        query = query.where(t.case.c.reference == reference)
+    return [int(i) for i in connection.execute(query).scalars()]
+
+
+def _drop_cases(deps: Deps, uow: UnitOfWork, row: AuditRow, case_ids: list[int]) -> int:
+    """Take cases out of a sample still being planned (nothing has been returned on them):
+    their agencies and auditor assignments go with them. Declarations of involvement stay:
+    they are about the case, whichever audit samples it."""
+    c = uow.connection
+    state = compiled_for(deps, AuditStore(c), row).definition.state(row.state)
+    if state.stage != Stage.PLANNING:
+        raise InvalidInput(
+            f"Audit {row.reference} is past planning ({state.title}): its sample can change "
+            "only before returns open."
+        )
+    returned = c.execute(
+        select(t.audit_return.c.id).where(t.audit_return.c.case_id.in_(case_ids))
+    ).first()
+    if returned is not None:
+        raise InvalidInput(f"Audit {row.reference} already has returns on its cases.")
+    for table in (t.assignment, t.case_agency):
+        c.execute(delete(table).where(table.c.case_id.in_(case_ids)))
+    c.execute(delete(t.case).where(t.case.c.id.in_(case_ids)))
+    return len(case_ids)
 
 
 def _refuse_cases_already_sampled(
@@ -111,11 +204,11 @@ def _refuse_cases_already_sampled(
         shown = ", ".join(again[:5]) + (f" and {len(again) - 5} more" if len(again) > 5 else "")
         raise InvalidInput(
             f"Audit {row.reference} has already sampled {shown}; take them out of the list "
-            "and draw again."
+            "and draw again, or replace the whole sample (with a reason)."
         )
 
 
-def _record(
+def record_draw(
     connection: Connection,
     row: AuditRow,
     who: Actor,
@@ -137,96 +230,3 @@ def _record(
             "selected_by": who.id,
         },
     )
-
-
-def _submitted_returns(connection: Connection, audit_id: int, rated: str) -> list[tuple[str, bool]]:
-    """(agency code, any rating equal to ``rated``) for each agency with a submitted return."""
-    flagged = exists().where(t.answer.c.return_id == t.audit_return.c.id, t.answer.c.value == rated)
-    rows = connection.execute(
-        select(t.agency.c.code, flagged)
-        .join(t.audit_return, t.audit_return.c.agency_id == t.agency.c.id)
-        .where(t.audit_return.c.audit_id == audit_id, t.audit_return.c.status == "submitted")
-        .order_by(t.agency.c.code)
-    )
-    return [(code, bool(hit)) for code, hit in rows]
-
-
-def select_deep_dive(
-    deps: Deps,
-    *,
-    audit: str | int,
-    actor: str | int,
-    rated: str = "red",
-    percent_of_rest: int = 10,
-    seed: int | None = None,
-) -> Draw:
-    """Section 175: every return rated ``rated`` anywhere, plus a share of the rest at random."""
-    if not 0 <= percent_of_rest <= 100:
-        raise InvalidInput("The share of the other returns is a percentage from 0 to 100.")
-    seed = secrets.randbelow(2**31) if seed is None else seed
-    rule = f"every return rated {rated} plus {percent_of_rest}% of the rest"
-
-    def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> Draw:
-        returns = _submitted_returns(uow.connection, row.id, rated)
-        if not returns:
-            raise InvalidInput(f"Audit {row.reference} has no submitted returns to sample.")
-        flagged = [code for code, hit in returns if hit]
-        rest = [code for code, hit in returns if not hit]
-        share = math.ceil(len(rest) * percent_of_rest / 100)
-        chosen = sorted(flagged + random.Random(seed).sample(rest, share))  # noqa: S311
-        uow.connection.execute(
-            update(t.participation)
-            .where(
-                t.participation.c.audit_id == row.id,
-                t.participation.c.agency_id.in_(
-                    select(t.agency.c.id).where(t.agency.c.code.in_(chosen))
-                ),
-            )
-            .values(deep_dive=True)
-        )
-        draw = Draw("deep_dive", seed, len(chosen), chosen)
-        _record(uow.connection, row, who, now, draw, rule=rule)
-        return draw
-
-    return write_to_audit(
-        deps, audit, actor, "select_deep_dive", may=Permission.ORGANISE, work=work
-    )
-
-
-def record_feedback(
-    deps: Deps, *, audit: str | int, actor: str | int, agency: str, summary: str
-) -> None:
-    """Individual feedback to a setting sampled for the deep dive."""
-    if not summary.strip():
-        raise InvalidInput("Write the feedback to the setting.")
-
-    def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> None:
-        agency_id = deep_dive_setting(uow.connection, row.id, agency)
-        uow.connection.execute(
-            insert(t.feedback),
-            {
-                "audit_id": row.id,
-                "agency_id": agency_id,
-                "summary": summary,
-                "recorded_by": who.id,
-                "recorded_at": now,
-            },
-        )
-
-    write_to_audit(deps, audit, actor, "record_feedback", may=Permission.ORGANISE, work=work)
-
-
-def deep_dive_setting(connection: Connection, audit_id: int, code: str) -> int:
-    """The id of a setting in the audit's deep-dive sample, or NotFound."""
-    found = connection.execute(
-        select(t.participation.c.agency_id)
-        .join(t.agency, t.agency.c.id == t.participation.c.agency_id)
-        .where(
-            t.participation.c.audit_id == audit_id,
-            t.agency.c.code == code,
-            t.participation.c.deep_dive.is_(True),
-        )
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound("deep-dive setting", code)
-    return int(found)

@@ -1,20 +1,18 @@
-"""Wrong passwords slow down the address they come from, for the account they were typed for.
+"""Signing in with a password, and the counts of wrong ones that slow guessing down.
 
-A lockout per account lets anyone lock staff out by typing their address with a wrong
-password. Instead, failures are counted per (account, network address) pair: the first
-``FREE_TRIES`` cost nothing, then each further try from that pair waits twice as long as the
-one before (1, 2, 4 ... seconds, at most ``MAX_WAIT``), on the engine's clock. The owner at
-another address is never slowed. The account is the SHA-256 of the typed address, whether an
-account exists or not, so being held back says nothing about which addresses have accounts.
-A right password clears the pair; pairs idle for ``FORGET_AFTER`` are forgotten.
-
-When failures pile up (a pair starts waiting, or many addresses together reach
-``SPREAD_ALERT``), the account's holder is e-mailed — at most once a day, counts only.
+Sign-in says nothing about why it failed: an unknown address, a wrong password and a person
+without the role all give ``None``, and each path verifies one argon2 hash
+(``states.rules.passwords.matches``), so neither the answer nor its timing tells an address
+that has an account from one that has not. Wrong passwords slow down only the (account,
+address) pair they come from (``states.rules.throttling``): a held-back try raises
+``TooSoon`` before anything is hashed, on the engine's clock. A right password clears the
+pair. When failures pile up the account's holder is e-mailed, at most once a day, counts only.
 """
 
 from __future__ import annotations
 
-import hashlib
+import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, delete, func, or_, select, update
@@ -22,33 +20,86 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from states.clock import as_utc
+from states.errors import TooSoon
 from states.persistence import notices
 from states.persistence import tables as t
+from states.rules import passwords
+from states.rules.passwords import HASHING, HashingSlots
+from states.rules.policy import Permission, allows
+from states.rules.throttling import (
+    FORGET_AFTER,
+    TELL_EVERY,
+    account_key,
+    address_key,
+    wait_left,
+    worth_telling,
+)
 from states.services.deps import Deps
 
-FREE_TRIES = 3
-MAX_WAIT = timedelta(minutes=15)
-FORGET_AFTER = timedelta(days=1)
-# Guesses spread thin (a few per address from many addresses) are told of too.
-SPREAD_ALERT = 10
-TELL_EVERY = timedelta(days=1)
-# Long enough for any IPv6 address; a longer "address" is cut rather than refused.
-ADDRESS_LENGTH = 64
 # Where the e-mail sends the holder: their own password page.
 ACCOUNT_PAGE = "/account/password"
+log = logging.getLogger("states.services.sign_ins")
 th = t.sign_in_throttle
 
 
-def account_key(email: str) -> str:
-    """The pair's account half: the typed address, as sign-in reads it, hashed."""
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+@dataclass(frozen=True)
+class SignedIn:
+    person_id: int
 
 
-def delay(failures: int) -> timedelta:
-    """How long after the last failure the next try must wait, after ``failures`` of them."""
-    if failures < FREE_TRIES:
-        return timedelta(0)
-    return min(timedelta(seconds=1 << min(failures - FREE_TRIES, 20)), MAX_WAIT)
+def authenticate(
+    deps: Deps,
+    *,
+    email: str,
+    password: str,
+    address: str,
+    slots: HashingSlots = HASHING,
+) -> SignedIn | None:
+    """The person, if the address and password match an account that may sign in now.
+    ``address`` is the client's network address: wrong passwords are counted per pair."""
+    wait = wait_for(deps, email=email, address=address)
+    if wait is not None:
+        log.info("sign-in held back: wrong passwords from this address")
+        raise TooSoon(wait)
+    with deps.uow(readonly=True) as uow:
+        person_id, password_hash = credential(uow.connection, email)
+    # The hash is checked first, whoever typed what: skipping it would show in the timing.
+    if not passwords.matches(password_hash, password, slots=slots) or person_id is None:
+        holder = person_id if password_hash is not None else None
+        record_failure(deps, email=email, address=address, holder=holder)
+        log.info("sign-in refused")
+        return None
+    record_success(deps, email=email, address=address)
+    return SignedIn(person_id)
+
+
+def held_roles() -> ColumnElement[bool]:
+    """A person's roles, none once a coordinator has removed them from the directory: so a
+    removed person cannot sign in, and any session they still had ends at its next use."""
+    return (t.role.c.person_id == t.person.c.id) & t.person.c.active
+
+
+def person(connection: Connection, email: str) -> tuple[int | None, frozenset[str]]:
+    """The person the typed address belongs to (as sign-in reads it), and their roles."""
+    rows = connection.execute(
+        select(t.person.c.id, t.role.c.role)
+        .outerjoin(t.role, held_roles())
+        .where(func.lower(t.person.c.email) == email.strip().lower())
+    ).all()
+    if not rows:
+        return None, frozenset()
+    return rows[0][0], frozenset(role for _, role in rows if role is not None)
+
+
+def credential(connection: Connection, email: str) -> tuple[int | None, str | None]:
+    """The person and their hash, the hash only when they may sign in."""
+    person_id, roles = person(connection, email)
+    if person_id is None or not allows(roles, Permission.SIGN_IN):
+        return person_id, None
+    found = connection.execute(
+        select(t.credential.c.password_hash).where(t.credential.c.person_id == person_id)
+    ).scalar_one_or_none()
+    return person_id, found
 
 
 def wait_for(deps: Deps, *, email: str, address: str) -> timedelta | None:
@@ -60,11 +111,7 @@ def wait_for(deps: Deps, *, email: str, address: str) -> timedelta | None:
         ).first()
     if row is None:
         return None
-    last = as_utc(row.last_failed_at)
-    if last <= now - FORGET_AFTER:
-        return None
-    remaining = last + delay(row.failures) - now
-    return remaining if remaining > timedelta(0) else None
+    return wait_left(row.failures, as_utc(row.last_failed_at), now)
 
 
 def record_failure(deps: Deps, *, email: str, address: str, holder: int | None) -> None:
@@ -75,9 +122,9 @@ def record_failure(deps: Deps, *, email: str, address: str, holder: int | None) 
     with deps.uow() as uow:
         connection = uow.connection
         connection.execute(delete(th).where(th.c.last_failed_at <= now - FORGET_AFTER))
-        _count(connection, key, address[:ADDRESS_LENGTH], now)
+        _count(connection, key, address_key(address), now)
         if holder is not None:
-            _tell_if_due(connection, key, address[:ADDRESS_LENGTH], holder, now)
+            _tell_if_due(connection, key, address_key(address), holder, now)
         uow.commit()
 
 
@@ -88,7 +135,7 @@ def record_success(deps: Deps, *, email: str, address: str) -> None:
 
 
 def _pair(email: str, address: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    return (th.c.account_hash == account_key(email), th.c.address == address[:ADDRESS_LENGTH])
+    return (th.c.account_hash == account_key(email), th.c.address == address_key(address))
 
 
 def _count(connection: Connection, key: str, address: str, now: datetime) -> None:
@@ -116,7 +163,7 @@ def _tell_if_due(
             th.c.account_hash == key
         )
     ).one()
-    if pair_failures < FREE_TRIES and failures < SPREAD_ALERT:
+    if not worth_telling(pair_failures=pair_failures, account_failures=failures):
         return
     if not _claim_telling(connection, holder, now):
         return

@@ -23,6 +23,7 @@ from states.persistence import action_plan, notices
 from states.persistence import tables as t
 from states.persistence.facts import SqlAuditFacts
 from states.persistence.store import AuditRow, AuditStore
+from states.persistence.vocabulary import LinkPurpose
 from states.services.audits import tool_is_per_case
 from states.services.deps import Deps
 from states.services.messages import sign_off_members
@@ -191,7 +192,7 @@ class _Dispatch:
         for agency_id, name, _ in facts.outstanding_agencies():
             # Agency leads get a link to their return; others a link to the audit.
             sent += self.queue(
-                self.people(leads, agency_id), unit=agency_id, link="return", agency=name
+                self.people(leads, agency_id), unit=agency_id, link=LinkPurpose.RETURN, agency=name
             )
             sent += self.queue(self.people(others, agency_id), unit=agency_id, agency=name)
         return sent
@@ -203,7 +204,7 @@ class _Dispatch:
         member_roles = set(definition.sign_off.roles) if definition.sign_off else set()
         members = undecided if member_roles & set(self.rung.roles) else []
         others = set(self.people(r for r in self.rung.roles if r not in member_roles))
-        return self.queue(members, unit=0, link="sign_off") + self.queue(
+        return self.queue(members, unit=0, link=LinkPurpose.SIGN_OFF) + self.queue(
             sorted(others - set(members)), unit=0
         )
 
@@ -214,7 +215,9 @@ class _Dispatch:
             sent += self.queue(self.people(self.rung.roles, agency_id), unit=agency_id, agency=name)
         return sent
 
-    def queue(self, people: list[int], *, unit: int, link: str | None = None, **extra: str) -> int:
+    def queue(
+        self, people: list[int], *, unit: int, link: LinkPurpose | None = None, **extra: str
+    ) -> int:
         context = notices.audit_context(self.row.reference, self.row.theme, **self.context, **extra)
         return notices.queue(
             self.connection,

@@ -5,11 +5,13 @@ A session is a random id of 256 bits in the browser's cookie and its SHA-256 in
 its expiry or when its row is ended: signing out ends one, and ``end_sessions`` ends all of a
 person's — what a password change (all but the current one), a password set by an operator,
 losing the sign-in role and deactivation call. Times come from the engine's clock only.
+``viewer`` is who a request's session belongs to, while they may still sign in.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +21,9 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from states.clock import as_utc
 from states.persistence import tables as t
+from states.rules.policy import Permission, allows
 from states.services.deps import Deps
+from states.services.sign_ins import held_roles
 
 EndReason = Literal[
     "signed_out",
@@ -34,6 +38,7 @@ EndReason = Literal[
 SEEN_EVERY = timedelta(minutes=5)
 # Ended and expired rows are kept this long, as the record of who was signed in when.
 KEPT_FOR = timedelta(days=90)
+log = logging.getLogger("states.services.web_sessions")
 s = t.web_session
 
 
@@ -41,6 +46,16 @@ s = t.web_session
 class LiveSession:
     id: int
     person_id: int
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A signed-in person, as each page request finds them, and the session they are in."""
+
+    id: int
+    name: str
+    roles: frozenset[str]
+    session_id: int
 
 
 def digest(session_id: str) -> str:
@@ -132,3 +147,26 @@ def end_sessions_in(
     if keep is not None:
         statement = statement.where(s.c.id != keep)
     return connection.execute(statement.values(ended_at=at, ended_why=why)).rowcount
+
+
+def viewer(deps: Deps, *, session_id: str) -> Viewer | None:
+    """The signed-in person this session id belongs to, while the session lasts and they hold
+    a sign-in role; ``None`` sends them to sign in. Finding the role gone ends every session
+    of theirs on the server, so giving the role back later revives none of them."""
+    now = deps.clock.now()
+    with deps.uow(readonly=True) as uow:
+        live = find(uow.connection, session_id=session_id, now=now)
+        if live is None:
+            return None
+        rows = uow.connection.execute(
+            select(t.person.c.name, t.role.c.role)
+            .outerjoin(t.role, held_roles())
+            .where(t.person.c.id == live.person_id)
+        ).all()
+    roles = frozenset(r.role for r in rows if r.role is not None)
+    if not allows(roles, Permission.SIGN_IN):
+        end_sessions(deps, person_id=live.person_id, why="role_removed")
+        log.info("sessions of person %d ended: no sign-in role", live.person_id)
+        return None
+    seen(deps, live)
+    return Viewer(live.person_id, rows[0].name, roles, live.id)

@@ -14,6 +14,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from states.definitions.model import ImmediateRiskDef
+from states.definitions.triggers import RAISE_IMMEDIATE_RISK, RECORD_ASSURANCE
 from states.errors import (
     AlreadyDecided,
     AuditorConflicted,
@@ -23,10 +24,13 @@ from states.errors import (
 )
 from states.persistence import deadlines, notices
 from states.persistence import tables as t
+from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
+from states.persistence.vocabulary import BARRING, LinkPurpose
 from states.rules.calendar import close_of_business
 from states.rules.case_list import CaseCandidate, reference_problem
+from states.rules.gates import Decision
 from states.rules.policy import Permission, either, require, roles_for
 from states.services.audits import (
     _invite,
@@ -46,8 +50,8 @@ CASE_CHUNK = 1_000
 
 def write_to_audit(
     deps: Deps,
-    audit: str | int,
-    actor: str | int,
+    audit: AuditKey,
+    actor: PersonKey,
     action: str,
     *,
     may: Permission,
@@ -71,7 +75,7 @@ def write_to_audit(
 
 
 def invite_agencies(
-    deps: Deps, *, audit: str | int, actor: str | int, agencies: Iterable[str]
+    deps: Deps, *, audit: AuditKey, actor: PersonKey, agencies: Iterable[str]
 ) -> None:
     codes = list(agencies)
     write_to_audit(
@@ -96,8 +100,8 @@ def _agency_id(connection: Connection, code: str) -> int:
 def add_case(
     deps: Deps,
     *,
-    audit: str | int,
-    actor: str | int,
+    audit: AuditKey,
+    actor: PersonKey,
     reference: str,
     first_intervention_on: date | None = None,
     last_intervention_on: date | None = None,
@@ -200,9 +204,11 @@ def _agency_ids(connection: Connection, codes: set[str]) -> dict[str, int]:
 
 
 def assign_auditor(
-    deps: Deps, *, audit: str | int, actor: str | int, case: str, auditor: str | int
+    deps: Deps, *, audit: AuditKey, actor: PersonKey, case: str, auditor: PersonKey
 ) -> None:
-    """Refused outright when the auditor declared involvement in the case."""
+    """One of the partnership's auditors (the ``auditor`` role) takes a sampled case;
+    refused outright when they declared involvement in it. They then declare either way
+    (``states.services.auditors.declare``) before the assignments are confirmed."""
 
     def work(uow: UnitOfWork, row: AuditRow, _who: Actor, _now: datetime) -> None:
         store = AuditStore(uow.connection)
@@ -219,18 +225,26 @@ def assign_auditor(
                 and_(
                     t.conflict.c.person_id == person.id,
                     t.conflict.c.case_reference == case,
+                    t.conflict.c.involvement.in_(BARRING),
                 )
             )
         ).first()
         if declared is not None:
             raise AuditorConflicted(auditor=person.name, case=case)
+        already = uow.connection.execute(
+            select(t.assignment.c.id).where(
+                t.assignment.c.case_id == case_id, t.assignment.c.person_id == person.id
+            )
+        ).first()
+        if already is not None:
+            raise InvalidInput(f"{person.name} is already assigned to case {case}.")
         uow.connection.execute(insert(t.assignment), {"case_id": case_id, "person_id": person.id})
 
     write_to_audit(deps, audit, actor, "assign_auditor", may=Permission.ORGANISE, work=work)
 
 
 def record_sign_off_decision(
-    deps: Deps, *, audit: str | int, actor: str | int, decision: str, comment: str | None = None
+    deps: Deps, *, audit: AuditKey, actor: PersonKey, decision: str, comment: str | None = None
 ) -> None:
     """One decision per member per round; a refusal must say what assurance is needed."""
 
@@ -253,9 +267,11 @@ def insert_sign_off_decision(
     now: datetime,
 ) -> None:
     """The rules of a decision, wherever it comes from (command line or e-mailed link)."""
-    if decision not in ("approve", "refuse"):
-        raise InvalidInput("A sign-off decision is approve or refuse.")
-    if decision == "refuse" and not (comment and comment.strip()):
+    try:
+        chosen = Decision(decision)
+    except ValueError:
+        raise InvalidInput("A sign-off decision is approve or refuse.") from None
+    if chosen == Decision.REFUSE and not (comment and comment.strip()):
         raise InvalidInput("Say what further assurance is needed when refusing sign-off.")
     rule = compiled_for(deps, AuditStore(connection), row).definition.sign_off
     if rule is None or not who.roles & set(rule.roles):
@@ -270,7 +286,7 @@ def insert_sign_off_decision(
             "audit_id": row.id,
             "round": row.state_round,
             "person_id": who.id,
-            "decision": decision,
+            "decision": chosen,
             "comment": comment,
             "decided_at": now,
         },
@@ -297,8 +313,8 @@ def touch(store: AuditStore, row: AuditRow, who: Actor, action: str, now: dateti
 
 def _fire_and_record(
     deps: Deps,
-    audit: str | int,
-    actor: str | int,
+    audit: AuditKey,
+    actor: PersonKey,
     *,
     trigger: str,
     reason: str,
@@ -316,7 +332,7 @@ def _fire_and_record(
 
 
 def raise_immediate_risk(
-    deps: Deps, *, audit: str | int, actor: str | int, agency: str, concern: str
+    deps: Deps, *, audit: AuditKey, actor: PersonKey, agency: str, concern: str
 ) -> int:
     """Escalate to an agency for response and assurance, from any open state (framework).
 
@@ -366,7 +382,10 @@ def raise_immediate_risk(
             agency_id=agency_id,
         )
         # The agency's strategic leads get a link to give assurance; the rest, to the audit.
-        for people, link in ((leads, "assurance"), (sorted(set(others) - set(leads)), None)):
+        for people, link in (
+            (leads, LinkPurpose.ASSURANCE),
+            (sorted(set(others) - set(leads)), None),
+        ):
             notices.queue(
                 uow.connection,
                 kind="immediate_risk_raised",
@@ -384,7 +403,7 @@ def raise_immediate_risk(
         deps,
         audit,
         actor,
-        trigger="raise_immediate_risk",
+        trigger=RAISE_IMMEDIATE_RISK,
         reason=f"Immediate-risk concern raised with agency {agency}",
         work=work,
     )
@@ -393,8 +412,8 @@ def raise_immediate_risk(
 def record_assurance(
     deps: Deps,
     *,
-    audit: str | int,
-    actor: str | int,
+    audit: AuditKey,
+    actor: PersonKey,
     escalation_id: int,
     assurance: str,
     then: Callable[[UnitOfWork], None] | None = None,
@@ -438,7 +457,7 @@ def record_assurance(
         deps,
         audit,
         actor,
-        trigger="record_assurance",
+        trigger=RECORD_ASSURANCE,
         reason=f"Assurance recorded on escalation {escalation_id}",
         work=work,
         then=then,
@@ -448,8 +467,8 @@ def record_assurance(
 def extend_deadline(
     deps: Deps,
     *,
-    audit: str | int,
-    actor: str | int,
+    audit: AuditKey,
+    actor: PersonKey,
     until: date,
     reason: str,
 ) -> datetime:

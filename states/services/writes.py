@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from states.errors import ConcurrencyConflict, InvalidInput
+from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
 from states.services.deps import Deps
@@ -60,8 +61,8 @@ def conflicts_as_errors(reference: str) -> Iterator[None]:
 def write_to_audit(
     deps: Deps,
     *,
-    audit: str | int,
-    actor: str | int,
+    audit: AuditKey,
+    actor: PersonKey,
     may: Callable[[Writing], None] | None = None,
     expected_version: int | None = None,
     open_only: bool = False,

@@ -44,13 +44,13 @@ from states.rules.catalogue import Catalogue
 from states.services import audits, work
 from states.services.deps import Deps
 
-# Kept free of pytest and the demo module, so the restarted driver is quick to start.
+# Kept free of pytest and of test helpers, so the restarted driver is quick to start.
 DEFINITIONS = Path(__file__).resolve().parents[2] / "definitions" / "audit_types"
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 AUDIT_TYPE = "single_agency_exception"
 THEME = "Storm"
 TICK = timedelta(minutes=7)
-# People of the demo partnership (oscp_flow.demo), which the test loads.
+# People of the tests' partnership (tests.support.partnership), which the test loads.
 AGENCY_LEAD = "lead.police@example.org"
 CHAIR = "chair@example.org"
 COORDINATOR = "coordinator@example.org"

@@ -19,7 +19,6 @@ from sqlalchemy import Engine, event, func, select
 from typer.testing import CliRunner, Result
 
 from oscp_flow.cli import app
-from oscp_flow.demo import email, load_demo_partnership
 from states.clock import FakeClock
 from states.errors import InvalidInput
 from states.persistence import tables as t
@@ -28,6 +27,7 @@ from states.rules.case_list import CaseCandidate
 from states.rules.catalogue import Catalogue
 from states.services import audits, sampling
 from states.services.deps import Deps
+from tests.support.partnership import email, seed_partnership
 
 HEADER = "reference,agencies,first_intervention_on,last_intervention_on"
 GOOD = "CF-001,police;csc,2025-06-01,2026-01-05"
@@ -326,7 +326,7 @@ def sqlite_partnership(
 ) -> tuple[Deps, str]:
     """Refusals are decided before the database is opened, so one store shows them."""
     deps = Deps(uow=UnitOfWorkFactory(sqlite_engine), catalogue=catalogue, clock=clock)
-    load_demo_partnership(deps)
+    seed_partnership(deps)
     monkeypatch.setattr("oscp_flow.cli.common.build_deps", lambda: deps)
     reference = audits.start_audit(
         deps,

@@ -39,7 +39,6 @@ from typing import IO, Any
 import pytest
 from sqlalchemy import Connection, Engine, Row, Select, select
 
-from oscp_flow.demo import email
 from states.clock import as_utc
 from states.definitions.model import AuditTypeDefinition
 from states.persistence import tables as t
@@ -49,6 +48,7 @@ from states.services import audits
 from states.services.deps import Deps
 from tests.conftest import ROOT
 from tests.faults.storm_driver import AUDIT_TYPE, THEME
+from tests.support.partnership import email
 
 KILLS = 50
 AUDITS = 12
@@ -143,6 +143,7 @@ def driver(engine: Engine, partnership: Deps, tmp_path: Path) -> Iterator[Driver
     url = engine.url.render_as_string(hide_password=False)
     stderr = tmp_path / "storm_driver.stderr"
     with stderr.open("w") as errors:
+        # Real processes: each driver the fork server starts is killed outright (SIGKILL).
         process = subprocess.Popen(
             [sys.executable, "-m", "tests.faults.storm_driver", "--fork-server", url],
             cwd=ROOT,

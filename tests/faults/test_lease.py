@@ -10,6 +10,7 @@ lease row, never a fixed sleep.
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -23,7 +24,6 @@ import pytest
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.exc import OperationalError
 
-from oscp_flow.demo import load_demo_partnership
 from states.clock import FakeClock
 from states.errors import AuditEngineError
 from states.persistence import tables as t
@@ -34,9 +34,11 @@ from states.rules.catalogue import Catalogue
 from states.services.deps import Deps
 from tests.conftest import ROOT
 from tests.support.cli import oscp_env, oscp_in
+from tests.support.partnership import seed_partnership
 from tests.support.ports import refused_port
 from tests.support.relay import raise_concern
 from tests.support.smtp import Recorder, smtp_server
+from tests.support.waiting import eventually
 from workflows.holders import holder_alive, holder_name
 from workflows.worker import LEASE_NAME, Worker, run_once
 
@@ -123,11 +125,13 @@ def lease_row(engine: Engine) -> tuple[str, object] | None:
 
 
 def wait_for_holder(engine: Engine, timeout: float = START_UP) -> str:
-    deadline = time.monotonic() + timeout
-    while (row := lease_row(engine)) is None:
-        assert time.monotonic() < deadline, "no worker took the lease"
-        threading.Event().wait(0.1)
-    return row[0]
+    # The row is written by another process, which says nothing when it does.
+    def taken() -> str:
+        row = lease_row(engine)
+        assert row is not None, "no worker took the lease"
+        return row[0]
+
+    return eventually(taken, timeout)
 
 
 @contextmanager
@@ -164,6 +168,7 @@ def test_a_lease_left_by_a_killed_worker_is_taken_at_once(
         with workers(env, 1, "--interval", "3600") as (leader,):
             holder = wait_for_holder(partnership.uow.engine)
             leader.kill()
+        # A process of its own on this machine, which finds the killed holder's pid gone.
         once = oscp_in(env, "worker", "--once")
     assert once.returncode == 0, once.stdout + once.stderr
     assert "Another worker leads" not in once.stdout, "the dead worker's lease blocked it"
@@ -191,7 +196,7 @@ def test_a_holder_is_alive_only_if_its_process_is() -> None:
 @pytest.fixture
 def postgres_deps(postgres_engine: Engine, catalogue: Catalogue, clock: FakeClock) -> Deps:
     deps = Deps(uow=UnitOfWorkFactory(postgres_engine), catalogue=catalogue, clock=clock)
-    load_demo_partnership(deps)
+    seed_partnership(deps)
     return deps
 
 
@@ -225,6 +230,7 @@ def test_a_full_disk_in_the_tick_and_the_release_blocks_no_later_worker(
         env = oscp_env(postgres_deps, tmp_path, port)
         with engine.begin() as connection:
             connection.exec_driver_sql(DISK_FULL)
+        # Each worker a process of its own, so the second is not the holder the first left.
         full = oscp_in(env, "worker", "--once")
         assert "disk" in full.stdout + full.stderr and "full" in full.stdout + full.stderr
         assert "Traceback" not in full.stderr and "could not be reached" not in full.stderr
@@ -242,8 +248,8 @@ def disk_full_engine(sqlite_engine: Engine) -> Engine:
     limited = make_engine(sqlite_engine.url.render_as_string(hide_password=False))
 
     @event.listens_for(limited, "connect")
-    def _no_room(dbapi_connection: object, _record: object) -> None:
-        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    def _no_room(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        cursor = dbapi_connection.cursor()
         pages = cursor.execute("PRAGMA page_count").fetchone()[0]
         cursor.execute(f"PRAGMA max_page_count = {pages}")
         cursor.close()

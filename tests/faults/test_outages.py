@@ -16,8 +16,6 @@ import pytest
 from sqlalchemy import Engine, Table, func, select
 
 from notifications.relay import RelayResult, backoff, relay
-from oscp_flow.demo import email, load_demo_partnership
-from oscp_flow.walkthrough import rehearse
 from states.clock import FakeClock, as_utc
 from states.errors import StoreUnavailable
 from states.persistence import tables as t
@@ -26,7 +24,9 @@ from states.rules.catalogue import Catalogue
 from states.services import audits
 from states.services.deps import Deps
 from states.services.sweep import sweep
+from tests.support.driver import drive
 from tests.support.outages import lost_at_commit, outage_at
+from tests.support.partnership import email, seed_partnership
 from tests.support.relay import CONFIG, expected_ids, outbox, raise_concern
 from tests.support.smtp import Recorder, mailer, smtp_server
 
@@ -81,7 +81,7 @@ def test_a_link_written_then_lost_at_commit_does_not_survive(
     """The token's row was written, then the connection died as it committed: the link in
     no e-mail must not exist, and the message still goes once."""
     deps = Deps(uow=UnitOfWorkFactory(postgres_engine), catalogue=catalogue, clock=clock)
-    load_demo_partnership(deps)
+    seed_partnership(deps)
     raise_concern(deps)
     server = Recorder()
     with smtp_server(server) as port:
@@ -97,7 +97,7 @@ def test_a_link_written_then_lost_at_commit_does_not_survive(
 
 def _due_reminders(deps: Deps, clock: FakeClock) -> str:
     """An audit with returns open and its first reminder rung due now."""
-    reference = rehearse(deps, "mace", goal="returns_open").reference
+    reference = drive(deps, "mace", to="returns_open").reference
     with deps.uow(readonly=True) as uow:
         first = uow.connection.execute(select(func.min(t.reminder.c.due_at))).scalar_one()
     clock.set(as_utc(first) + timedelta(minutes=1))
@@ -136,7 +136,7 @@ def test_a_connection_lost_during_a_transition_leaves_no_trace_and_the_retry_sen
     partnership: Deps, clock: FakeClock, engine: Engine
 ) -> None:
     deps = partnership
-    reference = rehearse(deps, "mace", goal="auditors_assigned").reference
+    reference = drive(deps, "mace", to="auditors_assigned").reference
     events, queued, rungs = count(deps, t.event), count(deps, t.outbox), count(deps, t.reminder)
     coordinator = email("coordinator")
     with outage_at(engine, t.outbox) as outage, pytest.raises(StoreUnavailable) as lost:

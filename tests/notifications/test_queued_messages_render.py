@@ -10,24 +10,25 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from notifications.render import render_message
-from oscp_flow.demo import email, give_demo_passwords
-from oscp_flow.walkthrough import rehearse
 from states.clock import FakeClock
 from states.persistence import tables as t
 from states.persistence.notices import KINDS
+from states.rules.throttling import FREE_TRIES
 from states.services import actions, sign_ins, work
 from states.services.deps import Deps
 from states.services.letters import send_feedback_letters
 from states.services.sweep import sweep
 from tests.oscp_flow.web.support import person
-from tests.reporting import s175_with_letters
+from tests.support.driver import drive
+from tests.support.partnership import email, give_passwords, person_name
+from tests.support.reporting import s175_with_letters
 
 
 def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> None:
     deps = partnership
     for audit_type in deps.catalogue.audit_types:
-        rehearse(deps, audit_type, goal="closed", theme=f"Rehearsal of {audit_type}")
-    open_one = rehearse(deps, "mace", goal="returns_open").reference
+        drive(deps, audit_type, to="closed", theme=f"Cycle of {audit_type}")
+    open_one = drive(deps, "mace", to="returns_open").reference
     concern = work.raise_immediate_risk(
         deps, audit=open_one, actor=email("chair"), agency="police", concern="Unsafe practice"
     )
@@ -38,9 +39,9 @@ def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> No
         escalation_id=concern,
         assurance="Reviewed the same day",
     )
-    rehearse(deps, "mace", goal="awaiting_sign_off")
-    rehearse(deps, "section_11", goal="further_assurance_requested")
-    _evidence_sent_back(deps, rehearse(deps, "mace", goal="impact_monitoring").reference)
+    drive(deps, "mace", to="awaiting_sign_off")
+    drive(deps, "section_11", to="further_assurance_requested")
+    _evidence_sent_back(deps, drive(deps, "mace", to="impact_monitoring").reference)
     send_feedback_letters(deps, audit=s175_with_letters(deps), actor=email("coordinator"))
     _wrong_passwords(deps)
     for _ in range(60):  # a sweep every day, so every rung of the ladders is sent in its turn
@@ -54,7 +55,7 @@ def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> No
         message = render_message(
             kind,
             json.loads(context),
-            recipient_name="Alex Moorcroft",
+            recipient_name=person_name("lhm"),
             base_url="https://oscp.example.org",
         )
         assert message.subject and message.text and message.html
@@ -62,8 +63,8 @@ def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> No
 
 def _wrong_passwords(deps: Deps) -> None:
     """Enough wrong passwords for the coordinator to be told of them."""
-    give_demo_passwords(deps, "a long demo passphrase")
-    for _ in range(sign_ins.FREE_TRIES):
+    give_passwords(deps, "a long demo passphrase")
+    for _ in range(FREE_TRIES):
         sign_ins.record_failure(
             deps,
             email=email("coordinator"),

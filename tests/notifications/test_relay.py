@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 from collections import defaultdict
+from concurrent.futures import Future
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -26,18 +27,18 @@ from sqlalchemy import select
 from sqlalchemy.pool import QueuePool
 
 from notifications.relay import CLAIM, RelayResult, backoff, relay
-from oscp_flow.demo import email
 from states.clock import FakeClock, as_utc
 from states.persistence import notices
 from states.persistence import tables as t
 from states.services.deps import Deps
 from tests.conftest import ROOT
+from tests.support.partnership import agency_name, email
 from tests.support.ports import free_port
 from tests.support.relay import CONFIG, expected_ids, outbox, raise_concern
 from tests.support.smtp import Recorder, mailer, smtp_server, text_of
 
 MESSAGE_ID = re.compile(r"<oscp\.(\d+)\.([0-9a-f]{16})@oscp\.example\.org>")
-POLICE = "Greater Manchester Police (Oldham district)"
+POLICE = agency_name("police")
 SCRIPT = Path(__file__).with_name("relay_once.py")
 
 
@@ -232,7 +233,7 @@ class Crasher(Recorder):
 
     def __init__(self) -> None:
         super().__init__()
-        self.victim: subprocess.Popen[str] | None = None
+        self.victim: Future[subprocess.Popen[str]] = Future()
         self.kill_after = 0
         self.accepted = 0
 
@@ -240,15 +241,15 @@ class Crasher(Recorder):
         reply = await super().handle_DATA(server, session, envelope)
         self.accepted += 1
         if self.accepted == self.kill_after:
-            while self.victim is None:  # set just after the process started
-                await asyncio.sleep(0.01)
-            os.kill(self.victim.pid, signal.SIGKILL)
+            victim = await asyncio.wrap_future(self.victim)  # set once the process started
+            os.kill(victim.pid, signal.SIGKILL)
         return reply
 
 
 def run_relay(deps: Deps, port: int, clock: FakeClock, crasher: Crasher) -> tuple[int, str]:
     url = deps.uow.engine.url.render_as_string(hide_password=False)
-    crasher.victim, crasher.accepted = None, 0
+    crasher.victim, crasher.accepted = Future(), 0
+    # A real process, so that it can be killed outright in the middle of a round.
     command = [sys.executable, str(SCRIPT), url, str(port), clock.now().isoformat()]
     process = subprocess.Popen(
         command,
@@ -257,7 +258,7 @@ def run_relay(deps: Deps, port: int, clock: FakeClock, crasher: Crasher) -> tupl
         stderr=subprocess.PIPE,
         text=True,
     )
-    crasher.victim = process
+    crasher.victim.set_result(process)
     stdout, stderr = process.communicate(timeout=120)
     return process.returncode, stdout + stderr
 

@@ -10,8 +10,9 @@ runs on both stores in tests/states/services/test_reports.py.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,26 +20,28 @@ from PIL import Image
 from sqlalchemy import Engine
 
 from notifications import reports as rendering
-from notifications.charts import ROWS_PER_CHART, bar_charts
+from notifications.charts import CHAR_WIDTH, ROWS_PER_CHART, WIDTH, bar_charts
 from notifications.publishing import current_summary, freeze_summary, make_products
-from oscp_flow.demo import email, load_demo_partnership
 from states.clock import FakeClock
+from states.definitions.disclosure import DisclosureRule
 from states.persistence.uow import UnitOfWorkFactory
 from states.rules.catalogue import Catalogue
 from states.services import report_store, work
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations, record_dissemination
-from states.services.report_data import Bar, Figures, FindingRow, Setting
+from states.services.report_data import Bar, Figures, Setting
 from states.services.report_store import StoredReport, html_hash
-from tests.reporting import (
+from tests.support.figures import GRADES, bar, s175_figures
+from tests.support.partnership import email, seed_partnership
+from tests.support.reporting import (
     HEADINGS,
     NARRATIVE,
+    PLANTED,
     SENTINELS,
     drafting,
     pdf_pages,
     pdf_text,
-    plant_sentinels,
-    walk,
+    words_past_the_margin,
 )
 
 FEEDBACK = "Strong safeguarding culture; update the online safety policy."
@@ -47,7 +50,7 @@ FEEDBACK = "Strong safeguarding culture; update the online safety policy."
 @pytest.fixture
 def deps(sqlite_engine: Engine, catalogue: Catalogue, clock: FakeClock) -> Deps:
     built = Deps(uow=UnitOfWorkFactory(sqlite_engine), catalogue=catalogue, clock=clock)
-    load_demo_partnership(built)
+    seed_partnership(built)
     return built
 
 
@@ -80,6 +83,7 @@ def _check_pdf(report: StoredReport, folder: Path, *expected: str) -> str:
     words = pdf_text(report.pdf, folder)
     for phrase in expected:
         assert phrase in words, phrase
+    assert words_past_the_margin(report.pdf, folder) == [], report.kind
     return words
 
 
@@ -92,9 +96,10 @@ def _no_sentinels(reports: Iterable[StoredReport], folder: Path) -> None:
 
 
 def _summary_cycle(deps: Deps, audit_type: str, tmp_path: Path) -> tuple[str, StoredReport]:
-    """Draft, check the draft, submit for sign-off, freeze, and check the frozen report."""
-    walker = drafting(deps, audit_type)
-    reference = walker.reference
+    """Draft, check the draft, submit for sign-off, freeze, and check the frozen report; every
+    agency's free text names a made-up child, which no report may show."""
+    driver = drafting(deps, audit_type, cast=PLANTED)
+    reference = driver.reference
     work.raise_immediate_risk(
         deps,
         audit=reference,
@@ -105,7 +110,7 @@ def _summary_cycle(deps: Deps, audit_type: str, tmp_path: Path) -> tuple[str, St
     draft = current_summary(deps, audit=reference)
     assert not draft.frozen and "Draft: not yet frozen" in draft.html
 
-    walk(deps, walker, audit_type, "awaiting_sign_off")
+    driver.advance("awaiting_sign_off")
     summary = freeze_summary(deps, audit=reference, actor=email("chair"))
     assert summary.html is not None and summary.intact
     assert summary.content_hash == html_hash(summary.html)
@@ -119,18 +124,24 @@ def _summary_cycle(deps: Deps, audit_type: str, tmp_path: Path) -> tuple[str, St
 
     again = current_summary(deps, audit=reference, pdf=True)
     assert again.frozen and again.html == summary.html and again.pdf == summary.pdf
-    walk(deps, walker, audit_type, "dissemination")
+    driver.advance("dissemination")
     return reference, summary
 
 
 @pytest.mark.slow
-def test_a_full_mace_cycle_produces_the_report_and_its_products(
-    deps: Deps, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    plant_sentinels(monkeypatch)
+def test_a_full_mace_cycle_produces_the_report_and_its_products(deps: Deps, tmp_path: Path) -> None:
     reference, summary = _summary_cycle(deps, "mace", tmp_path)
     assert summary.figures is not None and summary.figures.cases == 3
     assert "Ratings by agency" in (summary.html or "")
+    # An EEDI question's answers are headed by its own options, though another question uses
+    # the same value ("not_needed") for "There was no disagreement that needed escalating".
+    (needs,) = [b for b in summary.figures.eedi_answers if b.key == "communication_needs_met"]
+    labels = dict(zip(needs.values, needs.labels, strict=True))
+    assert labels.get("not_needed", "There were no particular communication needs") == (
+        "There were no particular communication needs"
+    )
+    assert labels["met"] == "Yes, they were met"
+    assert "disagreement" not in (summary.html or "")
 
     products = make_products(deps, audit=reference, actor=email("coordinator"))
     assert [p.kind for p in products] == ["briefing", "learning_on_a_page"]
@@ -169,9 +180,8 @@ def test_a_full_mace_cycle_produces_the_report_and_its_products(
 
 @pytest.mark.slow
 def test_a_full_section_175_cycle_writes_to_each_sampled_setting_and_to_all(
-    deps: Deps, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    deps: Deps, tmp_path: Path
 ) -> None:
-    plant_sentinels(monkeypatch)
     reference, summary = _summary_cycle(deps, "section_175", tmp_path)
     figures = summary.figures
     assert figures is not None and len(figures.deep_dive) == 2
@@ -232,36 +242,14 @@ def test_a_full_section_175_cycle_writes_to_each_sampled_setting_and_to_all(
 
 
 def _figures(agencies: int = 2) -> Figures:
-    grades = ("green", "amber", "red")
     bars = tuple(
-        Bar(key=f"school-{n}", label=f"School {n}", values=grades, labels=grades, counts=(n, 1, 0))
-        for n in range(agencies)
+        bar(f"school-{n}", f"School {n}", (n, 1, 0), labels=GRADES) for n in range(agencies)
     )
-    nothing = FindingRow(label="All", strengths=0, gaps=0, concerns=0, ratings=0, moderated=0)
-    return Figures(
-        reference="AUD-TEST0001",
-        audit_type="section_175",
-        type_title="Section 175/157 self-assessment audit",
+    return s175_figures(
         theme="<b>Safeguarding</b> {{ theme }}",
-        tool_title="Section 175 tool",
-        chair="Sam Greenfield",
-        started_on=date(2026, 3, 2),
-        returns_submitted=agencies,
-        returns_not_submitted=0,
-        cases=0,
         agencies=tuple(Setting(code=b.key, name=b.label) for b in bars),
-        deep_dive=(),
         by_section=bars[:1],
         by_agency=bars,
-        findings_by_section=(),
-        findings_by_agency=(),
-        findings=nothing,
-        changed_at_moderation=0,
-        eedi_questions=0,
-        eedi_ratings=(),
-        eedi_answers=(),
-        eedi_findings=nothing,
-        training=(),
     )
 
 
@@ -293,6 +281,47 @@ def test_a_pdf_loads_nothing_from_anywhere(monkeypatch: pytest.MonkeyPatch) -> N
     pdf = rendering.to_pdf(html)
     assert pdf.startswith(b"%PDF")
     assert sorted(asked) == ["file:///etc/passwd", "http://127.0.0.1:9/pixel.png"]
+
+
+def test_learning_on_a_page_keeps_long_words_within_the_margins(tmp_path: Path) -> None:
+    """A web address or a long word in the chair's words breaks inside its panel instead of
+    running off the page."""
+    address = "https://www.example.org/safeguarding/learning-from-audits/2026/" + "x" * 60
+    narrative = {
+        "working_well": f"Read the partnership's guidance at {address} before supervision.",
+        "emerging_concerns": "Information" + "sharing" * 15 + " was inconsistent.",
+        "recommendations": f"- Use the escalation policy ({address})",
+    }
+    figures = _figures(agencies=6)
+    html = rendering.render(
+        "learning_on_a_page",
+        figures,
+        narrative,
+        version=1,
+        dated=datetime(2026, 3, 2, tzinfo=UTC),
+        rule=DisclosureRule(),
+    )
+    pdf = rendering.to_pdf(html)
+    assert words_past_the_margin(pdf, tmp_path) == []
+    assert "xxxxxxxxxx" in pdf_text(pdf, tmp_path)
+
+
+def test_a_charts_key_wraps_instead_of_running_off_the_chart() -> None:
+    labels = (
+        "Yes, they were met",
+        "Partly met",
+        "No, they were not met",
+        "There were no particular communication needs",
+        "A grade whose label is far longer than any line of the chart's key could ever hold",
+    )
+    values = tuple(f"v{n}" for n in range(len(labels)))
+    bar = Bar(key="q", label="Were needs met?", values=values, labels=labels, counts=(1,) * 5)
+    (chart,) = bar_charts([bar], "EEDI answers")
+    texts = re.findall(r'<text x="([\d.]+)" y="\d+"><title>[^<]*</title>([^<]*)<', chart)
+    assert max(float(x) + CHAR_WIDTH * len(text) for x, text in texts) <= WIDTH
+    keys = re.findall(r'<rect x="\d+" y="(\d+)" width="10"', chart)
+    assert len(keys) == len(labels) and len(set(keys)) > 1  # every grade keyed, on 2+ lines
+    assert "There were no particular communication needs" in chart  # whole where it fits
 
 
 def test_long_distributions_are_cut_into_charts_that_fit_a_page() -> None:

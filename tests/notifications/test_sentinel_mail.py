@@ -10,12 +10,12 @@ from datetime import timedelta
 import pytest
 
 from notifications.relay import relay
-from oscp_flow.demo import email
-from oscp_flow.walkthrough import complete_answers, rehearse
 from states.clock import FakeClock
 from states.services import audits, findings, returns, work
 from states.services.deps import Deps
 from states.services.sweep import sweep
+from tests.support.driver import complete_answers, drive
+from tests.support.partnership import email
 from tests.support.relay import CONFIG
 from tests.support.smtp import Recorder, mailer, smtp_server
 
@@ -24,8 +24,8 @@ PLANTED = f"{NAME}, born {BIRTH}, NHS {NHS}"
 
 
 def _plant_everywhere(deps: Deps) -> None:
-    walker = rehearse(deps, "section_11", goal="returns_open", theme="Sentinel")
-    reference = walker.reference
+    driver = drive(deps, "section_11", to="returns_open", theme="Sentinel")
+    reference = driver.reference
     tool = deps.catalogue.tool("section_11")
     assert tool is not None
     answers = complete_answers(tool)
@@ -41,11 +41,11 @@ def _plant_everywhere(deps: Deps) -> None:
     work.record_assurance(
         deps, audit=reference, actor=email("chair"), escalation_id=concern, assurance=PLANTED
     )
-    list(walker.walk(deps.catalogue.current("section_11").definition, goal="moderation"))
+    driver.advance("moderation")
     findings.record_finding(
         deps, audit=reference, actor=email("chair"), kind="concern", summary=PLANTED
     )
-    list(walker.walk(deps.catalogue.current("section_11").definition, goal="awaiting_sign_off"))
+    driver.advance("awaiting_sign_off")
     work.record_sign_off_decision(
         deps, audit=reference, actor=email("lsp.police"), decision="refuse", comment=PLANTED
     )

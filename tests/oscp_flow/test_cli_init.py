@@ -12,10 +12,10 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from oscp_flow import accounts
 from oscp_flow.cli import app
 from oscp_flow.settings import Settings
 from oscp_flow.wiring import build
+from states.services import sign_ins
 
 PASSWORD = "a long pass phrase for the first coordinator"
 FLAGS = [
@@ -83,7 +83,7 @@ def test_an_unattended_init_sets_up_settings_database_and_coordinator(
     assert settings.resolved_database_url == (database_url or f"sqlite:///{home / 'oscp.db'}")
 
     deps = build(settings)
-    signed_in = accounts.authenticate(
+    signed_in = sign_ins.authenticate(
         deps, email="pat.fenwick@northdale.example", password=PASSWORD, address="127.0.0.1"
     )
     assert signed_in is not None

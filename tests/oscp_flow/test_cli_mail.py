@@ -3,6 +3,7 @@ in-process on the test's database and fake clock (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 from pathlib import Path
@@ -13,19 +14,21 @@ from typer.testing import CliRunner, Result
 
 from notifications.relay import RelayResult, relay
 from oscp_flow.cli import app
-from oscp_flow.demo import email
 from states.persistence import tables as t
 from states.services.deps import Deps
 from tests.conftest import ROOT
-from tests.support.cli import OSCP, oscp_env, oscp_in
+from tests.support.cli import OSCP, on_database, oscp_in, oscp_with
+from tests.support.partnership import email, person_name
 from tests.support.ports import AddressInUse, refused_port, retry_in_use
 from tests.support.relay import CONFIG, raise_concern
 from tests.support.smtp import Recorder, mailer, smtp_server
 
 
-def _mail_serve(env: dict[str, str]) -> tuple[dict[str, str], subprocess.Popen[str]]:
+def _mail_serve(settings: dict[str, str]) -> tuple[dict[str, str], subprocess.Popen[str]]:
     """``oscp mail serve`` started and listening: its first line says so. It can only be told
     a port number, so one taken meanwhile (it exits, refusing) is ``AddressInUse``."""
+    # A real process: the capture serves until it is sent a signal, as Ctrl-C does.
+    env = {**os.environ, **settings}
     serve = subprocess.Popen(
         [*OSCP, "mail", "serve"], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
     )
@@ -34,33 +37,34 @@ def _mail_serve(env: dict[str, str]) -> tuple[dict[str, str], subprocess.Popen[s
     if not first and serve.wait(timeout=30) == 1:
         raise AddressInUse
     assert first.startswith("Capturing mail on 127.0.0.1:"), first
-    return env, serve
+    return settings, serve
 
 
 def test_mail_serve_captures_what_outbox_send_sends(partnership: Deps, tmp_path: Path) -> None:
     reference = raise_concern(partnership)
-    env, serve = retry_in_use(lambda port: _mail_serve(oscp_env(partnership, tmp_path, port)))
+    env, serve = retry_in_use(lambda port: _mail_serve(on_database(partnership, tmp_path, port)))
     try:
-        taken = oscp_in(env, "mail", "serve")
+        # A second capture in a process of its own too: were it to start, it would serve on.
+        taken = oscp_in({**os.environ, **env}, "mail", "serve")
         assert taken.returncode == 1 and "cannot listen on 127.0.0.1" in taken.stderr
         assert "Traceback" not in taken.stderr
 
-        sent = oscp_in(env, "outbox", "send")
-        assert sent.returncode == 0, sent.stderr
+        sent = oscp_with(env, "outbox", "send")
+        assert sent.exit_code == 0, sent.stderr
         assert "Sent 2, deferred 0, failed 0." in sent.stdout
-        listed = oscp_in(env, "mail", "list")
+        listed = oscp_with(env, "mail", "list")
         assert "2 message(s)." in listed.stdout and reference in listed.stdout
-        shown = oscp_in(env, "mail", "show", "1")
-        assert shown.returncode == 0, shown.stderr
+        shown = oscp_with(env, "mail", "show", "1")
+        assert shown.exit_code == 0, shown.stderr
         assert "Message-ID: <oscp." in shown.stdout
         # Sent on the real clock, long after this audit's (fake) assurance date: a link that
         # would already have expired is not minted, so the message to the police's strategic
         # lead says it has no link, rather than pointing at a page they cannot open.
-        assert "To: Taylor Holt" in shown.stdout
+        assert f"To: {person_name('lsp.police')}" in shown.stdout
         assert "This e-mail has no link because" in shown.stdout
         assert "/audits/" not in shown.stdout and "/act/" not in shown.stdout
-        missing = oscp_in(env, "mail", "show", "3")
-        assert missing.returncode == 1 and "No captured message '3'" in missing.stderr
+        missing = oscp_with(env, "mail", "show", "3")
+        assert missing.exit_code == 1 and "No captured message '3'" in missing.stderr
     finally:
         serve.send_signal(signal.SIGINT)
         rest, _ = serve.communicate(timeout=30)

@@ -1,23 +1,20 @@
 """``oscp programme ...``: in-process on the test's database (SQLite and PostgreSQL), and once
-as a person runs it, in a subprocess against a fresh SQLite file."""
+as a person runs it, against a fresh SQLite file."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from oscp_flow.cli import app
-from oscp_flow.demo import email
+from oscp_flow.rehearsal.demo import email
 from states.services.deps import Deps
 from tests.conftest import ROOT
+from tests.support.cli import oscp
 
-OSCP = [sys.executable, "-m", "oscp_flow"]
-LOADED = "OSCP audit programme 2025-28: 12 added, 0 updated, 0 unchanged."
+LOADED = "OSCP audit programme 2025-28: 13 added, 0 updated, 0 unchanged."
 
 
 def invoke(*args: str) -> Result:
@@ -35,11 +32,11 @@ def test_load_show_and_start(cli: Deps) -> None:
     assert loaded.exit_code == 0, loaded.stderr
     assert LOADED in loaded.stdout
     again = invoke("programme", "load")
-    assert "0 added, 0 updated, 12 unchanged." in again.stdout
+    assert "0 added, 0 updated, 13 unchanged." in again.stdout
 
     shown = invoke("programme", "show")
     assert shown.exit_code == 0, shown.stderr
-    assert "12 programme entries." in shown.stdout
+    assert "13 programme entries." in shown.stdout
     row = next(line for line in shown.stdout.splitlines() if "sexual-abuse-mace" in line)
     for cell in ("Oct \u2013 Dec 25", "Dec 2025", "Sexual abuse MACE", "mace", "OSCP Multi Agency"):
         assert cell in row
@@ -109,18 +106,11 @@ def test_a_broken_file_lists_every_problem_and_stores_nothing(cli: Deps, tmp_pat
 
 
 def test_as_a_person_runs_it(tmp_path: Path) -> None:
-    env = {**os.environ, "OSCP_HOME": str(tmp_path), "COLUMNS": "250"}
-    env.pop("OSCP_DATABASE_URL", None)
-
-    def oscp(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [*OSCP, *args]
-        return subprocess.run(
-            command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False
-        )
-
-    loaded = oscp("programme", "load")
-    assert loaded.returncode == 0, loaded.stderr
+    """Without a test's database: the command makes its own SQLite file under OSCP_HOME."""
+    loaded = oscp(tmp_path, "programme", "load")
+    assert loaded.exit_code == 0, loaded.stderr
     assert LOADED in loaded.stdout
-    shown = oscp("programme", "show", "--year", "2024")
-    assert shown.returncode == 0, shown.stderr
+    shown = oscp(tmp_path, "programme", "show", "--year", "2024")
+    assert shown.exit_code == 0, shown.stderr
     assert "syv-benchmarking" in shown.stdout and "1 programme entry." in shown.stdout
+    assert (tmp_path / "oscp.db").is_file()

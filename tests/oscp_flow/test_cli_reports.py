@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from oscp_flow.cli import app
-from oscp_flow.demo import email
-from oscp_flow.walkthrough import rehearse
 from states.services.deps import Deps
-from tests.reporting import NARRATIVE, s175_with_letters, walk
+from tests.support.driver import drive
+from tests.support.partnership import email
+from tests.support.reporting import NARRATIVE, s175_with_letters
 
 
 def invoke(*args: str) -> Result:
@@ -27,8 +27,8 @@ def cli(partnership: Deps, monkeypatch: pytest.MonkeyPatch) -> Deps:
 
 @pytest.mark.slow
 def test_draft_render_freeze_products_and_disseminate(cli: Deps, tmp_path: Path) -> None:
-    walker = rehearse(cli, "mace", goal="report_drafting")
-    ref = walker.reference
+    driver = drive(cli, "mace", "report_drafting")
+    ref = driver.reference
     chair = ("--as", email("chair"))
     for section, text in NARRATIVE.items():
         if section == "reflection":
@@ -49,7 +49,7 @@ def test_draft_render_freeze_products_and_disseminate(cli: Deps, tmp_path: Path)
     early = invoke("report", "freeze", ref, *chair)
     assert early.exit_code == 1 and "frozen when it is submitted for sign-off" in early.stderr
 
-    walk(cli, walker, "mace", "awaiting_sign_off")
+    driver.advance("awaiting_sign_off")
     frozen = invoke("report", "freeze", ref, *chair)
     assert frozen.exit_code == 0, frozen.stderr
     assert f"Froze version 1 of {ref}'s summary report; sha256 " in frozen.stdout
@@ -58,7 +58,7 @@ def test_draft_render_freeze_products_and_disseminate(cli: Deps, tmp_path: Path)
     assert invoke("report", "render", ref, "--pdf", str(pdf)).exit_code == 0
     assert pdf.read_bytes().startswith(b"%PDF")
 
-    walk(cli, walker, "mace", "dissemination")
+    driver.advance("dissemination")
     coordinator = ("--as", email("coordinator"))
     made = invoke("report", "products", ref, "--out", str(tmp_path / "out"), *coordinator)
     assert made.exit_code == 0, made.stderr
@@ -94,6 +94,6 @@ def test_send_letters_queues_each_settings_link_once(cli: Deps) -> None:
     assert refused.exit_code == 4 and "only the chair or coordinator" in refused.stderr
     sent = invoke("report", "send-letters", reference, "--as", email("coordinator"))
     assert sent.exit_code == 0, sent.stderr
-    assert "2 letter(s) queued for their settings" in sent.stdout
+    assert "2 letters queued for their settings" in sent.stdout
     again = invoke("report", "send-letters", reference, "--as", email("coordinator"))
     assert "Everything has been sent already" in again.stdout

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Table, func, select
 
-from oscp_flow.demo import email, load_demo_partnership
-from oscp_flow.preview import preview_audit, preview_type
-from oscp_flow.walkthrough import rehearse
+from oscp_flow.rehearsal.demo import email, load_demo_partnership
+from oscp_flow.rehearsal.preview import preview_audit, preview_type
+from oscp_flow.rehearsal.walkthrough import rehearse
 from states.clock import LONDON, FakeClock
 from states.errors import InvalidInput
 from states.persistence import tables as t
@@ -19,9 +19,9 @@ from states.services.deps import Deps
 from tests.conftest import START
 
 
-def _count(deps: Deps, table: object) -> int:
+def _count(deps: Deps, table: Table) -> int:
     with deps.uow(readonly=True) as uow:
-        return int(uow.connection.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+        return int(uow.connection.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def test_a_type_preview_runs_the_whole_cycle(catalogue: Catalogue) -> None:

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,19 +19,21 @@ from typing import Any
 import pytest
 
 from notifications.capture import captured
-from oscp_flow.demo import email
 from oscp_flow.prefect_auth import login_file
+from oscp_flow.rehearsal.demo import email
 from oscp_flow.settings import Settings
 from oscp_flow.wiring import build
 from states.services import queries
 from tests.support.browser import chromium
 from tests.support.files import loose
 from tests.support.ports import free_port
-from tests.support.prefect_api import prefect_client
+from tests.support.prefect_api import finished, prefect_client
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 READY = "Everything is running"
 PASSWORD = "correct horse battery staple"
+# A real process: `up` starts and supervises process groups, and Ctrl-C must stop them all.
 UP = [sys.executable, "-m", "oscp_flow", "up", "--tick", "2"]
 
 
@@ -71,11 +72,16 @@ def processes_with(marker: str) -> list[int]:
 
 
 def wait_for_text(path: Path, text: str, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while text not in path.read_text(errors="replace"):
-        assert process.poll() is None, path.read_text(errors="replace")
-        assert time.monotonic() < deadline, path.read_text(errors="replace")
-        time.sleep(0.5)
+    # `up` writes to a file the test keeps whole (it is read again at the end), so its output
+    # is read again until the line is there.
+    def written() -> bool:
+        said = path.read_text(errors="replace")
+        if text not in said and process.poll() is not None:  # stopped: it will write no more
+            pytest.fail(said)
+        assert text in said, said
+        return True
+
+    eventually(written, timeout, every=0.5)
 
 
 @pytest.fixture
@@ -139,14 +145,7 @@ def start_like_the_run_button(up: Up, parameters: dict[str, Any]) -> dict[str, A
             f"/deployments/{deployment['id']}/create_flow_run", json={"parameters": parameters}
         )
         assert asked.status_code == 201, asked.text
-        run = asked.json()
-        deadline = time.monotonic() + 120
-        while True:
-            run = client.get(f"/flow_runs/{run['id']}").json()
-            if run["state"]["type"] in {"COMPLETED", "FAILED", "CRASHED"}:
-                return dict(run)
-            assert time.monotonic() < deadline, run["state"]
-            time.sleep(0.5)
+        return finished(client, asked.json()["id"], timeout=120)
 
 
 def test_up_runs_an_audit_started_from_prefect_and_stops_clean(up: Up) -> None:
@@ -164,10 +163,12 @@ def test_up_runs_an_audit_started_from_prefect_and_stops_clean(up: Up) -> None:
     status = queries.audit_status(deps, audit=reference, as_person=email("coordinator"))
     assert status.state == "planning"
 
-    deadline = time.monotonic() + 60  # the worker ticks every 2 s, as Prefect flows
-    while not any(reference in m.subject for m in captured(up.home)):
-        assert time.monotonic() < deadline, [m.subject for m in captured(up.home)]
-        time.sleep(0.5)
+    def sent() -> list[str]:  # the worker ticks every 2 s, as Prefect flows
+        subjects = [m.subject for m in captured(up.home)]
+        assert any(reference in subject for subject in subjects), subjects
+        return subjects
+
+    eventually(sent, 60, every=0.5)
     assert any("Sign-off" in m.subject for m in captured(up.home)), "the showcase's sign-off"
     assert any("Action for" in m.subject for m in captured(up.home)), "the showcase's action"
     # Prefect's server and database, the runner, the web app and the worker each write files
@@ -206,7 +207,10 @@ def test_up_runs_an_audit_started_from_prefect_and_stops_clean(up: Up) -> None:
     assert f"Prefect UI sign-in: user oscp; enter the whole line of {up.login_file}" in told
     for log in [up.output, *(up.home / "logs").iterdir()]:
         assert password not in log.read_text(errors="replace"), log
-    deadline = time.monotonic() + 10
-    while processes_with(up.marker):
-        assert time.monotonic() < deadline, processes_with(up.marker)
-        time.sleep(0.5)
+
+    def all_gone() -> bool:
+        left = processes_with(up.marker)
+        assert not left, left
+        return True
+
+    eventually(all_gone, 10, every=0.5)

@@ -19,12 +19,12 @@ from collections.abc import Callable
 import pytest
 
 from oscp_flow import excel
-from oscp_flow.demo import email
-from oscp_flow.walkthrough import rehearse
 from states.definitions.tool import ToolDefinition
 from states.rules.catalogue import Catalogue
 from states.services import queries, returns
 from states.services.deps import Deps
+from tests.support.driver import drive
+from tests.support.partnership import email
 
 REFUSAL = "the file is not an Excel workbook (.xlsx); export the return again and fill in that file"
 LEAD = email("lead.police")
@@ -112,7 +112,7 @@ def test_a_broken_or_hostile_workbook_is_refused_in_one_sentence(
 
 def test_a_hostile_workbook_stores_nothing(partnership: Deps, catalogue: Catalogue) -> None:
     deps = partnership
-    audit = rehearse(deps, "section_11", goal="returns_open", theme="Hostile files").reference
+    audit = drive(deps, "section_11", to="returns_open", theme="Hostile files").reference
     version = queries.audit_status(deps, audit=audit, as_person=LEAD).version
     exported = excel.export(deps, audit=audit, actor=LEAD, agency="police")
     for change in HOSTILE.values():

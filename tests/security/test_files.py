@@ -21,6 +21,7 @@ OSCP = [sys.executable, "-m", "oscp_flow"]
 
 
 def oscp(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # A real process: what a fresh one makes, under the umask `oscp` sets for itself.
     env = {**os.environ, "OSCP_HOME": str(home), "OSCP_SMTP_PORT": str(free_port())}
     env.pop("OSCP_DATABASE_URL", None)
     return subprocess.run(

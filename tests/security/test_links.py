@@ -22,7 +22,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 
 from notifications.relay import relay
-from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.settings import Settings
 from states.clock import FakeClock
 from states.errors import AlreadyDecided, TokenInvalid, TokenRevoked
@@ -30,6 +29,7 @@ from states.persistence import tables as t
 from states.persistence import tokens
 from states.persistence.migrate import alembic_config
 from states.persistence.uow import UnitOfWorkFactory
+from states.persistence.vocabulary import LinkPurpose
 from states.rules.catalogue import Catalogue
 from states.services import action_links, actions, links, people
 from states.services.deps import Deps
@@ -42,7 +42,8 @@ from tests.oscp_flow.web.support import (
     sign_off_links,
 )
 from tests.support.accessibility import axe_violations
-from tests.support.browser import chromium, serving
+from tests.support.browser import chromium, follow, serving
+from tests.support.partnership import email, seed_partnership
 from tests.support.ports import bound, port_of
 from tests.support.smtp import Recorder, mailer, smtp_server
 from tests.support.web_clients import Clients
@@ -118,7 +119,7 @@ def test_a_second_sign_off_link_after_deciding_is_409_not_500(
 ) -> None:
     deps = partnership
     reference, minted = sign_off_links(deps)
-    resent = mint(deps, "sign_off", reference, "lhm")  # a reminder's fresh link
+    resent = mint(deps, LinkPurpose.SIGN_OFF, reference, "lhm")  # a reminder's fresh link
     form = {"csrf_token": csrf_of(client.get(f"/act/{resent}").text)}  # open, not yet used
     assert _decide(client, minted["lhm"]) == 200
     opened = client.get(f"/act/{resent}")
@@ -138,8 +139,8 @@ def test_twenty_concurrent_second_link_decisions_are_all_409(
 ) -> None:
     deps = partnership
     reference, minted = sign_off_links(deps)
-    both = [minted["lhm"], mint(deps, "sign_off", reference, "lhm")]
-    third = mint(deps, "sign_off", reference, "lhm")  # opened now, posted once decided
+    both = [minted["lhm"], mint(deps, LinkPurpose.SIGN_OFF, reference, "lhm")]
+    third = mint(deps, LinkPurpose.SIGN_OFF, reference, "lhm")  # opened now, posted once decided
     forms = {
         token: {
             "csrf_token": csrf_of(client.get(f"/act/{token}").text),
@@ -249,7 +250,7 @@ def test_the_action_page_refusing_an_unticked_box_passes_axe(
     sqlite_engine: Engine, catalogue: Catalogue, clock: FakeClock, tmp_path: Path
 ) -> None:
     deps = Deps(uow=UnitOfWorkFactory(sqlite_engine), catalogue=catalogue, clock=clock)
-    load_demo_partnership(deps)
+    seed_partnership(deps)
     reference, token = action_link(deps)
     web = bound()
     port = port_of(web)
@@ -258,8 +259,7 @@ def test_the_action_page_refusing_an_unticked_box_passes_axe(
         page = browser.new_page()
         page.goto(f"{base}/act/{token}")
         checked = [axe_violations(page)]
-        page.get_by_role("button", name="The action is under way").click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("button", name="The action is under way"))
         assert page.locator(".error-summary a[href='#under_way']").count() == 1
         assert page.title().startswith("Error: ")
         checked.append(axe_violations(page))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +22,6 @@ from typing import Any
 import httpx
 import pytest
 
-from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.prefect_env import prefect_environment
 from oscp_flow.settings import PROJECT_ROOT, Settings
 from oscp_flow.supervisor import Supervisor, http_ok
@@ -32,8 +30,9 @@ from states.errors import GateBlocked, InvalidInput
 from states.services import audits, queries
 from states.services.deps import Deps
 from states.services.programme import list_entries, load_programme
+from tests.support.partnership import email, person_name, seed_partnership
 from tests.support.ports import free_port
-from tests.support.prefect_api import prefect_client
+from tests.support.prefect_api import finished, prefect_client
 
 COORDINATOR, CHAIR = email("coordinator"), email("chair")
 PROGRAMME = PROJECT_ROOT / "definitions" / "programme" / "oscp-2025-28.yaml"
@@ -44,6 +43,7 @@ FOREIGN = "https://attacker.example.com"
 REFUSED = {"FAILED", "CRASHED"}
 # A person acting, or words a person types: none of these may be a flow parameter.
 NEVER_PARAMETERS = {"actor", "coordinator", "reason", "theme", "comment", "text"}
+RUN = 120  # seconds a flow run may take to end, on two busy cores
 
 
 @dataclass
@@ -75,7 +75,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         home=home, prefect_port=port, prefect_api_url=f"http://127.0.0.1:{port}/api"
     )
     deps = build(settings)
-    load_demo_partnership(deps)
+    seed_partnership(deps)
     load_programme(deps, PROGRAMME)
     prefect = prefect_environment(settings)
     env = {**os.environ, **prefect, "OSCP_PREFECT_OPERATOR": COORDINATOR}
@@ -83,6 +83,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     env.pop("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", None)
     user, _, password = prefect.get("PREFECT_API_AUTH_STRING", "").partition(":")
     login = (user, password)
+    # Real processes: Prefect's server behind its login, and the flows served as `up` serves them.
     supervisor = Supervisor(home / "logs", env)
     try:
         server = supervisor.start(
@@ -111,16 +112,6 @@ def _ask(
     deployment_id = _deployment(client, deployment)["id"]
     body = {"parameters": parameters, **more}
     return client.post(f"/deployments/{deployment_id}/create_flow_run", json=body)
-
-
-def _finished(client: httpx.Client, run_id: str, timeout: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = client.get(f"/flow_runs/{run_id}").json()
-        if run["state"]["type"] in {"COMPLETED", "FAILED", "CRASHED"}:
-            return dict(run)
-        assert time.monotonic() < deadline, run["state"]
-        time.sleep(0.5)
 
 
 def _entry_audit(deps: Deps, key: str) -> str | None:
@@ -205,7 +196,7 @@ def test_start_audit_takes_a_programme_entry_and_starts_it_as_the_operator(
         schema = _deployment(client, "start-audit")["parameter_openapi_schema"]
         assert "sexual-abuse-mace" in schema["properties"]["programme_entry"]["enum"]
         as_chair = {"programme_entry": "sexual-abuse-mace", "lead": CHAIR, "coordinator": CHAIR}
-        refused = _finished(client, _ask(client, "start-audit", as_chair).json()["id"])
+        refused = finished(client, _ask(client, "start-audit", as_chair).json()["id"], RUN)
         assert refused["state"]["type"] in REFUSED
         assert _entry_audit(served.deps, "sexual-abuse-mace") is None
         asked = _ask(
@@ -214,12 +205,12 @@ def test_start_audit_takes_a_programme_entry_and_starts_it_as_the_operator(
             {"programme_entry": "sexual-abuse-mace", "lead": CHAIR, "agencies": ["police"]},
         )
         assert asked.status_code == 201, asked.text
-        run = _finished(client, asked.json()["id"])
+        run = finished(client, asked.json()["id"], RUN)
     assert run["state"]["type"] == "COMPLETED", run["state"]["message"]
     reference = _entry_audit(served.deps, "sexual-abuse-mace")
     assert reference is not None and run["name"] == f"start mace {reference}"
     (event,) = queries.history(served.deps, audit=reference)
-    assert event.actor == "Robin Ashworth"
+    assert event.actor == person_name("coordinator")
     assert event.reason == f"via Prefect (flow run {run['id']})"
 
 
@@ -232,16 +223,16 @@ def test_a_run_naming_a_person_is_refused_and_never_acts_as_them(served: Served)
         for more in ({}, {"enforce_parameter_schema": False}):
             asked = _ask(client, "advance-audit", named, **more)
             assert asked.status_code == 201, asked.text
-            run = _finished(client, asked.json()["id"])
+            run = finished(client, asked.json()["id"], RUN)
             assert run["state"]["type"] in REFUSED, run["state"]["message"]
         assert [e.trigger for e in queries.history(served.deps, audit=reference)] == ["start"]
 
         plain = _ask(client, "advance-audit", {"reference": reference, "trigger": "issue_tool"})
-        run = _finished(client, plain.json()["id"])
+        run = finished(client, plain.json()["id"], RUN)
     assert run["state"]["type"] == "COMPLETED", run["state"]["message"]
     last = queries.history(served.deps, audit=reference)[-1]
     assert (last.trigger, last.to_state) == ("issue_tool", "tool_issued")
-    assert last.actor == "Robin Ashworth"
+    assert last.actor == person_name("coordinator")
     assert last.reason == f"via Prefect (flow run {run['id']})"
 
 
@@ -255,7 +246,7 @@ def test_a_persons_decision_cannot_be_taken_through_prefect(served: Served) -> N
         assert not {"withdraw", "sign_off", "record_assurance", "complete_moderation"} & offered
         assert _ask(client, "advance-audit", withdraw).status_code == 409
         forced = _ask(client, "advance-audit", withdraw, enforce_parameter_schema=False)
-        run = _finished(client, forced.json()["id"])
+        run = finished(client, forced.json()["id"], RUN)
     assert run["state"]["type"] == "FAILED"
     status = queries.audit_status(served.deps, audit=reference, as_person=COORDINATOR)
     assert status.state == "planning"
@@ -283,7 +274,7 @@ def test_via_prefect_is_recorded_with_the_operator_and_is_never_a_reason(
         ("issue_tool", "via Prefect (flow run 0b0e)"),
         ("withdraw", "Merged (via Prefect (flow run 0b0e))"),
     ]
-    assert {e.actor for e in history} == {"Robin Ashworth"}
+    assert {e.actor for e in history} == {person_name("coordinator")}
 
 
 def test_operational_triggers_are_the_coordinators_and_need_no_reason(

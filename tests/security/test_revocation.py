@@ -19,26 +19,42 @@ from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner, Result
 
-from oscp_flow import accounts
 from oscp_flow.cli import app as cli
-from oscp_flow.demo import email, give_demo_passwords, load_demo_partnership
 from oscp_flow.settings import Settings
-from oscp_flow.walkthrough import rehearse
 from states.clock import FakeClock
 from states.errors import InvalidInput, PermissionDenied, TokenRevoked
 from states.persistence import tables as t
 from states.persistence import tokens
 from states.persistence.uow import UnitOfWorkFactory
+from states.persistence.vocabulary import LinkPurpose
 from states.rules.catalogue import Catalogue
-from states.services import action_links, audits, letters, links, minting, people, work
+from states.services import (
+    action_links,
+    audits,
+    credentials,
+    letters,
+    links,
+    minting,
+    people,
+    sign_ins,
+    work,
+)
 from states.services.deps import Deps
 from states.services.partnership import add_person
 from tests.oscp_flow.web.support import action_link, csrf_of, mint, person
-from tests.reporting import letters_of, s175_with_letters
 from tests.support.accessibility import axe_violations
-from tests.support.browser import chromium, serving
+from tests.support.browser import chromium, follow, serving
 from tests.support.browser import sign_in as browser_sign_in
+from tests.support.driver import drive
+from tests.support.partnership import (
+    agency_name,
+    email,
+    give_passwords,
+    person_name,
+    seed_partnership,
+)
 from tests.support.ports import bound, port_of
+from tests.support.reporting import letters_of, s175_with_letters
 from tests.support.web import PASSWORD, sign_in, signed_in
 from tests.support.web_clients import Clients
 
@@ -57,8 +73,8 @@ class Held:
 
 
 def _return(deps: Deps) -> Held:
-    reference = rehearse(deps, "section_11", goal="returns_open").reference
-    token = mint(deps, "return", reference, "lead.police")
+    reference = drive(deps, "section_11", to="returns_open").reference
+    token = mint(deps, LinkPurpose.RETURN, reference, "lead.police")
     return Held(
         "lead.police",
         token,
@@ -68,26 +84,26 @@ def _return(deps: Deps) -> Held:
 
 
 def _sign_off(deps: Deps) -> Held:
-    reference = rehearse(deps, "mace", goal="awaiting_sign_off").reference
-    token = mint(deps, "sign_off", reference, "lhm")
+    reference = drive(deps, "mace", to="awaiting_sign_off").reference
+    token = mint(deps, LinkPurpose.SIGN_OFF, reference, "lhm")
     return Held(
         "lhm",
         token,
-        lambda: links.open_link(deps, token, purpose="sign_off"),
+        lambda: links.open_link(deps, token, purpose=LinkPurpose.SIGN_OFF),
         lambda: links.decide_sign_off(deps, token, decision="approve", comment=None),
     )
 
 
 def _assurance(deps: Deps) -> Held:
-    reference = rehearse(deps, "mace", goal="returns_open").reference
+    reference = drive(deps, "mace", to="returns_open").reference
     concern = work.raise_immediate_risk(
         deps, audit=reference, actor=email("auditor.two"), agency="police", concern="Concern."
     )
-    token = mint(deps, "assurance", reference, "lsp.police", escalation_id=concern)
+    token = mint(deps, LinkPurpose.ASSURANCE, reference, "lsp.police", escalation_id=concern)
     return Held(
         "lsp.police",
         token,
-        lambda: links.open_link(deps, token, purpose="assurance"),
+        lambda: links.open_link(deps, token, purpose=LinkPurpose.ASSURANCE),
         lambda: links.give_assurance(deps, token, assurance="A strategy meeting was held."),
     )
 
@@ -106,7 +122,7 @@ def _letter(deps: Deps) -> Held:
     reference = s175_with_letters(deps)
     local = {"police": "lead.police", "csc": "lead.csc", "community_health": "lead.health"}
     code, report_id = sorted(letters_of(deps, reference).items())[0]
-    token = mint(deps, "letter", reference, local[code], report_id=report_id)
+    token = mint(deps, LinkPurpose.LETTER, reference, local[code], report_id=report_id)
     return Held(
         local[code],
         token,
@@ -182,14 +198,14 @@ def test_a_link_is_refused_once_its_holder_moves_agency(partnership: Deps) -> No
 
 def test_a_deactivated_person_is_never_sent_a_new_link(partnership: Deps) -> None:
     deps = partnership
-    reference = rehearse(deps, "mace", goal="awaiting_sign_off").reference
+    reference = drive(deps, "mace", to="awaiting_sign_off").reference
     people.deactivate_person(deps, person=email("lhm"), actor=COORDINATOR, reason=REASON)
     with deps.uow(readonly=True) as uow:
         audit = uow.connection.execute(
             select(t.audit.c.id).where(t.audit.c.reference == reference)
         ).scalar_one()
     minted = minting.mint_link(
-        deps, purpose="sign_off", audit_id=int(audit), person_id=person(deps, "lhm")
+        deps, purpose=LinkPurpose.SIGN_OFF, audit_id=int(audit), person_id=person(deps, "lhm")
     )
     assert minted.token is None and minted.why_not is not None
 
@@ -198,8 +214,8 @@ def test_removing_a_role_refuses_only_the_links_that_role_made_valid(partnership
     """The police's statutory partner is also its strategic lead: losing the first role ends
     the sign-off link, and the assurance link, which the second role makes valid, still works."""
     deps = partnership
-    reference = rehearse(deps, "mace", goal="awaiting_sign_off").reference
-    sign_off = mint(deps, "sign_off", reference, "lsp.police")
+    reference = drive(deps, "mace", to="awaiting_sign_off").reference
+    sign_off = mint(deps, LinkPurpose.SIGN_OFF, reference, "lsp.police")
     assurance = _assurance(deps)
     removed = people.remove_role(
         deps,
@@ -210,7 +226,7 @@ def test_removing_a_role_refuses_only_the_links_that_role_made_valid(partnership
     )
     assert removed.links_revoked == 1
     with pytest.raises(TokenRevoked):
-        links.open_link(deps, sign_off, purpose="sign_off")
+        links.open_link(deps, sign_off, purpose=LinkPurpose.SIGN_OFF)
     with pytest.raises(TokenRevoked):
         links.decide_sign_off(deps, sign_off, decision="approve", comment=None)
     assurance.read()
@@ -250,7 +266,7 @@ def test_a_removed_coordinator_cannot_remove_anyone(partnership: Deps) -> None:
 
 def test_removal_lists_what_the_person_still_owed(partnership: Deps) -> None:
     deps = partnership
-    returns_reference = rehearse(deps, "section_11", goal="returns_open").reference
+    returns_reference = drive(deps, "section_11", to="returns_open").reference
     actions_reference, _ = action_link(deps)
     removed = people.deactivate_person(
         deps, person=email("lead.police"), actor=COORDINATOR, reason=REASON
@@ -278,8 +294,8 @@ def test_removing_twice_is_refused_plainly(partnership: Deps) -> None:
 
 @pytest.fixture
 def clients(partnership: Deps, tmp_path: Path) -> Iterator[Clients]:
-    give_demo_passwords(partnership, PASSWORD)
-    accounts.set_password(partnership, email=email("lhm"), password=PASSWORD)
+    give_passwords(partnership, PASSWORD)
+    credentials.set_password(partnership, email=email("lhm"), password=PASSWORD)
     with Clients(partnership, tmp_path) as made:
         yield made
 
@@ -297,7 +313,7 @@ def test_a_removed_person_is_signed_out_and_cannot_sign_in(
     assert not signed_in(browser)
     assert sign_in(browser, email("lhm")).status_code == 400
     assert (
-        accounts.authenticate(
+        sign_ins.authenticate(
             partnership, email=email("lhm"), password=PASSWORD, address="192.0.2.10"
         )
         is None
@@ -386,10 +402,10 @@ def test_the_people_page_removes_a_role_and_a_person(partnership: Deps, clients:
     sign_in(browser, COORDINATOR)
     listing = browser.get("/people")
     assert listing.status_code == 200
-    assert "Casey Whitworth" in listing.text and "Agency lead" in listing.text
+    assert person_name("lead.police") in listing.text and "Agency lead" in listing.text
     target = person(deps, "lead.police")
     path = f"/people/{target}"
-    assert "Greater Manchester Police" in browser.get(path).text
+    assert agency_name("police") in browser.get(path).text
 
     blank = browser.post(
         path, data={"csrf_token": _page_form(browser, path), "change": "remove", "reason": ""}
@@ -439,8 +455,8 @@ def test_the_people_pages_in_chromium_pass_axe(
     """Listing, one person, the form refused, and a role taken away: each page as Chromium
     shows it reports no axe-core (WCAG 2.x A and AA) violation."""
     deps = Deps(uow=UnitOfWorkFactory(sqlite_engine), catalogue=catalogue, clock=clock)
-    load_demo_partnership(deps)
-    give_demo_passwords(deps, PASSWORD)
+    seed_partnership(deps)
+    give_passwords(deps, PASSWORD)
     action_link(deps)  # the police owe an action: something to reassign
     web = bound()
     port = port_of(web)
@@ -450,18 +466,15 @@ def test_the_people_pages_in_chromium_pass_axe(
         browser_sign_in(page, f"{base}/people")
         assert page.url == f"{base}/people"
         checked = [axe_violations(page)]
-        page.get_by_role("link", name="Casey Whitworth").click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("link", name=person_name("lead.police")))
         assert "Their agency owns action 1" in page.content()
         checked.append(axe_violations(page))
-        page.get_by_role("button", name="Make the change").click()  # nothing chosen
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("button", name="Make the change"))  # nothing chosen
         assert page.locator(".error-summary a[href='#change']").count() == 1
         checked.append(axe_violations(page))
         page.get_by_label("Take away the role agency lead").check()
         page.get_by_label("Reason").fill("Handed the audit lead role to a colleague")
-        page.get_by_role("button", name="Make the change").click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("button", name="Make the change"))
         assert "The role is taken away" in page.locator("#done").inner_text()
         page.screenshot(path=str(tmp_path / "person.png"), full_page=True)
         checked.append(axe_violations(page))

@@ -19,15 +19,15 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import delete, select
 from typer.testing import CliRunner
 
-from oscp_flow import accounts
 from oscp_flow.cli import app as cli
-from oscp_flow.demo import email, give_demo_passwords
 from oscp_flow.web.session import COOKIE, SALT
 from states.clock import FakeClock
 from states.persistence import tables as t
+from states.services import credentials, sign_ins
 from states.services.deps import Deps
 from states.services.web_sessions import end_sessions
 from tests.oscp_flow.web.support import csrf_of, person
+from tests.support.partnership import email, give_passwords
 from tests.support.web import PASSWORD, sign_in, signed_in
 from tests.support.web_clients import Clients
 
@@ -36,7 +36,7 @@ NEW = "another long passphrase"
 
 @pytest.fixture
 def people(partnership: Deps) -> Deps:
-    give_demo_passwords(partnership, PASSWORD)
+    give_passwords(partnership, PASSWORD)
     return partnership
 
 
@@ -198,11 +198,11 @@ def test_a_session_ends_at_its_lifetime_whatever_the_cookie_says(
 
 
 def test_sign_in_is_still_refused_with_the_old_password_after_a_set(people: Deps) -> None:
-    accounts.set_password(people, email=email("coordinator"), password=NEW)
+    credentials.set_password(people, email=email("coordinator"), password=NEW)
     address = "192.0.2.10"
-    old = accounts.authenticate(
+    old = sign_ins.authenticate(
         people, email=email("coordinator"), password=PASSWORD, address=address
     )
     assert old is None
-    new = accounts.authenticate(people, email=email("coordinator"), password=NEW, address=address)
+    new = sign_ins.authenticate(people, email=email("coordinator"), password=NEW, address=address)
     assert new is not None

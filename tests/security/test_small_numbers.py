@@ -16,7 +16,7 @@ Three ways of looking at it:
   templates use), over every vector and over named adversarial ones; what the reader can pin
   down of the others' counts must be a range of at least two, or leave at least
   ``min_cell - 1`` settings on either side;
-- end to end, through the database, the rehearsed cycle and the frozen products' HTML, with 2,
+- end to end, through the database, the driven cycle and the frozen products' HTML, with 2,
   3 and 40 settings: no comparison at all below the group size, and no exact small count.
 """
 
@@ -27,26 +27,25 @@ import random
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from html import unescape
 
 import pytest
 
 from notifications.publishing import freeze_summary, make_products
 from notifications.reports import render
-from oscp_flow import walkthrough
-from oscp_flow.demo import email
 from states.definitions.disclosure import DisclosureRule
 from states.definitions.tool import ToolDefinition
 from states.rules.catalogue import Catalogue
 from states.rules.disclosure import leave_out, show
-from states.services import partnership, report_store, sampling
+from states.services import partnership, report_store
 from states.services.deps import Deps
-from states.services.report_data import Bar, Figures, FindingRow, Setting, SettingRatings
-from tests.reporting import drafting, walk
+from states.services.report_data import Bar, Figures, Setting, SettingRatings
+from tests.support.driver import Cast, complete_answers
+from tests.support.figures import GRADES, bar, s175_figures
+from tests.support.partnership import email
+from tests.support.reporting import drafting
 
-GRADES = ("green", "amber", "red")
-LABELS = ("Green", "Amber", "Red")
 POOLED = ("summary_to_all", "briefing", "learning_on_a_page")
 PRODUCTS = (*POOLED, "feedback_letter")
 DATED = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -61,8 +60,7 @@ def shipped_rules(catalogue: Catalogue) -> dict[str, DisclosureRule]:
 
 
 def _bar(key: str, label: str, answers: Sequence[str]) -> Bar:
-    counts = tuple(answers.count(g) for g in GRADES)
-    return Bar(key=key, label=label, values=GRADES, labels=LABELS, counts=counts)
+    return bar(key, label, [answers.count(g) for g in GRADES])
 
 
 def figures_for(ratings: Sequence[Sequence[str]]) -> Figures:
@@ -70,18 +68,8 @@ def figures_for(ratings: Sequence[Sequence[str]]) -> Figures:
     every setting is in the deep dive, so each has a letter."""
     settings = tuple(Setting(code=f"s{n}", name=f"Setting {n}") for n in range(len(ratings)))
     standards = range(len(ratings[0]))
-    nothing = FindingRow(label="All", strengths=0, gaps=0, concerns=0, ratings=0, moderated=0)
-    return Figures(
+    return s175_figures(
         reference="AUD-SDC00001",
-        audit_type="section_175",
-        type_title="Section 175/157 self-assessment audit",
-        theme="Safeguarding in schools",
-        tool_title="Section 175 tool",
-        chair="Sam Greenfield",
-        started_on=date(2026, 3, 2),
-        returns_submitted=len(ratings),
-        returns_not_submitted=0,
-        cases=0,
         agencies=settings,
         deep_dive=settings,
         by_section=tuple(
@@ -95,15 +83,6 @@ def figures_for(ratings: Sequence[Sequence[str]]) -> Figures:
             )
             for s, r in zip(settings, ratings, strict=True)
         ),
-        findings_by_section=(),
-        findings_by_agency=(),
-        findings=nothing,
-        changed_at_moderation=0,
-        eedi_questions=0,
-        eedi_ratings=(),
-        eedi_answers=(),
-        eedi_findings=nothing,
-        training=(),
     )
 
 
@@ -295,7 +274,7 @@ def test_every_group_the_rule_shows_pins_nobody(catalogue: Catalogue, size: int)
             assert_nobody_pinned(reader, consistent, rules)
 
 
-# --- end to end: the frozen products of a rehearsed Section 175 audit ------------------------
+# --- end to end: the frozen products of a driven Section 175 audit --------------------------
 
 
 def _settings(deps: Deps, count: int) -> dict[str, str]:
@@ -303,7 +282,7 @@ def _settings(deps: Deps, count: int) -> dict[str, str]:
     leads = {}
     for n in range(1, count + 1):
         code = f"school_{n:02d}"
-        partnership.add_agency(deps, code=code, name=f"Moorside School {n:02d}", kind="education")
+        partnership.add_agency(deps, code=code, name=f"Moorside School {n:02d}", kind="school")
         partnership.add_person(
             deps,
             name=f"Designated Lead {n:02d}",
@@ -324,36 +303,26 @@ def _rating_of(setting: int, question: int) -> str:
     return GRADES[(setting + question) % 2]
 
 
-def _rehearse_with(
-    deps: Deps, monkeypatch: pytest.MonkeyPatch, settings: int
-) -> tuple[str, list[str]]:
+def _drive_with(deps: Deps, settings: int) -> tuple[str, list[str]]:
     leads = _settings(deps, settings)
-    codes = list(leads)
-    monkeypatch.setattr(walkthrough, "RETURNING", leads)
 
     def answers(
         tool: ToolDefinition, variant: int = 0, phase: str | None = None
     ) -> dict[str, object]:
-        given = dict(original(tool, variant, phase))
+        given = complete_answers(tool, variant, phase)
         ratings = [q for _, q in tool.questions() if q.type == "rating"]
         for number, question in enumerate(ratings):
             given[question.id] = _rating_of(variant, number)
         return given
 
-    def deep_dive(walker: walkthrough.Walker) -> None:
-        sampling.select_deep_dive(
-            deps, audit=walker.reference, actor=email("coordinator"), rated="red", percent_of_rest=0
-        )
-
-    original = walkthrough.complete_answers
-    monkeypatch.setattr(walkthrough, "complete_answers", answers)
-    monkeypatch.setattr(walkthrough.Walker, "_select_deep_dive", deep_dive)
-    walker = drafting(deps, "section_175")
-    walk(deps, walker, "section_175", "awaiting_sign_off")
-    freeze_summary(deps, audit=walker.reference, actor=email("chair"))
-    walk(deps, walker, "section_175", "dissemination")
-    make_products(deps, audit=walker.reference, actor=email("coordinator"))
-    return walker.reference, codes
+    # Each setting returns through its own lead; the deep dive takes only those rated red.
+    cast = Cast(returning=leads, answers=answers, deep_dive_percent=0)
+    driver = drafting(deps, "section_175", cast=cast)
+    driver.advance("awaiting_sign_off")
+    freeze_summary(deps, audit=driver.reference, actor=email("chair"))
+    driver.advance("dissemination")
+    make_products(deps, audit=driver.reference, actor=email("coordinator"))
+    return driver.reference, list(leads)
 
 
 def _text(html: str) -> str:
@@ -378,10 +347,10 @@ def _exact_counts(cells: Sequence[str]) -> list[int]:
 @pytest.mark.slow
 @pytest.mark.parametrize("settings", [2, 3, 40])
 def test_the_products_a_setting_reads_show_no_small_exact_counts(
-    partnership: Deps, monkeypatch: pytest.MonkeyPatch, settings: int
+    partnership: Deps, settings: int
 ) -> None:
     deps = partnership
-    reference, codes = _rehearse_with(deps, monkeypatch, settings)
+    reference, codes = _drive_with(deps, settings)
     rules = shipped_rules(deps.catalogue)
     summary = report_store.latest(deps, audit=reference, kind="summary_to_all")
     assert summary is not None and summary.html is not None

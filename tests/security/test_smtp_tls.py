@@ -9,11 +9,8 @@ the AUTH command: the server must never see one. STARTTLS and implicit TLS both 
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import ssl
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,7 +31,7 @@ from notifications.capture import quiet_server_log
 from notifications.smtp import DeliveryDeferred, LoginNeedsTls, SmtpMailer, TlsMode
 from oscp_flow.settings import Settings, SettingsInvalid, load
 from oscp_flow.wiring import mailer
-from tests.conftest import ROOT
+from tests.support.cli import oscp
 from tests.support.ports import LOOPBACK, retry_in_use
 from tests.support.smtp import Recorder
 
@@ -248,24 +245,9 @@ def test_implicit_tls_and_a_ca_file_reach_the_mailer(
 def test_a_command_started_with_a_login_but_no_tls_stops_with_one_sentence(
     tmp_path: Path,
 ) -> None:
-    env = {
-        **os.environ,
-        "OSCP_HOME": str(tmp_path),
-        "OSCP_SMTP_USERNAME": USER,
-        "OSCP_SMTP_PASSWORD": PASSWORD,
-        "COLUMNS": "500",
-    }
-    env.pop("OSCP_DATABASE_URL", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "oscp_flow", "worker", "--once"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 1
+    login = {"OSCP_SMTP_USERNAME": USER, "OSCP_SMTP_PASSWORD": PASSWORD, "COLUMNS": "500"}
+    result = oscp(tmp_path, "worker", "--once", **login)
+    assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "OSCP_SMTP_USERNAME is set without TLS" in lines[0]
     assert PASSWORD not in result.stderr

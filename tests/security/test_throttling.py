@@ -22,14 +22,15 @@ from sqlalchemy import func, select
 
 from notifications.relay import RelayResult, outbox_messages, relay
 from notifications.render import render_message
-from oscp_flow import accounts
-from oscp_flow.demo import email, give_demo_passwords
 from oscp_flow.web.coordinator import REFUSED, TOO_SOON
 from states.clock import FakeClock
+from states.errors import HashingBusy
 from states.persistence import tables as t
-from states.services import sign_ins
+from states.rules.passwords import HashingSlots
+from states.rules.throttling import FREE_TRIES, account_key
 from states.services.deps import Deps
 from tests.oscp_flow.web.support import csrf_of, person
+from tests.support.partnership import email, give_passwords, person_name
 from tests.support.relay import CONFIG
 from tests.support.smtp import Recorder, mailer, smtp_server, text_of
 from tests.support.web import PASSWORD, sign_in
@@ -41,7 +42,7 @@ ATTACKERS = ("203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4", "203.0.
 
 @pytest.fixture
 def people(partnership: Deps) -> Deps:
-    give_demo_passwords(partnership, PASSWORD)
+    give_passwords(partnership, PASSWORD)
     return partnership
 
 
@@ -91,7 +92,7 @@ def test_the_waits_grow_for_the_attacking_pair(
     people: Deps, clients: Clients, clock: FakeClock
 ) -> None:
     attacker = clients("203.0.113.9")
-    for _ in range(sign_ins.FREE_TRIES):
+    for _ in range(FREE_TRIES):
         assert _refused(sign_in(attacker, email("coordinator"), WRONG))
     waits = []
     for _ in range(12):
@@ -115,11 +116,11 @@ def test_a_right_password_clears_the_pairs_count(
     people: Deps, clients: Clients, clock: FakeClock
 ) -> None:
     browser = clients()
-    for _ in range(sign_ins.FREE_TRIES):
+    for _ in range(FREE_TRIES):
         sign_in(browser, email("coordinator"), WRONG)
     clock.advance(timedelta(seconds=1))
     assert sign_in(browser, email("coordinator")).status_code == 303
-    for _ in range(sign_ins.FREE_TRIES):
+    for _ in range(FREE_TRIES):
         assert _refused(sign_in(browser, email("coordinator"), WRONG))
     assert _throttled(sign_in(browser, email("coordinator"), WRONG))
 
@@ -130,7 +131,7 @@ def test_unknown_addresses_are_throttled_alike_and_nobody_is_told(
     known, unknown = clients("203.0.113.7"), clients("203.0.113.8")
     pages = {}
     for who, client in ((email("coordinator"), known), ("nobody@example.org", unknown)):
-        for _ in range(sign_ins.FREE_TRIES):
+        for _ in range(FREE_TRIES):
             assert _refused(sign_in(client, who, WRONG))
         held = sign_in(client, who, WRONG)
         assert _throttled(held) and held.headers["retry-after"] == "1"
@@ -146,15 +147,15 @@ def test_the_holder_is_told_at_most_once_a_day(
     people: Deps, clients: Clients, clock: FakeClock
 ) -> None:
     for address in ATTACKERS[:2]:
-        for _ in range(sign_ins.FREE_TRIES):
+        for _ in range(FREE_TRIES):
             sign_in(clients(address), email("chair"), WRONG)
     assert len(_told(people, "chair")) == 1
     clock.advance(timedelta(hours=23))
-    for _ in range(sign_ins.FREE_TRIES):
+    for _ in range(FREE_TRIES):
         sign_in(clients(ATTACKERS[2]), email("chair"), WRONG)
     assert len(_told(people, "chair")) == 1
     clock.advance(timedelta(hours=2))
-    for _ in range(sign_ins.FREE_TRIES):
+    for _ in range(FREE_TRIES):
         sign_in(clients(ATTACKERS[3]), email("chair"), WRONG)
     told = _told(people, "chair")
     assert len(told) == 2
@@ -163,13 +164,13 @@ def test_the_holder_is_told_at_most_once_a_day(
 
 
 def test_the_email_says_what_happened_and_what_to_do(people: Deps, clients: Clients) -> None:
-    for _ in range(sign_ins.FREE_TRIES):
+    for _ in range(FREE_TRIES):
         sign_in(clients("203.0.113.1"), email("coordinator"), WRONG)
     (context,) = _told(people, "coordinator")
     message = render_message(
         "sign_in_failures",
         context,
-        recipient_name="Robin Ashworth",
+        recipient_name=person_name("coordinator"),
         base_url="https://oscp.example.org",
     )
     for body in (message.text, message.html):
@@ -184,7 +185,7 @@ def test_the_email_says_what_happened_and_what_to_do(people: Deps, clients: Clie
 
 def test_the_relay_delivers_it_to_the_holder_alone(people: Deps, clients: Clients) -> None:
     for address in ATTACKERS:
-        for _ in range(sign_ins.FREE_TRIES):
+        for _ in range(FREE_TRIES):
             sign_in(clients(address), email("coordinator"), WRONG)
     (waiting,) = outbox_messages(people)
     assert waiting.kind == "sign_in_failures" and waiting.audit is None
@@ -211,7 +212,7 @@ def test_day_old_failures_are_forgotten(people: Deps, clients: Clients, clock: F
 def test_hashing_is_capped_and_a_full_house_answers_503(people: Deps, clients: Clients) -> None:
     browser = clients(hashing_limit=1, hashing_wait_seconds=0)
     slots = app_of(browser).state.hashing
-    assert isinstance(slots, accounts.HashingSlots)
+    assert isinstance(slots, HashingSlots)
     with slots.slot():  # every slot taken, as by a flood of sign-ins
         busy = sign_in(browser, email("coordinator"))
         assert busy.status_code == 503
@@ -223,15 +224,15 @@ def test_hashing_is_capped_and_a_full_house_answers_503(people: Deps, clients: C
 
 def test_a_throttled_try_never_waits_for_a_hashing_slot(people: Deps, clients: Clients) -> None:
     browser = clients(hashing_limit=1, hashing_wait_seconds=0)
-    for _ in range(sign_ins.FREE_TRIES):
+    for _ in range(FREE_TRIES):
         sign_in(browser, email("coordinator"), WRONG)
     with app_of(browser).state.hashing.slot():
         assert _throttled(sign_in(browser, email("coordinator"), WRONG))
 
 
 def test_the_slots_refuse_at_once_with_no_wait() -> None:
-    slots = accounts.HashingSlots(2, wait_seconds=0)
-    with slots.slot(), slots.slot(), pytest.raises(accounts.HashingBusy):  # noqa: SIM117
+    slots = HashingSlots(2, wait_seconds=0)
+    with slots.slot(), slots.slot(), pytest.raises(HashingBusy):  # noqa: SIM117
         with slots.slot():
             pass
     with slots.slot():  # released again
@@ -245,7 +246,7 @@ def test_wrong_current_passwords_on_the_change_page_count_alike(
     sign_in(browser, email("coordinator"))
     new = "a brand new passphrase"
     answers = []
-    for _ in range(sign_ins.FREE_TRIES + 1):
+    for _ in range(FREE_TRIES + 1):
         csrf = csrf_of(browser.get("/account/password").text)
         form = {"csrf_token": csrf, "current": WRONG, "new": new, "again": new}
         answers.append(browser.post("/account/password", data=form))
@@ -259,4 +260,4 @@ def test_the_pair_is_kept_by_hash_and_address_only(people: Deps, clients: Client
         row = uow.connection.execute(select(t.sign_in_throttle)).one()
     assert row.address == "203.0.113.1"
     assert "example.org" not in str(tuple(row)).lower()
-    assert row.account_hash == sign_ins.account_key("coordinator@example.org")
+    assert row.account_hash == account_key("coordinator@example.org")

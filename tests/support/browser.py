@@ -14,12 +14,12 @@ import uvicorn
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from notifications.relay import relay
-from oscp_flow.demo import email
 from oscp_flow.settings import Settings
 from oscp_flow.web.app import create_app
 from oscp_flow.web.config import WebConfig
 from states.services.deps import Deps
 from tests.support.accessibility import assert_accessible
+from tests.support.partnership import email
 from tests.support.smtp import Recorder, mailer, smtp_server
 from tests.support.web import PASSWORD
 
@@ -112,6 +112,14 @@ def fill_everything(page: Page | Locator) -> None:
         field.fill("Policy reviewed in January; see the safeguarding policy v4.")
 
 
+def follow(page: Page, target: Locator) -> None:
+    """Clicks ``target`` (a form's button, a link) and returns once the page it leads to has
+    loaded: on that page's own load event. Asking for the load state after the click may ask
+    the page being left, loaded long ago, and go on before the next one has arrived."""
+    with page.expect_event("load"):
+        target.click()
+
+
 def sign_in(page: Page, start: str) -> None:
     """The coordinator signs in through the browser, having been sent to sign in from
     ``start``."""
@@ -120,5 +128,4 @@ def sign_in(page: Page, start: str) -> None:
     assert_accessible(page, "the sign-in page")
     page.get_by_label("E-mail address").fill(email("coordinator"))
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Sign in"))

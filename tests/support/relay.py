@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import Row, delete, select
 
 from notifications.relay import message_id
-from oscp_flow.demo import email
 from states.persistence import tables as t
 from states.services import audits, work
 from states.services.deps import Deps
 from tests.notifications.relay_once import Config
+from tests.support.partnership import email
 
 CONFIG = Config()
 

@@ -8,7 +8,7 @@ from datetime import date
 from states.rules.catalogue import Catalogue
 from states.rules.compiler import CompiledType
 from states.rules.gates import CaseWindow, GateContext, SignOffDecision
-from tests.conftest import DEFINITIONS
+from tests.support.paths import DEFINITIONS
 
 CATALOGUE = Catalogue.from_directory(DEFINITIONS)
 
@@ -36,6 +36,12 @@ class NothingYet:
 
     def conflicted_assignments(self) -> list[tuple[str, str]]:
         return []
+
+    def undeclared_assignments(self) -> list[tuple[str, str]]:
+        return []
+
+    def terms_recorded(self) -> bool:
+        return False
 
     def open_escalations(self) -> list[str]:
         return []

@@ -1,6 +1,7 @@
 """One Prefect test server for the whole session (it takes ~17 s to start) and a runtime
 whose engine is the test's own database and whose mail goes to a capture on loopback; its
-runs act as the demo's coordinator, who also starts the calendar work, with the demo's chair.
+runs act as the test partnership's coordinator, who also starts the calendar work, with its
+chair.
 
 The test server takes no login: the login of a server started as `oscp up` starts it is
 tested in tests/security/test_prefect.py."""
@@ -15,9 +16,9 @@ from aiosmtpd.controller import Controller
 
 from notifications.capture import start_capture
 from notifications.smtp import SmtpMailer
-from oscp_flow.demo import email
 from states.services.deps import Deps
 from tests.notifications.relay_once import Config
+from tests.support.partnership import email
 from tests.support.ports import retry_in_use
 from workflows import runtime
 

@@ -18,9 +18,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 
 from notifications.capture import captured
-from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.settings import PROJECT_ROOT
-from oscp_flow.walkthrough import rehearse
 from states.clock import FakeClock
 from states.persistence import tables as t
 from states.persistence.uow import UnitOfWorkFactory
@@ -29,21 +27,23 @@ from states.services import audits, queries
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations
 from states.services.programme import load_programme
-from tests.reporting import drafting, s175_with_letters, walk
+from tests.support.driver import drive
+from tests.support.partnership import email, person_name, seed_partnership
+from tests.support.reporting import drafting, s175_with_letters
 from workflows import flows, report_flows, runtime, steps
 from workflows.runtime import Runtime
 
 pytestmark = pytest.mark.slow
 
 PROGRAMME = PROJECT_ROOT / "definitions" / "programme" / "oscp-2025-28.yaml"
-COORDINATOR = "Robin Ashworth"  # the demo's coordinator, whom the runs act as
+COORDINATOR = person_name("coordinator")  # whom the runs act as
 
 
 @pytest.fixture
 def partnership(sqlite_engine: Engine, catalogue: Catalogue, clock: FakeClock) -> Deps:
     """SQLite only: the flows are thin, and the services are tested on both stores."""
     deps = Deps(uow=UnitOfWorkFactory(sqlite_engine), catalogue=catalogue, clock=clock)
-    load_demo_partnership(deps)
+    seed_partnership(deps)
     load_programme(deps, PROGRAMME)
     return deps
 
@@ -111,7 +111,7 @@ def test_advance_takes_the_step_as_the_operator_and_a_blocked_gate_says_which(
     flows_runtime: Runtime,
 ) -> None:
     deps = flows_runtime.deps
-    reference = rehearse(deps, "mace", goal="returns_open").reference
+    reference = drive(deps, "mace", to="returns_open").reference
     blocked = flows.advance_audit_flow(
         reference=reference, trigger="close_returns", return_state=True
     )
@@ -123,7 +123,7 @@ def test_advance_takes_the_step_as_the_operator_and_a_blocked_gate_says_which(
         "returns_open"
     )
 
-    fresh = rehearse(deps, "mace", goal="auditors_assigned").reference
+    fresh = drive(deps, "mace", to="auditors_assigned").reference
     version = queries.audit_status(deps, audit=fresh, as_person=email("chair")).version
     moved = flows.advance_audit_flow(reference=fresh, trigger="open_returns", return_state=True)
     assert moved.type == StateType.COMPLETED
@@ -137,7 +137,7 @@ def test_a_persons_decision_is_refused_by_the_form_and_by_the_flow(
     flows_runtime: Runtime,
 ) -> None:
     deps = flows_runtime.deps
-    reference = rehearse(deps, "mace", goal="returns_open").reference
+    reference = drive(deps, "mace", to="returns_open").reference
     by_form = flows.advance_audit_flow(reference=reference, trigger="withdraw", return_state=True)
     assert by_form.type == StateType.FAILED  # Prefect's own check of the parameters
     # A caller that gets past Prefect's checks meets the flow's own.
@@ -185,7 +185,7 @@ def test_an_outage_is_retried_and_the_step_happens_once(
     flows_runtime: Runtime, flaky_fire: list[int]
 ) -> None:
     deps = flows_runtime.deps
-    reference = rehearse(deps, "mace", goal="auditors_assigned").reference
+    reference = drive(deps, "mace", to="auditors_assigned").reference
     state = flows.advance_audit_flow(reference=reference, trigger="open_returns", return_state=True)
     assert state.type == StateType.COMPLETED
     assert len(flaky_fire) == 2
@@ -199,7 +199,7 @@ def test_sweep_and_relay_flows_send_what_is_due_once(
     flows_runtime: Runtime, capture: tuple[Path, int], clock: FakeClock
 ) -> None:
     deps = flows_runtime.deps
-    rehearse(deps, "section_11", goal="returns_open")
+    drive(deps, "section_11", to="returns_open")
     assert flows.outbox_relay_flow()["sent"] >= 1  # the return requests
     requested = len(captured(capture[0]))
     with deps.uow(readonly=True) as uow:
@@ -248,8 +248,8 @@ def test_report_flows_freeze_the_summary_then_share_what_was_signed_off(
     flows_runtime: Runtime,
 ) -> None:
     deps = flows_runtime.deps
-    walker = drafting(deps, "dip_sample")
-    reference = walker.reference
+    driver = drafting(deps, "dip_sample")
+    reference = driver.reference
     early = report_flows.disseminate_flow(
         reference=reference,
         audience="learning hub members",
@@ -259,14 +259,14 @@ def test_report_flows_freeze_the_summary_then_share_what_was_signed_off(
     assert early.type == StateType.FAILED
     assert early.message == f"Audit {reference} has no frozen summary report to work from."
 
-    walk(deps, walker, "dip_sample", "awaiting_sign_off")
+    driver.advance("awaiting_sign_off")
     frozen_run = report_flows.generate_report_flow(reference=reference, return_state=True)
     frozen = frozen_run.result()
     assert isinstance(frozen, dict) and frozen["version"] == 1 and len(frozen["hash"]) == 64
     last = queries.history(deps, audit=reference)[-1]
     assert last.actor == COORDINATOR and str(last.reason).endswith(f"({via(frozen_run)})")
 
-    walk(deps, walker, "dip_sample", "dissemination")
+    driver.advance("dissemination")
     shared = report_flows.disseminate_flow(
         reference=reference,
         audience="learning hub members",

@@ -7,19 +7,16 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from oscp_flow.demo import email, load_demo_partnership
 from oscp_flow.prefect_env import prefect_environment
 from oscp_flow.settings import Settings
 from oscp_flow.supervisor import Supervisor, http_ok
@@ -31,7 +28,10 @@ from states.persistence.uow import UnitOfWorkFactory
 from states.rules.catalogue import Catalogue
 from states.services.deps import Deps
 from states.services.programme import list_entries, load_programme
+from tests.support.partnership import email, seed_partnership
 from tests.support.ports import free_port
+from tests.support.prefect_api import finished
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -117,7 +117,7 @@ def cluster(
     engine = make_engine(engine_schema)
     upgrade(engine)
     deps = Deps(uow=UnitOfWorkFactory(engine), catalogue=catalogue, clock=SystemClock())
-    load_demo_partnership(deps)
+    seed_partnership(deps)
     load_programme(deps, programme_of(tmp_path, AUDITS))
     prefect = prefect_environment(settings)
     env = {
@@ -128,6 +128,7 @@ def cluster(
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", None)
+    # Real processes: Prefect's server, and two workers taking runs from one pool.
     supervisor = Supervisor(tmp_path / "logs", env)
     try:
         server = supervisor.start(
@@ -164,19 +165,6 @@ def run_start_audit(client: httpx.Client, deployment: str, n: int) -> str:
     return str(response.json()["id"])
 
 
-def wait_final(client: httpx.Client, run_ids: list[str], timeout: float) -> dict[str, Any]:
-    # A bounded poll of another process's state: the runs finish in Prefect's server and the
-    # workers, which this test reaches only through the HTTP API (Prefect's own
-    # wait_for_flow_run polls it the same way).
-    deadline = time.monotonic() + timeout
-    while True:
-        runs = {i: client.get(f"/flow_runs/{i}").json() for i in run_ids}
-        if all(r["state"]["type"] in {"COMPLETED", "FAILED", "CRASHED"} for r in runs.values()):
-            return runs
-        assert time.monotonic() < deadline, {i: r["state"]["type"] for i, r in runs.items()}
-        time.sleep(1)
-
-
 def test_twenty_audits_started_at_once_on_two_workers_each_happen_once(cluster: Cluster) -> None:
     with httpx.Client(base_url=cluster.api, auth=cluster.login, timeout=30) as client:
         deployment = client.get("/deployments/name/start-audit/start-audit").json()["id"]
@@ -184,7 +172,7 @@ def test_twenty_audits_started_at_once_on_two_workers_each_happen_once(cluster: 
             run_ids = list(
                 pool.map(lambda n: run_start_audit(client, deployment, n), range(AUDITS))
             )
-        runs = wait_final(client, run_ids, timeout=420)
+        runs = {run_id: finished(client, run_id, timeout=420) for run_id in run_ids}
         ran_by = _workers_by_run(client, len(run_ids))
     assert {r["state"]["type"] for r in runs.values()} == {"COMPLETED"}
     with cluster.deps.uow(readonly=True) as uow:
@@ -209,10 +197,10 @@ def test_twenty_audits_started_at_once_on_two_workers_each_happen_once(cluster: 
 
 def _workers_by_run(client: httpx.Client, expected: int) -> dict[str, str]:
     """Flow run id -> the worker that submitted it, from the workers' own events."""
-    # Polled, bounded: the server stores the workers' events a moment after the runs end, and
-    # the test reads them through the same HTTP API.
-    deadline = time.monotonic() + 30
-    while True:
+    # Asked again until all are there: the server stores the workers' events a moment after
+    # the runs end, and the test reads them through the same HTTP API.
+
+    def all_stored() -> dict[str, str]:
         events = client.post(
             "/events/filter",
             json={
@@ -228,6 +216,7 @@ def _workers_by_run(client: httpx.Client, expected: int) -> dict[str, str]:
             for related in event["related"]
             if related.get("prefect.resource.role") == "flow-run"
         }
-        if len(ran_by) >= expected or time.monotonic() > deadline:
-            return ran_by
-        time.sleep(1)
+        assert len(ran_by) >= expected, ran_by
+        return ran_by
+
+    return eventually(all_stored, 30, every=1)

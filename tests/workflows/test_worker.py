@@ -18,7 +18,7 @@ from states.persistence import tables as t
 from states.persistence.lease import Lease
 from states.persistence.uow import UnitOfWorkFactory
 from states.services.deps import Deps
-from tests.support.cli import oscp_env, oscp_in
+from tests.support.cli import on_database, oscp_with
 from tests.support.outages import outage_at
 from tests.support.ports import refused_port
 from tests.support.relay import raise_concern
@@ -46,30 +46,52 @@ def test_the_tick_is_forgiving_and_in_utc(sqlite_engine: Engine) -> None:
     assert str(job.trigger.timezone) == "UTC" and job.trigger.interval == timedelta(minutes=5)
 
 
-def _worker(engine: Engine, holder: str, ticked: threading.Event) -> Worker:
-    lease = Lease(
-        UnitOfWorkFactory(engine),
-        SystemClock(),
-        name=LEASE_NAME,
-        holder=holder,
-        duration=timedelta(seconds=3),
-    )
-    return Worker(lease, engine, ticked.set, timedelta(seconds=1), renew_every=timedelta(seconds=1))
+class Watched(Lease):
+    """The lease, telling the test each time its worker asked for it and was refused."""
+
+    def __init__(self, engine: Engine, holder: str) -> None:
+        super().__init__(
+            UnitOfWorkFactory(engine),
+            SystemClock(),
+            name=LEASE_NAME,
+            holder=holder,
+            duration=timedelta(seconds=3),
+        )
+        self.refused = threading.Semaphore(0)
+
+    def acquire(self) -> bool:
+        held = super().acquire()
+        if not held:
+            self.refused.release()
+        return held
+
+
+# A worker asks once a second, the first time at once: its fourth refusal comes after the
+# leader's 3-s lease would have lapsed, so the leader must have renewed it meanwhile.
+REFUSALS = 4
+
+
+def _worker(engine: Engine, lease: Lease, ticked: threading.Event) -> Worker:
+    second = timedelta(seconds=1)
+    return Worker(lease, engine, ticked.set, second, renew_every=second)
 
 
 def test_one_worker_leads_and_another_takes_over_when_it_stops(sqlite_engine: Engine) -> None:
     first_ticked, second_ticked = threading.Event(), threading.Event()
     stop_first, stop_second = threading.Event(), threading.Event()
-    first = threading.Thread(
-        target=_worker(sqlite_engine, "first", first_ticked).run, args=(stop_first,)
-    )
+    first_worker = _worker(sqlite_engine, Watched(sqlite_engine, "first"), first_ticked)
+    first = threading.Thread(target=first_worker.run, args=(stop_first,))
     first.start()
     try:
         assert first_ticked.wait(WAIT), "the leading worker ticks"
-        second_worker = _worker(sqlite_engine, "second", second_ticked)
-        second = threading.Thread(target=second_worker.run, args=(stop_second,))
+        lease = Watched(sqlite_engine, "second")
+        second = threading.Thread(
+            target=_worker(sqlite_engine, lease, second_ticked).run, args=(stop_second,)
+        )
         second.start()
-        assert not second_ticked.wait(3), "a second worker stays idle while the first leads"
+        for _ in range(REFUSALS):
+            assert lease.refused.acquire(timeout=WAIT), "the second worker keeps asking"
+        assert not second_ticked.is_set(), "a second worker stays idle while the first leads"
         stop_first.set()
         first.join(WAIT)
         assert second_ticked.wait(WAIT), "it takes over once the lease is free"
@@ -85,16 +107,16 @@ def test_worker_once_sends_what_is_due(partnership: Deps, tmp_path: Path) -> Non
     reference = raise_concern(partnership)
     recorder = Recorder()
     with smtp_server(recorder) as port:
-        env = oscp_env(partnership, tmp_path, port)
-        result = oscp_in(env, "worker", "--once")
-        assert result.returncode == 0, result.stderr
+        env = on_database(partnership, tmp_path, port)
+        result = oscp_with(env, "worker", "--once")
+        assert result.exit_code == 0, result.stderr
         assert "2 sent, 0 deferred, 0 failed" in result.stdout
-        again = oscp_in(env, "worker", "--once")
+        again = oscp_with(env, "worker", "--once")
         assert "0 sent" in again.stdout
     assert len(recorder.received) == 2
     assert all(reference in str(m["Subject"]) for m in recorder.received)
-    down = oscp_in(oscp_env(partnership, tmp_path, refused_port()), "worker", "--once")
-    assert down.returncode == 0 and "Traceback" not in down.stderr
+    down = oscp_with(on_database(partnership, tmp_path, refused_port()), "worker", "--once")
+    assert down.exit_code == 0, down.stderr
 
 
 SECOND = timedelta(seconds=1)

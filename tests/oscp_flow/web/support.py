@@ -8,11 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from oscp_flow.demo import email
-from oscp_flow.walkthrough import complete_answers, rehearse
+from oscp_flow.rehearsal.demo import email
+from oscp_flow.rehearsal.walkthrough import complete_answers, rehearse
 from states.persistence import tables as t
 from states.persistence import tokens
 from states.persistence.store import AuditStore
+from states.persistence.vocabulary import LinkPurpose
 from states.services import actions, minting, queries, work
 from states.services.deps import Deps
 
@@ -37,7 +38,7 @@ def audit_id(deps: Deps, reference: str) -> int:
         return AuditStore(uow.connection).load_audit(reference).id
 
 
-def mint(deps: Deps, purpose: str, reference: str, local: str, **extra: int) -> str:
+def mint(deps: Deps, purpose: LinkPurpose, reference: str, local: str, **extra: int) -> str:
     token = minting.mint(
         deps,
         purpose=purpose,
@@ -51,12 +52,12 @@ def mint(deps: Deps, purpose: str, reference: str, local: str, **extra: int) -> 
 
 def sign_off_links(deps: Deps) -> tuple[str, dict[str, str]]:
     reference = rehearse(deps, "mace", goal="awaiting_sign_off").reference
-    return reference, {m: mint(deps, "sign_off", reference, m) for m in MEMBERS}
+    return reference, {m: mint(deps, LinkPurpose.SIGN_OFF, reference, m) for m in MEMBERS}
 
 
 def return_link(deps: Deps, audit_type: str, local: str = "lead.police") -> tuple[str, str]:
     reference = rehearse(deps, audit_type, goal="returns_open").reference
-    return reference, mint(deps, "return", reference, local)
+    return reference, mint(deps, LinkPurpose.RETURN, reference, local)
 
 
 def assurance_link(deps: Deps) -> tuple[str, str]:
@@ -68,7 +69,9 @@ def assurance_link(deps: Deps) -> tuple[str, str]:
         agency="police",
         concern="SECRET-CONCERN-TEXT strategy discussion did not happen",
     )
-    return reference, mint(deps, "assurance", reference, "lsp.police", escalation_id=escalation)
+    return reference, mint(
+        deps, LinkPurpose.ASSURANCE, reference, "lsp.police", escalation_id=escalation
+    )
 
 
 def csrf_of(html: str) -> str:
@@ -138,4 +141,4 @@ def action_token(deps: Deps, reference: str, local: str, number: int = 1) -> str
                 t.action.c.audit_id == audit_id(deps, reference), t.action.c.number == number
             )
         ).scalar_one()
-    return mint(deps, "action", reference, local, action_id=int(action_id))
+    return mint(deps, LinkPurpose.ACTION, reference, local, action_id=int(action_id))

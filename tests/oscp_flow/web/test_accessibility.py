@@ -22,12 +22,13 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
-from oscp_flow.demo import email, give_demo_passwords
+from oscp_flow.rehearsal.demo import email, give_demo_passwords
+from oscp_flow.rehearsal.walkthrough import rehearse
 from oscp_flow.settings import Settings
-from oscp_flow.walkthrough import rehearse
 from oscp_flow.web.config import WebConfig
 from states.clock import FakeClock
 from states.persistence import tables as t
+from states.persistence.vocabulary import LinkPurpose
 from states.services import action_links, actions, people, programme, work
 from states.services.deps import Deps
 from tests.conftest import ROOT
@@ -39,10 +40,10 @@ from tests.oscp_flow.web.support import (
     person,
     sign_off_links,
 )
-from tests.reporting import letters_of, s175_with_letters
 from tests.support.accessibility import AxeWalk
-from tests.support.browser import chromium, fill_everything, serving
+from tests.support.browser import chromium, fill_everything, follow, serving
 from tests.support.ports import bound, port_of
+from tests.support.reporting import letters_of, s175_with_letters
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -149,12 +150,16 @@ def test_returns_by_case_saved_refused_and_submitted(partnership: Deps, walk: Wa
     its errors, then each submitted (the submitted answers shown locked) until the link is
     used up; and an immediate-risk concern's assurance, refused empty and then given."""
     section_11 = rehearse(partnership, "section_11", goal="returns_open").reference
-    walk.visit(f"/act/{mint(partnership, 'return', section_11, 'lead.police')}", "return form")
+    walk.visit(
+        f"/act/{mint(partnership, LinkPurpose.RETURN, section_11, 'lead.police')}", "return form"
+    )
     walk.page.locator("textarea").first.fill("Policy reviewed in January.")
     walk.press("Save draft", "return saved as a draft")
 
     mace = rehearse(partnership, "mace", goal="returns_open").reference
-    walk.visit(f"/act/{mint(partnership, 'return', mace, 'lead.police')}", "case audit returns")
+    walk.visit(
+        f"/act/{mint(partnership, LinkPurpose.RETURN, mace, 'lead.police')}", "case audit returns"
+    )
     walk.press("Submit", "case audit refused with its errors", status=400)
     fill_everything(walk.page.locator(OPEN_FORM).first)
     walk.press("Submit", "case audit, one case submitted")
@@ -170,7 +175,9 @@ def test_returns_by_case_saved_refused_and_submitted(partnership: Deps, walk: Wa
     escalation = work.raise_immediate_risk(
         partnership, audit=mace, actor=email("auditor.two"), agency="police", concern=CONCERN
     )
-    assurance = mint(partnership, "assurance", mace, "lsp.police", escalation_id=escalation)
+    assurance = mint(
+        partnership, LinkPurpose.ASSURANCE, mace, "lsp.police", escalation_id=escalation
+    )
     walk.visit(f"/act/{assurance}", "assurance page")
     walk.press("Send the assurance", "assurance refused empty", status=400)
     walk.page.get_by_label("Your agency's assurance").fill("A strategy meeting is booked.")
@@ -194,9 +201,10 @@ def test_actions_and_letters(partnership: Deps, walk: Walk) -> None:
     code = sorted(letters_of(partnership, s175))[0]  # a setting that took part
     summary_id = _summary_to_all(partnership, s175)
     lead = {"police": "lead.police", "csc": "lead.csc", "community_health": "lead.health"}[code]
-    walk.visit(f"/act/{mint(partnership, 'letter', s175, lead, report_id=summary_id)}", "summary")
-    walk.page.get_by_role("link", name="Read the summary").click()
-    walk.page.wait_for_load_state()
+    walk.visit(
+        f"/act/{mint(partnership, LinkPurpose.LETTER, s175, lead, report_id=summary_id)}", "summary"
+    )
+    follow(walk.page, walk.page.get_by_role("link", name="Read the summary"))
     walk.axe.check(walk.page, "summary to all settings, as frozen")
     walk.axe.assert_clean()
 

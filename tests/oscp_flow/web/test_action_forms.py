@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlalchemy import select
 
-from oscp_flow.demo import email, give_demo_passwords
-from oscp_flow.walkthrough import rehearse
+from oscp_flow.rehearsal.demo import email, give_demo_passwords
+from oscp_flow.rehearsal.walkthrough import rehearse
 from states.persistence import tables as t
 from states.services import actions
 from states.services.deps import Deps
@@ -49,7 +49,7 @@ def _status(deps: Deps, reference: str) -> tuple[str, str | None]:
     return next((a.status, a.review_note) for a in plan if a.number == 1)
 
 
-def _review(client: TestClient, reference: str, **form: str) -> object:
+def _review(client: TestClient, reference: str, **form: str) -> Response:
     csrf = csrf_of(client.get(f"/audits/{reference}").text)
     return client.post(
         f"/audits/{reference}/actions/1/review",
@@ -64,8 +64,8 @@ def test_a_member_reads_the_evidence_and_accepts_it(people: Deps, client: TestCl
     page = client.get(f"/audits/{reference}").text
     assert EVIDENCE in page and "Your review of action 1" in page
     done = _review(client, reference, decision="accept")
-    assert done.status_code == 303  # type: ignore[attr-defined]
-    assert done.headers["location"] == f"/audits/{reference}?accepted=1#actions"  # type: ignore[attr-defined]
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/audits/{reference}?accepted=1#actions"
     assert _status(people, reference) == ("accepted", None)
     after = client.get(f"/audits/{reference}?accepted=1").text
     assert "Your review of action 1" not in after and "accepted by" in after
@@ -76,13 +76,13 @@ def test_sending_back_needs_a_reason_and_tells_the_agency(people: Deps, client: 
     reference = _submitted(people)
     sign_in(client, email("coordinator"))
     missing = _review(client, reference, decision="send_back", reason=" ")
-    assert missing.status_code == 400  # type: ignore[attr-defined]
-    assert "Say why the evidence does not yet show" in missing.text  # type: ignore[attr-defined]
+    assert missing.status_code == 400
+    assert "Say why the evidence does not yet show" in missing.text
     assert _status(people, reference)[0] == "evidence_submitted"
     undecided = _review(client, reference, reason="Anything")
-    assert "Choose whether to accept" in undecided.text  # type: ignore[attr-defined]
+    assert "Choose whether to accept" in undecided.text
     sent = _review(client, reference, decision="send_back", reason="Show the re-audit's sample.")
-    assert sent.status_code == 303  # type: ignore[attr-defined]
+    assert sent.status_code == 303
     assert _status(people, reference) == ("in_progress", "Show the re-audit's sample.")
     with people.uow(readonly=True) as uow:
         told = uow.connection.execute(

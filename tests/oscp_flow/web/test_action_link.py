@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from oscp_flow.demo import email
 from states.services import actions
 from states.services.deps import Deps
 from tests.oscp_flow.web.support import (
@@ -16,6 +15,7 @@ from tests.oscp_flow.web.support import (
     token_events,
     used_at,
 )
+from tests.support.partnership import agency_name, email
 
 
 def _status(deps: Deps, reference: str, number: int = 1) -> str:
@@ -27,7 +27,7 @@ def test_the_page_shows_the_agencys_own_action_only(partnership: Deps, client: T
     reference, token = action_link(partnership)
     page = client.get(f"/act/{token}")
     assert page.status_code == 200
-    assert reference in page.text and "Action 1 for Greater Manchester Police" in page.text
+    assert reference in page.text and f"Action 1 for {agency_name('police')}" in page.text
     assert "Review the police referral pathway" in page.text
     assert "csc referral pathway" not in page.text  # social care's action is not theirs
     assert "The action is under way" in page.text and '<label for="evidence">' in page.text

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from states.persistence import tables as t
 from states.services.deps import Deps
 from tests.oscp_flow.web.support import PAYLOADS, assurance_link, csrf_of, used_at
+from tests.support.partnership import agency_name
 
 
 def _assured(deps: Deps) -> list[tuple[object, object]]:
@@ -24,7 +25,7 @@ def test_the_page_shows_the_agency_and_date_but_not_the_concern(
     page = client.get(f"/act/{token}")
     assert page.status_code == 200
     assert reference in page.text
-    assert "Greater Manchester Police" in page.text
+    assert agency_name("police") in page.text
     assert "Monday 2 March 2026" in page.text
     assert "SECRET-CONCERN-TEXT" not in page.text
     assert '<label for="assurance">' in page.text

@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
+from oscp_flow.rehearsal.walkthrough import rehearse
 from oscp_flow.settings import Settings
-from oscp_flow.walkthrough import rehearse
 from states.services import actions, queries, returns
 from states.services.deps import Deps
 from states.services.letters import send_feedback_letters
-from tests.reporting import s175_with_letters
 from tests.support.accessibility import assert_accessible
-from tests.support.browser import chromium, deliver, fill_everything, serving
+from tests.support.browser import chromium, deliver, fill_everything, follow, serving
 from tests.support.ports import bound, port_of
+from tests.support.reporting import s175_with_letters
 
 pytestmark = pytest.mark.slow
 
@@ -31,8 +31,7 @@ def approve(page: Page, link: str, shot: Path) -> None:
     assert_accessible(page, "the sign-off page")
     page.get_by_label(re.compile("approve", re.I)).first.check()
     page.screenshot(path=str(shot))
-    page.locator("button[type=submit]").first.click()
-    page.wait_for_load_state()
+    follow(page, page.locator("button[type=submit]").first)
     assert_accessible(page, "the approval recorded")
 
 
@@ -74,15 +73,13 @@ def test_a_return_form_with_an_error_then_submitted(partnership: Deps, tmp_path:
             page = browser.new_page()
             page.goto(link)
             assert_accessible(page, "the return form")
-            page.get_by_role("button", name="Submit").click()
-            page.wait_for_load_state()
+            follow(page, page.get_by_role("button", name="Submit"))
             page.screenshot(path=str(tmp_path / "return-errors.png"), full_page=True)
             assert page.locator("[aria-invalid=true]").count() > 0
             assert "needs an answer" in page.content()
             assert_accessible(page, "the return refused with its errors")
             fill_everything(page)
-            page.get_by_role("button", name="Submit").click()
-            page.wait_for_load_state()
+            follow(page, page.get_by_role("button", name="Submit"))
             page.screenshot(path=str(tmp_path / "return-submitted.png"), full_page=True)
             assert_accessible(page, "the return submitted")
     view = returns.read(deps, audit=reference, actor="coordinator@example.org", agency="police")
@@ -115,26 +112,21 @@ def test_action_evidence_by_emailed_link(partnership: Deps, tmp_path: Path) -> N
             page.screenshot(path=str(tmp_path / "action.png"), full_page=True)
             assert_accessible(page, "the action page")
             # Pressed as found (a scanner would): refused until the box is ticked.
-            page.get_by_role("button", name="The action is under way").click()
-            page.wait_for_load_state()
+            follow(page, page.get_by_role("button", name="The action is under way"))
             assert page.locator("#under_way[aria-invalid=true]").count() == 1
             assert_accessible(page, "the action page refusing an unticked box")
             page.get_by_label("My agency has started on action 1").check()
-            page.get_by_role("button", name="The action is under way").click()
-            page.wait_for_load_state()
+            follow(page, page.get_by_role("button", name="The action is under way"))
             assert_accessible(page, "the action under way")
-            page.get_by_role("link", name="the same link").click()
-            page.wait_for_load_state()
+            follow(page, page.get_by_role("link", name="the same link"))
             assert_accessible(page, "the action page, under way")
-            page.get_by_role("button", name="Send the evidence").click()
-            page.wait_for_load_state()
+            follow(page, page.get_by_role("button", name="Send the evidence"))
             assert page.locator("#evidence[aria-invalid=true]").count() == 1
             assert_accessible(page, "the action page refusing empty evidence")
             page.get_by_label("Evidence that the action has made a difference").fill(
                 "Re-audit of 20 strategy discussions: every invited agency attended."
             )
-            page.get_by_role("button", name="Send the evidence").click()
-            page.wait_for_load_state()
+            follow(page, page.get_by_role("button", name="Send the evidence"))
             page.screenshot(path=str(tmp_path / "action-sent.png"), full_page=True)
             assert "this link is used up" in page.content()
             assert_accessible(page, "the evidence sent")
@@ -171,8 +163,7 @@ def test_a_setting_reads_its_feedback_letter_by_emailed_link(
             page = browser.new_page(accept_downloads=True)
             page.goto(sent[lead])
             assert_accessible(page, "the letter link's page")
-            page.get_by_role("link", name="Read the letter").click()
-            page.wait_for_load_state()
+            follow(page, page.get_by_role("link", name="Read the letter"))
             assert "Our feedback to you" in page.content()
             assert_accessible(page, "the feedback letter, as frozen")
             heading = page.locator("h1").first

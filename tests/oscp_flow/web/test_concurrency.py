@@ -17,7 +17,8 @@ from tests.oscp_flow.web.support import MEMBERS, csrf_of, history, sign_off_link
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest) -> Engine:
-    return request.getfixturevalue(f"{request.param}_engine")  # type: ignore[no-any-return]
+    chosen: Engine = request.getfixturevalue(f"{request.param}_engine")
+    return chosen
 
 
 @pytest.mark.slow

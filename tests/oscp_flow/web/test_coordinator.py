@@ -16,24 +16,25 @@ from httpx2 import Response
 from sqlalchemy import delete
 from typer.testing import CliRunner
 
-from oscp_flow import accounts
 from oscp_flow.cli import app as cli
-from oscp_flow.demo import email, give_demo_passwords
-from oscp_flow.walkthrough import rehearse
+from oscp_flow.rehearsal.walkthrough import rehearse
 from oscp_flow.web.coordinator import REFUSED, TOO_SOON
 from oscp_flow.web.diagram_svg import draw
 from oscp_flow.web.session import COOKIE as SESSION
 from states.clock import FakeClock
+from states.errors import NoSignIn, WeakPassword
 from states.persistence import tables as t
 from states.rules.catalogue import Catalogue
 from states.rules.quarters import Quarter
-from states.services import programme, sign_ins
+from states.rules.throttling import FREE_TRIES
+from states.services import credentials, programme, sign_ins
 from states.services.board import due_in
 from states.services.deps import Deps
 from states.services.programme import EntryView
 from tests.conftest import DEFINITIONS, ROOT
 from tests.oscp_flow.web.conftest import MakeClient
 from tests.oscp_flow.web.support import assurance_link, csrf_of, person, return_link
+from tests.support.partnership import agency_name, email, give_passwords, person_name
 from tests.support.web import PASSWORD, sign_in, signed_in
 
 PAGES = ("/board", "/themes", "/audits/AUD-00000000")
@@ -42,7 +43,7 @@ SVG = "http://www.w3.org/2000/svg"
 
 @pytest.fixture
 def people(partnership: Deps) -> Deps:
-    give_demo_passwords(partnership, PASSWORD)
+    give_passwords(partnership, PASSWORD)
     return partnership
 
 
@@ -65,7 +66,7 @@ def test_a_coordinator_signs_in_and_out(people: Deps, client: TestClient) -> Non
     for flag in ("HttpOnly", "SameSite=strict", "Secure", "Max-Age=28800", "Path=/"):
         assert flag in cookie
     board = client.get("/board")
-    assert board.status_code == 200 and "Signed in as Robin Ashworth" in board.text
+    assert board.status_code == 200 and f"Signed in as {person_name('coordinator')}" in board.text
     again = client.get("/signin", follow_redirects=False)
     assert again.status_code == 303 and again.headers["location"] == "/board"
     out = client.post("/signout", data={"csrf_token": csrf_of(board.text)}, follow_redirects=False)
@@ -102,10 +103,10 @@ def test_unknown_address_wrong_password_and_no_role_look_the_same(
 
 
 def test_agencies_cannot_be_given_a_password(people: Deps) -> None:
-    with pytest.raises(accounts.NoSignIn, match="agencies act by the links"):
-        accounts.set_password(people, email=email("lead.police"), password=PASSWORD)
-    with pytest.raises(accounts.WeakPassword):
-        accounts.set_password(people, email=email("coordinator"), password="short")
+    with pytest.raises(NoSignIn, match="agencies act by the links"):
+        credentials.set_password(people, email=email("lead.police"), password=PASSWORD)
+    with pytest.raises(WeakPassword):
+        credentials.set_password(people, email=email("coordinator"), password="short")
 
 
 def test_empty_fields_are_named(people: Deps, client: TestClient) -> None:
@@ -117,7 +118,7 @@ def test_empty_fields_are_named(people: Deps, client: TestClient) -> None:
 def test_wrong_passwords_make_this_address_wait_and_lock_no_one_out(
     people: Deps, client: TestClient, clock: FakeClock
 ) -> None:
-    for _ in range(sign_ins.FREE_TRIES):
+    for _ in range(FREE_TRIES):
         assert _refused(sign_in(client, email("coordinator"), "wrong guess number"))
     # Held back: even the right password waits, and is told so (nothing is checked).
     held = sign_in(client, email("coordinator"))
@@ -131,10 +132,10 @@ def test_wrong_passwords_make_this_address_wait_and_lock_no_one_out(
 
 
 def test_a_right_password_resets_the_count(people: Deps, client: TestClient) -> None:
-    for _ in range(sign_ins.FREE_TRIES - 1):
+    for _ in range(FREE_TRIES - 1):
         sign_in(client, email("coordinator"), "wrong guess number")
     assert sign_in(client, email("coordinator")).status_code == 303
-    for _ in range(sign_ins.FREE_TRIES - 1):
+    for _ in range(FREE_TRIES - 1):
         sign_in(client, email("coordinator"), "wrong guess number")
     assert sign_in(client, email("coordinator")).status_code == 303
 
@@ -163,7 +164,7 @@ def test_sign_in_is_rate_limited(people: Deps, make_client: MakeClient) -> None:
 def test_setting_a_password_ends_earlier_sessions(people: Deps, client: TestClient) -> None:
     sign_in(client, email("coordinator"))
     assert signed_in(client)
-    accounts.set_password(people, email=email("coordinator"), password="another long passphrase")
+    credentials.set_password(people, email=email("coordinator"), password="another long passphrase")
     assert not signed_in(client)
     assert _refused(sign_in(client, email("coordinator")))
     assert sign_in(client, email("coordinator"), "another long passphrase").status_code == 303
@@ -217,11 +218,11 @@ def test_the_audit_page_shows_its_parts_and_records_the_read(
         "Now: Case audits open",
         '<g class="state current" id="state-returns_open" aria-current="step">',
         "Agencies and their returns",
-        "Greater Manchester Police",
+        agency_name("police"),
         "Immediate-risk escalations",
         "Open",
         "History",
-        "Sam Greenfield",
+        person_name("chair"),
     ):
         assert shown in page.text, shown
     assert "SECRET-CONCERN-TEXT" not in page.text
@@ -254,7 +255,7 @@ def test_the_board_groups_the_programme_and_audits(
     assert waiting in awaiting and planned not in awaiting
     assert open_returns in overdue
     assert waiting in unplanned and open_returns in unplanned and planned not in unplanned
-    assert whole.count("<tr>") == 12 + 1  # every entry, and the header
+    assert whole.count("<tr>") == 13 + 1  # every entry, and the header
 
 
 def test_the_theme_view_shows_counts_only(people: Deps, client: TestClient) -> None:
@@ -264,7 +265,7 @@ def test_the_theme_view_shows_counts_only(people: Deps, client: TestClient) -> N
     assert page.status_code == 200
     assert "Rehearsal" in page.text and reference in page.text
     assert 'class="bar"' in page.text
-    assert "Greater Manchester Police" in page.text
+    assert agency_name("police") in page.text
     assert "Equality, equity, diversity and inclusion" in page.text
 
 
@@ -280,7 +281,7 @@ def test_oscp_user_password(people: Deps, monkeypatch: pytest.MonkeyPatch) -> No
     done = runner.invoke(cli, ["user", "password", email("chair")], input=f"{new}\n{new}\n")
     assert done.exit_code == 0, done.stderr
     assert new not in done.stdout
-    signed = accounts.authenticate(people, email=email("chair"), password=new, address="::1")
+    signed = sign_ins.authenticate(people, email=email("chair"), password=new, address="::1")
     assert signed is not None
 
 

@@ -12,19 +12,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from oscp_flow.demo import email, give_demo_passwords
+from oscp_flow.rehearsal.walkthrough import rehearse
 from oscp_flow.settings import Settings
-from oscp_flow.walkthrough import rehearse
 from states.services import programme
 from states.services.deps import Deps
 from tests.conftest import ROOT
 from tests.support.accessibility import assert_accessible
-from tests.support.browser import chromium, deliver, serving, sign_in
+from tests.support.browser import chromium, deliver, follow, serving, sign_in
+from tests.support.partnership import agency_name, email, give_passwords
 from tests.support.ports import bound, port_of
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
-POLICE = "Greater Manchester Police (Oldham district)"
+POLICE = agency_name("police")
 # The --oscp-blue of site.css, as the browser computes the current state's fill.
 CURRENT_FILL = "rgb(29, 63, 122)"
 BLANK_FILL = "rgb(255, 255, 255)"
@@ -43,7 +43,7 @@ def test_board_audit_page_and_themes(partnership: Deps, tmp_path: Path) -> None:
     planned = programme.start_from_programme(
         deps, key="syv-mace", lead=email("chair"), actor=email("coordinator")
     ).reference
-    give_demo_passwords(deps, PASSWORD)
+    give_passwords(deps, PASSWORD)
     web = bound()
     port = port_of(web)
     base = f"http://127.0.0.1:{port}"
@@ -52,15 +52,14 @@ def test_board_audit_page_and_themes(partnership: Deps, tmp_path: Path) -> None:
         sign_in(page, f"{base}/board")
         assert page.url == f"{base}/board"
         assert page.get_by_role("heading", name="Programme board").is_visible()
-        assert page.locator("#programme + .table-wrap tbody tr").count() == 12
+        assert page.locator("#programme + .table-wrap tbody tr").count() == 13
         due = page.locator("#due + .table-wrap").inner_text()
         assert "Serious Youth Violence Multi agency audit" in due and planned in due
         assert reference in page.locator("#awaiting + .table-wrap").inner_text()
         page.screenshot(path=str(tmp_path / "board.png"), full_page=True)
         assert_accessible(page, "the programme board")
 
-        page.get_by_role("link", name=reference).first.click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("link", name=reference).first)
         assert page.url == f"{base}/audits/{reference}"
         current = page.locator("svg.diagram g.current")
         assert current.count() == 1
@@ -71,16 +70,14 @@ def test_board_audit_page_and_themes(partnership: Deps, tmp_path: Path) -> None:
         page.screenshot(path=str(tmp_path / "audit.png"), full_page=True)
         assert_accessible(page, "an audit awaiting sign-off")
 
-        page.get_by_role("link", name="Themes across audits").click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("link", name="Themes across audits"))
         assert page.get_by_role("heading", name="Themes across audits").is_visible()
         assert page.locator("svg.bar").count() > 0
-        assert "Greater Manchester Police" in page.content()
+        assert POLICE in page.content()
         page.screenshot(path=str(tmp_path / "themes.png"), full_page=True)
         assert_accessible(page, "the themes")
 
-        page.get_by_role("button", name="Sign out").click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("button", name="Sign out"))
         assert "You have signed out" in page.content()
         assert_accessible(page, "signed out")
         page.goto(f"{base}/board")
@@ -95,7 +92,7 @@ def test_an_action_added_and_its_evidence_sent_back_from_the_audit_page(
     the agency's lead a new link whose page shows the reason."""
     deps = partnership
     reference = rehearse(deps, "mace", goal="actions_agreed").reference
-    give_demo_passwords(deps, PASSWORD)
+    give_passwords(deps, PASSWORD)
     web = bound()
     port = port_of(web)
     settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
@@ -107,8 +104,7 @@ def test_an_action_added_and_its_evidence_sent_back_from_the_audit_page(
         page.get_by_label("The action").fill("Re-audit strategy discussions.")
         page.get_by_label("Agency that owns it").select_option(label=POLICE)
         page.get_by_label("Due by").fill(due)
-        page.get_by_role("button", name="Add the action").click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("button", name="Add the action"))
         assert page.locator("#added").is_visible()
         assert_accessible(page, "an action added")
         first = deliver(deps, settings)["lead.police@example.org"]
@@ -118,22 +114,19 @@ def test_an_action_added_and_its_evidence_sent_back_from_the_audit_page(
         agency.get_by_label("Evidence that the action has made a difference").fill(
             "A new attendance policy."
         )
-        agency.get_by_role("button", name="Send the evidence").click()
-        agency.wait_for_load_state()
+        follow(agency, agency.get_by_role("button", name="Send the evidence"))
 
         page.reload()
         assert "A new attendance policy." in page.locator("section.evidence").inner_text()
         assert_accessible(page, "evidence to review")
         page.get_by_label(f"Send it back to {POLICE}").check()
-        page.get_by_role("button", name="Record the review of action 1").click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("button", name="Record the review of action 1"))
         problem = page.locator("#action-problem").inner_text()
         assert "Say why the evidence does not yet show" in problem
         assert_accessible(page, "a review refused")
         page.get_by_label(f"Send it back to {POLICE}").check()
         page.get_by_label("Reason").fill("Show that the policy changed attendance.")
-        page.get_by_role("button", name="Record the review of action 1").click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("button", name="Record the review of action 1"))
         assert page.url.endswith(f"/audits/{reference}?sent_back=1#actions")
         assert "e-mailed a new link" in page.locator("#reviewed").inner_text()
         page.screenshot(path=str(tmp_path / "reviewed.png"), full_page=True)
@@ -149,32 +142,28 @@ def test_an_action_added_and_its_evidence_sent_back_from_the_audit_page(
 
 def test_a_coordinator_changes_their_password(partnership: Deps, tmp_path: Path) -> None:
     deps = partnership
-    give_demo_passwords(deps, PASSWORD)
+    give_passwords(deps, PASSWORD)
     web = bound()
     port = port_of(web)
     base = f"http://127.0.0.1:{port}"
     with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
         page = browser.new_page()
         sign_in(page, f"{base}/board")
-        page.get_by_role("link", name="Change password").click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("link", name="Change password"))
         assert_accessible(page, "the password page")
         page.get_by_label("Your current password").fill(PASSWORD)
         page.get_by_label("New password", exact=True).fill("a brand new passphrase")
         page.get_by_label("New password again").fill("a brand new passphrase!")
-        page.get_by_role("button", name="Change my password").click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("button", name="Change my password"))
         assert "its repeat differ" in page.locator(".error-summary").inner_text()
         assert_accessible(page, "a new password refused")
         page.get_by_label("Your current password").fill(PASSWORD)
         page.get_by_label("New password", exact=True).fill("a brand new passphrase")
         page.get_by_label("New password again").fill("a brand new passphrase")
-        page.get_by_role("button", name="Change my password").click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("button", name="Change my password"))
         assert page.url == f"{base}/account/password?changed=1"
         assert page.locator("#changed").is_visible()
         page.screenshot(path=str(tmp_path / "password-changed.png"), full_page=True)
         assert_accessible(page, "the password changed")
-        page.get_by_role("link", name="Programme board").click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("link", name="Programme board"))
         assert page.url == f"{base}/board"  # still signed in, with the new session

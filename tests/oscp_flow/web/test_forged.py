@@ -16,9 +16,10 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from oscp_flow.demo import load_demo_partnership
+from oscp_flow.rehearsal.demo import load_demo_partnership
 from oscp_flow.settings import Settings
 from oscp_flow.web import WebConfig, create_app
 from states.clock import FakeClock
@@ -68,9 +69,9 @@ def test_ten_thousand_forged_links_are_all_refused(
     assert token_events(deps) == 0
 
 
-async def _open_all(app: object, candidates: list[str], real: str) -> tuple[dict[int, int], int]:
+async def _open_all(app: FastAPI, candidates: list[str], real: str) -> tuple[dict[int, int], int]:
     statuses: dict[int, int] = {}
-    transport = httpx2.ASGITransport(app=app)  # type: ignore[arg-type]
+    transport = httpx2.ASGITransport(app=app)
     async with httpx2.AsyncClient(transport=transport, base_url=BASE) as client:
         for candidate in candidates:
             status = (await client.get(f"/act/{candidate}")).status_code

@@ -8,9 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from oscp_flow.web.security import CONTENT_SECURITY_POLICY
+from states.persistence.vocabulary import LinkPurpose
 from states.services.deps import Deps
 from tests.oscp_flow.web.support import mint
-from tests.reporting import letters_of, s175_with_letters
+from tests.support.reporting import letters_of, s175_with_letters
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def letter(partnership: Deps) -> tuple[str, str]:
     reference = s175_with_letters(partnership)
     code, report_id = sorted(letters_of(partnership, reference).items())[0]
     lead = {"police": "lead.police", "csc": "lead.csc", "community_health": "lead.health"}
-    return code, mint(partnership, "letter", reference, lead[code], report_id=report_id)
+    return code, mint(partnership, LinkPurpose.LETTER, reference, lead[code], report_id=report_id)
 
 
 def test_the_page_reads_and_downloads_the_letter(

@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 
-from oscp_flow.demo import email, give_demo_passwords
+from oscp_flow.rehearsal.demo import email, give_demo_passwords
 from states.clock import FakeClock
-from states.services import sign_ins
+from states.rules.throttling import FREE_TRIES
 from states.services.deps import Deps
 from tests.oscp_flow.web.conftest import MakeClient
 from tests.oscp_flow.web.support import csrf_of
@@ -26,7 +27,7 @@ def people(partnership: Deps) -> Deps:
     return partnership
 
 
-def _change(client: TestClient, current: str, new: str, again: str | None = None) -> object:
+def _change(client: TestClient, current: str, new: str, again: str | None = None) -> Response:
     csrf = csrf_of(client.get("/account/password").text)
     form = {
         "csrf_token": csrf,
@@ -44,8 +45,8 @@ def test_a_change_keeps_this_session_and_ends_the_others(
     sign_in(here, email("coordinator"))
     sign_in(elsewhere, email("coordinator"))
     changed = _change(here, PASSWORD, NEW)
-    assert changed.status_code == 303  # type: ignore[attr-defined]
-    assert changed.headers["location"] == "/account/password?changed=1"  # type: ignore[attr-defined]
+    assert changed.status_code == 303
+    assert changed.headers["location"] == "/account/password?changed=1"
     assert "Your password is changed" in here.get("/account/password?changed=1").text
     assert signed_in(here) and not signed_in(elsewhere)
     assert sign_in(elsewhere, email("coordinator"), PASSWORD).status_code == 400
@@ -68,8 +69,8 @@ def test_problems_are_named_beside_their_field_and_nothing_changes(
 ) -> None:
     sign_in(client, email("coordinator"))
     refused = _change(client, current, new, again)
-    assert refused.status_code == 400 and message in refused.text  # type: ignore[attr-defined]
-    assert 'aria-invalid="true"' in refused.text  # type: ignore[attr-defined]
+    assert refused.status_code == 400 and message in refused.text
+    assert 'aria-invalid="true"' in refused.text
     assert signed_in(client)
     assert sign_in(client, email("coordinator"), PASSWORD).status_code == 303
 
@@ -78,10 +79,10 @@ def test_wrong_current_passwords_make_this_address_wait(
     people: Deps, client: TestClient, clock: FakeClock
 ) -> None:
     sign_in(client, email("coordinator"))
-    for _ in range(sign_ins.FREE_TRIES):
-        assert _change(client, "guess number one!", NEW).status_code == 400  # type: ignore[attr-defined]
+    for _ in range(FREE_TRIES):
+        assert _change(client, "guess number one!", NEW).status_code == 400
     held = _change(client, "guess number one!", NEW)
-    assert held.status_code == 429 and "Wait a moment" in held.text  # type: ignore[attr-defined]
+    assert held.status_code == 429 and "Wait a moment" in held.text
     assert signed_in(client)  # nothing is locked: the session goes on
     assert sign_in(client, email("coordinator"), PASSWORD).status_code == 429
     clock.advance(timedelta(seconds=1))

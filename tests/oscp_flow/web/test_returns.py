@@ -9,7 +9,6 @@ from datetime import date
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from oscp_flow.demo import email
 from states.services import returns, work
 from states.services.deps import Deps
 from tests.oscp_flow.web.support import (
@@ -20,6 +19,7 @@ from tests.oscp_flow.web.support import (
     return_link,
     used_at,
 )
+from tests.support.partnership import agency_name, email
 
 
 def _post(client: TestClient, token: str, **fields: str) -> tuple[int, str]:
@@ -51,7 +51,7 @@ def test_the_tool_is_an_accessible_form(partnership: Deps, client: TestClient) -
     for grade in tool.scales["rag"].grades:
         assert escape(grade.label) in page and escape(grade.guidance) in page
     assert 'value="save"' in page and 'value="submit"' in page
-    assert "Greater Manchester Police" in page
+    assert agency_name("police") in page
 
 
 def test_a_missing_answer_is_shown_beside_its_question_then_a_full_return_submits(
@@ -92,7 +92,7 @@ def test_a_wrong_kind_of_answer_is_refused_and_a_draft_is_saved(
 def test_forged_agency_and_case_fields_are_ignored(partnership: Deps, client: TestClient) -> None:
     reference, token = return_link(partnership, "section_11")
     page = client.get(f"/act/{token}?agency=csc&case=X").text
-    assert "Greater Manchester Police" in page and "Children's Social Care" not in page
+    assert agency_name("police") in page and agency_name("csc") not in page
     status, _ = _post(
         client, token, intent="save", agency="csc", case="X", **{"q.leadership_evidence": "Ours"}
     )

@@ -15,6 +15,7 @@ from oscp_flow.web import views
 from oscp_flow.web.pages import SitePaths
 from oscp_flow.web.security import CONTENT_SECURITY_POLICY
 from states.clock import FakeClock
+from states.persistence.vocabulary import LinkPurpose
 from states.services.deps import Deps
 from tests.oscp_flow.web.conftest import MakeClient
 from tests.oscp_flow.web.support import (
@@ -108,7 +109,7 @@ def test_an_unexpected_failure_is_a_plain_page_with_the_headers(
     def broken(*_: object) -> None:
         raise RuntimeError(f"failed on {minted['lhm']}")
 
-    monkeypatch.setitem(views.SHOW, "sign_off", broken)
+    monkeypatch.setitem(views.SHOW, LinkPurpose.SIGN_OFF, broken)
     client = make_client(raise_server_exceptions=False, rate_limit_enabled=False)
     response = client.get(f"/act/{minted['lhm']}")
     assert response.status_code == 500

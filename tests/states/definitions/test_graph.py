@@ -7,9 +7,11 @@ from typing import Any
 import pytest
 
 from states.definitions.gate_names import DECLARED as GATES
-from states.definitions.graph import check_graph, expand_sources
+from states.definitions.graph import check_graph, expand_sources, main_path, reachable
+from states.definitions.loader import load_directory
 from states.definitions.model import AuditTypeDefinition, TransitionDef
 from states.definitions.yaml_source import PathPart
+from tests.support.paths import DEFINITIONS
 
 Found = list[tuple[tuple[PathPart, ...], str]]
 
@@ -135,18 +137,43 @@ def test_wildcard_trigger_clashes_with_the_same_trigger_from_a_named_state() -> 
     ]
 
 
-def test_wildcard_gives_every_non_final_state_a_way_to_finish() -> None:
-    """'stuck' has no transition of its own, but the wildcard withdraw leaves it."""
+def test_a_state_left_only_by_the_wildcard_withdrawal_is_refused() -> None:
+    """'stuck' has no transition of its own: the wildcard withdraw stops an audit there, but
+    nothing finishes it."""
+    moves = [
+        move("review", "planning", "review"),
+        move("close", "review", "closed"),
+        move("park", "review", "stuck"),
+        move("withdraw", "*", "withdrawn"),
+    ]
+    assert check_graph(definition([*FOUR_STATES, state("stuck")], moves)) == [
+        (
+            ("states", 4, "name"),
+            "state 'stuck' can only end by withdrawal; give it a way on towards closing the audit",
+        )
+    ]
+    resumed = [*moves, move("resume", "stuck", "review")]
+    assert check_graph(definition([*FOUR_STATES, state("stuck")], resumed)) == []
+
+
+def test_a_state_left_only_into_a_withdrawn_state_is_refused() -> None:
+    """Withdrawal by its own transition (not '*') is still no way to finish."""
     model = definition(
-        [*FOUR_STATES, state("stuck")],
         [
-            move("review", "planning", "review"),
-            move("close", "review", "closed"),
-            move("park", "review", "stuck"),
-            move("withdraw", "*", "withdrawn"),
+            state("planning", initial=True),
+            state("stuck"),
+            state("closed", final=True),
+            state("withdrawn", final=True, stage="withdrawn"),
+        ],
+        [
+            move("close", "planning", "closed"),
+            move("park", "planning", "stuck"),
+            move("give_up", "stuck", "withdrawn"),
         ],
     )
-    assert check_graph(model) == []
+    assert [message for _, message in check_graph(model)] == [
+        "state 'stuck' can only end by withdrawal; give it a way on towards closing the audit"
+    ]
 
 
 def test_wildcard_must_stand_alone() -> None:
@@ -268,10 +295,19 @@ def test_gate_with_its_setting_is_accepted(name: str) -> None:
     needs = GATES[name].needs
     assert needs is not None
     transitions = [move("close", "planning", "closed", gates=(name,))]
-    states = [state("planning", initial=True), state("closed", final=True)]
+    stage: dict[str, Any] = {}
+    if needs == "sign_off":  # a signing-off state, whose approval is gated by the quorum
+        stage = {"stage": "signing_off"}
+        if name != "sign_off_quorum":
+            transitions.append(move("approve", "planning", "closed", gates=("sign_off_quorum",)))
+    states = [state("planning", initial=True, **stage), state("closed", final=True)]
     assert check_graph(definition(states, transitions, **{needs: settings[needs]})) == []
     assert check_graph(definition(states, transitions)) == [
-        (("transitions", 0, "gates", 0), f"gate '{name}' needs '{needs}' set in the definition")
+        (
+            ("transitions", i, "gates", 0),
+            f"gate '{t['gates'][0]}' needs '{needs}' set in the definition",
+        )
+        for i, t in enumerate(transitions)
     ]
 
 
@@ -367,3 +403,177 @@ def test_no_final_state_is_reported_with_the_other_state_problems() -> None:
             (("states",), "at least one state must be final"),
         ]
     )
+
+
+# --- stages ------------------------------------------------------------------------------
+# Each check has its corpus file in broken_definitions/; these are the cases a file with one
+# problem cannot show.
+
+SIGN_OFF = {"roles": ["chair"], "quorum": 1}
+
+
+def test_every_shipped_state_declares_its_stage() -> None:
+    for audit_type, model in load_directory(DEFINITIONS).items():
+        undeclared = [s.name for s in model.states if s.stage is None]
+        assert undeclared == [], audit_type
+
+
+def test_signing_off_without_the_block_or_a_way_out_says_both() -> None:
+    model = definition(
+        [state("planning", initial=True, stage="signing_off"), state("closed", final=True)],
+        [move("close", "planning", "closed")],
+    )
+    assert ordered(check_graph(model)) == ordered(
+        [
+            (
+                ("states", 0, "stage"),
+                "state 'planning' signs off, so it needs a way out gated by sign_off_quorum",
+            ),
+            (
+                ("states", 0, "stage"),
+                "state 'planning' signs off, so the definition needs a sign_off block (who "
+                "signs off, and how many)",
+            ),
+        ]
+    )
+
+
+def test_a_refusal_leads_one_way() -> None:
+    model = definition(
+        [*FOUR_STATES[:1], state("review", stage="signing_off"), *FOUR_STATES[2:]],
+        [
+            move("submit", "planning", "review"),
+            move("approve", "review", "closed", gates=("sign_off_quorum",)),
+            move("refuse", "review", "planning", gates=("sign_off_refused",)),
+            move("stop", "review", "withdrawn", gates=("sign_off_refused",)),
+        ],
+        sign_off=SIGN_OFF,
+    )
+    assert check_graph(model) == [
+        (
+            ("states", 1, "stage"),
+            "state 'review' has 2 ways out gated by sign_off_refused; a refusal must lead one way",
+        )
+    ]
+
+
+TWO_APPROVALS = (
+    ("states", 1, "stage"),
+    "state 'review' has 2 ways out gated by sign_off_quorum; an approval must lead one way",
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "why", "also"),
+    [
+        (
+            move("note", "review", internal=True, gates=("sign_off_quorum",)),
+            "an internal transition",
+            [],
+        ),
+        # From everywhere: a second approval out of 'review' too.
+        (
+            move("jump", "*", "closed", gates=("sign_off_quorum",)),
+            "'planning' is not",
+            [TWO_APPROVALS],
+        ),
+    ],
+    ids=["internal", "wildcard"],
+)
+def test_sign_off_gates_stay_on_the_ways_out_of_signing_off(
+    extra: dict[str, Any], why: str, also: Found
+) -> None:
+    transitions = [
+        move("submit", "planning", "review"),
+        move("approve", "review", "closed", gates=("sign_off_quorum",)),
+        move("withdraw", "*", "withdrawn"),
+        extra,
+    ]
+    model = definition(
+        [*FOUR_STATES[:1], state("review", stage="signing_off"), *FOUR_STATES[2:]],
+        transitions,
+        sign_off=SIGN_OFF,
+    )
+    message = f"gate 'sign_off_quorum' may only gate a way out of a signing_off state ({why})"
+    assert ordered(check_graph(model)) == ordered(
+        [(("transitions", 3, "gates", 0), message), *also]
+    )
+
+
+def test_a_final_state_is_closed_or_withdrawn() -> None:
+    model = definition(
+        [state("planning", initial=True), state("closed", final=True, stage="disseminating")],
+        [move("close", "planning", "closed")],
+    )
+    assert check_graph(model) == [
+        (("states", 1, "stage"), "final state 'closed' can only be at stage closed or withdrawn")
+    ]
+
+
+def test_escalation_gates_need_both_escalation_triggers() -> None:
+    model = definition(
+        [state("planning", initial=True), state("closed", final=True)],
+        [move("close", "planning", "closed", gates=("escalations_assured",))],
+    )
+    assert check_graph(model) == [
+        (
+            ("transitions",),
+            f"immediate-risk concerns need the trigger '{name}', internal and allowed from "
+            "every open state",
+        )
+        for name in ("raise_immediate_risk", "record_assurance")
+    ]
+
+
+def test_escalation_triggers_may_list_every_open_state() -> None:
+    model = definition(
+        FOUR_STATES,
+        [
+            move("review", "planning", "review"),
+            move("close", "review", "closed", gates=("escalations_assured",)),
+            move("withdraw", "*", "withdrawn"),
+            move("raise_immediate_risk", ["planning", "review"], internal=True),
+            move("record_assurance", "planning", internal=True),
+            move("record_assurance", "review", internal=True),
+        ],
+    )
+    assert check_graph(model) == []
+
+
+# --- paths -------------------------------------------------------------------------------
+
+PATHS = definition(
+    [*FOUR_STATES, state("extra")],
+    [
+        move("review", "planning", "review"),
+        move("detour", "review", "extra"),
+        move("finish", "extra", "closed"),
+        move("close", "review", "closed"),
+        move("withdraw", "*", "withdrawn"),
+        move("note", "*", internal=True),
+    ],
+)
+
+
+def test_reachable_follows_the_ways_out_and_back() -> None:
+    assert reachable(PATHS, {"review"}) == {"review", "extra", "closed", "withdrawn"}
+    assert reachable(PATHS, {"review"}, everywhere=False) == {"review", "extra", "closed"}
+    assert reachable(PATHS, {"extra"}, backward=True) == {"extra", "review", "planning"}
+    assert reachable(PATHS, {"withdrawn"}, backward=True) == {
+        "withdrawn",
+        "planning",
+        "review",
+        "extra",
+    }
+
+
+def test_main_path_is_the_longest_route_by_the_audits_own_steps() -> None:
+    path = main_path(PATHS, "planning")
+    assert [(s.trigger, s.dest) for s in path] == [
+        ("review", "review"),
+        ("detour", "extra"),
+        ("finish", "closed"),
+    ]
+    assert main_path(PATHS, "review", "closed")[0].trigger == "detour"
+    with pytest.raises(ValueError, match="no path from planning to withdrawn"):
+        main_path(PATHS, "planning", "withdrawn")

@@ -21,6 +21,8 @@ from states.errors import DefinitionError, Problem
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = Path(__file__).resolve().parent / "broken_definitions"
 AUDIT_TYPES = ROOT / "definitions" / "audit_types"
+# The corpus is checked against the shipped tools, as `oscp definitions validate FILE` does.
+SHIPPED_TOOLS = frozenset(p.stem for p in (ROOT / "definitions" / "tools").glob("*.yaml"))
 SCHEMA_FILE = ROOT / "definitions" / "schema" / "audit-type.schema.json"
 
 MINIMAL = """\
@@ -53,11 +55,17 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
         "an action's reminders must go to its agency",
         11,
     ),
-    "alias_bomb.yaml": ("", f"expands to more than {MAX_NODES:,} YAML nodes", None),
+    # Where the expansion first grows too large: the anchor &e, ten times &d.
+    "alias_bomb.yaml": ("laughs.e", f"expands to more than {MAX_NODES:,} YAML nodes", 14),
     "audit_type_not_matching_file_name.yaml": (
         "audit_type",
         "must match the file name 'audit_type_not_matching_file_name'",
         3,
+    ),
+    "collecting_without_all_returns_in.yaml": (
+        "states[1].stage",
+        "state 'returns_open' collects returns, so it needs a way out gated by all_returns_in",
+        15,
     ),
     "deadline_with_both_measures.yaml": (
         "states[0].deadline",
@@ -75,12 +83,37 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
         12,
     ),
     "duplicate_state_name.yaml": ("states[1].name", "state 'planning' is declared twice", 13),
+    "duplicate_state_with_wildcard_transitions.yaml": (
+        "states[2].name",
+        "state 'review' is declared twice",
+        16,
+    ),
     "duplicate_trigger_from_one_state.yaml": (
         "transitions[1].trigger",
         "trigger 'close' is declared twice from 'planning'",
         25,
     ),
     "duplicate_yaml_key.yaml": ("", "repeats the key 'title' in one mapping", 21),
+    "escalation_trigger_not_everywhere.yaml": (
+        "transitions[2].source",
+        "'raise_immediate_risk' must be allowed from every open state",
+        31,
+    ),
+    "escalation_trigger_not_internal.yaml": (
+        "transitions[1]",
+        "'raise_immediate_risk' must leave the state as it is: mark it internal",
+        22,
+    ),
+    "escalation_without_assurance.yaml": (
+        "transitions",
+        "immediate-risk concerns need the trigger 'record_assurance'",
+        17,
+    ),
+    "final_stage_on_open_state.yaml": (
+        "states[0].stage",
+        "stage 'closed' is for final states, and 'planning' is not final",
+        12,
+    ),
     "final_state_with_deadline.yaml": (
         "states[1].deadline",
         "final state 'closed' cannot have a deadline",
@@ -94,7 +127,7 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
     "gate_needs_sign_off.yaml": (
         "transitions[0].gates[0]",
         "gate 'sign_off_quorum' needs 'sign_off' set",
-        22,
+        23,
     ),
     "initial_and_final_state.yaml": (
         "states[1]",
@@ -113,6 +146,11 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
     ),
     "missing_required_key.yaml": ("tool", "required key 'tool' is missing", 2),
     "missing_schema_version.yaml": ("", "schema_version is missing (use 1)", 2),
+    "moderating_without_findings_moderated.yaml": (
+        "states[1].stage",
+        "state 'moderation' moderates findings, so it needs a way out gated by findings_moderated",
+        15,
+    ),
     "name_not_lowercase.yaml": (
         "states[1].name",
         "names use lower-case letters, digits and underscores",
@@ -136,10 +174,30 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
         "'caseworker' is not a role of the partnership",
         8,
     ),
+    "sign_off_deadline_outside_signing_off.yaml": (
+        "states[0].deadline.owed_by",
+        "nothing there is owed by the sign-off members",
+        16,
+    ),
+    "sign_off_gate_outside_signing_off.yaml": (
+        "transitions[0].gates[0]",
+        "gate 'sign_off_refused' may only gate a way out of a signing_off state",
+        25,
+    ),
     "sign_off_role_not_declared.yaml": (
         "sign_off.roles[1]",
         "role 'statutory_partner' is not declared in roles",
         10,
+    ),
+    "signing_off_without_approval.yaml": (
+        "states[1].stage",
+        "signs off, so it needs a way out gated by sign_off_quorum",
+        18,
+    ),
+    "state_ends_only_by_withdrawal.yaml": (
+        "states[1].name",
+        "state 'parked' can only end by withdrawal",
+        13,
     ),
     "state_cannot_reach_final.yaml": (
         "states[1].name",
@@ -151,6 +209,11 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
         "transitions[1].source",
         "'reopen' leaves final state 'closed'",
         24,
+    ),
+    "two_approvals_from_one_state.yaml": (
+        "states[1].stage",
+        "has 2 ways out gated by sign_off_quorum; an approval must lead one way",
+        18,
     ),
     "two_initial_states.yaml": (
         "states",
@@ -169,6 +232,11 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
     ),
     "unknown_key_nested.yaml": ("states[1].colour", "unknown key 'colour'", 15),
     "unknown_key_top_level.yaml": ("owner", "unknown key 'owner'", 9),
+    "unknown_tool.yaml": (
+        "tool",
+        "names the tool 'mace_case_files', which is not a known tool (benchmarking_tool, ",
+        7,
+    ),
     "unknown_role_in_transition.yaml": (
         "transitions[0].roles[0]",
         "role 'auditor' is not declared in roles",
@@ -195,7 +263,7 @@ def minimal(audit_type: str = "minimal") -> str:
 
 def only_problem(path: Path) -> Problem:
     with pytest.raises(DefinitionError) as info:
-        load_definition(path)
+        load_definition(path, tools=SHIPPED_TOOLS)
     problems = info.value.problems
     assert len(problems) == 1, f"{path.name} should break exactly one rule: {problems}"
     return problems[0]
@@ -474,7 +542,8 @@ def test_content_hash_ignores_comments_whitespace_and_key_order() -> None:
         ("  quorum: 2\n", "  quorum: 3\n"),
         ("title: Thematic multi-agency case file audit (MACE)\n", "title: Thematic audit\n"),
         ("    title: Moderation\n", "    title: Moderation meeting\n"),
-        ("    gates: [findings_moderated]\n", "    gates: []\n"),
+        ("    gates: [cases_within_window]\n", "    gates: []\n"),
+        ("    stage: disseminating\n", "    stage: agreeing_actions\n"),
     ],
 )
 def test_content_hash_changes_with_a_real_edit(before: str, after: str) -> None:

@@ -1,5 +1,5 @@
-"""The audit programme file: every row of the framework's plan table, and every broken rule
-refused with its place in the file."""
+"""The audit programme file: every row of the framework's plan table and every theme of its
+theme list, and every broken rule refused with its place in the file."""
 
 from __future__ import annotations
 
@@ -20,10 +20,13 @@ ROOT = Path(__file__).resolve().parents[3]
 PROGRAMME = ROOT / "definitions" / "programme" / "oscp-2025-28.yaml"
 AUDIT_TYPES = {p.stem for p in (ROOT / "definitions" / "audit_types").glob("*.yaml")}
 # The user's own framework, beside the project (see DESIGN.md); not part of the repository.
-# The plan table exactly as the framework (Audit Framework 2025-2028) prints it, tabs and all.
+# The plan table and the theme list after it exactly as the framework (Audit Framework
+# 2025-2028) prints them, tabs and all.
 FRAMEWORK = Path(__file__).with_name("fixtures") / "framework-plan-table.txt"
-# Rows in the framework's "Audit plan 25 -28" table, header not counted.
+# Rows in the framework's "Audit plan 25 -28" table, header not counted: the programme's first
+# entries, in the table's order. Themes of the theme list without a row come after them.
 PLAN_ROWS = 12
+THEMES_WITHOUT_ROWS = 1
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +39,8 @@ def entry(plan: ProgrammeDefinition, key: str) -> ProgrammeEntryDef:
 
 
 def test_every_row_of_the_plan_table_is_an_entry(plan: ProgrammeDefinition) -> None:
-    assert len(plan.entries) == PLAN_ROWS
-    assert len({e.key for e in plan.entries}) == PLAN_ROWS
+    assert len(plan.entries) == PLAN_ROWS + THEMES_WITHOUT_ROWS
+    assert len({e.key for e in plan.entries}) == len(plan.entries)
     assert plan.programme == "OSCP audit programme 2025-28"
     assert (str(plan.period.starts), str(plan.period.ends)) == ("2025-04-01", "2028-03-31")
 
@@ -83,8 +86,9 @@ def test_due_is_read_from_the_timeframe(plan: ProgrammeDefinition) -> None:
 
 
 def test_evidence_is_plain_list_items(plan: ProgrammeDefinition) -> None:
-    for e in plan.entries:
-        assert e.evidence, e.key
+    for i, e in enumerate(plan.entries):
+        # Every row of the table names its evidence; the theme list names none.
+        assert e.evidence or i >= PLAN_ROWS, e.key
         for item in e.evidence:
             assert not re.search(r"[<>•]|^\d\. ", item), (e.key, item)
 
@@ -94,7 +98,7 @@ def test_entries_match_the_framework_table_cell_for_cell(plan: ProgrammeDefiniti
     table = text.split("Audit plan 25 -28", 1)[1].split("The themes are", 1)[0]
     rows = [line.split("\t") for line in table.splitlines() if "\t" in line][1:]
     assert len(rows) == PLAN_ROWS
-    for e, row in zip(plan.entries, rows, strict=True):
+    for e, row in zip(plan.entries[:PLAN_ROWS], rows, strict=True):
         cells = [c.strip() for c in row]
         ours = [e.timeframe, e.theme, e.rationale, e.report_author, e.sign_off]
         assert ours == [cells[0], cells[1], cells[2], cells[4], cells[5]]
@@ -103,6 +107,28 @@ def test_entries_match_the_framework_table_cell_for_cell(plan: ProgrammeDefiniti
         plain = re.sub(r"<[^>]+>|•", " ", cells[3])
         words = re.sub(r"(?<!\S)\d\.(?=\s)", " ", plain).split()
         assert " ".join(" ".join(e.evidence).split()) == " ".join(words)
+
+
+def framework_themes() -> list[str]:
+    """The themes the framework lists after its plan table, each without what follows its
+    first full stop (a note on when it goes where) and without the audit type it names after
+    a dash ("Domestic Abuse \u2013 JTAI MACE.")."""
+    text = FRAMEWORK.read_text(encoding="utf-8")
+    listed = text.split("The themes are: (so far)", 1)[1]
+    lines = [line.strip() for line in listed.splitlines() if line.strip()]
+    return [line.split(".", 1)[0].split(" \u2013 ", 1)[0] for line in lines]
+
+
+def test_every_theme_the_framework_lists_is_in_the_programme(plan: ProgrammeDefinition) -> None:
+    themes = framework_themes()
+    assert len(themes) == 5 and themes[-1].startswith("Attendance in schools")
+    ours = [" ".join(e.theme.casefold().split()) for e in plan.entries]
+    missing = [t for t in themes if not any(t.casefold() in theme for theme in ours)]
+    assert missing == []
+    # "... to be taken to learning hub November 25": due in that month.
+    attendance = entry(plan, "school-attendance-csc")
+    assert attendance.theme == "Attendance in schools - children involved with CSC"
+    assert attendance.due is not None and (attendance.due.year, attendance.due.month) == (2025, 11)
 
 
 MINIMAL = """\

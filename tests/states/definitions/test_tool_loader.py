@@ -101,6 +101,11 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
         32,
     ),
     "no_sections.yaml": ("sections", "a tool needs at least one section", 17),
+    "none_answers_without_findings.yaml": (
+        "none_answers",
+        "none_answers apply to questions that record findings",
+        7,
+    ),
     "options_on_non_choice.yaml": (
         "sections[0].questions[1].options",
         "only choice questions take options",
@@ -376,6 +381,21 @@ def test_exception_report_counts_children_and_never_names_them() -> None:
     assert (count.type, count.minimum) == ("number", 0)
     assert "never names" in count.help
     assert tool.question("risk_found").finding == "concern"
+
+
+def test_mace_declares_which_answers_mean_none() -> None:
+    """An answer of "none found" (what the gap questions ask for) is no gap, whatever its
+    case or full stop; one that says something is; choices meaning "none" say so too."""
+    mace = shipped()["mace_case_file"]
+    assert mace.means_none("None found.") and mace.means_none("  none  found ")
+    assert mace.means_none("")
+    assert not mace.means_none("None of the agencies shared the plan")
+    nones = {(q.id, o.value) for _, q in mace.questions() for o in q.options or [] if o.counts_as}
+    assert nones == {
+        ("professional_challenge", "not_needed"),
+        ("communication_needs_met", "not_needed"),
+        ("non_engagement_response", "not_applicable"),
+    }
 
 
 # --- the committed schema ----------------------------------------------------------------

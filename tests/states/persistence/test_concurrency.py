@@ -4,27 +4,29 @@ and everyone else is told someone got there first. Real threads, real databases.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
 
-from oscp_flow.demo import email
 from states.errors import ConcurrencyConflict
-from states.persistence.records import AuditEvent
+from states.persistence import tables as t
 from states.services import audits, findings, queries
 from states.services.deps import Deps
+from tests.support.partnership import email
+from tests.support.terms import record_terms
 
 THREADS = 50
 
 
-def _race(deps: Deps, reference: str, version: int, fire: object) -> list[object]:
+def _race(deps: Deps, reference: str, version: int, fire: Callable[[], object]) -> list[object]:
     barrier = threading.Barrier(THREADS)
 
     def attempt(_: int) -> object:
         barrier.wait()
         try:
-            return fire()  # type: ignore[operator]
+            return fire()
         except ConcurrencyConflict as exc:
             return exc
 
@@ -38,6 +40,7 @@ def test_fifty_threads_one_transition(partnership: Deps) -> None:
     reference = audits.start_audit(
         deps, audit_type="mace", theme="Race", lead=email("chair"), actor=email("coordinator")
     ).reference
+    record_terms(deps, reference)
     seen = queries.audit_status(deps, audit=reference, as_person=email("chair")).version
 
     outcomes = _race(
@@ -59,10 +62,8 @@ def test_fifty_threads_one_transition(partnership: Deps) -> None:
     with deps.uow(readonly=True) as uow:
         moved = uow.connection.execute(
             select(func.count())
-            .select_from(AuditEvent)
-            .where(
-                AuditEvent.trigger == "agree_terms_of_reference"  # type: ignore[arg-type]
-            )
+            .select_from(t.event)
+            .where(t.event.c.trigger == "agree_terms_of_reference")
         ).scalar_one()
     assert moved == 1
     status = queries.audit_status(deps, audit=reference, as_person=email("chair"))

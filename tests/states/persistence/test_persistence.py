@@ -12,13 +12,14 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-from oscp_flow.demo import email
-from oscp_flow.walkthrough import Walker
 from states.clock import LONDON
 from states.errors import AuditorConflicted, GateBlocked, InvalidInput, PermissionDenied
 from states.services import audits, findings, queries, work
 from states.services import partnership as people
 from states.services.deps import Deps
+from tests.support.driver import Driver
+from tests.support.partnership import email, person_name
+from tests.support.terms import record_terms
 
 
 def _mace(deps: Deps) -> str:
@@ -67,7 +68,8 @@ def test_conflicted_auditor_cannot_be_assigned(partnership: Deps) -> None:
         deps, person=email("auditor.one"), case_reference="CASE-7Q2", involvement="practice"
     )
     with pytest.raises(
-        AuditorConflicted, match="Quinn Halliwell declared involvement in case CASE-7Q2"
+        AuditorConflicted,
+        match=f"{person_name('auditor.one')} declared involvement in case CASE-7Q2",
     ):
         work.assign_auditor(
             deps,
@@ -96,6 +98,7 @@ def test_conflicted_auditor_cannot_be_assigned(partnership: Deps) -> None:
 def test_a_conflict_declared_after_assignment_blocks_the_gate(partnership: Deps) -> None:
     deps = partnership
     reference = _mace(deps)
+    record_terms(deps, reference)
     audits.fire(deps, audit=reference, trigger="agree_terms_of_reference", actor=email("chair"))
     work.add_case(
         deps,
@@ -114,7 +117,7 @@ def test_a_conflict_declared_after_assignment_blocks_the_gate(partnership: Deps)
     status = queries.audit_status(deps, audit=reference, as_person=email("chair"))
     blocked = {s.trigger: s.blocked_by for s in status.next_steps}["confirm_auditors"]
     assert [f.reason for f in blocked] == [
-        "auditors declared involvement: Quinn Halliwell on CASE-1"
+        f"auditors declared involvement: {person_name('auditor.one')} on CASE-1"
     ]
 
 
@@ -183,8 +186,7 @@ def test_deadlines_open_and_close_with_their_state(partnership: Deps) -> None:
     definition = deps.catalogue.current("section_11").definition
     returns_state = next(s for s in definition.states if s.name == "returns_open")
     assert returns_state.deadline is not None
-    walker = Walker(deps, reference, date(2026, 3, 2))
-    for fired in walker.walk(definition, goal="returns_open"):
+    for fired in Driver(deps, reference, started_on=date(2026, 3, 2)).advance("returns_open"):
         assert fired.to_state
     status = queries.audit_status(deps, audit=reference, as_person=email("coordinator"))
     due = [d for d in status.deadlines if d.name == returns_state.deadline.name]
@@ -215,7 +217,8 @@ def test_agency_leads_and_auditors_act_only_in_their_own_audits(partnership: Dep
     )
     with pytest.raises(
         PermissionDenied,
-        match="only the auditor, chair or coordinator may record finding, and Quinn Halliwell",
+        match="only the auditor, chair or coordinator may record finding, and "
+        + person_name("auditor.one"),
     ):
         findings.record_finding(
             deps, audit=theirs, actor=email("auditor.one"), kind="gap", summary="x"

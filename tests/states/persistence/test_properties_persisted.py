@@ -13,8 +13,6 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from oscp_flow.demo import PEOPLE, email, load_demo_partnership
-from oscp_flow.walkthrough import complete_answers
 from states.clock import FakeClock
 from states.errors import AuditEngineError, GateBlocked, TransitionNotAllowed
 from states.persistence.db import make_engine
@@ -24,6 +22,8 @@ from states.rules.catalogue import Catalogue
 from states.services import audits, queries, returns, work
 from states.services.deps import Deps
 from tests.conftest import DEFINITIONS, START
+from tests.support.driver import complete_answers
+from tests.support.partnership import PEOPLE, email, seed_partnership
 
 CATALOGUE = Catalogue.from_directory(DEFINITIONS)
 TRIGGERS = sorted(
@@ -33,7 +33,7 @@ TRIGGERS = sorted(
         for t in CATALOGUE.current(name).definition.transitions
     }
 )
-PEOPLE_EMAILS = [email(local) for _, local, _, _ in PEOPLE]
+PEOPLE_EMAILS = [email(person.local) for person in PEOPLE]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def deps(tmp_path_factory: pytest.TempPathFactory) -> Deps:
     engine = make_engine(f"sqlite:///{folder / 'oscp.db'}")
     upgrade(engine)
     built = Deps(uow=UnitOfWorkFactory(engine), catalogue=CATALOGUE, clock=FakeClock(START))
-    load_demo_partnership(built)
+    seed_partnership(built)
     return built
 
 
@@ -121,7 +121,8 @@ def test_persisted_random_walks_stay_on_the_graph(
     ).reference
     for kind, what, who, reason in steps:
         if kind == "work":
-            _work(deps, reference, audit_type, int(what))  # type: ignore[call-overload]
+            assert isinstance(what, int)  # a work step draws which piece of work to do
+            _work(deps, reference, audit_type, what)
             continue
         trigger, actor = str(what), str(who)
         before = queries.audit_status(deps, audit=reference, as_person=actor)

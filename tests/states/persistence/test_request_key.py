@@ -6,10 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from oscp_flow.demo import email
 from states.persistence import tables as t
 from states.services import audits
 from states.services.deps import Deps
+from tests.support.partnership import email
 
 
 def _start(deps: Deps, key: str | None) -> str:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from states.definitions.diagram import draw
 from states.errors import GateBlocked, TransitionNotAllowed
 from states.rules.compiler import AuditModel
-from tests.support.rules import CATALOGUE, context
+from tests.support.rules import CATALOGUE, NothingYet, context
+
+
+class TermsRecorded(NothingYet):
+    def terms_recorded(self) -> bool:
+        return True
 
 
 @pytest.mark.parametrize("audit_type", CATALOGUE.audit_types)
@@ -55,6 +62,9 @@ def test_passing_gates_move_the_model() -> None:
     mace = CATALOGUE.current("mace")
     model = AuditModel("AUD-T", "planning")
     ctx = context(mace, "planning", "agree_terms_of_reference", {"coordinator"})
+    with pytest.raises(GateBlocked, match="terms_recorded"):
+        mace.fire(model, "agree_terms_of_reference", ctx)
+    ctx = replace(ctx, facts=TermsRecorded())
     assert mace.fire(model, "agree_terms_of_reference", ctx) == "terms_of_reference_agreed"
     ctx = context(mace, "terms_of_reference_agreed", "withdraw", {"coordinator"}, reason="Merged")
     assert mace.fire(model, "withdraw", ctx) == "withdrawn"

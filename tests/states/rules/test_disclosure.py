@@ -4,22 +4,19 @@ pooled across settings, and what a setting's own letter may show beside it.
 The attacker's side (a setting that knows its own answers and reads both documents) is
 modelled in tests/security/test_small_numbers.py; here each rule is pinned down on its own,
 and every count vector of small groups is checked for the two promises the module makes:
-every exact count shown keeps ``min_cell`` on either side, and every band stays a band. Last,
-the tables products are made of (``states.services.product_counts``).
+every exact count shown keeps ``min_cell`` on either side, and every band stays a band. The
+tables products are made of are in tests/states/services/test_product_counts.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 from pydantic import ValidationError
 
 from states.definitions.disclosure import DisclosureRule
 from states.rules.disclosure import Cell, Shown, leave_out, show
-from states.services.product_counts import Table, product_counts
-from states.services.report_data import Bar, Figures, FindingRow, Setting, SettingRatings
 
 RULE = DisclosureRule()
 
@@ -201,71 +198,3 @@ def _check_cells(shown: Shown, rule: DisclosureRule, counts: tuple[int, ...]) ->
             assert cell.high - cell.low >= 1, (counts, cell)
     covered = [i for cell in shown.cells for i in range(cell.first, cell.last + 1)]
     assert covered in ([], list(range(len(counts)))), (counts, shown)
-
-
-# --- as the products use it ------------------------------------------------------------------
-
-
-def _bars(rows: dict[str, tuple[int, ...]]) -> tuple[Bar, ...]:
-    grades = ("green", "amber", "red")
-    labels = ("Green", "Amber", "Red")
-    return tuple(
-        Bar(key=key, label=key.title(), values=grades, labels=labels, counts=counts)
-        for key, counts in rows.items()
-    )
-
-
-def _figures(own: tuple[SettingRatings, ...]) -> Figures:
-    nothing = FindingRow(label="All", strengths=0, gaps=0, concerns=0, ratings=0, moderated=0)
-    return Figures(
-        reference="AUD-SDC00002",
-        audit_type="section_175",
-        type_title="Section 175/157 self-assessment audit",
-        theme="Safeguarding in schools",
-        tool_title="Section 175 tool",
-        chair="Sam Greenfield",
-        started_on=date(2026, 3, 2),
-        returns_submitted=40,
-        returns_not_submitted=0,
-        cases=0,
-        agencies=(Setting(code="s1", name="Setting 1"),),
-        deep_dive=(Setting(code="s1", name="Setting 1"),),
-        deep_dive_ratings=own,
-        by_section=_bars({"governance": (20, 12, 8), "policies": (36, 3, 1)}),
-        by_agency=(),
-        findings_by_section=(),
-        findings_by_agency=(),
-        findings=nothing,
-        changed_at_moderation=0,
-        eedi_questions=0,
-        eedi_ratings=(),
-        eedi_answers=(),
-        eedi_findings=nothing,
-        training=(),
-    )
-
-
-def _rows(tables: tuple[Table, ...]) -> list[tuple[str, str, list[str]]]:
-    return [(row.label, row.own, [c.text for c in row.cells]) for t in tables for row in t.rows]
-
-
-def test_a_letter_shows_its_setting_its_own_rating_beside_the_others() -> None:
-    own = SettingRatings(code="s1", by_section=_bars({"governance": (0, 0, 1)}))
-    counts = product_counts(_figures((own,)), RULE, reader="s1")
-    assert _rows(counts.compared) == [
-        # governance: the reader's red is left out; policies: not rated, so not in the count.
-        ("Governance", "Red", ["20", "12", "7"]),
-        ("Policies", "Not rated", ["36", "4"]),
-    ]
-    merged = counts.compared[0].rows[1].cells[1]
-    assert (merged.span, merged.answers) == (2, "Amber or Red")
-    assert _rows(counts.sections) == [
-        ("Governance", "", ["20", "12", "8"]),
-        ("Policies", "", ["36", "4"]),
-    ]
-
-
-def test_a_letter_made_from_a_summary_that_did_not_keep_its_ratings_compares_nothing() -> None:
-    counts = product_counts(_figures(()), RULE, reader="s1")
-    assert all(table.withheld for table in counts.compared)
-    assert not any(table.withheld for table in counts.sections)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from states.rules.gates import GATES, CaseWindow, SignOffDecision, months_before
+from states.rules.gates import GATES, CaseWindow, Decision, SignOffDecision, months_before
 from tests.support.rules import CATALOGUE, NothingYet, context
 
 MACE = CATALOGUE.current("mace")
@@ -31,8 +31,8 @@ def check(
     return GATES[gate].check(ctx)
 
 
-def approve(pid: int, roles: set[str], decision: str = "approve") -> SignOffDecision:
-    return SignOffDecision(pid, f"Member {pid}", frozenset(roles), decision)  # type: ignore[arg-type]
+def approve(pid: int, roles: set[str], decision: Decision = Decision.APPROVE) -> SignOffDecision:
+    return SignOffDecision(pid, f"Member {pid}", frozenset(roles), decision)
 
 
 def test_all_returns_in() -> None:
@@ -89,7 +89,7 @@ def test_sign_off_quorum_excludes_the_author_and_other_roles() -> None:
         )
         is None
     )
-    refused = [approve(2, lsp), approve(3, lhm), approve(4, lhm, "refuse")]
+    refused = [approve(2, lsp), approve(3, lhm), approve(4, lhm, Decision.REFUSE)]
     assert "Member 4 refused" in str(
         check("sign_off_quorum", "awaiting_sign_off", "sign_off", sign_off_decisions=refused)
     )
@@ -107,7 +107,7 @@ def test_sign_off_quorum_excludes_the_author_and_other_roles() -> None:
             "sign_off_refused",
             "awaiting_sign_off",
             "request_further_assurance",
-            sign_off_decisions=[approve(1, lhm, "refuse")],
+            sign_off_decisions=[approve(1, lhm, Decision.REFUSE)],
         )
         is not None
     )
@@ -153,7 +153,25 @@ def test_auditor_independence() -> None:
         )
         == "cases C-2 have no auditor yet"
     )
+    assert (
+        check(
+            "auditors_independent",
+            "sample_selected",
+            "confirm_auditors",
+            undeclared_assignments=[("Quinn", "C-3")],
+        )
+        == "auditors have still to declare any involvement: Quinn on C-3"
+    )
     assert check("auditors_independent", "sample_selected", "confirm_auditors") is None
+
+
+def test_terms_recorded() -> None:
+    assert check("terms_recorded", "planning", "agree_terms_of_reference") == (
+        "the terms of reference (scope, time window, methodology, timetable) are not recorded"
+    )
+    assert (
+        check("terms_recorded", "planning", "agree_terms_of_reference", terms_recorded=True) is None
+    )
 
 
 def test_escalations() -> None:

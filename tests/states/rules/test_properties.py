@@ -14,8 +14,8 @@ from states.definitions.roles import ROLES
 from states.errors import GateBlocked, TransitionNotAllowed
 from states.rules.catalogue import Catalogue
 from states.rules.compiler import AuditModel, CompiledType
-from states.rules.gates import CaseWindow, GateContext, SignOffDecision, failures
-from tests.conftest import DEFINITIONS
+from states.rules.gates import CaseWindow, Decision, GateContext, SignOffDecision, failures
+from tests.support.paths import DEFINITIONS
 
 CATALOGUE = Catalogue.from_directory(DEFINITIONS)
 STARTED = date(2026, 3, 2)
@@ -32,6 +32,8 @@ class RandomFacts:
     case_windows: list[CaseWindow]
     unassigned: list[str]
     conflicted: list[tuple[str, str]]
+    undeclared: list[tuple[str, str]]
+    terms: bool
     escalations: list[str]
     deep_dive: int
     no_feedback: list[str]
@@ -58,6 +60,12 @@ class RandomFacts:
     def conflicted_assignments(self) -> list[tuple[str, str]]:
         return self.conflicted
 
+    def undeclared_assignments(self) -> list[tuple[str, str]]:
+        return self.undeclared
+
+    def terms_recorded(self) -> bool:
+        return self.terms
+
     def open_escalations(self) -> list[str]:
         return self.escalations
 
@@ -77,7 +85,7 @@ decision = st.builds(
     person_id=st.integers(1, 5),
     person=st.just("member"),
     roles=st.frozensets(st.sampled_from(["learning_hub_member", "statutory_partner"]), max_size=2),
-    decision=st.sampled_from(["approve", "refuse"]),
+    decision=st.sampled_from(Decision),
 )
 facts = st.builds(
     RandomFacts,
@@ -95,6 +103,8 @@ facts = st.builds(
     ),
     unassigned=st.lists(st.just("C-2"), max_size=1),
     conflicted=st.lists(st.just(("Auditor", "C-3")), max_size=1),
+    undeclared=st.lists(st.just(("Auditor", "C-4")), max_size=1),
+    terms=st.booleans(),
     escalations=names,
     deep_dive=st.integers(0, 2),
     no_feedback=names,

@@ -12,8 +12,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from oscp_flow.demo import email
-from oscp_flow.walkthrough import Walker, rehearse
 from states.clock import LONDON, FakeClock
 from states.errors import (
     TokenAlreadyUsed,
@@ -24,10 +22,13 @@ from states.errors import (
 )
 from states.persistence import tables as t
 from states.persistence.store import AuditStore
+from states.persistence.vocabulary import LinkPurpose
 from states.services import action_links, actions, links, minting, queries
 from states.services.deps import Deps
 from states.services.sweep import sweep
 from tests.oscp_flow.web.support import token_events
+from tests.support.driver import Driver, drive
+from tests.support.partnership import agency_name, email
 
 WORDS = "Review the referral pathway with the front door team"
 
@@ -36,10 +37,10 @@ def _today(deps: Deps) -> date:
     return deps.clock.now().astimezone(LONDON).date()
 
 
-def _plan(deps: Deps, *owners: str, days: int = 30) -> tuple[str, Walker]:
-    """A signed-off audit with one action per owner, and the walker to move it on."""
-    walker = rehearse(deps, "mace", goal="actions_agreed")
-    reference = walker.reference
+def _plan(deps: Deps, *owners: str, days: int = 30) -> tuple[str, Driver]:
+    """A signed-off audit with one action per owner, and the driver to move it on."""
+    driver = drive(deps, "mace", to="actions_agreed")
+    reference = driver.reference
     for owner in owners:
         actions.add_action(
             deps,
@@ -49,7 +50,7 @@ def _plan(deps: Deps, *owners: str, days: int = 30) -> tuple[str, Walker]:
             owner=owner,
             due_on=_today(deps) + timedelta(days=days),
         )
-    return reference, walker
+    return reference, driver
 
 
 def _ids(deps: Deps, reference: str, local: str, number: int) -> tuple[int, int, int]:
@@ -67,7 +68,11 @@ def _ids(deps: Deps, reference: str, local: str, number: int) -> tuple[int, int,
 def _mint(deps: Deps, reference: str, local: str, number: int = 1) -> str | None:
     audit_id, person_id, action_id = _ids(deps, reference, local, number)
     return minting.mint(
-        deps, purpose="action", audit_id=audit_id, person_id=person_id, action_id=action_id
+        deps,
+        purpose=LinkPurpose.ACTION,
+        audit_id=audit_id,
+        person_id=person_id,
+        action_id=action_id,
     )
 
 
@@ -89,7 +94,7 @@ def test_the_owner_starts_the_action_and_sends_evidence_by_link(partnership: Dep
 
     page = action_links.open_action_link(deps, token)
     assert (page.audit, page.number, page.status) == (reference, 1, "open")
-    assert page.recommendation == f"{WORDS} (police)" and page.agency.startswith("Greater")
+    assert page.recommendation == f"{WORDS} (police)" and page.agency == agency_name("police")
     assert page.due_on == _today(deps) + timedelta(days=30)
     assert page.expires_at.astimezone(LONDON).date() > page.due_on
 
@@ -138,10 +143,9 @@ def test_a_link_is_refused_once_the_action_has_moved_on(partnership: Deps) -> No
 
 def test_a_link_outlives_the_stage_but_not_the_audit(partnership: Deps) -> None:
     deps = partnership
-    reference, walker = _plan(deps, "police")
+    reference, driver = _plan(deps, "police")
     token = _link(deps, reference)
-    for _ in walker.walk(deps.catalogue.current("mace").definition, goal="impact_monitoring"):
-        pass
+    driver.advance("impact_monitoring")
     assert queries.audit_status(deps, audit=reference, as_person=email("chair")).state == (
         "impact_monitoring"
     )
@@ -194,7 +198,7 @@ def test_expired_forged_and_wrong_purpose_links_are_refused(
     with pytest.raises(TokenInvalid):
         action_links.open_action_link(deps, token[:-1] + ("A" if token[-1] != "A" else "B"))
     with pytest.raises(TokenInvalid):
-        links.open_link(deps, token, purpose="return")
+        links.open_link(deps, token, purpose=LinkPurpose.RETURN)
     with pytest.raises(TokenInvalid):
         action_links.open_action_link(deps, "short")
     clock.advance(timedelta(days=60))

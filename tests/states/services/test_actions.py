@@ -14,8 +14,6 @@ import pytest
 from sqlalchemy import select
 
 from notifications.render import render_message
-from oscp_flow.demo import email
-from oscp_flow.walkthrough import rehearse
 from states.clock import LONDON, FakeClock, as_utc
 from states.errors import GateBlocked, InvalidInput, NotFound, PermissionDenied
 from states.persistence import tables as t
@@ -34,9 +32,11 @@ from states.services.carry_forward import carry_forward
 from states.services.deps import Deps
 from states.services.sweep import sweep
 from tests.conftest import DEFINITIONS
+from tests.support.driver import drive
+from tests.support.partnership import agency_name, email, person_name
 
-POLICE = "Greater Manchester Police (Oldham district)"
-CSC = "Children's Social Care"
+POLICE = agency_name("police")
+CSC = agency_name("csc")
 # Planted in every free text an action carries: none of it may reach a message or an event.
 WORDS = "Qzxplanted recommendation text"
 
@@ -46,7 +46,7 @@ def _today(deps: Deps) -> date:
 
 
 def _signed_off(deps: Deps, theme: str = "Domestic abuse", goal: str = "actions_agreed") -> str:
-    return rehearse(deps, "mace", goal=goal, theme=theme).reference
+    return drive(deps, "mace", to=goal, theme=theme).reference
 
 
 def _add(deps: Deps, audit: str, owner: str = "police", days: int = 30, who: str = "chair") -> int:
@@ -208,7 +208,7 @@ def test_who_may_move_an_action_and_where(partnership: Deps) -> None:
         accept_evidence(deps, audit=audit, actor=email("both.police"), number=n)
     accept_evidence(deps, audit=audit, actor=email("lhm"), number=n)
     (view,) = list_actions(deps, audit=audit, as_person=email("coordinator"))
-    assert (view.status, view.accepted_by) == ("accepted", "Alex Moorcroft")
+    assert (view.status, view.accepted_by) == ("accepted", person_name("lhm"))
     assert view.evidence is not None and view.accepted_at is not None
     with pytest.raises(InvalidInput, match="is accepted, so it cannot become withdrawn"):
         move("coordinator", "withdrawn", reason="No longer needed")
@@ -336,7 +336,10 @@ def test_owners_are_reminded_and_overdue_actions_escalated(
     assert sweep(deps).messages == 0
     for kind, _, context in later:  # the templates take what the sweep wrote, as it is
         message = render_message(
-            kind, context, recipient_name="Taylor Holt", base_url="https://oscp.example.org"
+            kind,
+            context,
+            recipient_name=person_name("lsp.police"),
+            base_url="https://oscp.example.org",
         )
         assert f"Action plan, action {late}" in message.text and POLICE in message.text
 
@@ -520,7 +523,7 @@ def test_a_state_deadline_owed_by_action_owners_reminds_only_those_owing(
     (tmp_path / "mace.yaml").write_text(edited)
     catalogue = Catalogue.from_directory(tmp_path, tools=DEFINITIONS.parent / "tools")
     deps = Deps(partnership.uow, catalogue, partnership.clock)
-    audit = rehearse(deps, "mace", goal="dissemination").reference
+    audit = drive(deps, "mace", to="dissemination").reference
     _add(deps, audit, owner="police")
     n = _add(deps, audit, owner="csc")
     set_status(

@@ -8,23 +8,18 @@ never come back in any result or in the CLI's output.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from oscp_flow.demo import email, load_demo_partnership
-from oscp_flow.walkthrough import RETURNING, Walker, complete_answers
 from states.clock import LONDON, FakeClock
 from states.definitions.tool import ToolDefinition
 from states.errors import UnknownAuditType
 from states.persistence.uow import UnitOfWorkFactory
 from states.rules.catalogue import Catalogue
-from states.services import audits, findings, returns
+from states.services import attendees, audits, findings, returns
 from states.services.aggregation import (
     AuditAggregates,
     Distribution,
@@ -35,7 +30,10 @@ from states.services.aggregation import (
     theme_distributions,
 )
 from states.services.deps import Deps
-from tests.conftest import ROOT
+from states.services.report_data import gather_figures
+from tests.support.cli import oscp
+from tests.support.driver import FREE_TEXT, RETURNING, Driver, complete_answers
+from tests.support.partnership import email, seed_partnership
 
 SENTINEL = "SENTINEL-CHILD-NAME"
 AGENCIES = list(RETURNING)  # police, csc, community_health: complete_answers variants 0, 1, 2
@@ -43,18 +41,13 @@ MACE_GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
 RAG = ("green", "amber", "red")
 
 
-def _start(deps: Deps, clock: FakeClock, audit_type: str, theme: str, goal: str) -> Walker:
+def _start(deps: Deps, clock: FakeClock, audit_type: str, theme: str, goal: str) -> Driver:
     reference = audits.start_audit(
         deps, audit_type=audit_type, theme=theme, lead=email("chair"), actor=email("coordinator")
     ).reference
-    walker = Walker(deps, reference, clock.now().astimezone(LONDON).date())
-    _walk(deps, walker, audit_type, goal)
-    return walker
-
-
-def _walk(deps: Deps, walker: Walker, audit_type: str, goal: str) -> None:
-    for _ in walker.walk(deps.catalogue.current(audit_type).definition, goal=goal):
-        pass
+    driver = Driver(deps, reference, started_on=clock.now().astimezone(LONDON).date())
+    driver.advance(goal)
+    return driver
 
 
 def _tool(deps: Deps, audit_type: str) -> ToolDefinition:
@@ -144,7 +137,7 @@ def _finish_and_moderate(deps: Deps, reference: str) -> None:
 def _assert_no_free_text(*found: object) -> None:
     for result in found:
         assert SENTINEL not in repr(result)
-        assert "Recorded for the walkthrough" not in repr(result)
+        assert FREE_TEXT not in repr(result)
 
 
 def test_drafts_are_left_out(partnership: Deps, clock: FakeClock) -> None:
@@ -263,12 +256,8 @@ def _assert_mace_eedi(found: AuditAggregates) -> None:
     answers = _by_key(eedi.answers)
     assert answers["family_understood_plan"] == {"yes": 4, "no": 2, "partly": 3}
     assert answers["identity_understood"] == {"yes": 3, "no": 3, "partly": 3}
-    assert answers["communication_needs_met"] == {
-        "met": 9,
-        "partly_met": 0,
-        "not_met": 0,
-        "not_needed": 0,
-    }
+    # "There were no particular communication needs" counts as none: not a column at all.
+    assert answers["communication_needs_met"] == {"met": 9, "partly_met": 0, "not_met": 0}
     assert eedi.findings == FindingCounts("eedi", 9, 9, 0, 9, 1)
 
 
@@ -360,9 +349,22 @@ def _training_answers(tool: ToolDefinition, phase: str, n: int) -> dict[str, obj
     return answers
 
 
+# agency -> the cohort of its one attendee on the neglect course
+COHORTS = {"police": "2026-09", "csc": "2026-09", "community_health": "2026-10"}
+
+
 def _training_audit(deps: Deps, clock: FakeClock) -> str:
-    walker = _start(deps, clock, "training_impact", "Neglect (GCP2)", "pre_course_returns_open")
-    reference, tool = walker.reference, _tool(deps, "training_impact")
+    driver = _start(deps, clock, "training_impact", "Neglect (GCP2)", "pre_course_returns_open")
+    reference, tool = driver.reference, _tool(deps, "training_impact")
+    attendee = {
+        agency: attendees.register_attendees(
+            deps,
+            audit=reference,
+            actor=email("coordinator"),
+            new=attendees.attendees(agency=agency, course="Neglect", cohort=cohort, count=1),
+        )[0]
+        for agency, cohort in COHORTS.items()
+    }
     rounds = (
         ("before", "close_pre_course_returns", "post_course_returns_open"),
         ("after", "close_post_course_returns", "follow_up_returns_open"),
@@ -370,11 +372,12 @@ def _training_audit(deps: Deps, clock: FakeClock) -> str:
     )
     for phase, close, next_open in rounds:
         for n, agency in enumerate(AGENCIES):
-            _submit(deps, reference, agency, _training_answers(tool, phase, n))
+            answers = _training_answers(tool, phase, n)
+            _submit(deps, reference, agency, answers, case=attendee[agency])
         audits.fire(deps, audit=reference, trigger=close, actor=email("coordinator"))
         clock.advance(timedelta(days=7))
         if next_open is not None:
-            _walk(deps, walker, "training_impact", next_open)
+            driver.advance(next_open)
     toolkit = next(
         f.id
         for f in findings.list_findings(deps, audit=reference)
@@ -420,26 +423,49 @@ def test_training_impact_compares_the_three_phases(partnership: Deps, clock: Fak
     _assert_no_free_text(found)
 
 
+def test_a_cohort_smaller_than_the_smallest_group_shows_no_averages_of_its_own(
+    partnership: Deps, clock: FakeClock
+) -> None:
+    """Cohorts of two and one: their averages would be one or two people's own answers, so
+    the report keeps them in the all-attendees table only."""
+    figures = gather_figures(partnership, audit=_training_audit(partnership, clock))
+    assert [(c.attendees, c.rows) for c in figures.training_by_cohort] == [(2, ()), (1, ())]
+    assert figures.training  # still counted among all attendees
+
+
+def test_training_impact_is_read_per_course_and_cohort(partnership: Deps, clock: FakeClock) -> None:
+    """Police's and CSC's attendees are one cohort, health's another: each cohort's means are
+    over its own attendees' returns."""
+    found = audit_aggregates(partnership, audit=_training_audit(partnership, clock))
+    cohorts = {(c.course, c.cohort): c for c in found.training_by_cohort}
+    assert [(k, c.attendees) for k, c in cohorts.items()] == [
+        (("Neglect", "2026-09"), 2),
+        (("Neglect", "2026-10"), 1),
+    ]
+    first = {m.measure: m for m in cohorts["Neglect", "2026-09"].measures}
+    assert first["confidence_recognising_neglect"] == MeasureImpact(
+        "confidence_recognising_neglect",
+        5,
+        PhaseScore(2, 1.5),
+        PhaseScore(2, 3.5),
+        PhaseScore(2, 4.0),
+    )
+    second = {m.measure: m for m in cohorts["Neglect", "2026-10"].measures}
+    recognising = second["confidence_recognising_neglect"]
+    assert (recognising.before.mean, recognising.after.mean, recognising.follow_up.mean) == (
+        3,
+        5,
+        4,
+    )
+
+
 def test_no_training_measures_without_phases(partnership: Deps, clock: FakeClock) -> None:
     reference = _s175(partnership, clock, "Autumn term 2026", submitting=1)
-    assert audit_aggregates(partnership, audit=reference).training == ()
+    found = audit_aggregates(partnership, audit=reference)
+    assert found.training == () and found.training_by_cohort == ()
 
 
 # --- The CLI, as a person runs it ------------------------------------------------------------
-
-
-def _oscp(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OSCP_HOME": str(home), "COLUMNS": "200"}
-    env.pop("OSCP_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "oscp_flow", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
 
 
 def _row(output: str, first_cell: str, after: str = "") -> list[str]:
@@ -459,15 +485,16 @@ def test_the_cli_shows_counts_and_no_free_text(
 ) -> None:
     # The SQLite fixture's file is where OSCP_HOME=tmp_path points the CLI.
     deps = Deps(uow=UnitOfWorkFactory(sqlite_engine), catalogue=catalogue, clock=clock)
-    load_demo_partnership(deps)
+    seed_partnership(deps)
     mace = _mace_with_a_draft(deps, clock)
     _finish_and_moderate(deps, mace)
     training = _training_audit(deps, clock)
 
-    shown = _oscp(tmp_path, "audit", "findings", mace)
-    assert shown.returncode == 0, shown.stderr
+    shown = oscp(tmp_path, "audit", "findings", mace)
+    assert shown.exit_code == 0, shown.stderr
     text = shown.stdout
-    assert f"{mace} (mace): 9 submitted return(s) counted, 0 not submitted left out." in text
+    title = "Thematic multi-agency case file audit (MACE)"
+    assert f"{mace} ({title}): 9 submitted returns counted, 0 not submitted left out." in text
     assert _row(text, "lived_experience", "Ratings by section") == ["lived_experience", *"33309"]
     assert _row(text, "reflection", "Ratings by section") == ["reflection", *"24309"]
     assert _row(text, "police", "Ratings by agency") == ["police", "26", "1", "0", "0", "27"]
@@ -479,8 +506,8 @@ def test_the_cli_shows_counts_and_no_free_text(
     assert "family_understood_plan yes 4, no 2, partly 3;" in text
     assert "Training impact" not in text
 
-    trained = _oscp(tmp_path, "audit", "findings", training)
-    assert trained.returncode == 0, trained.stderr
+    trained = oscp(tmp_path, "audit", "findings", training)
+    assert trained.exit_code == 0, trained.stderr
     assert _row(trained.stdout, "confidence_using_toolkit", "Training impact") == [
         "confidence_using_toolkit",
         "2.00 (3)",
@@ -489,8 +516,8 @@ def test_the_cli_shows_counts_and_no_free_text(
         "+2.00",
         "+1.33",
     ]
-    missing = _oscp(tmp_path, "audit", "findings", "AUD-NOPE")
-    assert missing.returncode == 1 and "No audit 'AUD-NOPE' was found" in missing.stderr
+    missing = oscp(tmp_path, "audit", "findings", "AUD-NOPE")
+    assert missing.exit_code == 1 and "No audit 'AUD-NOPE' was found" in missing.stderr
     for result in (shown, trained, missing):
         assert SENTINEL not in result.stdout + result.stderr
-        assert "Recorded for the walkthrough" not in result.stdout
+        assert FREE_TEXT not in result.stdout

@@ -10,16 +10,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from oscp_flow.demo import email
 from states.clock import FakeClock
 from states.errors import InvalidInput, PermissionDenied, TokenExpired, TokenInvalid
 from states.persistence import tables as t
 from states.persistence.store import AuditStore
+from states.persistence.vocabulary import LinkPurpose
 from states.services import links, minting, queries
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations
 from states.services.letters import Sent, letter_file, open_letter, send_feedback_letters
-from tests.reporting import drafting, letters_of, s175_with_letters
+from tests.support.partnership import email
+from tests.support.reporting import drafting, letters_of, s175_with_letters
 
 
 def _queued(deps: Deps) -> list[tuple[str, int, str]]:
@@ -62,7 +63,11 @@ def _mint(deps: Deps, reference: str, local: str, report_id: int) -> str | None:
         store = AuditStore(uow.connection)
         audit_id, person_id = store.load_audit(reference).id, store.load_actor(email(local)).id
     return minting.mint(
-        deps, purpose="letter", audit_id=audit_id, person_id=person_id, report_id=report_id
+        deps,
+        purpose=LinkPurpose.LETTER,
+        audit_id=audit_id,
+        person_id=person_id,
+        report_id=report_id,
     )
 
 
@@ -91,9 +96,9 @@ def test_each_setting_is_sent_its_own_letter_once(partnership: Deps) -> None:
 
 def test_letters_go_out_only_after_sign_off_and_only_by_organisers(partnership: Deps) -> None:
     deps = partnership
-    walker = drafting(deps, "section_175")
+    driver = drafting(deps, "section_175")
     with pytest.raises(InvalidInput, match="letters go out once it is signed off"):
-        send_feedback_letters(deps, audit=walker.reference, actor=email("coordinator"))
+        send_feedback_letters(deps, audit=driver.reference, actor=email("coordinator"))
     reference = s175_with_letters(deps)
     with pytest.raises(PermissionDenied, match="only the chair or coordinator"):
         send_feedback_letters(deps, audit=reference, actor=email("lead.police"))
@@ -116,7 +121,7 @@ def test_a_link_reads_its_own_letter_only(partnership: Deps, clock: FakeClock) -
     assert letter.pdf.startswith(b"%PDF") and mine in letter.name
     assert open_letter(deps, token) == page  # reading changes nothing, and can be repeated
     with pytest.raises(TokenInvalid):
-        links.open_link(deps, token, purpose="return")
+        links.open_link(deps, token, purpose=LinkPurpose.RETURN)
     clock.advance(timedelta(days=60))
     with pytest.raises(TokenExpired):
         open_letter(deps, token)

@@ -12,8 +12,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from oscp_flow.demo import email
-from oscp_flow.walkthrough import complete_answers, rehearse
 from states.clock import FakeClock
 from states.errors import (
     TokenAlreadyUsed,
@@ -25,8 +23,11 @@ from states.errors import (
 from states.persistence import tables as t
 from states.persistence import tokens
 from states.persistence.store import AuditStore
+from states.persistence.vocabulary import LinkPurpose
 from states.services import links, minting, queries
 from states.services.deps import Deps
+from tests.support.driver import complete_answers, drive
+from tests.support.partnership import email, person_name
 
 MEMBERS = ("lhm", "lsp.council", "lsp.police", "lsp.health")
 
@@ -42,12 +43,12 @@ def _audit_id(deps: Deps, reference: str) -> int:
 
 
 def _sign_off_links(deps: Deps) -> tuple[str, dict[str, str]]:
-    reference = rehearse(deps, "mace", goal="awaiting_sign_off").reference
+    reference = drive(deps, "mace", to="awaiting_sign_off").reference
     audit_id = _audit_id(deps, reference)
     minted = {}
     for member in MEMBERS:
         token = minting.mint(
-            deps, purpose="sign_off", audit_id=audit_id, person_id=_person(deps, member)
+            deps, purpose=LinkPurpose.SIGN_OFF, audit_id=audit_id, person_id=_person(deps, member)
         )
         assert token is not None and len(token) == tokens.TOKEN_LENGTH
         minted[member] = token
@@ -76,8 +77,8 @@ def test_only_the_hash_is_stored(partnership: Deps) -> None:
 def test_quorum_by_link_signs_off_and_a_replay_is_refused(partnership: Deps) -> None:
     deps = partnership
     reference, minted = _sign_off_links(deps)
-    page = links.open_link(deps, minted["lhm"], purpose="sign_off")
-    assert (page.audit, page.person, page.quorum) == (reference, "Alex Moorcroft", 2)
+    page = links.open_link(deps, minted["lhm"], purpose=LinkPurpose.SIGN_OFF)
+    assert (page.audit, page.person, page.quorum) == (reference, person_name("lhm"), 2)
     assert (
         links.decide_sign_off(deps, minted["lhm"], decision="approve", comment=None)
         == "awaiting_sign_off"
@@ -91,7 +92,7 @@ def test_quorum_by_link_signs_off_and_a_replay_is_refused(partnership: Deps) -> 
     )
     # The audit moved on: the remaining members' links are revoked.
     with pytest.raises(TokenRevoked):
-        links.open_link(deps, minted["lsp.council"], purpose="sign_off")
+        links.open_link(deps, minted["lsp.council"], purpose=LinkPurpose.SIGN_OFF)
 
 
 def test_a_refusal_by_link_asks_for_further_assurance(partnership: Deps) -> None:
@@ -102,7 +103,7 @@ def test_a_refusal_by_link_asks_for_further_assurance(partnership: Deps) -> None
     )
     assert state == "further_assurance_requested"
     last = queries.history(deps, audit=reference)[-1]
-    assert (last.trigger, last.actor) == ("request_further_assurance", "Morgan Lees")
+    assert (last.trigger, last.actor) == ("request_further_assurance", person_name("lsp.health"))
 
 
 def test_expired_wrong_purpose_and_forged_links_are_refused(
@@ -111,7 +112,7 @@ def test_expired_wrong_purpose_and_forged_links_are_refused(
     deps = partnership
     _, minted = _sign_off_links(deps)
     with pytest.raises(TokenInvalid):
-        links.open_link(deps, minted["lhm"], purpose="return")
+        links.open_link(deps, minted["lhm"], purpose=LinkPurpose.RETURN)
     forged = 0
     token = minted["lhm"]
     for n in range(10_000):
@@ -163,10 +164,10 @@ def test_many_decisions_at_once_make_one_transition(partnership: Deps) -> None:
 
 def test_a_return_link_reaches_only_that_agencys_return(partnership: Deps) -> None:
     deps = partnership
-    reference = rehearse(deps, "section_11", goal="returns_open").reference
+    reference = drive(deps, "section_11", to="returns_open").reference
     token = minting.mint(
         deps,
-        purpose="return",
+        purpose=LinkPurpose.RETURN,
         audit_id=_audit_id(deps, reference),
         person_id=_person(deps, "lead.police"),
     )

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from oscp_flow.demo import email
-from oscp_flow.walkthrough import complete_answers, rehearse
 from states.clock import FakeClock
 from states.errors import GateBlocked, InvalidInput, NotFound, PermissionDenied
 from states.persistence import tables as t
 from states.services import audits, findings, returns
 from states.services.deps import Deps
+from tests.support.driver import complete_answers, drive
+from tests.support.partnership import email
 
 
 def _at_moderation(deps: Deps, clock: FakeClock) -> str:
-    return rehearse(deps, "section_11", goal="moderation", theme="Moderation").reference
+    return drive(deps, "section_11", to="moderation", theme="Moderation").reference
 
 
 def test_ratings_are_confirmed_or_changed_with_a_rationale(
@@ -41,8 +41,9 @@ def test_ratings_are_confirmed_or_changed_with_a_rationale(
             rating="purple",
             rationale="x",
         )
-    with pytest.raises(PermissionDenied, match="only the auditor or chair may moderate finding"):
-        findings.moderate(deps, audit=reference, actor=email("lead.police"), finding_id=police.id)
+    csc = next(f for f in ratings if f.agency == "csc")
+    with pytest.raises(PermissionDenied, match="only their own agency's findings"):
+        findings.moderate(deps, audit=reference, actor=email("lead.police"), finding_id=csc.id)
     findings.moderate(
         deps,
         audit=reference,
@@ -91,7 +92,7 @@ def test_strengths_and_gaps_can_only_be_confirmed(partnership: Deps, clock: Fake
 
 def test_moderation_waits_for_its_stage(partnership: Deps, clock: FakeClock) -> None:
     deps = partnership
-    reference = rehearse(deps, "section_11", goal="returns_open", theme="Early").reference
+    reference = drive(deps, "section_11", to="returns_open", theme="Early").reference
     tool = deps.catalogue.tool("section_11")
     assert tool is not None
     returns.submit(

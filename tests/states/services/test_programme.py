@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from oscp_flow.demo import email
 from states.errors import DefinitionError, InvalidInput, NotFound, PermissionDenied
 from states.persistence import tables as t
 from states.services import audits
@@ -24,6 +23,7 @@ from states.services.programme import (
     start_from_programme,
 )
 from tests.conftest import ROOT
+from tests.support.partnership import email
 
 PROGRAMME = ROOT / "definitions" / "programme" / "oscp-2025-28.yaml"
 NAME = "OSCP audit programme 2025-28"
@@ -46,7 +46,7 @@ def audit_count(deps: Deps) -> int:
 
 def test_loading_twice_changes_nothing(partnership: Deps) -> None:
     first = load_programme(partnership, PROGRAMME)
-    assert (len(first.added), first.updated, first.unchanged) == (12, (), ())
+    assert (len(first.added), first.updated, first.unchanged) == (13, (), ())
     before = list_entries(partnership)
     again = load_programme(partnership, PROGRAMME)
     assert again == LoadResult(NAME, (), (), file_order(e.key for e in before))
@@ -68,7 +68,7 @@ def test_entries_are_listed_by_date_with_undated_ones_last(partnership: Deps) ->
         "syv-mace",
         "emotional-health-scrutiny",
     }
-    assert len(list_entries(partnership, year=2025)) == 6
+    assert len(list_entries(partnership, year=2025)) == 7
     effectiveness = next(e for e in entries if e.key == "effectiveness-report")
     assert (effectiveness.due_year, effectiveness.due_month) == (2025, 8)
     assert effectiveness.due_recurring == "quarterly"
@@ -83,7 +83,7 @@ def test_a_reworded_row_is_updated_and_keeps_its_audit(partnership: Deps, tmp_pa
         tmp_path, "    report_author: Lorraine Kenny OCSP", "    report_author: Lorraine Kenny OSCP"
     )
     result = load_programme(partnership, changed)
-    assert (result.added, result.updated, len(result.unchanged)) == ((), ("syv-mace",), 11)
+    assert (result.added, result.updated, len(result.unchanged)) == ((), ("syv-mace",), 12)
     entry = next(e for e in list_entries(partnership) if e.key == "syv-mace")
     assert entry.report_author == "Lorraine Kenny OSCP"
     assert entry.audit_reference == fired.reference
@@ -104,7 +104,7 @@ def test_a_row_left_out_is_deleted_unless_an_audit_hangs_on_it(
     assert (result.removed, result.kept, len(result.unchanged)) == (
         ("syv-mace",),
         ("fgm-deep-dive",),
-        10,
+        11,
     )
     keys = {e.key: e for e in list_entries(partnership)}
     assert "syv-mace" not in keys

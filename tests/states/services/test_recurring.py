@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from oscp_flow.demo import email
 from states.clock import FakeClock
 from states.persistence import tables as t
 from states.rules.quarters import Quarter
 from states.services.deps import Deps
 from states.services.recurring import ensure_programme_review, ensure_quarterly_report
+from tests.support.partnership import email
 
 PEOPLE = {"coordinator": email("coordinator"), "lead": email("chair")}
 

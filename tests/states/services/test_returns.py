@@ -6,8 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from oscp_flow.demo import email
-from oscp_flow.walkthrough import complete_answers, rehearse
 from states.clock import FakeClock
 from states.definitions.tool import ToolDefinition
 from states.errors import (
@@ -19,14 +17,16 @@ from states.errors import (
     ReturnLocked,
     ReturnsClosed,
 )
-from states.services import audits, findings, queries, returns, work
+from states.services import attendees, audits, findings, queries, returns, work
 from states.services.deps import Deps
+from tests.support.driver import complete_answers, drive
+from tests.support.partnership import agency_name, email
 
 POLICE = email("lead.police")
 
 
 def _open(deps: Deps, clock: FakeClock, audit_type: str, goal: str = "returns_open") -> str:
-    return rehearse(deps, audit_type, goal=goal, theme="Returns").reference
+    return drive(deps, audit_type, to=goal, theme="Returns").reference
 
 
 def _tool(deps: Deps, audit_type: str) -> ToolDefinition:
@@ -48,7 +48,7 @@ def test_a_draft_is_saved_resumed_and_submitted(partnership: Deps, clock: FakeCl
 
     with pytest.raises(ReturnIncomplete) as incomplete:
         returns.submit(deps, audit=reference, actor=POLICE, agency="police")
-    missing = {p.question_id for p in incomplete.value.problems}  # type: ignore[attr-defined]
+    missing = {p.question_id for p in incomplete.value.problems}
     assert "leadership_evidence" in missing and "leadership_rating" not in missing
     assert "needs an answer before the return can be submitted" in str(incomplete.value)
 
@@ -88,7 +88,7 @@ def test_wrong_answers_are_listed_per_question_and_nothing_is_stored(
                 "no_such_question": "x",
             },
         )
-    problems = {p.question_id: p.message for p in refused.value.problems}  # type: ignore[attr-defined]
+    problems = {p.question_id: p.message for p in refused.value.problems}
     assert problems == {
         "leadership_rating": "'purple' is not on the scale; choose one of Green - met and "
         "embedded, Amber - in place, partly evidenced, Red - not met",
@@ -201,9 +201,8 @@ def test_case_audits_are_one_per_case_per_involved_agency(
     with pytest.raises(GateBlocked) as blocked:
         audits.fire(deps, audit=reference, trigger="close_returns", actor=email("coordinator"))
     assert (
-        "still waiting for returns from Children's Social Care (2 cases), "
-        "Community health services (3 cases), Greater Manchester Police "
-        "(Oldham district) (2 cases)"
+        f"still waiting for returns from {agency_name('csc')} (2 cases), "
+        f"{agency_name('community_health')} (3 cases), {agency_name('police')} (2 cases)"
     ) in str(blocked.value)
 
 
@@ -211,6 +210,12 @@ def test_each_training_round_asks_only_its_phase(partnership: Deps, clock: FakeC
     deps = partnership
     reference = _open(deps, clock, "training_impact", goal="pre_course_returns_open")
     tool = _tool(deps, "training_impact")
+    (attendee,) = attendees.register_attendees(
+        deps,
+        audit=reference,
+        actor=email("coordinator"),
+        new=attendees.attendees(agency="police", course="Neglect", cohort="2026-09", count=1),
+    )
     before = complete_answers(tool, phase="before")
     follow_up_only = next(q for s, q in tool.questions() if s.phase == "follow_up")
     with pytest.raises(ReturnIncomplete, match="belongs to another phase of this tool"):
@@ -219,9 +224,14 @@ def test_each_training_round_asks_only_its_phase(partnership: Deps, clock: FakeC
             audit=reference,
             actor=POLICE,
             agency="police",
+            case=attendee,
             answers={follow_up_only.id: before[next(iter(before))]},
         )
-    done = returns.submit(deps, audit=reference, actor=POLICE, agency="police", answers=before)
+    with pytest.raises(InvalidInput, match="made for each registered attendee"):
+        returns.submit(deps, audit=reference, actor=POLICE, agency="police", answers=before)
+    done = returns.submit(
+        deps, audit=reference, actor=POLICE, agency="police", case=attendee, answers=before
+    )
     assert done.status == "submitted" and set(done.answers) == set(before)
 
 

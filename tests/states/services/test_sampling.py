@@ -1,22 +1,19 @@
-"""Samples are seeded, reproducible and recorded; Section 175's deep dive follows its rule."""
+"""Samples are seeded, reproducible and recorded (the deep dive's sample: test_deep_dive.py)."""
 
 from __future__ import annotations
 
 import json
-import math
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from oscp_flow.demo import email
-from oscp_flow.walkthrough import Walker
-from states.clock import LONDON, FakeClock
-from states.errors import GateBlocked, InvalidInput, NotFound
+from states.errors import GateBlocked, InvalidInput
 from states.persistence import tables as t
-from states.services import audits, findings, sampling
+from states.services import audits, sampling
 from states.services.deps import Deps
 from states.services.sampling import CaseCandidate, choose
+from tests.support.partnership import email
 
 POOL = [
     CaseCandidate(
@@ -72,12 +69,18 @@ def test_a_sample_is_recorded_and_gated_on_the_twelve_month_window(partnership: 
         size=4,
         seed=11,
     )
-    assert draw.seed == 11 and sorted(draw.chosen) == sorted(c.reference for c in stale)
+    # A random draw passes over the case outside the window...
+    assert draw.seed == 11 and sorted(draw.chosen) == sorted(c.reference for c in stale[:3])
+    assert draw.ineligible == 1
     with deps.uow(readonly=True) as uow:
         recorded = uow.connection.execute(
             select(t.sample.c.method, t.sample.c.seed, t.sample.c.size, t.sample.c.selected)
         ).one()
     assert recorded[:3] == ("random", 11, 4) and json.loads(recorded[3]) == draw.chosen
+    # ...a list is taken as given, and the gate names the case.
+    sampling.select_sample(
+        deps, audit=reference, actor=email("coordinator"), candidates=stale[3:], method="list"
+    )
     with pytest.raises(GateBlocked, match="cases CASE-OLD had no intervention between"):
         audits.fire(deps, audit=reference, trigger="select_sample", actor=email("chair"))
 
@@ -90,59 +93,3 @@ def test_a_seed_is_made_and_recorded_when_none_is_given(partnership: Deps) -> No
     )
     assert draw.seed is not None
     assert [c.reference for c in choose(POOL, "random", 5, draw.seed)] == draw.chosen
-
-
-def test_section_175_deep_dive_takes_every_red_and_a_share_of_the_rest(
-    partnership: Deps, clock: FakeClock
-) -> None:
-    deps = partnership
-    reference = audits.start_audit(
-        deps,
-        audit_type="section_175",
-        theme="S175 2026",
-        lead=email("chair"),
-        actor=email("coordinator"),
-    ).reference
-    definition = deps.catalogue.current("section_175").definition
-    list(
-        Walker(deps, reference, clock.now().astimezone(LONDON).date()).walk(
-            definition, goal="deep_dive"
-        )
-    )
-    # The walkthrough's returns: police all green, csc all amber, community health all red.
-    draw = sampling.select_deep_dive(
-        deps, audit=reference, actor=email("coordinator"), rated="red", percent_of_rest=50, seed=3
-    )
-    assert "community_health" in draw.chosen
-    assert len(draw.chosen) == 1 + math.ceil(2 * 50 / 100)
-    for finding in findings.list_findings(deps, audit=reference):
-        findings.moderate(deps, audit=reference, actor=email("chair"), finding_id=finding.id)
-    audits.fire(deps, audit=reference, trigger="complete_deep_dive", actor=email("chair"))
-    with pytest.raises(GateBlocked, match="individual feedback is still to be recorded"):
-        audits.fire(deps, audit=reference, trigger="send_feedback", actor=email("coordinator"))
-    for agency in draw.chosen:
-        sampling.record_feedback(
-            deps,
-            audit=reference,
-            actor=email("chair"),
-            agency=agency,
-            summary="Thank you; review the online safety policy.",
-        )
-    not_chosen = next(a for a in ("police", "csc") if a not in draw.chosen)
-    with pytest.raises(NotFound):
-        sampling.record_feedback(
-            deps,
-            audit=reference,
-            actor=email("chair"),
-            agency=not_chosen,
-            summary="Not in the deep dive",
-        )
-    fired = audits.fire(deps, audit=reference, trigger="send_feedback", actor=email("coordinator"))
-    assert fired.to_state == "report_drafting"
-
-
-def test_the_deep_dive_needs_submitted_returns(partnership: Deps, clock: FakeClock) -> None:
-    deps = partnership
-    reference = _start(deps, "section_175")
-    with pytest.raises(InvalidInput, match="no submitted returns to sample"):
-        sampling.select_deep_dive(deps, audit=reference, actor=email("coordinator"))

@@ -4,16 +4,11 @@ history, notices, moderation views, logs or the command line."""
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
-from oscp_flow.demo import email, load_demo_partnership
-from oscp_flow.walkthrough import Walker, complete_answers
 from states.clock import LONDON, FakeClock
 from states.persistence import tables as t
 from states.persistence.db import make_engine
@@ -22,7 +17,10 @@ from states.persistence.uow import UnitOfWorkFactory
 from states.rules.catalogue import Catalogue
 from states.services import audits, findings, queries, returns, work
 from states.services.deps import Deps
-from tests.conftest import DEFINITIONS, ROOT, START
+from tests.conftest import DEFINITIONS, START
+from tests.support.cli import oscp
+from tests.support.driver import Driver, complete_answers
+from tests.support.partnership import email, seed_partnership
 
 SENTINEL = "Sentinelchild Zqxname"
 
@@ -32,9 +30,7 @@ def _plant(deps: Deps) -> str:
     reference = audits.start_audit(
         deps, audit_type="mace", theme="Neglect", lead=email("chair"), actor=email("coordinator")
     ).reference
-    definition = deps.catalogue.current("mace").definition
-    walker = Walker(deps, reference, START.astimezone(LONDON).date())
-    list(walker.walk(definition, goal="returns_open"))
+    Driver(deps, reference, started_on=START.astimezone(LONDON).date()).advance("returns_open")
     tool = deps.catalogue.tool("mace")
     assert tool is not None
     answers = complete_answers(tool)
@@ -69,7 +65,7 @@ def planted(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> tuple[Deps, str
         catalogue=Catalogue.from_directory(DEFINITIONS),
         clock=FakeClock(START),
     )
-    load_demo_partnership(deps)
+    seed_partnership(deps)
     return deps, _plant(deps), tmp_path
 
 
@@ -96,23 +92,18 @@ def test_the_name_stays_in_the_return(
     assert not [r for r in logged if SENTINEL in r.getMessage()]
 
 
-def test_the_name_never_reaches_the_command_line(planted: tuple[Deps, str, Path]) -> None:
+def test_the_name_never_reaches_the_command_line(
+    planted: tuple[Deps, str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
     _, reference, home = planted
-    env = {**os.environ, "OSCP_HOME": str(home), "OSCP_ACTOR": email("chair"), "COLUMNS": "200"}
-    env.pop("OSCP_DATABASE_URL", None)
+    caplog.set_level(logging.DEBUG)
     for args in (["audit", "show", reference], ["audit", "history", reference], ["audit", "list"]):
-        result = subprocess.run(
-            [sys.executable, "-m", "oscp_flow", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
+        result = oscp(home, *args, actor=email("chair"))
+        assert result.exit_code == 0, result.stderr
         assert reference in result.stdout
         assert SENTINEL not in result.stdout + result.stderr
+    # What the commands logged, which a process of their own would print or write to a file.
+    assert not [r for r in caplog.get_records("call") if SENTINEL in r.getMessage()]
 
 
 def test_database_errors_do_not_echo_what_was_typed(planted: tuple[Deps, str, Path]) -> None:

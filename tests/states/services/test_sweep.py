@@ -10,8 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select
 
-from oscp_flow.demo import email, load_demo_partnership
-from oscp_flow.walkthrough import Walker, complete_answers, rehearse
 from states.clock import LONDON, FakeClock
 from states.errors import PermissionDenied
 from states.persistence import tables as t
@@ -20,6 +18,8 @@ from states.rules.catalogue import Catalogue
 from states.services import audits, queries, returns, work
 from states.services.deps import Deps
 from states.services.sweep import sweep
+from tests.support.driver import Driver, complete_answers, drive
+from tests.support.partnership import agency_name, email, seed_partnership
 
 
 def outbox(deps: Deps, kind: str | None = None) -> list[tuple[str, str, dict[str, str]]]:
@@ -62,7 +62,7 @@ def submit_all(deps: Deps, reference: str, agency: str, lead: str) -> None:
 
 def test_reminders_go_only_to_agencies_still_owing(partnership: Deps, clock: FakeClock) -> None:
     deps = partnership
-    reference = rehearse(deps, "mace", goal="returns_open").reference
+    reference = drive(deps, "mace", to="returns_open").reference
     asked = {e for _, e, _ in outbox(deps, "return_requested")}
     assert asked == {email("lead.police"), email("lead.csc"), email("lead.health")}
     submit_all(deps, reference, "police", "lead.police")
@@ -74,7 +74,7 @@ def test_reminders_go_only_to_agencies_still_owing(partnership: Deps, clock: Fak
     assert sweep(deps).messages == 1
     ((kind, to, context),) = outbox(deps, "reminder")
     assert (kind, to) == ("reminder", email("lead.health"))
-    assert context["agency"] == "Community health services" and context["step"] == "before:10"
+    assert context["agency"] == agency_name("community_health") and context["step"] == "before:10"
 
     submit_all(deps, reference, "community_health", "lead.health")
     clock.set(rungs(deps, reference)[-1][1] + timedelta(days=1))
@@ -86,7 +86,7 @@ def test_overdue_work_escalates_to_the_strategic_lead_and_chair(
     partnership: Deps, clock: FakeClock
 ) -> None:
     deps = partnership
-    reference = rehearse(deps, "mace", goal="returns_open").reference
+    reference = drive(deps, "mace", to="returns_open").reference
     submit_all(deps, reference, "police", "lead.police")
     submit_all(deps, reference, "csc", "lead.csc")
     last = rungs(deps, reference)[-1]
@@ -94,16 +94,15 @@ def test_overdue_work_escalates_to_the_strategic_lead_and_chair(
     clock.set(last[1])
     sweep(deps)
     escalated = {(e, c["agency"]) for _, e, c in outbox(deps, "escalation")}
-    # Community health has no strategic lead in the demo partnership: the chair still hears.
-    assert escalated == {(email("chair"), "Community health services")}
+    # Community health has no strategic lead in the test partnership: the chair still hears.
+    assert escalated == {(email("chair"), agency_name("community_health"))}
     overdue = {e for _, e, _ in outbox(deps, "overdue")}
     assert overdue == {email("lead.health")}
 
 
 def _three_audits_due_the_same_morning(deps: Deps) -> list[str]:
     return [
-        rehearse(deps, "section_11", goal="returns_open", theme=f"S11 {n}").reference
-        for n in range(3)
+        drive(deps, "section_11", to="returns_open", theme=f"S11 {n}").reference for n in range(3)
     ]
 
 
@@ -128,7 +127,7 @@ def test_downtime_across_a_whole_ladder_sends_only_what_is_still_true(
     """A week's outage past the deadline: no "due in 10 days" reminder after the deadline;
     the latest overdue notice to the agency and the escalation to its strategic lead."""
     deps = partnership
-    reference = rehearse(deps, "section_11", goal="returns_open").reference
+    reference = drive(deps, "section_11", to="returns_open").reference
     ladder = rungs(deps, reference)
     assert [s for s, _, _ in ladder][:2] == ["before:10", "before:5"]
     clock.set(ladder[-1][1] + timedelta(hours=1))  # every rung due; no sweep ran meanwhile
@@ -145,7 +144,7 @@ def test_sign_off_reminders_go_to_members_who_have_not_decided(
     partnership: Deps, clock: FakeClock
 ) -> None:
     deps = partnership
-    reference = rehearse(deps, "mace", goal="awaiting_sign_off").reference
+    reference = drive(deps, "mace", to="awaiting_sign_off").reference
     asked = {e for _, e, _ in outbox(deps, "sign_off_requested")}
     members = {email("lhm"), email("lsp.council"), email("lsp.police"), email("lsp.health")}
     assert asked == members  # the chair wrote the report, so is not asked to sign it off
@@ -161,7 +160,7 @@ def test_an_extension_re_dates_the_reminders_and_is_logged(
     partnership: Deps, clock: FakeClock
 ) -> None:
     deps = partnership
-    reference = rehearse(deps, "section_11", goal="returns_open").reference
+    reference = drive(deps, "section_11", to="returns_open").reference
     before = rungs(deps, reference)
     status = queries.audit_status(deps, audit=reference, as_person=email("coordinator"))
     old_due = status.deadlines[-1].due_at.astimezone(LONDON).date()
@@ -201,12 +200,12 @@ def test_a_ladder_across_a_clock_change_sends_one_reminder_per_local_morning(
 ) -> None:
     clock = FakeClock(entered - timedelta(days=7))
     deps = Deps(uow=UnitOfWorkFactory(sqlite_engine), catalogue=catalogue, clock=clock)
-    load_demo_partnership(deps)
+    seed_partnership(deps)
     reference = audits.start_audit(
         deps, audit_type="mace", theme="DST", lead=email("chair"), actor=email("coordinator")
     ).reference
-    walker = Walker(deps, reference, clock.now().astimezone(LONDON).date())
-    list(walker.walk(deps.catalogue.current("mace").definition, goal="auditors_assigned"))
+    driver = Driver(deps, reference, started_on=clock.now().astimezone(LONDON).date())
+    driver.advance("auditors_assigned")
     clock.set(entered)
     audits.fire(deps, audit=reference, trigger="open_returns", actor=email("coordinator"))
     ladder = rungs(deps, reference)

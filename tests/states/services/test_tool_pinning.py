@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from oscp_flow.demo import email
-from oscp_flow.walkthrough import Walker, complete_answers
 from states.clock import LONDON, FakeClock
 from states.errors import DefinitionError, ReturnIncomplete
 from states.rules.catalogue import Catalogue
 from states.services import audits, returns
 from states.services.deps import Deps
 from tests.conftest import DEFINITIONS
+from tests.support.driver import Driver, complete_answers
+from tests.support.partnership import email
 
 NEW_QUESTION = """      - id: leadership_named_board_lead
         text: Is a named board member accountable for safeguarding?
@@ -35,11 +35,8 @@ def _edited_definitions(tmp_path: Path) -> Path:
 
 
 def _to_returns(deps: Deps, clock: FakeClock, reference: str) -> None:
-    definition = deps.catalogue.current("section_11").definition
-    list(
-        Walker(deps, reference, clock.now().astimezone(LONDON).date()).walk(
-            definition, goal="returns_open"
-        )
+    Driver(deps, reference, started_on=clock.now().astimezone(LONDON).date()).advance(
+        "returns_open"
     )
 
 
@@ -93,5 +90,17 @@ def test_an_audit_type_naming_a_missing_tool_is_refused(tmp_path: Path) -> None:
     copy = tmp_path / "definitions"
     shutil.copytree(DEFINITIONS.parent, copy, ignore=shutil.ignore_patterns("schema"))
     (copy / "tools" / "benchmarking_tool.yaml").unlink()
+    text = (copy / "tools" / "mace_case_file.yaml").read_text(encoding="utf-8")
+    (copy / "tools" / "mace_case_file.yaml").write_text(
+        text.replace("type: rating", "type: stars", 1), encoding="utf-8"
+    )
+    catalogue = Catalogue.from_directory(copy / "audit_types")
+    # Only new audits of the types concerned are refused, each naming the file at fault.
     with pytest.raises(DefinitionError, match="names the tool 'benchmarking_tool', which is not"):
-        Catalogue.from_directory(copy / "audit_types")
+        catalogue.current("benchmarking")
+    with pytest.raises(DefinitionError, match=r"^mace_case_file\.yaml, line \d+"):
+        catalogue.current("mace")
+    assert set(catalogue.refused) == {"benchmarking", "mace"}
+    assert "benchmarking" not in catalogue.audit_types and "mace" in catalogue.known_types
+    catalogue.check_known("mace")  # its running audits and programme entries still stand
+    assert catalogue.current("dip_sample").definition.tool == "dip_sample_core_groups"

@@ -1,0 +1,350 @@
+"""A new partnership, end to end, from an empty home and through supported commands only:
+``oscp init``, its directory imported from a workbook (dry run first), the programme loaded,
+a Section 175 for every setting, a Section 11 for every agency and a MACE started and moved on
+as a coordinator types it, the outbox sent to a real SMTP server; then a person is deactivated
+and their e-mailed link and their signed-in session are refused.
+
+No demo: nothing here imports the demo, the walkthrough or the showcase. The names are
+invented ("Setting 017") and no message carries a case reference, let alone a child's details.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections import Counter
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from oscp_flow.cli import app
+from oscp_flow.excel.directory_writer import directory_workbook
+from oscp_flow.settings import Settings
+from oscp_flow.web import WebConfig, create_app
+from oscp_flow.wiring import build
+from states.rules.directory import (
+    AgencyEntry,
+    AgencyKind,
+    BodyEntry,
+    BodyKind,
+    Directory,
+    PersonEntry,
+    Phase,
+    SettingEntry,
+)
+from tests.oscp_flow.web.support import csrf_of
+from tests.support.smtp import Recorder, smtp_server
+from tests.support.terms import terms_options
+
+DOMAIN = "northdale.example"
+BASE = "https://audits.northdale.example"
+COORDINATOR = f"pat.fenwick@{DOMAIN}"
+PASSWORD = "a long pass phrase for the first coordinator"
+CHAIR = f"chair@{DOMAIN}"
+# Also a coordinator, so one person holds both an e-mailed link and a signed-in session.
+LEAVER = f"lead.a01@{DOMAIN}"
+KINDS = (
+    AgencyKind.LOCAL_AUTHORITY,
+    AgencyKind.POLICE,
+    AgencyKind.INTEGRATED_CARE_BOARD,
+    AgencyKind.HEALTH_TRUST,
+    AgencyKind.HEALTH_TRUST,
+    AgencyKind.HEALTH_SERVICE,
+    AgencyKind.JUSTICE,
+    AgencyKind.HOUSING,
+    AgencyKind.VOLUNTARY_SECTOR,
+    AgencyKind.VOLUNTARY_SECTOR,
+    AgencyKind.OTHER,
+    AgencyKind.LOCAL_AUTHORITY,
+)
+SETTING_LEADS = 40  # settings 001-040 have a named lead; 60 people cannot lead all 90
+REFERENCE = re.compile(r"AUD-[0-9A-Z]{8}")
+LINK = re.compile(re.escape(BASE) + r"/act/[A-Za-z0-9_-]+")
+CASES = ("NDC-2026-0001", "NDC-2026-0002")
+
+
+def _person(local: str, name: str, agency: str | None, *roles: str) -> PersonEntry:
+    return PersonEntry(f"{local}@{DOMAIN}", name, agency, frozenset(roles))
+
+
+def partnership() -> Directory:
+    """12 agencies, 90 settings, 60 people and 4 bodies, every name invented."""
+    agencies = {
+        f"a{n:02d}": AgencyEntry(f"a{n:02d}", f"Agency {n:02d}", kind)
+        for n, kind in enumerate(KINDS, start=1)
+    }
+    settings = {
+        f"{100000 + n}": SettingEntry(
+            f"{100000 + n}",
+            f"s{n:03d}",
+            f"Setting {n:03d}",
+            AgencyKind.EARLY_YEARS if n > 80 else AgencyKind.SCHOOL,
+            Phase.EARLY_YEARS if n > 80 else (Phase.PRIMARY if n % 3 else Phase.SECONDARY),
+        )
+        for n in range(1, 91)
+    }
+    people = [_person("lead.a01", "Lead A01", "a01", "agency_lead", "coordinator")]
+    people += [
+        _person(f"lead.a{n:02d}", f"Lead A{n:02d}", f"a{n:02d}", "agency_lead")
+        for n in range(2, 13)
+    ]
+    people += [
+        _person(f"lead.s{n:03d}", f"Lead S{n:03d}", f"s{n:03d}", "agency_lead")
+        for n in range(1, SETTING_LEADS + 1)
+    ]
+    people += [_person("chair", "Chair One", None, "chair", "learning_hub_member")]
+    people += [
+        _person(f"hub{n}", f"Hub Member {n}", None, "learning_hub_member") for n in range(1, 4)
+    ]
+    people += [
+        _person(
+            f"lsp.a{n:02d}", f"Partner A{n:02d}", f"a{n:02d}", "statutory_partner", "strategic_lead"
+        )
+        for n in range(1, 4)
+    ]
+    people += [
+        _person(f"auditor{n}", f"Auditor {n}", f"a{n + 3:02d}", "auditor") for n in range(1, 3)
+    ]
+    hub = frozenset({CHAIR, *(f"hub{n}@{DOMAIN}" for n in range(1, 4))})
+    partners = frozenset(f"lsp.a{n:02d}@{DOMAIN}" for n in range(1, 4))
+    bodies = {
+        "hub": BodyEntry("hub", "Learning hub", BodyKind.LEARNING_HUB, hub),
+        "lsp": BodyEntry("lsp", "Statutory partners", BodyKind.STATUTORY_PARTNERS, partners),
+        "perf": BodyEntry(
+            "perf", "Performance group", BodyKind.PERFORMANCE_GROUP, frozenset({CHAIR, COORDINATOR})
+        ),
+        "edu": BodyEntry(
+            "edu",
+            "Education subgroup",
+            BodyKind.SUBGROUP,
+            frozenset(f"lead.s{n:03d}@{DOMAIN}" for n in range(1, 6)),
+        ),
+    }
+    return Directory(agencies, settings, {p.email: p for p in people}, bodies)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None: SQLite in the new home; otherwise an empty PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield None
+        return
+    base = request.getfixturevalue("postgres_url")
+    schema = f"t_{secrets.token_hex(6)}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield f"{base}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+class Oscp:
+    """The ``oscp`` command in this process, on the new home, as the person typing it."""
+
+    def __init__(self, home: Path) -> None:
+        self.env = {"OSCP_HOME": str(home), "OSCP_INIT_PASSWORD": PASSWORD, "OSCP_ACTOR": ""}
+
+    def __call__(self, *args: str, code: int = 0, given: str | None = None) -> str:
+        result = CliRunner().invoke(app, list(args), env=self.env, input=given)
+        assert result.exit_code == code, result.output
+        return result.output
+
+
+def _init(oscp: Oscp, port: int, database_url: str | None) -> None:
+    extra = ["--database-url", database_url] if database_url else []
+    oscp(
+        "init",
+        "--yes",
+        "--partnership",
+        "Northdale Safeguarding Children Partnership",
+        "--mail-from",
+        f"Learning hub <hub@{DOMAIN}>",
+        "--mail-domain",
+        DOMAIN,
+        "--base-url",
+        f"{BASE}/",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        str(port),
+        "--smtp-tls",
+        "none",
+        "--coordinator-name",
+        "Pat Fenwick",
+        "--coordinator-email",
+        COORDINATOR,
+        *extra,
+    )
+
+
+def _start(oscp: Oscp, *args: str) -> str:
+    found = REFERENCE.search(oscp(*args, "--as", COORDINATOR))
+    assert found is not None
+    return found[0]
+
+
+def _requests(received: list[EmailMessage]) -> Counter[str]:
+    """Return requests by recipient, as the SMTP server received them."""
+    return Counter(
+        str(m["To"]).split("<")[-1].rstrip(">").lower()
+        for m in received
+        if str(m["Subject"]).startswith("Action needed by")
+    )
+
+
+def _text(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def test_a_new_partnership_sets_itself_up_and_sends_its_requests(
+    tmp_path: Path, database_url: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    oscp = Oscp(home)
+    recorder = Recorder()
+    with smtp_server(recorder) as port:
+        _init(oscp, port, database_url)
+        empty = oscp("audit", "list")
+        assert "import your directory" in empty and "oscp programme load" in empty
+
+        book = tmp_path / "northdale.xlsx"
+        book.write_bytes(directory_workbook(partnership()))
+        dry = oscp("directory", "import", str(book), "--dry-run", "--as", COORDINATOR)
+        assert "Dry run: nothing was stored" in dry
+        assert "Lead S040" not in oscp("directory", "show", "--as", COORDINATOR)
+        oscp("directory", "import", str(book), "--reason", "Our directory", "--as", COORDINATOR)
+        shown = oscp(
+            "directory",
+            "show",
+            "--part",
+            "settings",
+            "--search",
+            "Setting 090",
+            "--as",
+            COORDINATOR,
+        )
+        assert "Setting 090" in shown
+        oscp("programme", "load")
+        assert "import your directory" not in oscp("programme", "show")
+
+        settings = [f"s{n:03d}" for n in range(1, 91)]
+        agencies = [f"a{n:02d}" for n in range(1, 13)]
+        s175 = _start(
+            oscp,
+            "audit",
+            "start",
+            "section_175",
+            "--theme",
+            "Safeguarding in education 2026",
+            "--lead",
+            CHAIR,
+            *_each("--agency", settings),
+        )
+        for trigger in ("issue_tool", "open_returns"):
+            oscp("audit", "fire", s175, trigger, "--as", COORDINATOR)
+        s11 = _start(
+            oscp,
+            "audit",
+            "start",
+            "section_11",
+            "--theme",
+            "Section 11 2026",
+            "--lead",
+            CHAIR,
+            *_each("--agency", agencies),
+        )
+        oscp("audit", "terms", s11, *terms_options(), "--as", COORDINATOR)
+        for trigger in ("agree_terms_of_reference", "issue_tool", "open_returns"):
+            oscp("audit", "fire", s11, trigger, "--as", COORDINATOR)
+        mace = _mace(oscp, tmp_path, agencies)
+
+        sent = oscp("outbox", "send", "--batch", "1000")
+        assert "failed 0" in sent, sent
+
+    requests = _requests(recorder.received)
+    setting_leads = {f"lead.s{n:03d}@{DOMAIN}" for n in range(1, SETTING_LEADS + 1)}
+    agency_leads = {f"lead.a{n:02d}@{DOMAIN}" for n in range(1, 13)}
+    assert {who: requests[who] for who in setting_leads} == dict.fromkeys(setting_leads, 1)
+    assert {who: requests[who] for who in agency_leads} == dict.fromkeys(agency_leads, 1)
+    assert set(requests) == setting_leads | agency_leads  # nobody else was asked for a return
+    for message in recorder.received:
+        text = _text(message)
+        assert not any(case in text or case in str(message["Subject"]) for case in CASES)
+        # The MACE told its chair it started, and asked nobody for anything yet.
+        assert mace not in text or str(message["To"]).endswith(f"<{CHAIR}>")
+    _leaver_is_refused(oscp, home, recorder, monkeypatch)
+
+
+def _each(option: str, values: list[str]) -> list[str]:
+    return [part for value in values for part in (option, value)]
+
+
+def _mace(oscp: Oscp, folder: Path, agencies: list[str]) -> str:
+    """As far as a coordinator can type it: no command assigns an auditor to a case yet, so
+    the MACE stops before its returns open, and says why."""
+    mace = _start(
+        oscp,
+        "programme",
+        "start",
+        "domestic-abuse-mace",
+        "--lead",
+        CHAIR,
+        *_each("--agency", agencies),
+    )
+    oscp("audit", "terms", mace, *terms_options(), "--as", COORDINATOR)
+    oscp("audit", "fire", mace, "agree_terms_of_reference", "--as", COORDINATOR)
+    cases = folder / "cases.csv"
+    cases.write_text(
+        "reference,agencies,first_intervention_on,last_intervention_on\n"
+        + "".join(
+            f"{case},a01;a02,2025-06-01,2026-{n + 1:02d}-01\n" for n, case in enumerate(CASES)
+        )
+    )
+    oscp("audit", "sample", mace, str(cases), "--as", COORDINATOR)
+    oscp("audit", "fire", mace, "select_sample", "--as", COORDINATOR)
+    blocked = oscp("audit", "fire", mace, "confirm_auditors", "--as", COORDINATOR, code=1)
+    assert "no auditor yet" in blocked
+    return mace
+
+
+def _leaver_is_refused(
+    oscp: Oscp, home: Path, recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The council's lead, who is also a coordinator, leaves: the return link in their e-mail
+    and their signed-in session both stop working at once."""
+    links = [LINK.search(_text(m)) for m in recorder.received if LEAVER in str(m["To"])]
+    link = next(found[0] for found in links if found is not None)
+    oscp("user", "password", LEAVER, given=f"{PASSWORD}\n{PASSWORD}\n")
+    monkeypatch.setenv("OSCP_HOME", str(home))
+    settings = Settings()
+    config = WebConfig(csrf_secret=SecretStr("not-for-production"), rate_limit_enabled=False)
+    with TestClient(create_app(build(settings), settings, config), base_url=BASE) as web:
+        assert web.get(link).status_code == 200
+        form = {
+            "csrf_token": csrf_of(web.get("/signin").text),
+            "email": LEAVER,
+            "password": PASSWORD,
+        }
+        assert web.post("/signin", data=form, follow_redirects=False).status_code == 303
+        assert web.get("/board").status_code == 200
+        oscp(
+            "directory",
+            "deactivate",
+            "person",
+            LEAVER,
+            "--reason",
+            "Left the council",
+            "--as",
+            COORDINATOR,
+        )
+        assert web.get(link).status_code == 410
+        after = web.get("/board", follow_redirects=False)
+        assert after.status_code == 303 and after.headers["location"].startswith("/signin")
