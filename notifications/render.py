@@ -52,6 +52,8 @@ REQUIRED_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "action_evidence_submitted": _ABOUT_AN_AUDIT | {"agency", "state_title"},
         "feedback_letter_ready": _ABOUT_AN_AUDIT | {"agency"},
         "settings_summary_ready": _ABOUT_AN_AUDIT | {"agency"},
+        "exception_raised": _ABOUT_AN_AUDIT | {"state_title"},
+        "returns_unasked": _ABOUT_AN_AUDIT | {"agencies"},
         # About the reader's own account: no audit; the link is their password page.
         "sign_in_failures": frozenset({"failures", "addresses", "since", "link_path"}),
     }

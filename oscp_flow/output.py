@@ -14,6 +14,7 @@ from states.clock import LONDON
 from states.definitions.model import AuditTypeDefinition
 from states.definitions.tool import ToolDefinition
 from states.services.queries import AuditStatus, AuditSummary, EventView
+from states.services.returns_status import AgencyReturns, ReturnsStatus
 
 
 def local(instant: datetime | None) -> str:
@@ -87,6 +88,40 @@ def show_status(console: Console, status: AuditStatus) -> None:
         for d in status.deadlines:
             deadlines.add_row(d.name, d.state, local(d.due_at), local(d.met_at) or "open")
         console.print(deadlines)
+
+
+def show_returns(console: Console, returns: ReturnsStatus) -> None:
+    """Each agency's returns in the round, and, for those who may see them, the cases each
+    still owes (pseudonymous references)."""
+    if not returns.agencies:
+        return
+    if returns.round is None:
+        when = "not open yet"
+    else:
+        when = "open" if returns.open else "closed, last round"
+    table = Table(title=f"Returns ({when})")
+    for column in ("agency", "status", "submitted"):
+        table.add_column(column)
+    owed_shown = returns.per_case and returns.shows_cases
+    if owed_shown:
+        table.add_column("cases still owed")
+    for a in returns.agencies:
+        cells = [a.name, _progress(a), _submitted(returns, a)]
+        table.add_row(*cells, *([", ".join(a.cases_owed) or "none"] if owed_shown else []))
+    console.print(table)
+
+
+def _progress(agency: AgencyReturns) -> str:
+    said = agency.status.value.replace("_", " ")
+    return said if agency.has_lead else f"{said} (no active agency lead)"
+
+
+def _submitted(returns: ReturnsStatus, agency: AgencyReturns) -> str:
+    if returns.per_case and not returns.sampled:
+        return "no cases sampled yet"
+    if not agency.owed:
+        return "none owed"
+    return f"{agency.submitted} of {agency.owed}"
 
 
 def show_history(console: Console, reference: str, events: Sequence[EventView]) -> None:

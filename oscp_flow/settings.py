@@ -65,9 +65,10 @@ class Settings(BaseSettings):
     # Prefect's own database; its server keeps SQLite in OSCP_HOME/prefect unless this names
     # a PostgreSQL database (``postgresql+asyncpg://...``), as at scale.
     prefect_database_url: str | None = None
-    # The worker starts the partnership's calendar work (each quarter's effectiveness report,
-    # each year's programme review) in this coordinator's name, with this author; unset, the
-    # worker starts neither and they are started by hand.
+    # The worker starts the programme's recurring work that its file gives a ``calendar``
+    # (each quarter's effectiveness report, each year's training-impact audit and programme
+    # review) in this coordinator's name, with this author; unset, the worker starts none and
+    # they are started by hand (`oscp programme start KEY`).
     calendar_coordinator: str | None = None
     calendar_lead: str | None = None
     # The process work pool that ``oscp flows deploy`` and ``oscp flows worker`` use.

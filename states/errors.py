@@ -230,9 +230,10 @@ class ReturnIncomplete(AuditEngineError):
 
 
 class ReturnLocked(AuditEngineError):
-    def __init__(self, *, audit: str) -> None:
+    def __init__(self, *, audit: str, case: str | None = None) -> None:
+        which = "This return" if case is None else f"The return for case {case}"
         super().__init__(
-            f"This return on audit {audit} was submitted and is locked; ask the coordinator "
+            f"{which} on audit {audit} was submitted and is locked; ask the coordinator "
             "to reopen it if it must change."
         )
 

@@ -32,9 +32,17 @@ POSTGRES_URL = os.environ.get("OSCP_TEST_POSTGRES_URL", "postgresql://postgres@1
 # Prefect, wherever a test imports it: offline, quiet, and nothing written to ~/.prefect.
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_HOME", str(ROOT / "var" / "test-prefect"))
+# One Prefect home per test worker (pytest-xdist names them), so parallel workers never share
+# Prefect's own database.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ.setdefault("PREFECT_HOME", str(ROOT / "var" / f"test-prefect-{_WORKER}"))
 Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.3")
+# A terminal size in the environment when the CLI's consoles are built fixes their width for
+# the whole process (test workers are started with one); without it each command reads the
+# COLUMNS its test gives, as a fresh process would.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
 # A Monday in term time, well clear of bank holidays.
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

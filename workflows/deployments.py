@@ -33,8 +33,8 @@ DESCRIPTIONS = {
     "reminder-sweep": "Queue every reminder and escalation now due (the worker runs this).",
     "outbox-relay": "Send the e-mails that are due (the worker runs this).",
     "partnership-calendar": (
-        "Start this quarter's effectiveness report and this year's programme review, "
-        "if not yet started (the worker runs this)."
+        "Start the programme's recurring work whose time has come (effectiveness report, "
+        "training impact, programme review), if not yet started (the worker runs this)."
     ),
 }
 

@@ -20,15 +20,11 @@ from prefect.client.schemas.objects import State
 from notifications.relay import relay
 from states.errors import AuditEngineError
 from states.services.audits import fire
+from states.services.deps import Deps
 from states.services.operator import OperationalTrigger, require_operational, require_operator
 from states.services.programme import start_from_programme
 from states.services.queries import audit_type_of
-from states.services.recurring import (
-    PROGRAMME_REVIEW,
-    QUARTERLY_REPORT,
-    ensure_programme_review,
-    ensure_quarterly_report,
-)
+from states.services.recurring import CalendarWork, calendar_work, start_calendar_work
 from states.services.sweep import sweep
 from workflows.parameters import AgencyCode, Email, ProgrammeEntry, Reference
 from workflows.runtime import current
@@ -145,26 +141,37 @@ def outbox_relay_flow() -> dict[str, int]:
     log_prints=False,
 )
 def calendar_flow() -> dict[str, str] | State[Any]:
-    """Start this quarter's safeguarding effectiveness report and this year's review of the
-    audit programme, each unless it is started already, in the name of the coordinator and
-    with the author set for the calendar work (OSCP_CALENDAR_COORDINATOR and _LEAD)."""
+    """Start the programme's recurring work whose time has come (each quarter's safeguarding
+    effectiveness report, each year's training-impact audit and programme review), each
+    unless it is started already and each linked to its programme entry, in the name of the
+    coordinator and with the author set for the calendar work (OSCP_CALENDAR_COORDINATOR and
+    _LEAD). Returns each entry's audit by the entry's key."""
     runtime = current()
     deps = via_prefect(runtime.deps)
     try:
         people = runtime.configured_calendar()
-        named = {"coordinator": people.coordinator, "lead": people.lead}
-        report = engine_call(lambda: ensure_quarterly_report(deps, **named))
-        review = engine_call(lambda: ensure_programme_review(deps, **named))
+        due = engine_call(lambda: calendar_work(deps))
     except AuditEngineError as exc:
         if not exc.retryable:
             return refused(exc)
         raise
-    labels = (
-        *audit_labels(report.reference, QUARTERLY_REPORT),
-        *audit_labels(review.reference, PROGRAMME_REVIEW),
-    )
-    label_run(f"calendar {report.reference} {review.reference}", *labels)
-    return {"quarterly_report": report.reference, "programme_review": review.reference}
+    named = {"coordinator": people.coordinator, "lead": people.lead}
+    started = {w.entry.key: ref for w in due if (ref := _start_one(deps, w, named)) is not None}
+    types = {w.entry.key: w.entry.audit_type for w in due}
+    labels = [label for k, ref in started.items() for label in audit_labels(ref, types[k])]
+    label_run(" ".join(("calendar", *started.values())), *labels)
+    return started
+
+
+def _start_one(deps: Deps, work: CalendarWork, named: dict[str, str]) -> str | None:
+    """One time round's audit; one that cannot start is logged and the others still start."""
+    try:
+        return engine_call(lambda: start_calendar_work(deps, work, **named))
+    except AuditEngineError as exc:
+        get_run_logger().warning(
+            "%s due %s not started: %s", work.entry.key, work.occurrence.label, exc
+        )
+        return None
 
 
 PEOPLE_FLOWS = (start_audit_flow, advance_audit_flow)

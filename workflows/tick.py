@@ -1,6 +1,7 @@
-"""One tick of periodic work: start the partnership's calendar work that is due (the
-quarter's effectiveness report, the year's programme review) if nobody has, turn due
-reminder rungs into messages, then send what is due.
+"""One tick of periodic work: start the programme's recurring work whose time has come (each
+quarter's effectiveness report, each year's training-impact audit and programme review, as
+the plan declares them) if nobody has, turn due reminder rungs into messages, then send what
+is due.
 
 The tick decides nothing by itself: each part asks the database what is due now, so a tick
 that comes late (or twice) does exactly the work that is due, once.
@@ -11,13 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 from notifications.relay import RelayConfig, RelayResult, relay
 from notifications.smtp import Mailer
 from states.errors import AuditEngineError
 from states.services.deps import Deps
-from states.services.recurring import ensure_programme_review, ensure_quarterly_report
+from states.services.recurring import calendar_work, start_calendar_work
 from states.services.sweep import SweepResult, sweep
 from workflows.runtime import CalendarPeople, Runtime, install
 
@@ -35,14 +37,24 @@ class TickResult:
 def tick(
     deps: Deps, mailer: Mailer, config: RelayConfig, calendar: CalendarPeople | None = None
 ) -> TickResult:
-    started: tuple[str, ...] = ()
-    if calendar is not None:
-        people = {"coordinator": calendar.coordinator, "lead": calendar.lead}
-        quarterly = _calendar_work(lambda: ensure_quarterly_report(deps, **people).reference)
-        review = _calendar_work(lambda: ensure_programme_review(deps, **people).reference)
-        started = tuple(ref for ref in (quarterly, review) if ref is not None)
+    started = () if calendar is None else start_calendar(deps, calendar)
     swept = sweep(deps)
     return TickResult(swept, relay(deps, mailer, config=config), started)
+
+
+def start_calendar(deps: Deps, people: CalendarPeople) -> tuple[str, ...]:
+    """The references of the recurring work whose time has come, each started (and linked
+    to its programme entry) unless it was already; one that cannot start is skipped."""
+    due = _calendar_work(partial(calendar_work, deps)) or ()
+    named = {"coordinator": people.coordinator, "lead": people.lead}
+    started = (
+        _calendar_work(
+            partial(start_calendar_work, deps, work, **named),
+            what=f"{work.entry.key} due {work.occurrence.label}",
+        )
+        for work in due
+    )
+    return tuple(reference for reference in started if reference is not None)
 
 
 def tick_as_flows(runtime: Runtime) -> TickResult:
@@ -61,12 +73,12 @@ def tick_as_flows(runtime: Runtime) -> TickResult:
     return TickResult(SweepResult(**swept), RelayResult(**relayed), started)
 
 
-def _calendar_work(start: Callable[[], T]) -> T | None:
+def _calendar_work(start: Callable[[], T], what: str = "calendar work") -> T | None:
     """The calendar's audits are started before the sweep; one that cannot start (its type's
-    definition refused, its people removed) is logged and skipped, so reminders and e-mail
-    still go out on this tick and the next tries again."""
+    definition refused, its people removed) is logged and skipped, so the others start and
+    reminders and e-mail still go out on this tick, and the next tries again."""
     try:
         return start()
     except AuditEngineError as exc:
-        log.warning("calendar work not started this tick: %s", exc)
+        log.warning("%s not started this tick: %s", what, exc)
         return None

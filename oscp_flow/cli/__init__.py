@@ -26,6 +26,7 @@ from oscp_flow.cli import (  # noqa: F401  (each registers its commands)
     programme,
     reports,
     returns,
+    sharing,
     up,
     users,
     web,

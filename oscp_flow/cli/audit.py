@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from oscp_flow.cli.common import AsPerson, acting_person, audit_app, out, run_action
+from oscp_flow.cli.common import AsPerson, acting_person, audit_app, err, out, run_action
 
 if TYPE_CHECKING:
     from states.services.deps import Deps
@@ -16,13 +17,24 @@ if TYPE_CHECKING:
 def audit_start(
     audit_type: str,
     theme: Annotated[str, typer.Option(help="The audit's theme, e.g. 'Domestic abuse'.")],
-    lead: Annotated[str, typer.Option(help="E-mail of the chair and report author.")],
+    lead: Annotated[
+        str,
+        typer.Option(
+            help="E-mail of the chair and report author; for an exception report an agency "
+            "raises, the learning hub member or coordinator who chairs its triage."
+        ),
+    ],
     agency: Annotated[
-        list[str] | None, typer.Option(help="Agency code taking part (repeat).")
+        list[str] | None,
+        typer.Option(
+            help="Agency code taking part (repeat); an agency lead raising an exception "
+            "report is taking part for their own agency, given or not."
+        ),
     ] = None,
     as_person: AsPerson = None,
 ) -> None:
-    """Start an audit of TYPE on its current definition."""
+    """Start an audit of TYPE on its current definition. Coordinators start any type; an
+    agency lead raises a single_agency_exception report for their own agency."""
     from states.services import audits
 
     actor = acting_person(as_person)
@@ -32,8 +44,21 @@ def audit_start(
             deps, audit_type=audit_type, theme=theme, lead=lead, actor=actor, agencies=agency or []
         )
         out.print(f"Started {fired.reference} ({audit_type}) in state {fired.to_state}.")
+        warn_unasked(fired.unasked)
 
     run_action(action)
+
+
+def warn_unasked(names: Sequence[str]) -> None:
+    """A plain warning for each agency or setting nobody will be asked for a return."""
+    for name in names:
+        err.print(
+            f"Warning: {name} has no active agency lead in the directory, so nobody there "
+            "will be asked for its return; add one before returns open.",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @audit_app.command("fire")
@@ -68,17 +93,21 @@ def audit_fire(
 
 @audit_app.command("show")
 def audit_show(audit: str, as_person: AsPerson = None) -> None:
-    """Where AUDIT is, what can happen next (and what blocks it), its deadlines, and its
-    terms of reference."""
+    """Where AUDIT is, what can happen next (and what blocks it), its deadlines, each
+    agency's returns (and the cases each still owes), its terms of reference, and what it
+    must share."""
     from oscp_flow.cli.planning import show_terms
-    from oscp_flow.output import show_status
-    from states.services import queries, terms
+    from oscp_flow.cli.sharing import show_sharing
+    from oscp_flow.output import show_returns, show_status
+    from states.services import queries, returns_status, shared_items, terms
 
     actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         show_status(out, queries.audit_status(deps, audit=audit, as_person=actor))
+        show_returns(out, returns_status.returns_status(deps, audit=audit, as_person=actor))
         show_terms(out, terms.read_terms(deps, audit=audit))
+        show_sharing(out, shared_items.sharing_of(deps, audit=audit))
 
     run_action(action)
 

@@ -107,8 +107,8 @@ def _up_settings(settings: Settings) -> dict[str, object]:
 
     changes: dict[str, object] = {}
     if not (settings.calendar_coordinator and settings.calendar_lead):
-        # The demo's coordinator starts the quarterly report and the programme review; its
-        # chair writes them.
+        # The demo's coordinator starts the programme's recurring work (the quarterly report,
+        # the annual training-impact audit and programme review); its chair writes them.
         changes.update(calendar_coordinator=email("coordinator"), calendar_lead=email("chair"))
     if not settings.prefect_operator:
         # Runs started from the Prefect UI act as the demo's coordinator.

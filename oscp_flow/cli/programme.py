@@ -129,6 +129,7 @@ def programme_start(
     as_person: AsPerson = None,
 ) -> None:
     """Start the audit for programme entry KEY (its type and theme) and link it to the entry."""
+    from oscp_flow.cli.audit import warn_unasked
     from states.services import programme
 
     actor = acting_person(as_person)
@@ -138,6 +139,7 @@ def programme_start(
             deps, key=key, lead=lead, actor=actor, agencies=agency or ()
         )
         out.print(f"Started {fired.reference} for {key} in state {fired.to_state}.")
+        warn_unasked(fired.unasked)
 
     run_action(action)
 

@@ -25,6 +25,20 @@ app.add_typer(returns_app, name="return")
 CaseRef = Annotated[
     str | None, typer.Option("--case", help="The sampled case, for tools completed per case.")
 ]
+ExportCase = Annotated[
+    str | None,
+    typer.Option(
+        "--case",
+        help="Only this sampled case; without it, one workbook carries every case of the agency.",
+    ),
+]
+ImportCase = Annotated[
+    str | None,
+    typer.Option(
+        "--case",
+        help="Check that the workbook is this case's return; the workbook says its cases anyway.",
+    ),
+]
 
 
 @returns_app.command("export")
@@ -33,10 +47,11 @@ def return_export(
     agency: str,
     *,
     output: Annotated[Path, typer.Option("--output", "-o", help="The .xlsx file to write.")],
-    case: CaseRef = None,
+    case: ExportCase = None,
     as_person: AsPerson = None,
 ) -> None:
-    """Write AGENCY's return on AUDIT to an Excel workbook, with any answers saved so far."""
+    """Write AGENCY's return on AUDIT to an Excel workbook, with any answers saved so far: on
+    an audit of cases, one set of sheets for each of the agency's cases."""
     from oscp_flow import excel
 
     actor = acting_person(as_person)
@@ -64,13 +79,14 @@ def return_import(
         Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The .xlsx file.")
     ],
     *,
-    case: CaseRef = None,
+    case: ImportCase = None,
     submit: Annotated[
         bool, typer.Option("--submit", help="Submit the return, not just save a draft.")
     ] = False,
     as_person: AsPerson = None,
 ) -> None:
-    """Save AGENCY's return on AUDIT from a workbook; a file with any problem saves nothing."""
+    """Save AGENCY's return on AUDIT from a workbook, every case it carries; a workbook for
+    another audit, agency or case, or with any problem, saves nothing."""
     from oscp_flow import excel
 
     actor = acting_person(as_person)
@@ -81,7 +97,7 @@ def return_import(
         with file.open("rb") as handle:
             data = handle.read(excel.MAX_BYTES + 1)
         try:
-            view = excel.import_(
+            views = excel.import_(
                 deps, audit=audit, actor=actor, agency=agency, case=case, data=data, submit=submit
             )
         except excel.SpreadsheetRejected as exc:
@@ -89,11 +105,13 @@ def return_import(
             # reported as a failure of the engine.
             rejected.append(exc)
             return
-        out.print(
-            f"{view.audit}: the {escape(agency)} return is {view.status} "
-            f"with {len(view.answers)} answer(s) saved.",
-            soft_wrap=True,
-        )
+        for view in views:
+            which = f" for case {escape(view.case)}" if view.case else ""
+            out.print(
+                f"{view.audit}: the {escape(agency)} return{which} is {view.status} "
+                f"with {len(view.answers)} answer(s) saved.",
+                soft_wrap=True,
+            )
 
     run_action(action)
     if rejected:

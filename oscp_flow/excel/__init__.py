@@ -1,10 +1,13 @@
-"""One return as an Excel workbook: exported to fill in offline, read back and checked.
+"""An agency's return as an Excel workbook (one set of sheets per case on a per-case audit):
+exported to fill in offline, read back and checked.
 
 Agencies fill returns in Excel and send them by e-mail, so the workbook is untrusted both
-ways. Going out, every value is written as data, never as a formula. Coming back, the file
-is size-checked before it is unpacked, read without running anything, and every problem in
-it is listed against its cell; answers are stored only when the whole file is clean, by the
-same service calls (and so the same access rules) as the web form.
+ways. Going out, every value is written as data, never as a formula, and the workbook is
+stamped with the audit, agency and cases it is for. Coming back, the file is size-checked
+before it is unpacked, read without running anything, refused whole if it is another return
+than the one being imported, and every problem in it is listed against its cell; answers are
+stored only when the whole file is clean, by the same service calls (and so the same access
+rules) as the web form.
 """
 
 from oscp_flow.excel.reader import read_return
@@ -19,7 +22,9 @@ from oscp_flow.excel.shape import (
     CellProblem,
     SpreadsheetRejected,
     layout,
+    sheet_sets,
 )
+from oscp_flow.excel.stamp import Expected, Stamp, WorkbookMismatch
 from oscp_flow.excel.writer import export_return
 
 __all__ = [
@@ -30,10 +35,14 @@ __all__ = [
     "MAX_ROWS",
     "MAX_SHEETS",
     "CellProblem",
+    "Expected",
     "SpreadsheetRejected",
+    "Stamp",
+    "WorkbookMismatch",
     "export",
     "export_return",
     "import_",
     "layout",
     "read_return",
+    "sheet_sets",
 ]

@@ -1,5 +1,6 @@
 """Reading a returned workbook: size-checked before unpacking, read without running
-anything (``oscp_flow.excel.guards``), every problem listed against its cell."""
+anything (``oscp_flow.excel.guards``), checked to be the return being imported
+(``oscp_flow.excel.stamp``), every problem in every case's sheets listed against its cell."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from oscp_flow.excel.shape import (
     MAX_UNPACKED,
     CellProblem,
     SpreadsheetRejected,
-    layout,
+    sheet_sets,
 )
+from oscp_flow.excel.stamp import Expected, check, read_stamp
 from states.definitions.tool import Section, ToolDefinition
 from states.errors import AnswerProblem
 from states.rules.answers import is_blank, missing_required, normalise
@@ -134,8 +136,7 @@ def _value_problem(reading: _Reading, problem: AnswerProblem) -> CellProblem:
     return CellProblem(title, number, ANSWER, message)
 
 
-def _read(book: Workbook, tool: ToolDefinition, phase: str | None) -> _Reading:
-    placed = layout(tool, phase)
+def _read(book: Workbook, placed: Sequence[tuple[str, Section]]) -> _Reading:
     reading = _Reading(
         {q.id: (title, n) for title, s in placed for n, q in enumerate(s.questions, start=2)}
     )
@@ -160,27 +161,44 @@ def _located(reading: _Reading, problems: Sequence[AnswerProblem]) -> Iterator[C
     return (_value_problem(reading, p) for p in problems if p.question_id in reading.where)
 
 
-def read_return(
-    tool: ToolDefinition, phase: str | None, data: bytes, *, complete: bool = False
+def _answers(
+    tool: ToolDefinition, phase: str | None, reading: _Reading, complete: bool
 ) -> dict[str, object]:
-    """Every question's answer in the workbook (canonical text; None where the cell is blank,
-    so importing clears it), or ``SpreadsheetRejected`` listing every problem in the file.
-    ``complete`` also requires every required answer, as submitting does.
-    """
-    book = _open(data)
-    try:
-        reading = _read(book, tool, phase)
-    finally:
-        book.close()
+    """One return's answers, its problems added to ``reading``."""
     clean, problems = normalise(tool, reading.raw, phase)
     if complete:  # a cell already at fault is not also reported as unanswered
         faulty = {p.question_id for p in problems}
         problems += [p for p in missing_required(tool, clean, phase) if p.question_id not in faulty]
     reading.problems += _located(reading, problems)
-    if reading.problems:
-        order = {title: n for n, (title, _) in enumerate(layout(tool, phase))}
-        reading.problems.sort(
-            key=lambda p: (order.get(p.sheet or "", -1), p.row or 0, p.column or "")
-        )
-        raise SpreadsheetRejected(reading.problems)
     return {question: clean.get(question) for question in reading.raw}
+
+
+def read_return(
+    tool: ToolDefinition,
+    phase: str | None,
+    data: bytes,
+    *,
+    expected: Expected,
+    complete: bool = False,
+) -> dict[str | None, dict[str, object]]:
+    """Every question's answer in the workbook (canonical text; None where the cell is blank,
+    so importing clears it), by case (None for an agency's own return). A workbook that is not
+    the ``expected`` return is refused (``WorkbookMismatch``) before any answer is read; one
+    with any problem in any case's sheets raises ``SpreadsheetRejected`` listing them all.
+    ``complete`` also requires every required answer, as submitting does.
+    """
+    book = _open(data)
+    try:
+        stamp = read_stamp(book, _limits())
+        check(stamp, expected, per_case=tool.per_subject)
+        sets = sheet_sets(tool, phase, stamp.cases)
+        readings = [(found.case, _read(book, found.sheets)) for found in sets]
+    finally:
+        book.close()
+    answers = {case: _answers(tool, phase, reading, complete) for case, reading in readings}
+    problems = [p for _, reading in readings for p in reading.problems]
+    if problems:
+        order = {title: n for n, (title, _) in enumerate(s for f in sets for s in f.sheets)}
+        problems.sort(key=lambda p: (order.get(p.sheet or "", -1), p.row or 0, p.column or ""))
+        raise SpreadsheetRejected(problems)
+    return answers

@@ -12,11 +12,15 @@ from states.definitions.tool import YES_NO_PARTLY, Question, Section, ToolDefini
 from states.errors import InvalidInput
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_SHEETS = 50
+# One agency's workbook carries a sheet per section for each of its cases (a MACE tool has
+# ten sections), so two dozen cases fit; a file with more sheets is not a return.
+MAX_SHEETS = 250
 MAX_ROWS = 2000
 # A 5 MB file of XML can honestly unpack to ten times that; far more is a zip bomb.
 MAX_UNPACKED = 60 * 1024 * 1024
 ABOUT, LISTS = "About", "Lists"
+# The longest case reference a sheet's name starts with, leaving room for the section.
+MAX_PREFIX = 20
 # Sheet names this module uses itself, and "History", which Excel keeps for its own use.
 RESERVED_TITLES = frozenset({ABOUT.lower(), LISTS.lower(), "history"})
 HEADER = ("Question id (do not change)", "Question", "Your answer", "Required?", "Help")
@@ -75,17 +79,47 @@ def file_problem(message: str) -> SpreadsheetRejected:
 # --- Layout: shared by export and import, so both agree where each question lives ----------
 
 
+@dataclass(frozen=True)
+class SheetSet:
+    """The sheets of one return in a workbook: the agency's own (``case`` None) or one case's,
+    each with the unique, Excel-safe title of its sheet."""
+
+    case: str | None
+    sheets: tuple[tuple[str, Section], ...]
+
+
 def layout(tool: ToolDefinition, phase: str | None) -> list[tuple[str, Section]]:
     """Each section this round asks, with the unique, Excel-safe title of its sheet."""
+    return list(sheet_sets(tool, phase, ())[0].sheets)
+
+
+def sheet_sets(tool: ToolDefinition, phase: str | None, cases: Sequence[str]) -> list[SheetSet]:
+    """One set of sheets per case, in the order given (one set for the agency when there are
+    no cases). A case's sheets start with its reference, so each tab says which case it is."""
     taken = set(RESERVED_TITLES)
+    sections = [s for s in tool.sections if phase is None or s.phase in (None, phase)]
+    if not cases:
+        titles = [_sheet_title(s.title) or s.id[:31] for s in sections]
+        return [SheetSet(None, _placed(titles, sections, taken))]
+    sets = []
+    for k, case in enumerate(cases, start=1):
+        # A reference too long to leave room for the section is named by its place instead;
+        # the About sheet lists the references in that order.
+        prefix = case if len(case) <= MAX_PREFIX else f"Case {k}"
+        titles = [_sheet_title(f"{prefix} {n} {s.title}") for n, s in enumerate(sections, 1)]
+        sets.append(SheetSet(case, _placed(titles, sections, taken)))
+    return sets
+
+
+def _placed(
+    titles: Sequence[str], sections: Sequence[Section], taken: set[str]
+) -> tuple[tuple[str, Section], ...]:
     placed = []
-    for section in tool.sections:
-        if phase is not None and section.phase not in (None, phase):
-            continue
-        title = _unique(_sheet_title(section.title) or section.id[:31], taken)
-        taken.add(title.lower())
-        placed.append((title, section))
-    return placed
+    for title, section in zip(titles, sections, strict=True):
+        unique = _unique(title, taken)
+        taken.add(unique.lower())
+        placed.append((unique, section))
+    return tuple(placed)
 
 
 def _sheet_title(text: str) -> str:

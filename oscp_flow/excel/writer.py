@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from openpyxl import Workbook
@@ -22,10 +22,12 @@ from oscp_flow.excel.shape import (
     FORMULA_START,
     HEADER,
     LISTS,
+    SheetSet,
     Value,
     choices,
-    layout,
+    sheet_sets,
 )
+from oscp_flow.excel.stamp import Stamp
 from states.definitions.tool import YES_NO_PARTLY, Question, Section, ToolDefinition
 
 # --- Export ----------------------------------------------------------------------------------
@@ -166,28 +168,51 @@ HOW_TO = (
     "4. Questions marked 'required' need an answer before the return can be submitted; a "
     "part-filled workbook can be imported as a draft.\n"
     "5. Do not rename, add or remove sheets, or change, move or delete the question ids in "
-    "column A: they tie each answer to its question.\n"
+    "column A: they tie each answer to its question. The references above (audit, agency "
+    "and any cases) tie the workbook to its return: the import refuses it for another one.\n"
     "6. Importing replaces the saved answers with the workbook's, so a blank cell clears that "
     "answer. If anything is wrong nothing is saved, and every cell to fix is listed."
 )
+PER_CASE = (
+    "\nEach case has its own sheets, named with the case reference (or 'Case 1', 'Case 2'... "
+    "for a long reference, in the order listed above) and the section's number. The whole "
+    "workbook is imported at once: a problem in any case's sheets saves nothing for any case."
+)
+
+
+def _sheet_list(sets: Sequence[SheetSet]) -> str:
+    lines = []
+    for k, found in enumerate(sets, start=1):
+        if found.case is not None:
+            named = all(title.startswith(f"{found.case} ") for title, _ in found.sheets)
+            lines.append(f"Case {found.case}:" if named else f"Case {k} = {found.case}:")
+        lines += [title for title, _ in found.sheets]
+    return "\n".join(lines)
 
 
 def _about(
-    sheet: Worksheet, tool: ToolDefinition, phase: str | None, title: str, sheets: list[str]
+    sheet: Worksheet,
+    tool: ToolDefinition,
+    phase: str | None,
+    stamp: Stamp,
+    *,
+    title: str,
+    sets: Sequence[SheetSet],
 ) -> None:
     sheet.title = ABOUT
     rows: list[tuple[str, str]] = [
         ("What this is", f"One return for an OSCP audit, to fill in offline: {tool.title}."),
         ("Return", title),
+        *stamp.rows(),
         ("Questions", f"The '{phase}' round of the tool." if phase else "The whole tool."),
         ("About the tool", " ".join(tool.description.split())),
-        ("How to fill it in", HOW_TO),
+        ("How to fill it in", HOW_TO + (PER_CASE if stamp.cases else "")),
         (
             "Keep it safe",
             "Never write a child's, family member's or practitioner's name: use the case "
             "reference. Send this file only by secure e-mail.",
         ),
-        ("Sheets", "\n".join(sheets)),
+        ("Sheets", _sheet_list(sets)),
     ]
     put_value(sheet["A1"], tool.title)
     sheet["A1"].font = Font(bold=True, size=14)
@@ -203,15 +228,24 @@ def _about(
 
 
 def export_return(
-    tool: ToolDefinition, phase: str | None, answers: Mapping[str, str], *, title: str
+    tool: ToolDefinition,
+    phase: str | None,
+    answers: Mapping[str | None, Mapping[str, str]],
+    *,
+    stamp: Stamp,
+    title: str,
 ) -> bytes:
-    """A workbook of the questions this round asks, pre-filled with ``answers`` (canonical)."""
+    """A workbook of the questions this round asks, one set of sheets per case of ``stamp``
+    (one for the agency when it names none), pre-filled with ``answers`` (canonical) by case,
+    and stamped with the return it is for."""
     book = Workbook()
-    placed = layout(tool, phase)
-    _about(book.worksheets[0], tool, phase, title, [name for name, _ in placed])
+    sets = sheet_sets(tool, phase, stamp.cases)
+    _about(book.worksheets[0], tool, phase, stamp, title=title, sets=sets)
     lists = ChoiceLists()
-    for name, section in placed:
-        _section_sheet(book.create_sheet(name), tool, section, answers, lists)
+    for found in sets:
+        given = answers.get(found.case, {})
+        for name, section in found.sheets:
+            _section_sheet(book.create_sheet(name), tool, section, given, lists)
     lists.write(book.create_sheet(LISTS))
     # Sheets cannot be renamed, moved, deleted or unhidden in Excel: the importer finds each
     # section by its sheet's name. No password: this guides people, the importer enforces.

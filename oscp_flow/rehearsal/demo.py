@@ -5,6 +5,9 @@ Addresses are on the reserved ``example.org`` domain; no real practitioner or ch
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from sqlalchemy import select
 
 from states.persistence import tables
@@ -31,6 +34,13 @@ AGENCIES: tuple[tuple[str, str, AgencyKind], ...] = (
     ("early_years", "Early years settings", AgencyKind.OTHER),
     ("housing", "Housing provider", AgencyKind.HOUSING),
     ("vcs", "Voluntary and community sector", AgencyKind.VOLUNTARY_SECTOR),
+)
+
+# The stand-ins for schools and settings above, each with its lead's e-mail local part: early
+# years has none, so a Section 175 audit cannot ask it for its return and says so (a
+# rehearsal has the coordinator enter the return for it).
+SETTINGS: Mapping[str, str | None] = MappingProxyType(
+    {"schools": "lead.schools", "early_years": None}
 )
 
 # (name, e-mail local part, agency code, roles)

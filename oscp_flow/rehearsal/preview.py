@@ -87,6 +87,14 @@ def _wait_for_deadline(deps: Deps, clock: FakeClock, reference: str) -> None:
     clock.set(due)
 
 
+def _detail(message: reads.QueuedMessage) -> str:
+    """The rung, and whose return it is about: the agency named, the agency a return link
+    asks, or the agencies and settings nobody could ask."""
+    context = message.context
+    agency = context.get("agency") or message.for_agency or context.get("agencies")
+    return " ".join(filter(None, (context.get("step"), agency)))
+
+
 def _lines(deps: Deps, reference: str, *, after_outbox: int, open_only: bool) -> list[PreviewLine]:
     status = queries.audit_status(
         deps, audit=reference, as_person=reads.lead_of(deps, audit=reference)
@@ -101,7 +109,7 @@ def _lines(deps: Deps, reference: str, *, after_outbox: int, open_only: bool) ->
             message.at,
             message.kind,
             f"{message.name} <{message.email}>",
-            " ".join(filter(None, (message.context.get("step"), message.context.get("agency")))),
+            _detail(message),
         )
         for message in reads.queued_messages(deps, audit=reference, after_outbox=after_outbox)
     )

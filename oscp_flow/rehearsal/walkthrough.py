@@ -8,10 +8,10 @@ partnership's people: it is a rehearsal, not a shortcut (every gate is met, none
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
 
-from oscp_flow.rehearsal.demo import email
+from oscp_flow.rehearsal.demo import SETTINGS, email
 from states.clock import LONDON
 from states.definitions import gate_names
 from states.definitions.graph import expand_sources, main_path
@@ -31,6 +31,7 @@ from states.services import (
     partnership,
     queries,
     returns,
+    shared_items,
     terms,
     work,
 )
@@ -38,6 +39,8 @@ from states.services.audits import Fired
 from states.services.deps import Deps
 
 RETURNING = {"police": "lead.police", "csc": "lead.csc", "community_health": "lead.health"}
+# Types completed by schools and settings rather than agencies: Section 175/157 (framework 6.2).
+BY_SETTINGS = frozenset({"section_175"})
 ACTOR_FOR_ROLE = {
     "coordinator": "coordinator",
     "chair": "chair",
@@ -72,6 +75,12 @@ def complete_answers(
     return answers
 
 
+def answering(audit_type: str) -> Mapping[str, str | None]:
+    """Who completes the tool in a rehearsal of ``audit_type``, each with its lead's e-mail
+    local part (None: nobody there to ask, so the coordinator enters its return)."""
+    return SETTINGS if audit_type in BY_SETTINGS else RETURNING
+
+
 def actor_for(transition: TransitionDef) -> str:
     return email(ACTOR_FOR_ROLE[transition.roles[0]])
 
@@ -85,6 +94,7 @@ class Walker:
         self._attended: dict[str, str] = {}  # attendee reference -> agency (training audits)
         self._invited = False
         self._assigned = False
+        self._answering: Mapping[str, str | None] | None = None
         self._prepare: dict[str, Callable[[], None]] = {
             gate_names.CASES_WITHIN_WINDOW: self._sample_cases,
             gate_names.AUDITORS_INDEPENDENT: self._assign_auditors,
@@ -96,6 +106,7 @@ class Walker:
             gate_names.FEEDBACK_RECORDED: self._give_feedback,
             gate_names.ACTIONS_COMPLETE: self._complete_actions,
             gate_names.TERMS_RECORDED: self._record_terms,
+            gate_names.DISSEMINATION_RECORDED: self._share_learning,
         }
 
     def walk(self, definition: AuditTypeDefinition, goal: str = "closed") -> Iterator[Fired]:
@@ -182,11 +193,19 @@ class Walker:
                 involvement="none",
             )
 
+    def _taking_part(self) -> Mapping[str, str | None]:
+        if self._answering is None:
+            self._answering = answering(queries.audit_type_of(self.deps, audit=self.reference))
+        return self._answering
+
     def _invite_once(self) -> None:
         """Agencies take part from the start: their leads act only in audits they are part of."""
         if not self._invited:
             work.invite_agencies(
-                self.deps, audit=self.reference, actor=email("coordinator"), agencies=RETURNING
+                self.deps,
+                audit=self.reference,
+                actor=email("coordinator"),
+                agencies=list(self._taking_part()),
             )
             self._invited = True
 
@@ -199,19 +218,20 @@ class Walker:
         assert tool is not None, "the walkthrough needs the audit tools loaded"
         phase = self.deps.catalogue.current(status.audit_type).definition.state(status.state).phase
         cases = [None] if tool.completed_per == "agency" else self._case_references(tool)
-        for n, (agency, lead) in enumerate(RETURNING.items()):
+        for n, (agency, lead) in enumerate(self._taking_part().items()):
+            entering = email(lead or "coordinator")
             for case in cases:
                 if self._attended.get(case or "", agency) != agency:
                     continue  # an attendee's return comes from their own agency only
                 done = returns.read(
-                    self.deps, audit=self.reference, actor=email(lead), agency=agency, case=case
+                    self.deps, audit=self.reference, actor=entering, agency=agency, case=case
                 )
                 if done.status == ReturnStatus.SUBMITTED:  # someone already made this return
                     continue
                 returns.submit(
                     self.deps,
                     audit=self.reference,
-                    actor=email(lead),
+                    actor=entering,
                     agency=agency,
                     case=case,
                     answers=complete_answers(tool, variant=n, phase=phase),
@@ -270,7 +290,7 @@ class Walker:
         )
 
     def _give_feedback(self) -> None:
-        for agency in RETURNING:
+        for agency in self._taking_part():
             with contextlib.suppress(NotFound):  # only settings in the deep dive get feedback
                 deep_dive.record_feedback(
                     self.deps,
@@ -281,9 +301,12 @@ class Walker:
                 )
 
     def _complete_actions(self) -> None:
-        """The plan has an action (one for the police, if none was added); each action whose
-        owner returns in the walkthrough is evidenced by its lead and accepted by the hub."""
-        leads = {code: email(local) for code, local in RETURNING.items()}
+        """The plan has an action (one for the first taking part with a lead, the police or
+        the schools, if none was added); each action whose owner has a lead in the walkthrough
+        is evidenced by that lead and accepted by the hub."""
+        taking_part = {**RETURNING, **self._taking_part()}
+        leads = {code: email(local) for code, local in taking_part.items() if local}
+        owner = next(code for code, local in self._taking_part().items() if local)
         plan = actions.list_actions(self.deps, audit=self.reference, as_person=email("coordinator"))
         if not plan:
             actions.add_action(
@@ -291,7 +314,7 @@ class Walker:
                 audit=self.reference,
                 actor=email("chair"),
                 recommendation="Share strategy meeting minutes with every agency invited.",
-                owner="police",
+                owner=owner,
                 due_on=self.deps.clock.now().astimezone(LONDON).date() + timedelta(days=28),
             )
             plan = actions.list_actions(
@@ -311,6 +334,19 @@ class Walker:
                 )
             actions.accept_evidence(
                 self.deps, audit=self.reference, actor=email("lhm"), number=action.number
+            )
+
+    def _share_learning(self) -> None:
+        """The coordinator records each item the type shares, by its first channel, today."""
+        today = self.deps.clock.now().astimezone(LONDON).date()
+        for item in shared_items.sharing_of(self.deps, audit=self.reference).waiting:
+            shared_items.record_shared(
+                self.deps,
+                audit=self.reference,
+                actor=email("coordinator"),
+                item=item.id,
+                channel=item.channels[0],
+                on=today,
             )
 
     def _approve(self) -> None:

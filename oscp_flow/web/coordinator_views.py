@@ -21,7 +21,7 @@ from oscp_flow.web.return_form import ErrorLink
 from states.rules.action_plan import REVIEWER_ROLES
 from states.rules.passwords import MIN_LENGTH
 from states.rules.quarters import plain_day
-from states.services import actions, aggregation, board, queries
+from states.services import actions, aggregation, board, queries, returns_status, shared_items
 from states.services.aggregation import Distribution
 from states.services.web_sessions import Viewer
 
@@ -204,10 +204,11 @@ def audit_page(
         title=f"Audit {status.reference}",
         status=status,
         diagram=draw(definition, status.state, visited),
-        participations=board.participations(deps, audit=status.reference),
+        returns=returns_status.returns_status(deps, audit=status.reference, as_person=viewer.id),
         history=history,
         stage_changes=[e for e in history if e.from_state != e.to_state],
         action_plan=plan,
+        sharing=shared_items.sharing_of(deps, audit=status.reference),
         state_titles={s.name: s.title for s in definition.states},
         reviewer=bool(viewer.roles & REVIEWER_ROLES),
         can_add=can_add,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Needs = Literal["case_window_months", "sign_off"]
+Needs = Literal["case_window_months", "sign_off", "dissemination"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ DEEP_DIVE_SELECTED = "deep_dive_selected"
 FEEDBACK_RECORDED = "feedback_recorded"
 ACTIONS_COMPLETE = "actions_complete"
 TERMS_RECORDED = "terms_recorded"
+DISSEMINATION_RECORDED = "dissemination_recorded"
 
 # Applied to every transition by the compiler; YAML never lists them.
 IMPLICIT_GATES = (ROLE_ALLOWED, REASON_GIVEN)
@@ -79,6 +80,11 @@ DECLARED: dict[str, GateName] = {
             TERMS_RECORDED,
             "The terms of reference (scope, time window, methodology, tool, sample rationale "
             "and timetable) are recorded.",
+        ),
+        GateName(
+            DISSEMINATION_RECORDED,
+            "Every item the type must share is recorded as shared, with its date and channel.",
+            "dissemination",
         ),
     )
 }

@@ -13,6 +13,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from states.definitions.dissemination_checks import check_dissemination
 from states.definitions.gate_names import (
     ALL_RETURNS_IN,
     DECLARED,
@@ -40,6 +41,7 @@ def check_graph(model: AuditTypeDefinition) -> list[tuple[tuple[PathPart, ...], 
         *_check_transitions(model),
         *_check_stages(model),
         *_check_sign_off_gates(model),
+        *check_dissemination(model),
         *_check_escalation_triggers(model),
     ]
     if not problems:  # reachability only makes sense once every name resolves

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from states.definitions.dissemination_checks import check_declared
 from states.definitions.graph import check_graph
 from states.definitions.model import SCHEMA_VERSION, AuditTypeDefinition
 from states.definitions.tool import ToolDefinition
@@ -59,7 +60,8 @@ def validate_source(
     source: YamlSource, *, tools: Collection[str] | None = None
 ) -> AuditTypeDefinition:
     def check(model: AuditTypeDefinition) -> list[tuple[tuple[PathPart, ...], str]]:
-        return [*check_graph(model), *_check_tool_known(model, tools)]
+        # What a type shares is asked of files, not of the definitions audits started with.
+        return [*check_graph(model), *check_declared(model), *_check_tool_known(model, tools)]
 
     return _validated(source, AuditTypeDefinition, check)
 
@@ -144,6 +146,8 @@ def _plain(err: Any) -> str:
         return _too_short(str(key), int(err["ctx"]["min_length"]))
     if kind == "value_error":
         return str(err["ctx"]["error"])
+    if kind == "enum":
+        return f"'{err['input']}' is not one of the values allowed here: {err['ctx']['expected']}"
     message = str(err["msg"])
     return message[0].lower() + message[1:] if message else message
 

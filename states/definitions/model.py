@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, StringConstraints, model_validator
 
 from states.definitions.disclosure import DisclosureRule
+from states.definitions.dissemination import DisseminationDef
 from states.definitions.stage_names import Stage
 
 SCHEMA_VERSION = 1
@@ -235,6 +236,18 @@ class AuditTypeDefinition(Strict):
         default=None,
         description="The rule the deep-dive sample of returns is drawn by. Without one (or "
         "instead of it) the coordinator or chair names the settings by hand.",
+    )
+    dissemination: DisseminationDef | None = Field(
+        default=None,
+        description="What the type must share, and by which channels, before the way out of "
+        "its disseminating state (gated by dissemination_recorded). Required of a type with a "
+        "disseminating state; an audit started before types declared it requires nothing.",
+    )
+    raised_by_agency: bool = Field(
+        default=False,
+        description="An agency lead may start one for their own agency (framework s.5: "
+        "agencies report to the partnership by exception), and the learning hub's members "
+        "are told at once whoever starts it.",
     )
     states: list[StateDef] = Field(min_length=2)
     transitions: list[TransitionDef] = Field(min_length=1)

@@ -54,6 +54,8 @@ Item = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 Month = Annotated[int | None, AfterValidator(_month)]
 Year = Annotated[int | None, AfterValidator(_year)]
 Recurrence = Literal["quarterly", "annual"]
+# How far apart the times round of recurring work are.
+EVERY_MONTHS: dict[str, int] = {"quarterly": 3, "annual": 12}
 
 
 class Due(Strict):
@@ -71,6 +73,15 @@ class Due(Strict):
         if self.year is None and self.recurring is None:
             raise ValueError("give a year (and month), or write 'due: null' when none is known")
         return self
+
+
+class Calendar(Strict):
+    """Recurring work the worker starts by itself: each occurrence on the first day of the
+    month ``starts_months_before_due`` months before the month it is due."""
+
+    starts_months_before_due: int = Field(
+        ge=0, le=11, description="0 starts it on the first day of the month it is due."
+    )
 
 
 class Period(Strict):
@@ -97,6 +108,27 @@ class ProgrammeEntryDef(Strict):
     report_author: Short
     sign_off: Cell = Field(description="Sign-off by the learning hub and statutory partners.")
     impact_monitoring: Cell
+    calendar: Calendar | None = Field(
+        default=None,
+        description="Started by the worker each time it comes round; without it, by a person.",
+    )
+
+    @model_validator(mode="after")
+    def _calendar_recurs(self) -> ProgrammeEntryDef:
+        if self.calendar is None:
+            return self
+        due = self.due
+        if due is None or due.month is None or due.recurring is None:
+            raise ValueError(
+                "only recurring work is started by the calendar: give 'due' a year, a month "
+                "and 'recurring', or remove 'calendar'"
+            )
+        if self.calendar.starts_months_before_due >= EVERY_MONTHS[due.recurring]:
+            raise ValueError(
+                f"{due.recurring} work must start less than {EVERY_MONTHS[due.recurring]} "
+                "months before it is due, or each time round would start before the last is due"
+            )
+        return self
 
 
 class ProgrammeDefinition(Strict):

@@ -199,3 +199,8 @@ class SqlAuditFacts:
             .order_by(t.agency.c.name, t.action.c.number)
         )
         return list(self._c.execute(statement).scalars())
+
+    def shared_items(self) -> set[str]:
+        """The declared items recorded as shared at least once (by any channel, any day)."""
+        statement = select(t.shared_item.c.item).where(t.shared_item.c.audit_id == self._audit_id)
+        return set(self._c.execute(statement).scalars())

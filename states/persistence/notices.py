@@ -33,6 +33,11 @@ AUDIT_KINDS = (
     "action_evidence_submitted",
     "feedback_letter_ready",
     "settings_summary_ready",
+    # To the learning hub's members: an agency raised an exception report with it.
+    "exception_raised",
+    # To the coordinators: agencies or settings on the audit nobody could be asked for a
+    # return (states.services.unasked).
+    "returns_unasked",
 )
 # Messages about a person's own account rather than an audit: they carry no audit.
 ACCOUNT_KINDS = ("sign_in_failures",)
@@ -48,6 +53,8 @@ CONTEXT_KEYS = frozenset(
         "deadline_at",
         "step",
         "agency",
+        # Names of agencies or settings, "; " between them; never anything about a case.
+        "agencies",
         "decision",
         "link_path",
         # Failed sign-ins: how many, from how many network addresses, since when.

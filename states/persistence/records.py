@@ -512,6 +512,25 @@ class ProgrammeEntry(SQLModel, table=True):
     impact_monitoring: str = Field(sa_column=Column(Text, nullable=False))
     loaded_at: datetime = Field(sa_type=UTC_TIMESTAMP)
     audit_id: int | None = Field(default=None, foreign_key="audit_cycle.id", index=True)
+    # Recurring work the worker starts by itself (the entry's ``calendar``), and the last day
+    # any time round may start (its programme's period end); null for work started by hand.
+    starts_months_before_due: int | None = None
+    recurs_until: date | None = None
+
+
+class ProgrammeOccurrence(SQLModel, table=True):
+    """The audit started for one time round of a recurring programme entry (each quarter's
+    effectiveness report, each year's training-impact audit): what ``audit_id`` is to an
+    entry that happens once. Unique per entry and due month, so it starts once."""
+
+    __tablename__ = "programme_occurrence"
+    __table_args__ = (UniqueConstraint("entry_id", "due_year", "due_month"),)
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="programme_entry.id")
+    due_year: int
+    due_month: int
+    audit_id: int = Field(foreign_key="audit_cycle.id", unique=True)
+    linked_at: datetime = Field(sa_type=UTC_TIMESTAMP)
 
 
 class Action(SQLModel, table=True):
@@ -601,6 +620,22 @@ class Dissemination(SQLModel, table=True):
     disseminated_by: int = Field(foreign_key="person.id")
     # The flow run that recorded it, if one did: a retried run finds its record by this.
     request_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
+
+
+class SharedItem(SQLModel, table=True):
+    """One item an audit type must share (``dissemination.items``), recorded as shared: by
+    which channel and on which day (the day it went out, which may be before the day it is
+    recorded). An item may go out more than once; the same day and channel is one record."""
+
+    __tablename__ = "shared_item"
+    __table_args__ = (UniqueConstraint("audit_id", "item", "channel", "shared_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
+    item: str = Field(max_length=63)
+    channel: str = Field(max_length=40)
+    shared_on: date
+    recorded_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    recorded_by: int = Field(foreign_key="person.id")
 
 
 class Credential(SQLModel, table=True):

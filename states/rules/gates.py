@@ -56,6 +56,7 @@ class AuditFacts(Protocol):
     def deep_dive_count(self) -> int: ...
     def deep_dive_without_feedback(self) -> list[str]: ...
     def open_actions(self) -> list[str]: ...
+    def shared_items(self) -> set[str]: ...
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,17 @@ def _actions_complete(ctx: GateContext) -> str | None:
         f"{count} action{' is' if count == 1 else 's are'} still open "
         f"({_listed(per_owner)}); accept their evidence, carry them forward or withdraw them"
     )
+
+
+@gate("dissemination_recorded")
+def _dissemination_recorded(ctx: GateContext) -> str | None:
+    plan = ctx.definition.dissemination
+    if plan is None:  # an audit started before its type declared what it shares
+        return None
+    shared = ctx.facts.shared_items()
+    # Every item by name, never "and 2 more": each is a step someone still has to take.
+    waiting = [f"{i.title} ({i.id})" for i in plan.items if i.id not in shared]
+    return f"still to record as shared: {', '.join(waiting)}" if waiting else None
 
 
 # Every declared gate has its check: a name declared without one fails at import, not on the

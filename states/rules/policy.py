@@ -24,6 +24,11 @@ class Permission(Enum):
     # Partnership-wide steps only the learning hub coordinator takes: starting an audit,
     # reopening a return, extending a deadline, carrying actions, managing people.
     COORDINATE = "coordinate"
+    # Raising a single-agency exception report with the learning hub, for their own agency
+    # (framework s.5; a type allows it with ``raised_by_agency``). Coordinators start any.
+    RAISE_EXCEPTION = "raise_exception"
+    # Leading (chairing the triage of) an exception an agency raised: the learning hub's.
+    LEAD_RAISED_EXCEPTION = "lead_raised_exception"
     # Keeping the partnership's directory: agencies, settings, people, roles and bodies.
     MANAGE_DIRECTORY = "manage_directory"
     # Acting as the identity a run started through Prefect carries.
@@ -55,6 +60,8 @@ _COORDINATOR = frozenset({"coordinator"})
 ROLES: dict[Permission, frozenset[str]] = {
     Permission.ORGANISE: frozenset({"chair", "coordinator"}),
     Permission.COORDINATE: _COORDINATOR,
+    Permission.RAISE_EXCEPTION: frozenset({"agency_lead"}),
+    Permission.LEAD_RAISED_EXCEPTION: frozenset({"coordinator", "learning_hub_member"}),
     Permission.MANAGE_DIRECTORY: _COORDINATOR,
     Permission.OPERATE: _COORDINATOR,
     Permission.OVERSEE_ACTIONS: frozenset(
@@ -109,6 +116,25 @@ def moderation_reach(roles: Iterable[str]) -> Reach:
         "agency's findings may moderate findings.",
     )
     return Reach.OWN_AGENCY
+
+
+class ReturnsReach(Enum):
+    """How much of an audit's returns a person sees: counts and status are no one's secret,
+    but the pseudonymous case references each agency still owes are the organisers' (the
+    coordinator and chair) and, for its own cases only, the agency's."""
+
+    EVERY_AGENCY = "every_agency"
+    OWN_AGENCY = "own_agency"
+    COUNTS_ONLY = "counts_only"
+
+
+def returns_reach(roles: Iterable[str]) -> ReturnsReach:
+    held = frozenset(roles)
+    if allows(held, Permission.ORGANISE):
+        return ReturnsReach.EVERY_AGENCY
+    if allows(held, Permission.HOLD_RETURN_LINK):
+        return ReturnsReach.OWN_AGENCY
+    return ReturnsReach.COUNTS_ONLY
 
 
 def either(roles: Iterable[str]) -> str:

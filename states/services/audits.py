@@ -20,8 +20,7 @@ from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
 from states.rules.compiler import AuditModel, CompiledType
 from states.rules.gates import GateContext
-from states.rules.policy import Permission, require
-from states.services import messages
+from states.services import messages, raising, unasked
 from states.services.deps import Deps
 from states.services.writes import write_to_audit
 
@@ -37,6 +36,9 @@ class Fired:
     from_state: str
     to_state: str
     version: int
+    # Starting: the agencies or settings taking part that nobody can be asked for a return
+    # (no active agency lead), by name.
+    unasked: tuple[str, ...] = ()
 
 
 def new_reference() -> str:
@@ -83,11 +85,14 @@ def start_audit(
 def started_by(deps: Deps, request_key: str) -> Fired | None:
     with deps.uow(readonly=True) as uow:
         row = uow.connection.execute(
-            select(t.audit.c.reference, t.event.c.to_state)
+            select(t.audit.c.id, t.audit.c.reference, t.event.c.to_state)
             .join(t.event, t.event.c.audit_id == t.audit.c.id)
             .where(t.audit.c.request_key == request_key, t.event.c.version == 1)
         ).first()
-    return None if row is None else Fired(row.reference, START_TRIGGER, "", row.to_state, 1)
+        if row is None:
+            return None
+        names = tuple(unasked.unasked(uow.connection, row.id))
+    return Fired(row.reference, START_TRIGGER, "", row.to_state, 1, names)
 
 
 def _start(
@@ -109,12 +114,9 @@ def _start(
     with deps.uow() as uow:
         store = AuditStore(uow.connection)
         starter = store.load_actor(actor)
-        require(
-            starter.roles,
-            Permission.COORDINATE,
-            refusal=f"Only a coordinator can start an audit, and {starter.name} is not one.",
-        )
+        invited = raising.agencies_for(uow.connection, compiled.definition, starter, agencies)
         lead_person = store.load_actor(lead)
+        raising.check_lead(starter, lead_person)
         if not lead_person.active:
             raise InvalidInput(
                 f"{lead_person.name} has been removed from the directory, so cannot lead an "
@@ -150,6 +152,8 @@ def _start(
                 "request_key": request_key,
             },
         ).scalar_one()
+        _invite(uow, audit_id, invited)
+        names = tuple(unasked.unasked(uow.connection, audit_id))
         store.record_event(
             audit_id=audit_id,
             reference=reference,
@@ -159,10 +163,9 @@ def _start(
             trigger=START_TRIGGER,
             from_state="",
             to_state=initial,
-            reason=deps.recorded_reason(None),
+            reason=deps.recorded_reason(unasked.noted(None, names)),
             definition_hash=compiled.content_hash,
         )
-        _invite(uow, audit_id, agencies)
         messages.audit_started(
             uow.connection,
             compiled.definition,
@@ -172,6 +175,17 @@ def _start(
             lead_id=lead_person.id,
             at=now,
         )
+        if compiled.definition.raised_by_agency:
+            messages.exception_raised(
+                uow.connection,
+                compiled.definition,
+                audit_id=audit_id,
+                reference=reference,
+                theme=theme,
+                told_already={lead_person.id, starter.id},
+                agencies=invited,
+                at=now,
+            )
         deadlines.open_for(
             uow.connection,
             compiled.definition,
@@ -182,7 +196,7 @@ def _start(
             at=now,
         )
         uow.commit()
-    return Fired(reference, START_TRIGGER, "", initial, 1)
+    return Fired(reference, START_TRIGGER, "", initial, 1, names)
 
 
 def _save_snapshot(store: AuditStore, compiled: CompiledType, now: datetime) -> None:
@@ -312,12 +326,16 @@ def fire_loaded(
     )
     new_state = compiled.fire(AuditModel(row.reference, row.state), trigger, context)
     entered = not context.transition.internal
+    # Known before the event is written, so the history notes whom nobody could ask.
+    missed = unasked.on_entering(
+        store.connection, compiled.definition, row, context.transition, new_state
+    )
     version = store.advance(
         row,
         to_state=new_state,
         trigger=trigger,
         actor_id=actor.id,
-        reason=deps.recorded_reason(reason),
+        reason=deps.recorded_reason(unasked.noted(reason, missed)),
         at=now,
         entered=entered,
         closed=new_state in compiled.definition.final_states,
@@ -339,6 +357,15 @@ def fire_loaded(
         row,
         context.transition,
         stages=compiled.stages,
+        new_state=new_state,
+        new_round=version,
+        at=now,
+    )
+    unasked.tell_coordinators(
+        store.connection,
+        compiled.definition,
+        row,
+        missed,
         new_state=new_state,
         new_round=version,
         at=now,

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import exists, func, select
 
-from states.clock import LONDON, as_utc, as_utc_or_none
+from states.clock import LONDON, as_utc
 from states.definitions.model import AuditTypeDefinition
 from states.persistence import tables as t
 from states.persistence.ids import AuditKey
@@ -73,18 +73,6 @@ class Board:
 
 
 @dataclass(frozen=True)
-class ParticipationView:
-    agency: str
-    agency_name: str
-    required: bool
-    return_status: str
-    submitted_at: datetime | None
-    deep_dive: bool
-    returns_submitted: int
-    returns: int  # started or submitted, drafts included
-
-
-@dataclass(frozen=True)
 class RatedAudit:
     reference: str
     audit_type: str
@@ -110,11 +98,17 @@ def board(deps: Deps) -> Board:
 
 
 def _audits(deps: Deps) -> list[BoardAudit]:
-    a, p = t.audit, t.programme_entry
+    a, p, o = t.audit, t.programme_entry, t.programme_occurrence
+    # An audit belongs to an entry directly (started once) or by one of its times round
+    # (recurring work: each quarter's report, each year's training-impact audit).
+    by_time_round = p.alias("by_time_round")
     statement = (
         select(a.c.reference, a.c.audit_type, a.c.theme, a.c.state, a.c.started_on)
-        .add_columns(a.c.closed_at, p.c.key, a.c.definition_hash)
+        .add_columns(a.c.closed_at, func.coalesce(p.c.key, by_time_round.c.key))
+        .add_columns(a.c.definition_hash)
         .outerjoin(p, p.c.audit_id == a.c.id)
+        .outerjoin(o, o.c.audit_id == a.c.id)
+        .outerjoin(by_time_round, by_time_round.c.id == o.c.entry_id)
         .order_by(a.c.started_at, a.c.id)
     )
     with deps.uow(readonly=True) as uow:
@@ -150,37 +144,6 @@ def overdue_deadlines(deps: Deps, now: datetime) -> tuple[OverdueDeadline, ...]:
     with deps.uow(readonly=True) as uow:
         rows = uow.connection.execute(statement).all()
     return tuple(OverdueDeadline(r, th, n, s, as_utc(due)) for r, th, n, s, due in rows)
-
-
-def participations(deps: Deps, *, audit: AuditKey) -> tuple[ParticipationView, ...]:
-    """Each agency taking part, with its return status and how many of its returns (one per
-    case, for tools completed per case) are submitted, in every round."""
-    p, g, r = t.participation, t.agency, t.audit_return
-    returns = (
-        select(
-            r.c.agency_id,
-            func.count().label("every"),
-            func.count().filter(r.c.status == ReturnStatus.SUBMITTED).label("submitted"),
-        )
-        .where(r.c.audit_id == bindparam("audit_id"))
-        .group_by(r.c.agency_id)
-        .subquery()
-    )
-    with deps.uow(readonly=True) as uow:
-        row = AuditStore(uow.connection).load_audit(audit)
-        found = uow.connection.execute(
-            select(g.c.code, g.c.name, p.c.required, p.c.return_status, p.c.submitted_at)
-            .add_columns(p.c.deep_dive, returns.c.submitted, returns.c.every)
-            .join(g, g.c.id == p.c.agency_id)
-            .outerjoin(returns, returns.c.agency_id == p.c.agency_id)
-            .where(p.c.audit_id == row.id)
-            .order_by(g.c.name),
-            {"audit_id": row.id},
-        ).all()
-    return tuple(
-        ParticipationView(code, name, req, status, as_utc_or_none(at), deep, done or 0, n or 0)
-        for code, name, req, status, at, deep, done, n in found
-    )
 
 
 def rated_audits(deps: Deps) -> tuple[RatedAudit, ...]:

@@ -95,6 +95,46 @@ def audit_started(
     )
 
 
+def exception_raised(
+    connection: Connection,
+    definition: AuditTypeDefinition,
+    *,
+    audit_id: int,
+    reference: str,
+    theme: str,
+    told_already: set[int],
+    agencies: list[str],
+    at: datetime,
+) -> None:
+    """An exception is "raised with the OSCP learning hub for progression" (framework s.5):
+    its members hear of it at once, each once (the chair, told it is theirs to chair, and
+    whoever raised it excepted). The e-mail names the agency, never the finding."""
+    members = notices.recipients(
+        connection, roles=["learning_hub_member"], lead_id=0, agency_id=None
+    )
+    extra = {"audit_title": definition.title}
+    if len(agencies) == 1:
+        extra["agency"] = str(
+            connection.execute(
+                select(t.agency.c.name).where(t.agency.c.code == agencies[0])
+            ).scalar_one()
+        )
+    notices.queue(
+        connection,
+        kind="exception_raised",
+        audit_id=audit_id,
+        subject_id=1,
+        recipient_ids=[p for p in members if p not in told_already],
+        at=at,
+        context=notices.audit_context(
+            reference,
+            theme,
+            state_title=definition.state(definition.initial_state).title,
+            **extra,
+        ),
+    )
+
+
 def _people(connection: Connection, row: AuditRow, roles: list[str]) -> list[int]:
     return notices.recipients(connection, roles=roles, lead_id=row.lead_id, agency_id=None)
 
@@ -119,6 +159,15 @@ def _agency_leads(connection: Connection, audit_id: int) -> list[int]:
             t.person.c.active,
         )
     )
+    named = (
+        select(t.case_agency.c.agency_id)
+        .join(t.case, t.case.c.id == t.case_agency.c.case_id)
+        .where(t.case.c.audit_id == audit_id)
+    )
+    if connection.execute(named.limit(1)).first() is not None:
+        # A case audit asks only the agencies its sampled cases name: one named in no case
+        # owes nothing (the gate agrees), so asking it would only confuse.
+        statement = statement.where(t.person.c.agency_id.in_(named))
     return sorted(set(connection.execute(statement).scalars()))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from states.clock import as_utc
 from states.persistence import tables as t
+from states.persistence.vocabulary import LinkPurpose
 from states.services.deps import Deps
 
 
@@ -27,6 +28,8 @@ class QueuedMessage:
     email: str
     # The message's safe references (step, agency, dates), never free text (see Outbox).
     context: dict[str, Any]
+    # A message with a return link asks for the recipient's agency's return: that agency.
+    for_agency: str | None = None
 
 
 def lead_of(deps: Deps, *, audit: str) -> int:
@@ -59,21 +62,26 @@ def pending_rungs(deps: Deps, *, audit: str) -> list[datetime]:
 
 
 def queued_messages(deps: Deps, *, audit: str, after_outbox: int) -> list[QueuedMessage]:
-    """The audit's messages queued after outbox row ``after_outbox``, with their recipients."""
+    """The audit's messages queued after outbox row ``after_outbox``, with their recipients
+    (and, for a return request, the agency it asks)."""
+    o = t.outbox
     with deps.uow(readonly=True) as uow:
         rows = uow.connection.execute(
-            select(
-                t.outbox.c.created_at,
-                t.outbox.c.kind,
-                t.person.c.name,
-                t.person.c.email,
-                t.outbox.c.context,
-            )
-            .join(t.person, t.person.c.id == t.outbox.c.recipient_id)
-            .join(t.audit, t.audit.c.id == t.outbox.c.audit_id)
-            .where(t.audit.c.reference == audit, t.outbox.c.id > after_outbox)
+            select(o.c.created_at, o.c.kind, t.person.c.name, t.person.c.email, o.c.context)
+            .add_columns(o.c.link_purpose, t.agency.c.name)
+            .join(t.person, t.person.c.id == o.c.recipient_id)
+            .outerjoin(t.agency, t.agency.c.id == t.person.c.agency_id)
+            .join(t.audit, t.audit.c.id == o.c.audit_id)
+            .where(t.audit.c.reference == audit, o.c.id > after_outbox)
         )
         return [
-            QueuedMessage(as_utc(at), kind, name, email, json.loads(context))
-            for at, kind, name, email, context in rows
+            QueuedMessage(
+                as_utc(at),
+                kind,
+                name,
+                email,
+                json.loads(context),
+                agency if purpose == LinkPurpose.RETURN else None,
+            )
+            for at, kind, name, email, context, purpose, agency in rows
         ]

@@ -14,16 +14,23 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
 
 from states.definitions.programme import ProgrammeEntryDef, load_programme_file
 from states.errors import InvalidInput, NotFound
 from states.persistence import tables as t
 from states.persistence.ids import PersonKey
+from states.rules.themes import short_theme
 from states.services.audits import Fired, start_audit
 from states.services.deps import Deps
-
-THEME_LIMIT = 200  # audit_cycle.theme
+from states.services.recurring import (
+    ENTRY_COLUMNS,
+    RecurringEntry,
+    latest_time_round,
+    link_this_time_round,
+    start_this_time_round,
+    with_times_round,
+)
 
 p = t.programme_entry
 # What the file says about an entry: compared on every load to tell updated from unchanged.
@@ -39,6 +46,8 @@ _FROM_FILE = (
     "report_author",
     "sign_off",
     "impact_monitoring",
+    "starts_months_before_due",
+    "recurs_until",
 )
 
 
@@ -87,7 +96,7 @@ def load_programme(deps: Deps, path: Path) -> LoadResult:
             for row in uow.connection.execute(select(p).where(p.c.programme == name)).mappings()
         }
         for entry in definition.entries:
-            values = _values(entry)
+            values = _values(entry, until=definition.period.ends)
             row = stored.pop(entry.key, None)
             if row is None:
                 _insert(uow.connection, name, entry.key, values, deps)
@@ -105,8 +114,9 @@ def load_programme(deps: Deps, path: Path) -> LoadResult:
     return LoadResult(name, tuple(added), tuple(updated), tuple(unchanged), removed, kept)
 
 
-def _values(entry: ProgrammeEntryDef) -> dict[str, Any]:
+def _values(entry: ProgrammeEntryDef, *, until: date) -> dict[str, Any]:
     due = entry.due
+    recurring = due is not None and due.recurring is not None
     return {
         "timeframe": entry.timeframe,
         "due_year": None if due is None else due.year,
@@ -119,6 +129,11 @@ def _values(entry: ProgrammeEntryDef) -> dict[str, Any]:
         "report_author": entry.report_author,
         "sign_off": entry.sign_off,
         "impact_monitoring": entry.impact_monitoring,
+        "starts_months_before_due": (
+            None if entry.calendar is None else entry.calendar.starts_months_before_due
+        ),
+        # A recurring entry comes round no more once its programme's period has ended.
+        "recurs_until": until if recurring else None,
     }
 
 
@@ -142,8 +157,9 @@ def _insert(
 def _drop_missing(
     connection: Connection, missing: Mapping[str, RowMapping]
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    removed = tuple(sorted(k for k, row in missing.items() if row["audit_id"] is None))
-    kept = tuple(sorted(k for k, row in missing.items() if row["audit_id"] is not None))
+    recurred = with_times_round(connection, [row["id"] for row in missing.values()])
+    linked = {k for k, row in missing.items() if row["audit_id"] or row["id"] in recurred}
+    removed, kept = tuple(sorted(set(missing) - linked)), tuple(sorted(linked))
     ids = [missing[k]["id"] for k in removed]
     if ids:
         connection.execute(delete(p).where(p.c.id.in_(ids)))
@@ -153,10 +169,13 @@ def _drop_missing(
 def list_entries(
     deps: Deps, *, year: int | None = None, programme: str | None = None
 ) -> list[EntryView]:
-    """Entries in date order (undated ones last), each with the audit started for it."""
+    """Entries in date order (undated ones last), each with the audit started for it (for
+    recurring work, the audit of its latest time round)."""
     statement = (
         select(p, t.audit.c.reference, t.audit.c.state)
-        .outerjoin(t.audit, t.audit.c.id == p.c.audit_id)
+        .select_from(
+            p.outerjoin(t.audit, t.audit.c.id == func.coalesce(p.c.audit_id, latest_time_round()))
+        )
         .order_by(
             p.c.due_year.is_(None), p.c.due_year, p.c.due_month.is_(None), p.c.due_month, p.c.id
         )
@@ -190,8 +209,14 @@ def _view(row: RowMapping) -> EntryView:
 
 
 def link_audit(deps: Deps, key: str, reference: str, *, programme: str | None = None) -> None:
-    """Record that ``reference`` is the audit for entry ``key`` (for audits started by hand).
-    Linking the same audit again is harmless; replacing another audit's link is refused."""
+    """Record that ``reference`` is the audit for entry ``key`` (for audits started by hand;
+    for recurring work, its current time round's audit). Linking the same audit again is
+    harmless; replacing another audit's link is refused."""
+    with deps.uow(readonly=True) as uow:
+        recurring = RecurringEntry.of(_entry(uow.connection, key, programme))
+    if recurring is not None:
+        link_this_time_round(deps, entry=recurring, reference=reference)
+        return
     with deps.uow() as uow:
         entry = _entry(uow.connection, key, programme)
         audit_id = uow.connection.execute(
@@ -217,11 +242,17 @@ def start_from_programme(
     started_on: date | None = None,
     programme: str | None = None,
 ) -> Fired:
-    """Start the entry's audit (its type, its theme) and link it to the entry."""
+    """Start the entry's audit (its type, its theme) and link it to the entry; for recurring
+    work, the audit of its current time round."""
     with deps.uow(readonly=True) as uow:
         entry = _entry(uow.connection, key, programme)
-        if entry["audit_id"] is not None:
+        recurring = RecurringEntry.of(entry)
+        if recurring is None and entry["audit_id"] is not None:
             raise _already_linked(uow.connection, key, entry["audit_id"])
+    if recurring is not None:
+        return start_this_time_round(
+            deps, entry=recurring, lead=lead, actor=actor, agencies=agencies, started_on=started_on
+        )
     # The entry names the request, so starting twice makes one audit: a retry after a failure
     # between the start and the link below finds the audit already made and links it, and two
     # coordinators starting the same entry at once get the same audit.
@@ -248,23 +279,8 @@ def start_from_programme(
     return fired
 
 
-def short_theme(theme: str, limit: int = THEME_LIMIT) -> str:
-    """An audit's theme is at most ``limit`` characters: a longer plan theme is cut at a word
-    and marked with an ellipsis, so it still reads as the plan's words."""
-    theme = " ".join(theme.split())
-    if len(theme) <= limit:
-        return theme
-    cut = theme[: limit - 1]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    # \u2013 is an en dash, which the framework uses between words.
-    return cut.rstrip(" ,.;:-\u2013") + "…"
-
-
 def _entry(connection: Connection, key: str, programme: str | None) -> RowMapping:
-    statement = select(p.c.id, p.c.programme, p.c.audit_type, p.c.theme, p.c.audit_id).where(
-        p.c.key == key
-    )
+    statement = select(*ENTRY_COLUMNS, p.c.audit_id).where(p.c.key == key)
     if programme is not None:
         statement = statement.where(p.c.programme == programme)
     rows = connection.execute(statement).mappings().all()

@@ -43,6 +43,19 @@ class ReturnView:
 
 
 @dataclass(frozen=True)
+class Saving:
+    """What saving a return inside an open write needs: the audit, who acts, when, and the
+    tool and phase this round collects (``states.services.case_returns`` saves several)."""
+
+    connection: Connection
+    row: AuditRow
+    who: Actor
+    now: datetime
+    tool: ToolDefinition
+    phase: str | None
+
+
+@dataclass(frozen=True)
 class _Target:
     agency_id: int
     case_id: int | None
@@ -79,7 +92,7 @@ def _target(
     if agency_id is None:
         raise NotFound("return", where)
     case_id = None if case is None else _case_of(connection, row.id, agency_id, case, where)
-    if not _may_touch(connection, who, agency_id, case_id):
+    if not may_touch(connection, who, agency_id, case_id):
         raise NotFound("return", where)
     return _Target(agency_id, case_id)
 
@@ -99,7 +112,7 @@ def _case_of(connection: Connection, audit_id: int, agency_id: int, case: str, w
     return int(case_id)
 
 
-def _may_touch(connection: Connection, who: Actor, agency_id: int, case_id: int | None) -> bool:
+def may_touch(connection: Connection, who: Actor, agency_id: int, case_id: int | None) -> bool:
     if "coordinator" in who.roles:
         return True
     if "agency_lead" in who.roles and who.agency_id == agency_id:
@@ -196,7 +209,7 @@ def _store_answers(
         connection.execute(insert(t.answer), rows)
 
 
-def _checked(deps: Deps, uow: UnitOfWork, row: AuditRow) -> tuple[ToolDefinition, str | None]:
+def open_tool(deps: Deps, uow: UnitOfWork, row: AuditRow) -> tuple[ToolDefinition, str | None]:
     """The tool and the phase of it this round collects; refused unless returns are open."""
     store = AuditStore(uow.connection)
     compiled = compiled_for(deps, store, row)
@@ -217,21 +230,26 @@ def save_draft(
     """Save what is answered so far; a value of the wrong kind is refused, nothing stored."""
 
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> ReturnView:
-        tool, phase = _checked(deps, uow, row)
-        clean, problems = normalise(tool, answers, phase)
-        if problems:
-            raise ReturnIncomplete(what="draft", problems=problems)
-        target = _target(uow.connection, row, who, agency=agency, case=case, tool=tool)
-        return_id = _open_or_create(uow.connection, row, target, now)
-        _store_answers(uow.connection, return_id, tool, answers, clean)
-        uow.connection.execute(
-            update(t.audit_return).where(t.audit_return.c.id == return_id).values(updated_at=now)
-        )
-        return _view(uow.connection, row, return_id, agency, case)
+        tool, phase = open_tool(deps, uow, row)
+        return save_in(Saving(uow.connection, row, who, now, tool, phase), agency, case, answers)
 
     return write_to_audit(
         deps, audit, actor, "save_return", may=Permission.CONTRIBUTE_RETURNS, work=work
     )
+
+
+def save_in(at: Saving, agency: str, case: str | None, answers: Mapping[str, object]) -> ReturnView:
+    """Save a draft inside a write already open; a value of the wrong kind is refused."""
+    clean, problems = normalise(at.tool, answers, at.phase)
+    if problems:
+        raise ReturnIncomplete(what="draft", problems=problems)
+    target = _target(at.connection, at.row, at.who, agency=agency, case=case, tool=at.tool)
+    return_id = _open_or_create(at.connection, at.row, target, at.now)
+    _store_answers(at.connection, return_id, at.tool, answers, clean)
+    at.connection.execute(
+        update(t.audit_return).where(t.audit_return.c.id == return_id).values(updated_at=at.now)
+    )
+    return _view(at.connection, at.row, return_id, agency, case)
 
 
 def submit(
@@ -244,34 +262,47 @@ def submit(
     answers: Mapping[str, object] | None = None,
 ) -> ReturnView:
     """Submit (saving ``answers`` first); refused with every missing or wrong answer listed."""
-    from states.services.findings import findings_from_return
 
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> ReturnView:
-        tool, phase = _checked(deps, uow, row)
-        clean, problems = normalise(tool, answers or {}, phase)
-        target = _target(uow.connection, row, who, agency=agency, case=case, tool=tool)
-        return_id = _open_or_create(uow.connection, row, target, now)
-        merged = {**_answers(uow.connection, return_id), **clean}
-        for blank in set(answers or {}) - set(clean):
-            merged.pop(blank, None)
-        problems += missing_required(tool, merged, phase)
-        if problems:
-            raise ReturnIncomplete(what="return", problems=problems)
-        _store_answers(uow.connection, return_id, tool, answers or {}, clean)
-        uow.connection.execute(
-            update(t.audit_return)
-            .where(t.audit_return.c.id == return_id)
-            .values(
-                status=ReturnStatus.SUBMITTED, submitted_at=now, submitted_by=who.id, updated_at=now
-            )
-        )
-        _mark_participation(uow.connection, row, target, now)
-        findings_from_return(uow.connection, row.id, return_id, tool, merged)
-        return _view(uow.connection, row, return_id, agency, case)
+        tool, phase = open_tool(deps, uow, row)
+        at = Saving(uow.connection, row, who, now, tool, phase)
+        return submit_in(at, agency, case, answers or {})
 
     return write_to_audit(
         deps, audit, actor, "submit_return", may=Permission.CONTRIBUTE_RETURNS, work=work
     )
+
+
+def submit_in(
+    at: Saving, agency: str, case: str | None, answers: Mapping[str, object]
+) -> ReturnView:
+    """Submit inside a write already open; refused with every missing or wrong answer."""
+    from states.services.findings import findings_from_return
+
+    connection, row = at.connection, at.row
+    clean, problems = normalise(at.tool, answers, at.phase)
+    target = _target(connection, row, at.who, agency=agency, case=case, tool=at.tool)
+    return_id = _open_or_create(connection, row, target, at.now)
+    merged = {**_answers(connection, return_id), **clean}
+    for blank in set(answers) - set(clean):
+        merged.pop(blank, None)
+    problems += missing_required(at.tool, merged, at.phase)
+    if problems:
+        raise ReturnIncomplete(what="return", problems=problems)
+    _store_answers(connection, return_id, at.tool, answers, clean)
+    connection.execute(
+        update(t.audit_return)
+        .where(t.audit_return.c.id == return_id)
+        .values(
+            status=ReturnStatus.SUBMITTED,
+            submitted_at=at.now,
+            submitted_by=at.who.id,
+            updated_at=at.now,
+        )
+    )
+    _mark_participation(connection, row, target, at.now)
+    findings_from_return(connection, row.id, return_id, at.tool, merged)
+    return _view(connection, row, return_id, agency, case)
 
 
 def _mark_participation(
@@ -304,12 +335,14 @@ def reopen(
         raise InvalidInput("Say why the return is being reopened.")
 
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> ReturnView:
-        tool, _ = _checked(deps, uow, row)
+        tool, _ = open_tool(deps, uow, row)
         target = _target(uow.connection, row, who, agency=agency, case=case, tool=tool)
         found = _find(uow.connection, row, target)
         if found is None or found[1] != ReturnStatus.SUBMITTED:
             raise InvalidInput(f"That return on audit {row.reference} is not submitted.")
         uow.connection.execute(delete(t.finding).where(t.finding.c.return_id == found[0]))
+        # submitted_by is kept: a draft with a submitter is how a reopened return is told
+        # from one never submitted (states.services.returns_status).
         uow.connection.execute(
             update(t.audit_return)
             .where(t.audit_return.c.id == found[0])
@@ -378,8 +411,22 @@ def read(
         row = store.load_audit(audit)
         who = store.load_actor(actor)
         tool = tool_for(deps, store, row)
-        target = _target(uow.connection, row, who, agency=agency, case=case, tool=tool)
-        found = _find(uow.connection, row, target)
-        if found is None:
-            return ReturnView(0, row.reference, agency, case, row.state_round, "not started", {})
-        return _view(uow.connection, row, found[0], agency, case)
+        return read_in(uow.connection, row, who, tool, agency=agency, case=case)
+
+
+def read_in(
+    connection: Connection,
+    row: AuditRow,
+    who: Actor,
+    tool: ToolDefinition,
+    *,
+    agency: str,
+    case: str | None,
+) -> ReturnView:
+    """The return as it stands this round, for whoever may touch it ("not started" when there
+    is none yet); everyone else is told it does not exist."""
+    target = _target(connection, row, who, agency=agency, case=case, tool=tool)
+    found = _find(connection, row, target)
+    if found is None:
+        return ReturnView(0, row.reference, agency, case, row.state_round, "not started", {})
+    return _view(connection, row, found[0], agency, case)

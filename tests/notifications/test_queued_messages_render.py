@@ -14,12 +14,12 @@ from states.clock import FakeClock
 from states.persistence import tables as t
 from states.persistence.notices import KINDS
 from states.rules.throttling import FREE_TRIES
-from states.services import actions, sign_ins, work
+from states.services import actions, audits, sign_ins, work
 from states.services.deps import Deps
 from states.services.letters import send_feedback_letters
 from states.services.sweep import sweep
 from tests.oscp_flow.web.support import person
-from tests.support.driver import drive
+from tests.support.driver import Driver, drive
 from tests.support.partnership import email, give_passwords, person_name
 from tests.support.reporting import s175_with_letters
 
@@ -43,6 +43,7 @@ def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> No
     drive(deps, "section_11", to="further_assurance_requested")
     _evidence_sent_back(deps, drive(deps, "mace", to="impact_monitoring").reference)
     send_feedback_letters(deps, audit=s175_with_letters(deps), actor=email("coordinator"))
+    _nobody_to_ask(deps)
     _wrong_passwords(deps)
     for _ in range(60):  # a sweep every day, so every rung of the ladders is sent in its turn
         clock.advance(timedelta(days=1))
@@ -59,6 +60,20 @@ def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> No
             base_url="https://oscp.example.org",
         )
         assert message.subject and message.text and message.html
+
+
+def _nobody_to_ask(deps: Deps) -> None:
+    """Returns open on an audit one of whose agencies has no agency lead (the coordinators
+    are told)."""
+    fired = audits.start_audit(
+        deps,
+        audit_type="section_11",
+        theme="Nobody to ask",
+        lead=email("chair"),
+        actor=email("coordinator"),
+        agencies=["early_years"],
+    )
+    Driver(deps, fired.reference).advance("returns_open")
 
 
 def _wrong_passwords(deps: Deps) -> None:

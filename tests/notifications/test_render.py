@@ -63,6 +63,7 @@ def full_context(kind: str) -> dict[str, str]:
         deadline_at="2025-12-12T17:00:00+00:00",
         step=STEPS.get(kind, "on_day"),
         agency="Greater Manchester Police",
+        agencies="Example Primary School; Example Early Years",
         decision="approve",
     )
 
@@ -99,6 +100,15 @@ SNAPSHOT_EXTRAS = {
     },
     "action_evidence_submitted": {"state_title": "Action plan, action 2"},
     "settings_summary_ready": {"agency": "Example Primary School", "link_path": f"/act/{'C' * 43}"},
+    "returns_unasked": {
+        "state_title": "Self-assessments open",
+        "deadline_at": "2026-04-14T16:00:00+00:00",
+    },
+    "exception_raised": {
+        "agency": "Greater Manchester Police",
+        "audit_title": "Single-agency audit exception report",
+        "state_title": "Exception report drafting",
+    },
     "feedback_letter_ready": {
         "agency": "Example Primary School",
         "link_path": f"/act/{'B' * 43}",

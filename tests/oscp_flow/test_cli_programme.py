@@ -14,7 +14,7 @@ from states.services.deps import Deps
 from tests.conftest import ROOT
 from tests.support.cli import oscp
 
-LOADED = "OSCP audit programme 2025-28: 13 added, 0 updated, 0 unchanged."
+LOADED = "OSCP audit programme 2025-28: 15 added, 0 updated, 0 unchanged."
 
 
 def invoke(*args: str) -> Result:
@@ -32,15 +32,16 @@ def test_load_show_and_start(cli: Deps) -> None:
     assert loaded.exit_code == 0, loaded.stderr
     assert LOADED in loaded.stdout
     again = invoke("programme", "load")
-    assert "0 added, 0 updated, 13 unchanged." in again.stdout
+    assert "0 added, 0 updated, 15 unchanged." in again.stdout
 
     shown = invoke("programme", "show")
     assert shown.exit_code == 0, shown.stderr
-    assert "13 programme entries." in shown.stdout
+    assert "15 programme entries." in shown.stdout
     row = next(line for line in shown.stdout.splitlines() if "sexual-abuse-mace" in line)
     for cell in ("Oct \u2013 Dec 25", "Dec 2025", "Sexual abuse MACE", "mace", "OSCP Multi Agency"):
         assert cell in row
-    assert "3 programme entries." in invoke("programme", "show", "--year", "2026").stdout
+    # Annual work is listed under its first due year, 2026.
+    assert "5 programme entries." in invoke("programme", "show", "--year", "2026").stdout
 
     started = invoke(
         "programme",

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from oscp_flow import excel
 from oscp_flow.excel import reader as excel_reader
 from oscp_flow.rehearsal.walkthrough import complete_answers, rehearse
 from states.clock import FakeClock
 from states.definitions.tool import ToolDefinition
-from states.errors import InvalidInput, NotFound
+from states.errors import NotFound
 from states.rules.answers import in_phase, normalise
 from states.rules.catalogue import Catalogue
 from states.services import queries, returns
@@ -26,6 +25,11 @@ from tests.conftest import DEFINITIONS
 from tests.support.cli import oscp
 from tests.support.partnership import agency_name, email
 from tests.support.terms import terms_options
+from tests.support.workbooks import blank_return, cases_for, read_back
+from tests.support.workbooks import book_of as _book
+from tests.support.workbooks import bytes_of as _bytes
+from tests.support.workbooks import cell_of as _cell_of
+from tests.support.workbooks import question_sheets as _sheets
 
 LEAD = email("lead.police")
 FILLED: dict[str, str | int | date] = {
@@ -52,32 +56,6 @@ def _tool(catalogue: Catalogue) -> ToolDefinition:
     tool = catalogue.tool("section_11")
     assert tool is not None
     return tool
-
-
-def _book(data: bytes) -> Workbook:
-    return load_workbook(io.BytesIO(data))
-
-
-def _bytes(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _sheets(book: Workbook) -> list[Worksheet]:
-    return [
-        s
-        for s in book.worksheets
-        if isinstance(s, Worksheet) and s.title not in (excel.ABOUT, excel.LISTS)
-    ]
-
-
-def _cell_of(book: Workbook, question: str) -> tuple[Worksheet, int]:
-    for sheet in _sheets(book):
-        for row in range(2, sheet.max_row + 1):
-            if sheet[f"A{row}"].value == question:
-                return sheet, row
-    raise AssertionError(f"{question} is not in the workbook")
 
 
 def _fill(book: Workbook, tool: ToolDefinition) -> dict[str, str]:
@@ -115,7 +93,7 @@ def test_a_return_round_trips_through_excel(partnership: Deps, audit: str) -> No
     assert audit in about and agency_name("police") in about
     expected = _fill(book, tool)
 
-    view = excel.import_(
+    (view,) = excel.import_(
         deps, audit=audit, actor=LEAD, agency="police", data=_bytes(book), submit=True
     )
 
@@ -127,7 +105,8 @@ def test_a_return_round_trips_through_excel(partnership: Deps, audit: str) -> No
     assert sheet[f"C{row}"].value == "Amber - in place, partly evidenced"
     sheet, row = _cell_of(again, "completed_on")
     assert sheet[f"C{row}"].value == datetime(2026, 2, 2)
-    answers = excel.read_return(tool, None, _bytes(again))
+    expecting = excel.Expected(audit, "police")
+    (answers,) = excel.read_return(tool, None, _bytes(again), expected=expecting).values()
     assert {q: a for q, a in answers.items() if a is not None} == expected
 
 
@@ -137,15 +116,14 @@ def test_a_case_return_is_exported_and_imported_per_case(
     deps = partnership
     audit = _open_returns(deps, clock, "mace")
     case = f"{audit}-C01"
-    with pytest.raises(InvalidInput, match="each sampled case"):
-        excel.export(deps, audit=audit, actor=LEAD, agency="police")
     book = _book(excel.export(deps, audit=audit, actor=LEAD, agency="police", case=case))
     assert case in str(book[excel.ABOUT]["B4"].value)
+    assert all(sheet.title.startswith(f"{case} ") for sheet in _sheets(book))
     tool = deps.catalogue.tool("mace")
     assert tool is not None
     expected = _fill(book, tool)
 
-    view = excel.import_(
+    (view,) = excel.import_(
         deps,
         audit=audit,
         actor=LEAD,
@@ -170,15 +148,16 @@ def test_every_tool_and_phase_round_trips(catalogue: Catalogue, audit_type: str)
         for variant in range(3):
             answers, problems = normalise(tool, complete_answers(tool, variant, phase), phase)
             assert problems == []
-            data = excel.export_return(tool, phase, answers, title="t")
-            assert excel.read_return(tool, phase, data, complete=True) == answers
+            data = blank_return(tool, phase, answers)
+            read = read_back(tool, phase, data, complete=True)
+            assert read == {case: answers for case in cases_for(tool) or (None,)}
             asked = {q.id for title, s in excel.layout(tool, phase) for q in s.questions}
             assert asked == set(in_phase(tool, phase))
 
 
 def test_the_workbook_guides_the_person_filling_it(catalogue: Catalogue) -> None:
     tool = _tool(catalogue)
-    book = _book(excel.export_return(tool, None, {}, title="Police, audit AUD-TEST"))
+    book = _book(blank_return(tool))
     assert book.sheetnames[0] == excel.ABOUT
     assert book[excel.LISTS].sheet_state == "hidden"
     sheet, row = _cell_of(book, "leadership_rating")
@@ -237,7 +216,7 @@ def test_every_problem_in_a_file_is_reported_and_nothing_is_stored(
 
 def test_moved_copied_and_missing_rows_are_located(catalogue: Catalogue) -> None:
     tool = _tool(catalogue)
-    book = _book(excel.export_return(tool, None, {}, title="t"))
+    book = _book(blank_return(tool))
     first, _ = _cell_of(book, "leadership_rating")
     first["A2"], first["A3"] = "leadership_evidence", "leadership_rating"  # swapped
     training, _ = _cell_of(book, "training_rating")
@@ -245,7 +224,7 @@ def test_moved_copied_and_missing_rows_are_located(catalogue: Catalogue) -> None
     del book["Summary"]
 
     with pytest.raises(excel.SpreadsheetRejected) as rejected:
-        excel.read_return(tool, None, _bytes(book))
+        read_back(tool, None, _bytes(book))
 
     found = {(p.sheet, p.row, p.column): p.message for p in rejected.value.problems}
     assert "was moved here from sheet" in found[(first.title, 2, "A")]
@@ -257,10 +236,10 @@ def test_moved_copied_and_missing_rows_are_located(catalogue: Catalogue) -> None
 
 def test_submitting_requires_every_required_answer_by_cell(catalogue: Catalogue) -> None:
     tool = _tool(catalogue)
-    blank = excel.export_return(tool, None, {}, title="t")
-    assert set(excel.read_return(tool, None, blank).values()) == {None}
+    blank = blank_return(tool)
+    assert set(read_back(tool, None, blank)[None].values()) == {None}
     with pytest.raises(excel.SpreadsheetRejected) as rejected:
-        excel.read_return(tool, None, blank, complete=True)
+        read_back(tool, None, blank, complete=True)
     required = [q for _, q in tool.questions() if q.required]
     assert len(rejected.value.problems) == len(required)
     assert all(p.column == "C" and "needs an answer" in p.message for p in rejected.value.problems)
@@ -301,7 +280,7 @@ def test_a_formula_looking_answer_stays_text(partnership: Deps, audit: str) -> N
                 xml = archive.read(name).decode()
                 assert "<f>" not in xml and "<f " not in xml, name
 
-    view = excel.import_(deps, audit=audit, actor=LEAD, agency="police", data=data)
+    (view,) = excel.import_(deps, audit=audit, actor=LEAD, agency="police", data=data)
     assert {q: view.answers[q] for q in LOOKS_LIKE_FORMULAS} == LOOKS_LIKE_FORMULAS
 
 
@@ -327,7 +306,7 @@ def test_a_file_that_is_not_a_return_is_refused_in_one_sentence(
     catalogue: Catalogue, data: bytes, says: str
 ) -> None:
     with pytest.raises(excel.SpreadsheetRejected) as rejected:
-        excel.read_return(_tool(catalogue), None, data)
+        read_back(_tool(catalogue), None, data)
     message = str(rejected.value)
     assert says in message
     assert "\n" not in message and message.endswith(".") and message.count(". ") == 0
@@ -338,22 +317,22 @@ def test_workbooks_past_the_limits_are_refused(
     catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tool = _tool(catalogue)
-    book = _book(excel.export_return(tool, None, {}, title="t"))
+    book = _book(blank_return(tool))
     for n in range(excel.MAX_SHEETS):
         book.create_sheet(f"Extra {n}")
-    with pytest.raises(excel.SpreadsheetRejected, match="more than 50 sheets"):
-        excel.read_return(tool, None, _bytes(book))
+    with pytest.raises(excel.SpreadsheetRejected, match=f"more than {excel.MAX_SHEETS} sheets"):
+        read_back(tool, None, _bytes(book))
 
-    book = _book(excel.export_return(tool, None, {}, title="t"))
+    book = _book(blank_return(tool))
     sheet, _ = _cell_of(book, "completed_on")
     sheet[f"B{excel.MAX_ROWS + 1}"] = "one row too many"
     with pytest.raises(excel.SpreadsheetRejected, match="more than 2,000 rows"):
-        excel.read_return(tool, None, _bytes(book))
+        read_back(tool, None, _bytes(book))
 
     # The reader's limit, lowered so an ordinary file unpacks past it as a zip bomb would.
     monkeypatch.setattr(excel_reader, "MAX_UNPACKED", 10_000)
     with pytest.raises(excel.SpreadsheetRejected, match="unpacks to far more"):
-        excel.read_return(tool, None, excel.export_return(tool, None, {}, title="t"))
+        read_back(tool, None, blank_return(tool))
 
 
 def test_a_refused_file_stores_nothing(partnership: Deps, audit: str) -> None:

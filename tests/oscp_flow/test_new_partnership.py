@@ -11,13 +11,11 @@ invented ("Setting 017") and no message carries a case reference, let alone a ch
 from __future__ import annotations
 
 import re
-import secrets
 from collections import Counter
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -28,120 +26,33 @@ from oscp_flow.excel.directory_writer import directory_workbook
 from oscp_flow.settings import Settings
 from oscp_flow.web import WebConfig, create_app
 from oscp_flow.wiring import build
-from states.rules.directory import (
-    AgencyEntry,
-    AgencyKind,
-    BodyEntry,
-    BodyKind,
-    Directory,
-    PersonEntry,
-    Phase,
-    SettingEntry,
-)
 from tests.oscp_flow.web.support import csrf_of
+from tests.support.northdale import (
+    BASE,
+    CHAIR,
+    COORDINATOR,
+    DOMAIN,
+    PASSWORD,
+    SETTING_LEADS,
+    STORES,
+    database,
+    directory,
+)
 from tests.support.smtp import Recorder, smtp_server
 from tests.support.terms import terms_options
 
-DOMAIN = "northdale.example"
-BASE = "https://audits.northdale.example"
-COORDINATOR = f"pat.fenwick@{DOMAIN}"
-PASSWORD = "a long pass phrase for the first coordinator"
-CHAIR = f"chair@{DOMAIN}"
 # Also a coordinator, so one person holds both an e-mailed link and a signed-in session.
 LEAVER = f"lead.a01@{DOMAIN}"
-KINDS = (
-    AgencyKind.LOCAL_AUTHORITY,
-    AgencyKind.POLICE,
-    AgencyKind.INTEGRATED_CARE_BOARD,
-    AgencyKind.HEALTH_TRUST,
-    AgencyKind.HEALTH_TRUST,
-    AgencyKind.HEALTH_SERVICE,
-    AgencyKind.JUSTICE,
-    AgencyKind.HOUSING,
-    AgencyKind.VOLUNTARY_SECTOR,
-    AgencyKind.VOLUNTARY_SECTOR,
-    AgencyKind.OTHER,
-    AgencyKind.LOCAL_AUTHORITY,
-)
-SETTING_LEADS = 40  # settings 001-040 have a named lead; 60 people cannot lead all 90
 REFERENCE = re.compile(r"AUD-[0-9A-Z]{8}")
 LINK = re.compile(re.escape(BASE) + r"/act/[A-Za-z0-9_-]+")
 CASES = ("NDC-2026-0001", "NDC-2026-0002")
 
 
-def _person(local: str, name: str, agency: str | None, *roles: str) -> PersonEntry:
-    return PersonEntry(f"{local}@{DOMAIN}", name, agency, frozenset(roles))
-
-
-def partnership() -> Directory:
-    """12 agencies, 90 settings, 60 people and 4 bodies, every name invented."""
-    agencies = {
-        f"a{n:02d}": AgencyEntry(f"a{n:02d}", f"Agency {n:02d}", kind)
-        for n, kind in enumerate(KINDS, start=1)
-    }
-    settings = {
-        f"{100000 + n}": SettingEntry(
-            f"{100000 + n}",
-            f"s{n:03d}",
-            f"Setting {n:03d}",
-            AgencyKind.EARLY_YEARS if n > 80 else AgencyKind.SCHOOL,
-            Phase.EARLY_YEARS if n > 80 else (Phase.PRIMARY if n % 3 else Phase.SECONDARY),
-        )
-        for n in range(1, 91)
-    }
-    people = [_person("lead.a01", "Lead A01", "a01", "agency_lead", "coordinator")]
-    people += [
-        _person(f"lead.a{n:02d}", f"Lead A{n:02d}", f"a{n:02d}", "agency_lead")
-        for n in range(2, 13)
-    ]
-    people += [
-        _person(f"lead.s{n:03d}", f"Lead S{n:03d}", f"s{n:03d}", "agency_lead")
-        for n in range(1, SETTING_LEADS + 1)
-    ]
-    people += [_person("chair", "Chair One", None, "chair", "learning_hub_member")]
-    people += [
-        _person(f"hub{n}", f"Hub Member {n}", None, "learning_hub_member") for n in range(1, 4)
-    ]
-    people += [
-        _person(
-            f"lsp.a{n:02d}", f"Partner A{n:02d}", f"a{n:02d}", "statutory_partner", "strategic_lead"
-        )
-        for n in range(1, 4)
-    ]
-    people += [
-        _person(f"auditor{n}", f"Auditor {n}", f"a{n + 3:02d}", "auditor") for n in range(1, 3)
-    ]
-    hub = frozenset({CHAIR, *(f"hub{n}@{DOMAIN}" for n in range(1, 4))})
-    partners = frozenset(f"lsp.a{n:02d}@{DOMAIN}" for n in range(1, 4))
-    bodies = {
-        "hub": BodyEntry("hub", "Learning hub", BodyKind.LEARNING_HUB, hub),
-        "lsp": BodyEntry("lsp", "Statutory partners", BodyKind.STATUTORY_PARTNERS, partners),
-        "perf": BodyEntry(
-            "perf", "Performance group", BodyKind.PERFORMANCE_GROUP, frozenset({CHAIR, COORDINATOR})
-        ),
-        "edu": BodyEntry(
-            "edu",
-            "Education subgroup",
-            BodyKind.SUBGROUP,
-            frozenset(f"lead.s{n:03d}@{DOMAIN}" for n in range(1, 6)),
-        ),
-    }
-    return Directory(agencies, settings, {p.email: p for p in people}, bodies)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=STORES)
 def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     """None: SQLite in the new home; otherwise an empty PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield None
-        return
-    base = request.getfixturevalue("postgres_url")
-    schema = f"t_{secrets.token_hex(6)}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    yield f"{base}?options=-csearch_path%3D{schema}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with database(request.param, request) as url:
+        yield url
 
 
 class Oscp:
@@ -216,7 +127,7 @@ def test_a_new_partnership_sets_itself_up_and_sends_its_requests(
         assert "import your directory" in empty and "oscp programme load" in empty
 
         book = tmp_path / "northdale.xlsx"
-        book.write_bytes(directory_workbook(partnership()))
+        book.write_bytes(directory_workbook(directory()))
         dry = oscp("directory", "import", str(book), "--dry-run", "--as", COORDINATOR)
         assert "Dry run: nothing was stored" in dry
         assert "Lead S040" not in oscp("directory", "show", "--as", COORDINATOR)
@@ -272,14 +183,22 @@ def test_a_new_partnership_sets_itself_up_and_sends_its_requests(
     requests = _requests(recorder.received)
     setting_leads = {f"lead.s{n:03d}@{DOMAIN}" for n in range(1, SETTING_LEADS + 1)}
     agency_leads = {f"lead.a{n:02d}@{DOMAIN}" for n in range(1, 13)}
+    in_the_cases = {f"lead.a{n:02d}@{DOMAIN}" for n in (1, 2)}
     assert {who: requests[who] for who in setting_leads} == dict.fromkeys(setting_leads, 1)
-    assert {who: requests[who] for who in agency_leads} == dict.fromkeys(agency_leads, 1)
+    # Every agency lead by the Section 11; the two agencies the MACE's cases name by it too.
+    assert {who: requests[who] for who in agency_leads} == {
+        who: 2 if who in in_the_cases else 1 for who in agency_leads
+    }
     assert set(requests) == setting_leads | agency_leads  # nobody else was asked for a return
+    mace_requests = {
+        str(m["To"]).split("<")[-1].rstrip(">")
+        for m in recorder.received
+        if mace in str(m["Subject"]) and str(m["Subject"]).startswith("Action needed by")
+    }
+    assert mace_requests == in_the_cases
     for message in recorder.received:
         text = _text(message)
         assert not any(case in text or case in str(message["Subject"]) for case in CASES)
-        # The MACE told its chair it started, and asked nobody for anything yet.
-        assert mace not in text or str(message["To"]).endswith(f"<{CHAIR}>")
     _leaver_is_refused(oscp, home, recorder, monkeypatch)
 
 
@@ -288,8 +207,9 @@ def _each(option: str, values: list[str]) -> list[str]:
 
 
 def _mace(oscp: Oscp, folder: Path, agencies: list[str]) -> str:
-    """As far as a coordinator can type it: no command assigns an auditor to a case yet, so
-    the MACE stops before its returns open, and says why."""
+    """As a coordinator, a chair and two auditors type it: terms, the sample, an auditor on
+    each case who declares no involvement, then the returns open and the agencies named in
+    the cases are asked."""
     mace = _start(
         oscp,
         "programme",
@@ -312,6 +232,17 @@ def _mace(oscp: Oscp, folder: Path, agencies: list[str]) -> str:
     oscp("audit", "fire", mace, "select_sample", "--as", COORDINATOR)
     blocked = oscp("audit", "fire", mace, "confirm_auditors", "--as", COORDINATOR, code=1)
     assert "no auditor yet" in blocked
+    auditors = {case: f"auditor{n}@{DOMAIN}" for n, case in enumerate(CASES, start=1)}
+    for case, auditor in auditors.items():
+        oscp("audit", "auditors", "assign", mace, case, auditor, "--as", CHAIR)
+    waiting = oscp("audit", "fire", mace, "confirm_auditors", "--as", CHAIR, code=1)
+    assert "declar" in waiting, waiting  # assigned, but no auditor has declared yet
+    for case, auditor in auditors.items():
+        oscp("audit", "auditors", "declare", mace, case, "none", "--as", auditor)
+    listed = oscp("audit", "auditors", "list", mace)
+    assert "no auditor yet" not in listed and "declaration awaited" not in listed
+    for trigger in ("confirm_auditors", "open_returns"):
+        oscp("audit", "fire", mace, trigger, "--as", COORDINATOR)
     return mace
 
 

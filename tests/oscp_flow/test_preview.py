@@ -58,3 +58,18 @@ def test_an_audit_preview_needs_the_embedded_database(
     reference = rehearse(deps, "section_11", goal="returns_open").reference
     with pytest.raises(InvalidInput, match="preview the audit type instead"):
         preview_audit(deps, audit=reference)
+
+
+def test_a_section_175_preview_asks_the_settings_not_the_agencies(catalogue: Catalogue) -> None:
+    lines = preview_type(catalogue, audit_type="section_175", start=START)
+    asked = [line for line in lines if line.what == "return_requested"]
+    assert [(line.to, line.detail) for line in asked] == [
+        (f"Avery Dunham <{email('lead.schools')}>", "Schools and colleges")
+    ]
+    agencies = {email(local) for local in ("lead.police", "lead.csc", "lead.health")}
+    assert not any(line.to.split("<")[-1].rstrip(">") in agencies for line in lines)
+    # The demo's early years settings have no lead: the coordinator is told, once.
+    unasked = [line for line in lines if line.what == "returns_unasked"]
+    assert [(line.to, line.detail) for line in unasked] == [
+        (f"Robin Ashworth <{email('coordinator')}>", "Early years settings")
+    ]

@@ -25,6 +25,7 @@ from states.services import queries, returns
 from states.services.deps import Deps
 from tests.support.driver import drive
 from tests.support.partnership import email
+from tests.support.workbooks import blank_return, read_back
 
 REFUSAL = "the file is not an Excel workbook (.xlsx); export the return again and fill in that file"
 LEAD = email("lead.police")
@@ -100,10 +101,10 @@ def test_a_broken_or_hostile_workbook_is_refused_in_one_sentence(
     catalogue: Catalogue, change: Change
 ) -> None:
     tool = _tool(catalogue)
-    data = _rewritten(excel.export_return(tool, None, {}, title="t"), change)
+    data = _rewritten(blank_return(tool), change)
     began = time.monotonic()
     with pytest.raises(excel.SpreadsheetRejected) as rejected:
-        excel.read_return(tool, None, data)
+        read_back(tool, None, data)
     assert time.monotonic() - began < 5  # refused, not expanded
     assert [problem.message for problem in rejected.value.problems] == [REFUSAL]
     message = str(rejected.value)

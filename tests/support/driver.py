@@ -5,9 +5,10 @@ as the coordinator would (``audits.start_audit``), then fires the audit's own tr
 one by one, each as a person holding the transition's role, doing first what each gate
 asks: it draws the case sample from a list (``sampling.select_sample``, as ``oscp audit
 sample`` does), assigns auditors, has every agency lead submit a complete return, moderates
-the findings, records the sign-off decisions, selects the deep dive, records feedback and
-evidences the actions. Nothing is written behind the services' back and no gate is skipped,
-so what a test sees after the drive is what the partnership would see.
+the findings, records the sign-off decisions, selects the deep dive, records feedback,
+records what the audit shared and evidences the actions. Nothing is written behind the
+services' back and no gate is skipped, so what a test sees after the drive is what the
+partnership would see.
 
 The people are the tests' partnership (``tests.support.partnership``), never the demo's.
 """
@@ -39,6 +40,7 @@ from states.services import (
     queries,
     returns,
     sampling,
+    shared_items,
     terms,
     work,
 )
@@ -146,6 +148,7 @@ class Driver:
             gate.FEEDBACK_RECORDED: self.give_feedback,
             gate.ACTIONS_COMPLETE: self.complete_actions,
             gate.TERMS_RECORDED: self.record_terms,
+            gate.DISSEMINATION_RECORDED: self.share_learning,
         }
 
     @classmethod
@@ -351,6 +354,20 @@ class Driver:
         for finding in waiting:
             findings.moderate(
                 self.deps, audit=self.reference, actor=email("chair"), finding_id=finding
+            )
+
+    def share_learning(self) -> None:
+        """The coordinator records each item the type shares still waiting, by its first
+        channel, today (as ``oscp audit shared`` does)."""
+        today = self.deps.clock.now().astimezone(LONDON).date()
+        for item in shared_items.sharing_of(self.deps, audit=self.reference).waiting:
+            shared_items.record_shared(
+                self.deps,
+                audit=self.reference,
+                actor=email("coordinator"),
+                item=item.id,
+                channel=item.channels[0],
+                on=today,
             )
 
     def approve(self) -> None:

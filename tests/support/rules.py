@@ -55,6 +55,9 @@ class NothingYet:
     def open_actions(self) -> list[str]:
         return []
 
+    def shared_items(self) -> set[str]:
+        return set()
+
 
 def context(
     compiled: CompiledType, state: str, trigger: str, roles: set[str], reason: str | None = None

@@ -223,17 +223,20 @@ def test_flows_without_a_runtime_say_how_to_start_them(
         state.result()
 
 
-def test_the_calendar_flow_starts_the_quarter_and_year_once(flows_runtime: Runtime) -> None:
+def test_the_calendar_flow_starts_each_time_round_once(flows_runtime: Runtime) -> None:
+    # 2 March 2026: the quarterly report due in February and the training-impact audit due
+    # in June have started; the programme review starts in April.
     first = flows.calendar_flow(return_state=True)
     result = first.result()
     assert isinstance(result, dict)
+    assert set(result) == {"effectiveness-report", "training-impact-annual"}
     again = flows.calendar_flow(return_state=True)
     assert again.result() == result
     tags = set(run_of(again).tags)
-    assert {f"audit:{result['quarterly_report']}", "type:effectiveness_report"} <= tags
-    assert {f"audit:{result['programme_review']}", "type:programme_review"} <= tags
+    assert {f"audit:{result['effectiveness-report']}", "type:effectiveness_report"} <= tags
+    assert {f"audit:{result['training-impact-annual']}", "type:training_impact"} <= tags
     deps = flows_runtime.deps
-    (started,) = queries.history(deps, audit=result["quarterly_report"])
+    (started,) = queries.history(deps, audit=result["effectiveness-report"])
     assert (started.actor, started.reason) == (COORDINATOR, via(first))
 
 

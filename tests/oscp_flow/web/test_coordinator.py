@@ -25,15 +25,16 @@ from states.clock import FakeClock
 from states.errors import NoSignIn, WeakPassword
 from states.persistence import tables as t
 from states.rules.catalogue import Catalogue
-from states.rules.quarters import Quarter
+from states.rules.quarters import Quarter, plain_day
 from states.rules.throttling import FREE_TRIES
-from states.services import credentials, programme, sign_ins
+from states.services import credentials, programme, shared_items, sign_ins
 from states.services.board import due_in
 from states.services.deps import Deps
 from states.services.programme import EntryView
 from tests.conftest import DEFINITIONS, ROOT
 from tests.oscp_flow.web.conftest import MakeClient
 from tests.oscp_flow.web.support import assurance_link, csrf_of, person, return_link
+from tests.support.driver import drive
 from tests.support.partnership import agency_name, email, give_passwords, person_name
 from tests.support.web import PASSWORD, sign_in, signed_in
 
@@ -230,6 +231,32 @@ def test_the_audit_page_shows_its_parts_and_records_the_read(
     assert f"person {coordinator} read audit {reference}" in caplog.messages
 
 
+def test_the_audit_page_shows_what_the_audit_must_share(
+    people: Deps, client: TestClient, clock: FakeClock
+) -> None:
+    reference = drive(people, "mace", "dissemination").reference
+    shared_on = clock.now().date() - timedelta(days=3)
+    shared_items.record_shared(
+        people,
+        audit=reference,
+        actor=email("coordinator"),
+        item="briefing",
+        channel="briefing_session",
+        on=shared_on,
+    )
+    sign_in(client, email("coordinator"))
+    page = client.get(f"/audits/{reference}")
+    assert page.status_code == 200
+    section = page.text[page.text.index('id="sharing"') : page.text.index('id="history"')]
+    for shown in (
+        "Findings presented to the learning hub",
+        "learning hub meeting",
+        f"{plain_day(shared_on)} by briefing session (recorded by {person_name('coordinator')})",
+        "Not yet",
+    ):
+        assert shown in section, shown
+
+
 def test_an_unknown_audit_is_not_found(people: Deps, client: TestClient) -> None:
     sign_in(client, email("coordinator"))
     assert client.get("/audits/AUD-NOTTHERE").status_code == 404
@@ -255,7 +282,7 @@ def test_the_board_groups_the_programme_and_audits(
     assert waiting in awaiting and planned not in awaiting
     assert open_returns in overdue
     assert waiting in unplanned and open_returns in unplanned and planned not in unplanned
-    assert whole.count("<tr>") == 13 + 1  # every entry, and the header
+    assert whole.count("<tr>") == 15 + 1  # every entry, and the header
 
 
 def test_the_theme_view_shows_counts_only(people: Deps, client: TestClient) -> None:

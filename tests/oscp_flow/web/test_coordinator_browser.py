@@ -52,7 +52,7 @@ def test_board_audit_page_and_themes(partnership: Deps, tmp_path: Path) -> None:
         sign_in(page, f"{base}/board")
         assert page.url == f"{base}/board"
         assert page.get_by_role("heading", name="Programme board").is_visible()
-        assert page.locator("#programme + .table-wrap tbody tr").count() == 13
+        assert page.locator("#programme + .table-wrap tbody tr").count() == 15
         due = page.locator("#due + .table-wrap").inner_text()
         assert "Serious Youth Violence Multi agency audit" in due and planned in due
         assert reference in page.locator("#awaiting + .table-wrap").inner_text()

@@ -286,11 +286,18 @@ def test_reachability_waits_until_every_name_resolves() -> None:
 # --- gates -------------------------------------------------------------------------------
 
 
+SHARES = {
+    "description": "The framework's next steps.",
+    "items": [{"id": "website", "title": "On the website", "channels": ["partnership_website"]}],
+}
+
+
 @pytest.mark.parametrize("name", sorted(n for n, spec in GATES.items() if spec.needs))
 def test_gate_with_its_setting_is_accepted(name: str) -> None:
     settings = {
         "case_window_months": 12,
         "sign_off": {"roles": ["chair"], "quorum": 1},
+        "dissemination": SHARES,
     }
     needs = GATES[name].needs
     assert needs is not None
@@ -300,6 +307,8 @@ def test_gate_with_its_setting_is_accepted(name: str) -> None:
         stage = {"stage": "signing_off"}
         if name != "sign_off_quorum":
             transitions.append(move("approve", "planning", "closed", gates=("sign_off_quorum",)))
+    if needs == "dissemination":  # the way on from a state that shares learning
+        stage = {"stage": "disseminating"}
     states = [state("planning", initial=True, **stage), state("closed", final=True)]
     assert check_graph(definition(states, transitions, **{needs: settings[needs]})) == []
     assert check_graph(definition(states, transitions)) == [

@@ -82,6 +82,33 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
         "min_cell must be at least 3",
         12,
     ),
+    "disseminating_without_dissemination_block.yaml": (
+        "states[0].stage",
+        "state 'planning' shares learning, so the definition needs a dissemination block",
+        12,
+    ),
+    "disseminating_without_dissemination_gate.yaml": (
+        "transitions[0]",
+        "'close' leaves 'planning', which shares learning, so it needs the gate "
+        "dissemination_recorded",
+        24,
+    ),
+    "dissemination_channel_unknown.yaml": (
+        "dissemination.items[0].channels[1]",
+        "'carrier_pigeon' is not one of the values allowed here: 'learning_hub_meeting', ",
+        14,
+    ),
+    "dissemination_gate_outside_disseminating.yaml": (
+        "transitions[0].gates[0]",
+        "gate 'dissemination_recorded' may only gate a way out of a disseminating state "
+        "('planning' is not)",
+        28,
+    ),
+    "dissemination_item_declared_twice.yaml": (
+        "dissemination.items[1].id",
+        "item 'briefing' is declared twice",
+        15,
+    ),
     "duplicate_state_name.yaml": ("states[1].name", "state 'planning' is declared twice", 13),
     "duplicate_state_with_wildcard_transitions.yaml": (
         "states[2].name",
@@ -543,7 +570,7 @@ def test_content_hash_ignores_comments_whitespace_and_key_order() -> None:
         ("title: Thematic multi-agency case file audit (MACE)\n", "title: Thematic audit\n"),
         ("    title: Moderation\n", "    title: Moderation meeting\n"),
         ("    gates: [cases_within_window]\n", "    gates: []\n"),
-        ("    stage: disseminating\n", "    stage: agreeing_actions\n"),
+        ("    stage: monitoring_impact\n", "    stage: agreeing_actions\n"),
     ],
 )
 def test_content_hash_changes_with_a_real_edit(before: str, after: str) -> None:

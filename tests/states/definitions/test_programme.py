@@ -27,6 +27,9 @@ FRAMEWORK = Path(__file__).with_name("fixtures") / "framework-plan-table.txt"
 # entries, in the table's order. Themes of the theme list without a row come after them.
 PLAN_ROWS = 12
 THEMES_WITHOUT_ROWS = 1
+# Then the recurring work sections 3 and 7 describe without a row: the programme review and
+# the annual training-impact audit.
+SECTIONS_WITHOUT_ROWS = 2
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +42,7 @@ def entry(plan: ProgrammeDefinition, key: str) -> ProgrammeEntryDef:
 
 
 def test_every_row_of_the_plan_table_is_an_entry(plan: ProgrammeDefinition) -> None:
-    assert len(plan.entries) == PLAN_ROWS + THEMES_WITHOUT_ROWS
+    assert len(plan.entries) == PLAN_ROWS + THEMES_WITHOUT_ROWS + SECTIONS_WITHOUT_ROWS
     assert len({e.key for e in plan.entries}) == len(plan.entries)
     assert plan.programme == "OSCP audit programme 2025-28"
     assert (str(plan.period.starts), str(plan.period.ends)) == ("2025-04-01", "2028-03-31")
@@ -83,6 +86,23 @@ def test_due_is_read_from_the_timeframe(plan: ProgrammeDefinition) -> None:
     for key, month in (("sexual-abuse-mace", (2025, 12)), ("emotional-health-scrutiny", (2026, 3))):
         due = dues[key]
         assert due is not None and (due.year, due.month) == month
+
+
+def test_the_calendar_starts_the_recurring_work(plan: ProgrammeDefinition) -> None:
+    started = {
+        e.key: (e.due and (e.due.year, e.due.month, e.due.recurring), e.audit_type)
+        for e in plan.entries
+        if e.calendar is not None
+    }
+    assert started == {
+        # "Quarterly (first submission date August 25)"
+        "effectiveness-report": ((2025, 8, "quarterly"), "effectiveness_report"),
+        # Section 7's annual audit and section 3's annual review: months of our own choosing.
+        "training-impact-annual": ((2026, 6, "annual"), "training_impact"),
+        "programme-review": ((2026, 6, "annual"), "programme_review"),
+    }
+    for key in ("training-impact-annual", "programme-review"):
+        assert "the partnership's own choice" in entry(plan, key).timeframe
 
 
 def test_evidence_is_plain_list_items(plan: ProgrammeDefinition) -> None:
@@ -228,6 +248,21 @@ BROKEN = {
         "period",
         "the period's 'from' date must be before its 'to' date",
         3,
+    ),
+    "calendar on work done once": (
+        "    due: {year: 2026, month: 3}\n",
+        "    due: {year: 2026, month: 3}\n    calendar: {starts_months_before_due: 1}\n",
+        "entries[0]",
+        "only recurring work is started by the calendar",
+        5,
+    ),
+    "calendar starting a time round before the last is due": (
+        "    due: {year: 2026, month: 3}\n",
+        "    due: {year: 2026, month: 3, recurring: quarterly}\n"
+        "    calendar: {starts_months_before_due: 3}\n",
+        "entries[0]",
+        "quarterly work must start less than 3 months before it is due",
+        5,
     ),
     "repeated YAML key": (
         "    theme: Neglect\n",

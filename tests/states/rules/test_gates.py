@@ -193,3 +193,35 @@ def test_escalations() -> None:
 )
 def test_months_before(day: date, months: int, expected: date) -> None:
     assert months_before(day, months) == expected
+
+
+def test_dissemination_recorded_names_each_item_still_to_share() -> None:
+    assert check("dissemination_recorded", "dissemination", "start_impact_monitoring") == (
+        "still to record as shared: Findings presented to the learning hub (learning_hub), "
+        "Published on the OSCP website (website), 7-minute briefing (briefing), "
+        "Practitioner learning on a page (learning_on_a_page)"
+    )
+    some = {"learning_hub", "briefing"}
+    assert check(
+        "dissemination_recorded", "dissemination", "start_impact_monitoring", shared_items=some
+    ) == (
+        "still to record as shared: Published on the OSCP website (website), "
+        "Practitioner learning on a page (learning_on_a_page)"
+    )
+    everything = {"learning_hub", "website", "briefing", "learning_on_a_page"}
+    assert (
+        check(
+            "dissemination_recorded",
+            "dissemination",
+            "start_impact_monitoring",
+            shared_items=everything,
+        )
+        is None
+    )
+
+
+def test_an_audit_whose_type_declared_nothing_to_share_passes() -> None:
+    """An audit started before its type declared what it shares is asked for nothing."""
+    ctx = context(MACE, "dissemination", "start_impact_monitoring", {"coordinator"})
+    older = ctx.definition.model_copy(update={"dissemination": None})
+    assert GATES["dissemination_recorded"].check(replace(ctx, definition=older)) is None

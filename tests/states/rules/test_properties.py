@@ -38,6 +38,7 @@ class RandomFacts:
     deep_dive: int
     no_feedback: list[str]
     unfinished_actions: list[str]
+    shared: set[str]
 
     def participation_count(self) -> int:
         return self.participations
@@ -78,6 +79,9 @@ class RandomFacts:
     def open_actions(self) -> list[str]:
         return self.unfinished_actions
 
+    def shared_items(self) -> set[str]:
+        return self.shared
+
 
 names = st.lists(st.sampled_from(["police", "health", "csc"]), max_size=2, unique=True)
 decision = st.builds(
@@ -109,6 +113,7 @@ facts = st.builds(
     deep_dive=st.integers(0, 2),
     no_feedback=names,
     unfinished_actions=names,
+    shared=st.sets(st.sampled_from(["learning_hub", "website", "briefing"]), max_size=3),
 )
 step = st.tuples(
     st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)

@@ -206,6 +206,10 @@ def _stored_before_stages(definition: AuditTypeDefinition) -> str:
     data = json.loads(definition.canonical_json())
     for state in data["states"]:
         del state["stage"]
+    # Nor did types then declare what they share (nor did an agency raise an exception).
+    del data["dissemination"], data["raised_by_agency"]
+    for transition in data["transitions"]:
+        transition["gates"] = [g for g in transition["gates"] if g != "dissemination_recorded"]
     return json.dumps(data)
 
 

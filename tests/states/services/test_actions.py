@@ -523,7 +523,8 @@ def test_a_state_deadline_owed_by_action_owners_reminds_only_those_owing(
     (tmp_path / "mace.yaml").write_text(edited)
     catalogue = Catalogue.from_directory(tmp_path, tools=DEFINITIONS.parent / "tools")
     deps = Deps(partnership.uow, catalogue, partnership.clock)
-    audit = drive(deps, "mace", to="dissemination").reference
+    driver = drive(deps, "mace", to="dissemination")
+    audit = driver.reference
     _add(deps, audit, owner="police")
     n = _add(deps, audit, owner="csc")
     set_status(
@@ -534,6 +535,7 @@ def test_a_state_deadline_owed_by_action_owners_reminds_only_those_owing(
         status="evidence_submitted",
         evidence="Done",
     )
+    driver.share_learning()  # impact monitoring waits for what the audit shares
     audits.fire(deps, audit=audit, trigger="start_impact_monitoring", actor=email("coordinator"))
     with deps.uow(readonly=True) as uow:
         (rung,) = uow.connection.execute(

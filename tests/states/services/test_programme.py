@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from states.errors import DefinitionError, InvalidInput, NotFound, PermissionDenied
 from states.persistence import tables as t
+from states.rules.themes import short_theme
 from states.services import audits
 from states.services.deps import Deps
 from states.services.programme import (
@@ -19,7 +20,6 @@ from states.services.programme import (
     link_audit,
     list_entries,
     load_programme,
-    short_theme,
     start_from_programme,
 )
 from tests.conftest import ROOT
@@ -46,7 +46,7 @@ def audit_count(deps: Deps) -> int:
 
 def test_loading_twice_changes_nothing(partnership: Deps) -> None:
     first = load_programme(partnership, PROGRAMME)
-    assert (len(first.added), first.updated, first.unchanged) == (13, (), ())
+    assert (len(first.added), first.updated, first.unchanged) == (15, (), ())
     before = list_entries(partnership)
     again = load_programme(partnership, PROGRAMME)
     assert again == LoadResult(NAME, (), (), file_order(e.key for e in before))
@@ -67,6 +67,9 @@ def test_entries_are_listed_by_date_with_undated_ones_last(partnership: Deps) ->
         "front-door-ethnicity-deep-dive",
         "syv-mace",
         "emotional-health-scrutiny",
+        # Annual work is listed under its first due year.
+        "training-impact-annual",
+        "programme-review",
     }
     assert len(list_entries(partnership, year=2025)) == 7
     effectiveness = next(e for e in entries if e.key == "effectiveness-report")
@@ -83,7 +86,7 @@ def test_a_reworded_row_is_updated_and_keeps_its_audit(partnership: Deps, tmp_pa
         tmp_path, "    report_author: Lorraine Kenny OCSP", "    report_author: Lorraine Kenny OSCP"
     )
     result = load_programme(partnership, changed)
-    assert (result.added, result.updated, len(result.unchanged)) == ((), ("syv-mace",), 12)
+    assert (result.added, result.updated, len(result.unchanged)) == ((), ("syv-mace",), 14)
     entry = next(e for e in list_entries(partnership) if e.key == "syv-mace")
     assert entry.report_author == "Lorraine Kenny OSCP"
     assert entry.audit_reference == fired.reference
@@ -104,7 +107,7 @@ def test_a_row_left_out_is_deleted_unless_an_audit_hangs_on_it(
     assert (result.removed, result.kept, len(result.unchanged)) == (
         ("syv-mace",),
         ("fgm-deep-dive",),
-        11,
+        13,
     )
     keys = {e.key: e for e in list_entries(partnership)}
     assert "syv-mace" not in keys
