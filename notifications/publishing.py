@@ -1,15 +1,20 @@
 """Rendering joined to storing: the draft as it stands, the frozen summary, and its products.
 
-The engine stores and checks (``states.services.reports``); this module renders what it
-stores, so the CLI, a flow or the web app each make a report with one call. Every date
-printed on a report comes from the engine's clock.
+The engine stores and checks (``states.services.reports``, ``freezing``); this module renders
+what it stores, so the CLI, a flow or the web app each make a report with one call. A summary
+frozen as it was submitted is its content: its HTML and PDF are made from that content, dated
+the day it was frozen, whenever they are read. Every other date printed on a report comes
+from the engine's clock.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from notifications.reports import render, to_pdf
+from markupsafe import Markup
+
+from notifications.reports import embedded_summary, render, to_pdf
 from states.definitions.disclosure import DisclosureRule
 from states.errors import InvalidInput
 from states.services import report_store, reports
@@ -31,8 +36,9 @@ def current_summary(deps: Deps, *, audit: str, pdf: bool = False) -> Rendered:
     (marked as a draft), so what people read before sign-off is what will be frozen."""
     source = reports.summary_source(deps, audit=audit)
     frozen = report_store.latest(deps, audit=audit)
-    if frozen is not None and frozen.version == source.version and frozen.html is not None:
-        return Rendered(frozen.html, frozen.pdf if pdf else None, frozen.version, frozen=True)
+    if frozen is not None and frozen.version == source.version:
+        html = frozen_html(frozen)
+        return Rendered(html, frozen_pdf(frozen) if pdf else None, frozen.version, frozen=True)
     html = render(
         SUMMARY,
         source.figures,
@@ -44,37 +50,47 @@ def current_summary(deps: Deps, *, audit: str, pdf: bool = False) -> Rendered:
     return Rendered(html, to_pdf(html) if pdf else None, source.version, frozen=False)
 
 
-def freeze_summary(deps: Deps, *, audit: str, actor: str) -> StoredReport:
-    """Render the summary as submitted for sign-off, make its PDF, and freeze both."""
-    source = reports.summary_source(deps, audit=audit)
-    html = render(
-        SUMMARY, source.figures, source.narrative, version=source.version, dated=deps.clock.now()
-    )
-    return reports.freeze(
-        deps,
-        audit=audit,
-        actor=actor,
-        kind=SUMMARY,
-        html=html,
-        pdf=to_pdf(html),
-        figures=source.figures,
-        narrative=source.narrative,
-    )
+def frozen_html(report: StoredReport) -> str:
+    """A frozen summary as a document: the HTML stored with it, or (frozen as content, as
+    submitting freezes it) made from its sections and figures, dated the day it was frozen."""
+    if report.html is not None:
+        return report.html
+    figures, dated = _frozen_content(report)
+    return render(SUMMARY, figures, report.narrative, version=report.version, dated=dated)
+
+
+def frozen_pdf(report: StoredReport) -> bytes:
+    """A frozen summary's PDF: the one stored with it, or made from ``frozen_html``."""
+    return report.pdf if report.pdf is not None else to_pdf(frozen_html(report))
+
+
+def frozen_in_page(report: StoredReport) -> Markup:
+    """A frozen summary as a part of a web page (the sign-off page shows it above the form)."""
+    figures, dated = _frozen_content(report)
+    return embedded_summary(figures, report.narrative, version=report.version, dated=dated)
+
+
+def _frozen_content(report: StoredReport) -> tuple[Figures, datetime]:
+    if report.kind != SUMMARY or report.figures is None or report.frozen_at is None:
+        raise ValueError(f"report {report.id} is not a frozen summary")
+    return report.figures, report.frozen_at
 
 
 def make_products(deps: Deps, *, audit: str, actor: str) -> list[StoredReport]:
-    """The 7-minute briefing and learning on a page from the frozen summary; for an audit
-    with a deep-dive sample (Section 175), a letter to each sampled setting and the summary
-    findings report to all settings. Products already made for this version are reused."""
+    """The 7-minute briefing and learning on a page from the frozen summary; a letter to
+    each setting or agency written individual feedback (Section 175's deep-dive sample,
+    Section 11's every agency), and for an audit with a deep dive the summary findings report
+    to all settings. Products already made for this version are reused."""
     summary = report_store.latest(deps, audit=audit)
     if summary is None or summary.figures is None:
         raise InvalidInput(f"Audit {audit} has no frozen summary report to work from.")
     figures = summary.figures
     wanted: list[tuple[str, Setting | None]] = [("briefing", None), ("learning_on_a_page", None)]
+    readers = figures.feedback_to or figures.deep_dive
+    wanted += [("feedback_letter", s) for s in readers]
     if figures.deep_dive:
-        wanted += [("feedback_letter", s) for s in figures.deep_dive]
         wanted.append(("summary_to_all", None))
-    feedback = report_store.feedback_for(deps, audit=audit) if figures.deep_dive else {}
+    feedback = report_store.feedback_for(deps, audit=audit) if readers else {}
     rules = report_store.product_rules(deps, audit=audit)
     return [
         _product(
@@ -118,6 +134,6 @@ def _product(
         feedback=None if setting is None else feedback.get(setting.code),
         rule=rule,
     )
-    return reports.freeze(
+    return reports.freeze_product(
         deps, audit=audit, actor=actor, kind=kind, html=html, pdf=to_pdf(html), agency=code
     )

@@ -226,10 +226,14 @@ def _action_link(deps: Deps, row: Pending) -> tuple[str | None, str | None]:
     Returns (the link's path, None), or (None, why there is none) when a link was meant but
     could not be made (the reader was removed, no longer holds the role, nothing is left to
     do, or the audit or person is gone): the message then says so instead of pointing at a
-    page the reader cannot open. (None, None) for a message that carries no link of its own.
+    page the reader cannot open. A message with no link of its own points at the audit's
+    page, which only those who sign in can open: (None, None) for them, and for anyone else
+    (None, why not). A message about no audit keeps its own link: (None, None).
     """
-    if row.link_purpose is None or row.audit_id is None:
+    if row.audit_id is None:
         return None, None
+    if row.link_purpose is None:
+        return None, minting.audit_page_refusal(deps, row.recipient_id)
     purpose = LinkPurpose(row.link_purpose)
     try:
         minted = minting.mint_link(

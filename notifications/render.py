@@ -44,6 +44,7 @@ REQUIRED_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "escalation": _ABOUT_AN_AUDIT | {"deadline_at", "step", "agency"},
         "sign_off_requested": _ABOUT_AN_AUDIT | {"deadline_at"},
         "sign_off_decided": _ABOUT_AN_AUDIT | {"decision"},
+        "sign_off_closed": _ABOUT_AN_AUDIT | {"decision"},
         "further_assurance_requested": _ABOUT_AN_AUDIT,
         "immediate_risk_raised": _ABOUT_AN_AUDIT | {"agency", "deadline_at"},
         "assurance_received": _ABOUT_AN_AUDIT | {"agency"},
@@ -54,6 +55,8 @@ REQUIRED_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "settings_summary_ready": _ABOUT_AN_AUDIT | {"agency"},
         "exception_raised": _ABOUT_AN_AUDIT | {"state_title"},
         "returns_unasked": _ABOUT_AN_AUDIT | {"agencies"},
+        "response_requested": _ABOUT_AN_AUDIT | {"deadline_at"},
+        "audit_withdrawn": _ABOUT_AN_AUDIT | {"state_title"},
         # About the reader's own account: no audit; the link is their password page.
         "sign_in_failures": frozenset({"failures", "addresses", "since", "link_path"}),
     }

@@ -48,6 +48,11 @@ TEMPLATES = {
     "learning_on_a_page": "report/learning_on_a_page.html",
     "feedback_letter": "report/feedback_letter.html",
 }
+# The summary as a document of its own, or as a part of a web page under the page's h1 and h2.
+DOCUMENT = "report/base.html"
+EMBEDDED = "report/embedded.html"
+EMBEDDED_DEPTH = 2
+_HEADING = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 # An en dash for "no figure": a hyphen would read as a minus sign beside the deltas.
 _NONE = "\N{EN DASH}"
 _BULLET = re.compile(r"^\s*[-*•]\s+")
@@ -134,13 +139,17 @@ def render(
     setting: Setting | None = None,
     feedback: str | None = None,
     rule: DisclosureRule | None = None,
+    embedded: bool = False,
 ) -> str:
     """One report as a complete HTML document. ``dated`` is an aware instant (the clock's).
 
     The summary is the learning hub's record and shows its figures as they are; a product
-    shows pooled counts only as its disclosure ``rule`` allows."""
+    shows pooled counts only as its disclosure ``rule`` allows. ``embedded`` gives the
+    summary as a part of a web page instead (``embedded_summary``)."""
     if kind not in TEMPLATES:
         raise ValueError(f"unknown report kind {kind!r}; known: {', '.join(TEMPLATES)}")
+    if embedded and kind != "summary":
+        raise ValueError("only the summary report is shown inside a page")
     if (kind == "feedback_letter") != (setting is not None):
         raise ValueError("a feedback letter, and only a letter, is written to one setting")
     if (kind == "summary") != (rule is None):
@@ -153,12 +162,33 @@ def render(
         "draft": draft,
         "setting": setting,
         "feedback": feedback or "",
+        "layout": EMBEDDED if embedded else DOCUMENT,
     }
-    return (
+    html = (
         _environment()
         .get_template(TEMPLATES[kind])
         .render(context | _counts(figures, rule, setting))
     )
+    return _headings_down(html, EMBEDDED_DEPTH) if embedded else html
+
+
+def embedded_summary(
+    figures: Figures, narrative: Mapping[str, str], *, version: int, dated: datetime
+) -> Markup:
+    """The summary report as a part of a web page: the document's content under the page's
+    own headings, styled by the page's stylesheet."""
+    html = render("summary", figures, narrative, version=version, dated=dated, embedded=True)
+    return Markup(html)  # noqa: S704 - rendered by the autoescaping templates above
+
+
+def _headings_down(html: str, levels: int) -> str:
+    """Every heading ``levels`` lower (h1 -> h3 for 2). Safe on this HTML only: the chair's
+    words reach it escaped, so every "<h" in it is one of the templates' own tags."""
+
+    def lower(found: re.Match[str]) -> str:
+        return f"<{found[1]}h{min(int(found[2]) + levels, 6)}"
+
+    return _HEADING.sub(lower, html)
 
 
 def _counts(

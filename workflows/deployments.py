@@ -28,7 +28,7 @@ DESCRIPTIONS = {
         "Take an operational step of an audit as the operator (open or close returns, ...); "
         "a person's decisions are taken by them, not here."
     ),
-    "generate-report": "Render and freeze an audit's summary report (HTML and PDF) for sign-off.",
+    "generate-report": "The frozen summary report's version and hash (submitting froze it).",
     "disseminate": "Make a signed-off report's products (briefing, letters) and record sharing it.",
     "reminder-sweep": "Queue every reminder and escalation now due (the worker runs this).",
     "outbox-relay": "Send the e-mails that are due (the worker runs this).",

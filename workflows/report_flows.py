@@ -12,9 +12,10 @@ from prefect import flow, get_run_logger
 from prefect.client.schemas.objects import State
 from prefect.runtime import flow_run
 
-from notifications.publishing import freeze_summary, make_products
+from notifications.publishing import make_products
 from states.errors import AuditEngineError
 from states.services.dissemination import record_dissemination
+from states.services.freezing import freeze_summary
 from states.services.letters import send_feedback_letters
 from states.services.operator import require_operator
 from states.services.queries import audit_type_of
@@ -31,9 +32,9 @@ from workflows.steps import audit_labels, engine_call, label_run, refused, via_p
     log_prints=False,
 )
 def generate_report_flow(*, reference: Reference) -> dict[str, Any] | State[Any]:
-    """Render the audit's summary report as submitted for sign-off (HTML and PDF) and freeze
-    it with its hash, as the operator. The chair's narrative is written beforehand
-    (`oscp report draft`).
+    """The audit's frozen summary report: its version and hash. Submitting the report for
+    sign-off freezes it; for an audit submitted before that, this freezes it as it stands,
+    as the operator. The chair's narrative is written beforehand (`oscp report draft`).
 
     Args:
         reference: The audit's reference.
@@ -44,7 +45,7 @@ def generate_report_flow(*, reference: Reference) -> dict[str, Any] | State[Any]
         operator = runtime.configured_operator()
         stored = engine_call(
             lambda: freeze_summary(deps, audit=reference, actor=require_operator(deps, operator))
-        )
+        ).report
         audit_type = audit_type_of(deps, audit=reference)
     except AuditEngineError as exc:
         if not exc.retryable:

@@ -94,12 +94,13 @@ def audit_fire(
 @audit_app.command("show")
 def audit_show(audit: str, as_person: AsPerson = None) -> None:
     """Where AUDIT is, what can happen next (and what blocks it), its deadlines, each
-    agency's returns (and the cases each still owes), its terms of reference, and what it
-    must share."""
+    agency's returns (and the cases each still owes), its terms of reference, what it must
+    share, and each sign-off decision (with its comment, for the chair and coordinators)."""
     from oscp_flow.cli.planning import show_terms
     from oscp_flow.cli.sharing import show_sharing
+    from oscp_flow.cli.sign_off import show_sign_off
     from oscp_flow.output import show_returns, show_status
-    from states.services import queries, returns_status, shared_items, terms
+    from states.services import queries, returns_status, shared_items, sign_off_views, terms
 
     actor = acting_person(as_person)
 
@@ -108,6 +109,7 @@ def audit_show(audit: str, as_person: AsPerson = None) -> None:
         show_returns(out, returns_status.returns_status(deps, audit=audit, as_person=actor))
         show_terms(out, terms.read_terms(deps, audit=audit))
         show_sharing(out, shared_items.sharing_of(deps, audit=audit))
+        show_sign_off(out, sign_off_views.sign_off_of(deps, audit=audit, viewer=actor))
 
     run_action(action)
 

@@ -97,6 +97,15 @@ def _due(entry: EntryView) -> str:
     return f"{month}{entry.due_year}{every}"
 
 
+def _signed_off(entry: EntryView) -> str:
+    """The day the engine recorded its audit signed off, else the plan's own words."""
+    from states.rules.quarters import plain_day
+
+    if entry.signed_off_on is not None:
+        return f"signed off {plain_day(entry.signed_off_on)}"
+    return entry.sign_off
+
+
 def _show_entries(entries: Sequence[EntryView]) -> None:
     table = Table(title="Audit programme")
     # Keys, types and references are typed back in other commands: never cut or wrapped.
@@ -112,7 +121,7 @@ def _show_entries(entries: Sequence[EntryView]) -> None:
             e.theme,
             e.audit_type,
             e.report_author,
-            e.sign_off,
+            _signed_off(e),
             audit,
         )
     out.print(table)

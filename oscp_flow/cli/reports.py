@@ -1,7 +1,7 @@
 """``oscp report draft|render|freeze|products|disseminate|list``: an audit's summary report.
 
 The chair (or coordinator) writes the four sections of the framework's "Lessons and actions",
-renders the report to read it, freezes it when it goes for sign-off, makes the 7-minute
+renders the report to read it (submitting it for sign-off freezes it), makes the 7-minute
 briefing, learning on a page and Section 175 letters from the signed-off report, and records
 where each was shared. Rendering (WeasyPrint) is imported only by the commands that need it.
 """
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 report_app = typer.Typer(
     no_args_is_help=True,
-    help="Summary reports: write, render, freeze for sign-off, make products, disseminate.",
+    help="Summary reports: write, render, freeze, make products, disseminate.",
 )
 app.add_typer(report_app, name="report")
 
@@ -104,17 +104,23 @@ def report_render(
 
 @report_app.command("freeze")
 def report_freeze(audit: str, as_person: AsPerson = None) -> None:
-    """Freeze AUDIT's summary report as submitted for sign-off: HTML, PDF and hash."""
-    from notifications.publishing import freeze_summary
+    """Freeze AUDIT's summary report as it stands (its sections, figures and hash) where
+    submitting it for sign-off did not: submitting freezes it, so this says which version
+    is frozen, and freezes one only for an audit submitted before that."""
+    from states.services.freezing import freeze_summary
 
     actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
         frozen = freeze_summary(deps, audit=audit, actor=actor)
-        out.print(
-            f"Froze version {frozen.version} of {audit}'s summary report; "
-            f"sha256 {frozen.content_hash}."
+        report = frozen.report
+        said = (
+            f"Froze version {report.version} of {audit}'s summary report"
+            if frozen.now
+            else f"Version {report.version} of {audit}'s summary report is already frozen "
+            "(submitting it for sign-off froze it)"
         )
+        out.print(f"{said}; sha256 {report.content_hash}.", highlight=False, soft_wrap=True)
 
     run_action(action)
 

@@ -26,6 +26,7 @@ from states.rules.case_list import COLUMNS as CSV_COLUMNS
 
 if TYPE_CHECKING:
     from states.rules.case_list import CaseCandidate
+    from states.services.concerns import ConcernRaised
     from states.services.deps import Deps
     from states.services.sampling import Draw, Method
 
@@ -188,20 +189,56 @@ def audit_concern(
     audit: str,
     agency: Annotated[str, typer.Option(help="Code of the agency asked for assurance.")],
     concern: Annotated[str, typer.Option(help="What the risk is, without naming the child.")],
+    confirm_no_recipient: Annotated[
+        str | None,
+        typer.Option(
+            help="A coordinator only: raise it although nobody at the agency can be told "
+            "(no strategic lead or agency lead), saying why; the history keeps the reason."
+        ),
+    ] = None,
     as_person: AsPerson = None,
 ) -> None:
-    """Raise an immediate-risk concern with an agency; its strategic lead is told at once."""
-    from states.services import work
+    """Raise an immediate-risk concern with an agency: its strategic lead (or, without one,
+    its agency leads and the coordinators) and the chair are told at once, and who is told
+    is said here. The concern's words are in no e-mail: they read it behind their link."""
+    from states.services import concerns
 
     actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
-        number = work.raise_immediate_risk(
-            deps, audit=audit, actor=actor, agency=agency, concern=concern
+        raised = concerns.raise_concern(
+            deps,
+            audit=audit,
+            actor=actor,
+            agency=agency,
+            concern=concern,
+            confirm_no_recipient=confirm_no_recipient,
         )
-        out.print(f"Concern {number} raised with {agency}; assurance is awaited.")
+        _say_raised(raised, agency)
 
     run_action(action)
+
+
+def _say_raised(raised: ConcernRaised, agency: str) -> None:
+    from oscp_flow.output import local
+
+    due = local(raised.assurance_due_at)
+    out.print(
+        f"Concern {raised.id} raised with {escape(raised.agency)} ({escape(agency)}); "
+        f"assurance is due by {due}.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if not raised.agency_told:
+        out.print(
+            f"Nobody at {escape(raised.agency)} can be told: it has no active strategic lead "
+            "or agency lead.",
+            highlight=False,
+            soft_wrap=True,
+        )
+    for person in raised.told:
+        how = "with a link to read the concern and respond" if person.link else "by e-mail"
+        out.print(f"  Told: {escape(person.name)}, {person.as_what}, {how}.", highlight=False)
 
 
 @audit_app.command("assure")

@@ -69,6 +69,13 @@ BODIES: tuple[tuple[str, str, BodyKind, tuple[str, ...]], ...] = (
         BodyKind.STATUTORY_PARTNERS,
         ("lsp.council", "lsp.police", "lsp.health"),
     ),
+    # The plan sends some deep dives' reports to the performance group (programme report_to).
+    (
+        "performance_group",
+        "OSCP performance group",
+        BodyKind.PERFORMANCE_GROUP,
+        ("lhm", "lsp.council"),
+    ),
 )
 
 DOMAIN = "example.org"

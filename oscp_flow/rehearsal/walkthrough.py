@@ -11,11 +11,12 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
 
-from oscp_flow.rehearsal.demo import SETTINGS, email
+from oscp_flow.rehearsal.demo import BODIES, SETTINGS, email
 from states.clock import LONDON
 from states.definitions import gate_names
 from states.definitions.graph import expand_sources, main_path
 from states.definitions.model import AuditTypeDefinition, TransitionDef
+from states.definitions.sign_off import SignOffDef
 from states.definitions.tool import ToolDefinition
 from states.errors import NotFound
 from states.persistence.vocabulary import ReturnStatus
@@ -30,8 +31,10 @@ from states.services import (
     findings,
     partnership,
     queries,
+    reports,
     returns,
     shared_items,
+    sign_off_views,
     terms,
     work,
 )
@@ -39,6 +42,31 @@ from states.services.audits import Fired
 from states.services.deps import Deps
 
 RETURNING = {"police": "lead.police", "csc": "lead.csc", "community_health": "lead.health"}
+
+
+def approvers(rule: SignOffDef | None) -> tuple[str, ...]:
+    """Who approves to reach ``rule``'s quorum of every body it names: each demo body's
+    first members, never the chair (the author), each person once."""
+    if rule is None:
+        return ()
+    if rule.bodies is None:  # an audit started before bodies: its roles, as before
+        return ("lhm", "lsp.police")
+    chosen: list[str] = []
+    for wanted in rule.bodies:
+        members = next(m for _, _, kind, m in BODIES if kind is wanted.kind)
+        chosen += [m for m in members if m != "chair"][: wanted.quorum]
+    return tuple(dict.fromkeys(chosen))
+
+
+# The chair's summary report in a rehearsal: the four sections the framework asks for.
+REPORT = {
+    "working_well": "Agencies shared information quickly at the front door, and strategy "
+    "meetings were held on time.",
+    "emerging_concerns": "Other children in the household were not always considered.",
+    "recommendations": "- Every agency records the child's lived experience\n"
+    "- Escalate drift in plans to the strategic lead",
+    "reflection": "The tool worked; auditors asked for more guidance on the EEDI questions.",
+}
 # Types completed by schools and settings rather than agencies: Section 175/157 (framework 6.2).
 BY_SETTINGS = frozenset({"section_175"})
 ACTOR_FOR_ROLE = {
@@ -47,6 +75,7 @@ ACTOR_FOR_ROLE = {
     "system": "system",
     "learning_hub_member": "lhm",
     "statutory_partner": "lsp.police",
+    "sign_off_member": "lhm",
     "auditor": "auditor.two",
     "agency_lead": "lead.police",
     "strategic_lead": "lsp.police",
@@ -59,6 +88,9 @@ def complete_answers(
     """A complete, valid return for any tool (or one phase of it): a busy agency's answers."""
     answers: dict[str, object] = {}
     for q in in_phase(tool, phase).values():
+        if q.immediate_risk:  # any other answer would escalate an immediate-risk concern
+            answers[q.id] = tool.no_risk_answer(q)
+            continue
         if q.type == "rating":
             grades = tool.scales[q.scale or ""].grades
             answers[q.id] = grades[variant % len(grades)].value
@@ -107,6 +139,7 @@ class Walker:
             gate_names.ACTIONS_COMPLETE: self._complete_actions,
             gate_names.TERMS_RECORDED: self._record_terms,
             gate_names.DISSEMINATION_RECORDED: self._share_learning,
+            gate_names.REPORT_WRITTEN: self._write_report,
         }
 
     def walk(self, definition: AuditTypeDefinition, goal: str = "closed") -> Iterator[Fired]:
@@ -124,7 +157,8 @@ class Walker:
             state = step.dest
 
     def fire(self, transition: TransitionDef) -> Fired:
-        for gate in transition.gates:
+        audit_type = queries.audit_type_of(self.deps, audit=self.reference)
+        for gate in self.deps.catalogue.current(audit_type).gates_of(transition):
             prepare = self._prepare.get(gate)
             if prepare is not None:
                 prepare()
@@ -349,8 +383,22 @@ class Walker:
                 on=today,
             )
 
+    def _write_report(self) -> None:
+        """The chair writes each section of the summary report still empty."""
+        written = reports.summary_source(self.deps, audit=self.reference).narrative
+        for section, text in REPORT.items():
+            if not written.get(section, "").strip():
+                reports.save_narrative(
+                    self.deps,
+                    audit=self.reference,
+                    actor=email("chair"),
+                    section=section,
+                    text=text,
+                )
+
     def _approve(self) -> None:
-        for member in ("lhm", "lsp.police"):
+        """A quorum of every body the audit's type names, never the chair (its author)."""
+        for member in approvers(sign_off_views.rule_of(self.deps, audit=self.reference)):
             work.record_sign_off_decision(
                 self.deps, audit=self.reference, actor=email(member), decision="approve"
             )

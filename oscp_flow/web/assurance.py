@@ -1,5 +1,10 @@
-"""The assurance link: an agency's strategic lead says what was done about an immediate-risk
-concern. The concern's own words are never shown: only the agency and when it was raised."""
+"""The assurance link: an agency's strategic lead (or, where it has none, its agency lead)
+reads an immediate-risk concern and says what was done about it, on one page.
+
+The concern's words are shown here, behind the holder's own link, and nowhere else an agency
+can reach (never in the e-mail that carries the link); each time the page is built the read
+is kept (``states.services.concern_reads``). The page after the assurance does not repeat
+them."""
 
 from __future__ import annotations
 
@@ -11,22 +16,20 @@ from oscp_flow.web.csrf import FormToken
 from oscp_flow.web.return_form import ErrorLink
 from states.persistence.vocabulary import LinkPurpose
 from states.rules.answers import MAX_TEXT
-from states.services import links, lookup
-from states.services.links import LinkPage
+from states.services import concern_reads, links
 
 
 def show(ctx: WebContext, token: str, form_token: FormToken) -> HTMLResponse:
-    page = links.open_link(ctx.deps, token, purpose=LinkPurpose.ASSURANCE)
-    return _render(ctx, token, page, form_token)
+    return _render(ctx, token, form_token)
 
 
 def act(ctx: WebContext, token: str, form: FormData) -> HTMLResponse:
-    page = links.open_link(ctx.deps, token, purpose=LinkPurpose.ASSURANCE)
     again = FormToken.posted(form)
     assurance = str(form.get("assurance", ""))
     error = _problem(assurance)
     if error:
-        return _render(ctx, token, page, again, assurance=assurance, error=error, status=400)
+        return _render(ctx, token, again, assurance=assurance, error=error, status=400)
+    page = links.open_link(ctx.deps, token, purpose=LinkPurpose.ASSURANCE)
     links.give_assurance(ctx.deps, token, assurance=assurance.strip())
     return ctx.pages.render("done.html", title="Assurance recorded", outcome="assurance", page=page)
 
@@ -42,23 +45,21 @@ def _problem(assurance: str) -> str | None:
 def _render(
     ctx: WebContext,
     token: str,
-    page: LinkPage,
     form_token: FormToken,
     *,
     assurance: str = "",
     error: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    grant = lookup.grant(ctx.deps, token)
+    page, concern = concern_reads.read_by_link(ctx.deps, token)
     return ctx.form_page(
         "assurance.html",
         token,
         form_token,
         status=status,
-        title=f"Give assurance on audit {page.audit}",
+        title=f"Read and answer a concern on audit {page.audit}",
         page=page,
-        agency=lookup.agency_name(ctx.deps, page.agency) or page.agency,
-        raised_at=lookup.concern_raised_at(ctx.deps, grant.escalation_id),
+        concern=concern,
         assurance=assurance,
         error=error,
         summary=[ErrorLink("#assurance", error)] if error else [],

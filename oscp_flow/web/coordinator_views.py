@@ -21,7 +21,16 @@ from oscp_flow.web.return_form import ErrorLink
 from states.rules.action_plan import REVIEWER_ROLES
 from states.rules.passwords import MIN_LENGTH
 from states.rules.quarters import plain_day
-from states.services import actions, aggregation, board, queries, returns_status, shared_items
+from states.services import (
+    actions,
+    aggregation,
+    board,
+    concern_reads,
+    queries,
+    returns_status,
+    shared_items,
+    sign_off_views,
+)
 from states.services.aggregation import Distribution
 from states.services.web_sessions import Viewer
 
@@ -209,6 +218,9 @@ def audit_page(
         stage_changes=[e for e in history if e.from_state != e.to_state],
         action_plan=plan,
         sharing=shared_items.sharing_of(deps, audit=status.reference),
+        sign_off=sign_off_views.sign_off_of(deps, audit=status.reference, viewer=viewer.id),
+        # Read (and each read kept) only by the chair and coordinators.
+        concerns=concern_reads.on_audit_page(deps, audit=status.reference, as_person=viewer.id),
         state_titles={s.name: s.title for s in definition.states},
         reviewer=bool(viewer.roles & REVIEWER_ROLES),
         can_add=can_add,

@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.coordinator_views import page
 from oscp_flow.web.return_form import ErrorLink
-from states.definitions.roles import ROLES
+from states.definitions.roles import GIVEN_ROLES, ROLES
 from states.errors import AuditEngineError, NotFound
 from states.rules import directory_values as values
 from states.rules.directory import (
@@ -47,7 +47,7 @@ NOUNS = {
     Part.PEOPLE: "person",
     Part.BODIES: "body",
 }
-ASSIGNABLE_ROLES = tuple(role for role in ROLES if role != "system")  # the engine's own
+ASSIGNABLE_ROLES = tuple(role for role in GIVEN_ROLES if role != "system")  # the engine's own
 NOTHING = "Nothing is different from what the directory holds: change something, or go back."
 # Where an engine refusal belongs, by the first of these words it uses.
 BESIDE = (

@@ -1,6 +1,6 @@
-"""The letter link: a Section 175 setting's audit leads read their own feedback letter, or
-the summary findings to all settings, on the page or as a PDF. Nothing here changes
-anything, so nothing is posted."""
+"""The letter link: a Section 175 setting's (or a Section 11 agency's) audit leads read their
+own feedback letter, or the summary findings to all settings, on the page or as a PDF.
+Nothing here changes anything, so nothing is posted."""
 
 from __future__ import annotations
 

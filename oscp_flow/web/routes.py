@@ -1,4 +1,5 @@
-"""The routes: a link's page (GET/HEAD), its action (POST), the stylesheet and a health check.
+"""The routes: a link's page (GET/HEAD), its action (POST), the files a link serves (a letter,
+the report a sign-off link asks about), the stylesheet and a health check.
 
 Route code is thin: the rate limit and the CSRF check run first (no database work for a
 request that fails either), then the engine's blocking calls run in the thread pool.
@@ -15,9 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from oscp_flow.web import letter, views
+from oscp_flow.web import letter, signoff, signoff_finished, views
 from oscp_flow.web.context import WebContext
-from oscp_flow.web.csrf import COOKIE
+from oscp_flow.web.csrf import COOKIE, CsrfRefused
 from oscp_flow.web.pages import stylesheet
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
@@ -54,10 +55,23 @@ def build_router(ctx: WebContext, limiter: Limiter) -> APIRouter:
     async def read_letter(request: Request, token: str, fmt: str) -> Response:
         return await run_in_threadpool(letter.file, ctx, token, fmt)
 
+    @router.api_route("/act/{token}/report.pdf", methods=["GET", "HEAD"])
+    @limit
+    async def read_report(request: Request, token: str) -> Response:
+        return await run_in_threadpool(signoff.pdf, ctx, token)
+
     @router.post("/act/{token}")
     @limit
     async def act_on_link(request: Request, token: str) -> Response:
-        form = await ctx.guard.checked_form(request, max_bytes=ctx.config.max_form_bytes)
+        try:
+            form = await ctx.guard.checked_form(request, max_bytes=ctx.config.max_form_bytes)
+        except CsrfRefused:
+            # A sign-off already decided or finished (a form left open overnight) says what
+            # happened rather than "reload and try again": reloading would not help.
+            said = await run_in_threadpool(signoff_finished.finished, ctx, token, posted=True)
+            if said is None:
+                raise
+            return said
         return await run_in_threadpool(views.act, ctx, token, form)
 
     return router

@@ -1,30 +1,39 @@
-"""The sign-off link: a learning hub member or statutory partner approves, or refuses and
-says what further assurance they need."""
+"""The sign-off link: a learning hub member or statutory partner reads the frozen summary
+report (on the page, or its PDF), then approves, or refuses and says what further assurance
+they need. After a refusal the page first shows what changed since the version sent back."""
 
 from __future__ import annotations
 
 from starlette.datastructures import FormData
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
+from notifications.publishing import frozen_in_page, frozen_pdf
+from notifications.reports import SECTION_TITLES
+from oscp_flow.web import signoff_finished
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import FormToken
 from oscp_flow.web.return_form import ErrorLink
-from states.persistence.vocabulary import LinkPurpose
+from states.errors import NotFound
 from states.rules.answers import MAX_TEXT
 from states.rules.gates import Decision
 from states.services import links, lookup
 from states.services.links import LinkPage
+from states.services.sign_off_report import submitted_report
 
 DECISIONS = tuple(Decision)
 
 
 def show(ctx: WebContext, token: str, form_token: FormToken) -> HTMLResponse:
-    page = links.open_link(ctx.deps, token, purpose=LinkPurpose.SIGN_OFF)
+    page = signoff_finished.opened(ctx, token, posted=False)
+    if isinstance(page, HTMLResponse):  # decided, or the round has ended: what happened
+        return page
     return _render(ctx, token, page, form_token)
 
 
 def act(ctx: WebContext, token: str, form: FormData) -> HTMLResponse:
-    page = links.open_link(ctx.deps, token, purpose=LinkPurpose.SIGN_OFF)
+    page = signoff_finished.opened(ctx, token, posted=True)
+    if isinstance(page, HTMLResponse):
+        return page
     again = FormToken.posted(form)
     decision = str(form.get("decision", ""))
     comment = str(form.get("comment", ""))
@@ -42,6 +51,36 @@ def act(ctx: WebContext, token: str, form: FormData) -> HTMLResponse:
         outcome=f"{decision}_{'moved' if after != before else 'waiting'}",
         page=page,
     )
+
+
+def pdf(ctx: WebContext, token: str) -> Response:
+    """The frozen report's PDF, behind the same checks as the page, made from the version
+    the member is asked to sign off."""
+    submitted = submitted_report(ctx.deps, token)
+    if submitted.report is None:
+        raise NotFound("frozen summary report of audit", submitted.audit)
+    name = f"{submitted.audit}-summary-report-v{submitted.report.version}.pdf"
+    return Response(
+        frozen_pdf(submitted.report),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _report(ctx: WebContext, token: str) -> dict[str, object]:
+    """What the page shows above the form: the report in the page, where to download it, and
+    what changed since the version sent back."""
+    submitted = submitted_report(ctx.deps, token)
+    if submitted.report is None:
+        return {"report": None}
+    return {
+        "report": submitted.report,
+        "report_html": frozen_in_page(submitted.report),
+        "download": f"{ctx.pages.paths.act(token)}/report.pdf",
+        "previous": submitted.previous,
+        "changes": submitted.changes,
+        "section_titles": SECTION_TITLES,
+    }
 
 
 def _problems(decision: str, comment: str) -> dict[str, str]:
@@ -75,4 +114,5 @@ def _render(
         kept=kept or {"decision": "", "comment": ""},
         errors=errors or {},
         summary=[ErrorLink(f"#{name}", text) for name, text in (errors or {}).items()],
+        **_report(ctx, token),
     )

@@ -36,6 +36,7 @@ FEEDBACK_RECORDED = "feedback_recorded"
 ACTIONS_COMPLETE = "actions_complete"
 TERMS_RECORDED = "terms_recorded"
 DISSEMINATION_RECORDED = "dissemination_recorded"
+REPORT_WRITTEN = "report_written"
 
 # Applied to every transition by the compiler; YAML never lists them.
 IMPLICIT_GATES = (ROLE_ALLOWED, REASON_GIVEN)
@@ -70,7 +71,9 @@ DECLARED: dict[str, GateName] = {
         GateName(DEEP_DIVE_SELECTED, "Returns have been sampled for the deep dive (Section 175)."),
         GateName(
             FEEDBACK_RECORDED,
-            "Every setting sampled for the deep dive has its individual feedback.",
+            "Every agency owed individual feedback has it recorded: each setting sampled for "
+            "a deep dive (Section 175), or, with no deep dive, each agency that returned "
+            "(Section 11).",
         ),
         GateName(
             ACTIONS_COMPLETE,
@@ -85,6 +88,13 @@ DECLARED: dict[str, GateName] = {
             DISSEMINATION_RECORDED,
             "Every item the type must share is recorded as shared, with its date and channel.",
             "dissemination",
+        ),
+        GateName(
+            REPORT_WRITTEN,
+            "The summary report's four sections (what is working well, emerging concerns, "
+            "recommendations, reflection on the process of the audit) each have text. Every "
+            "way into a signing-off state checks it, named in the YAML or not: submitting "
+            "freezes the report.",
         ),
     )
 }

@@ -24,6 +24,7 @@ from states.definitions.gate_names import (
     SIGN_OFF_REFUSED,
 )
 from states.definitions.model import AuditTypeDefinition, StateDef, TransitionDef
+from states.definitions.return_checks import check_asking_participants, check_reopening
 from states.definitions.role_checks import check_action_reminders, check_roles
 from states.definitions.stage_names import FINAL_STAGES, Stage
 from states.definitions.triggers import ESCALATION_TRIGGERS
@@ -41,6 +42,8 @@ def check_graph(model: AuditTypeDefinition) -> list[tuple[tuple[PathPart, ...], 
         *_check_transitions(model),
         *_check_stages(model),
         *_check_sign_off_gates(model),
+        *check_asking_participants(model),
+        *check_reopening(model),
         *check_dissemination(model),
         *_check_escalation_triggers(model),
     ]

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, StringConstraint
 
 from states.definitions.disclosure import DisclosureRule
 from states.definitions.dissemination import DisseminationDef
+from states.definitions.sign_off import SignOffDef
 from states.definitions.stage_names import Stage
 
 SCHEMA_VERSION = 1
@@ -110,19 +111,17 @@ class TransitionDef(Strict):
     roles: list[Name] = Field(min_length=1, description="Roles allowed to fire this trigger.")
     gates: list[Name] = Field(default_factory=list)
     requires_reason: bool = False
+    reopens_returns: bool = Field(
+        default=False,
+        description="Back into a state that collects returns: the returns submitted on its "
+        "last visit go back to their agencies as drafts, answers kept, to revise and submit "
+        "again (an exception report returned for more detail). Without it the new round "
+        "starts with no returns (further evidence is new returns).",
+    )
 
     @property
     def sources(self) -> tuple[str, ...]:
         return (self.source,) if isinstance(self.source, str) else tuple(self.source)
-
-
-class SignOffDef(Strict):
-    roles: list[Name] = Field(min_length=1, description="Roles whose approval counts.")
-    quorum: PositiveInt
-    exclude_author: bool = Field(
-        default=True, description="The report author's own approval never counts."
-    )
-    link_expiry_working_days: PositiveInt = 10
 
 
 class ImmediateRiskDef(Strict):

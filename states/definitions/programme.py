@@ -18,6 +18,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from states.definitions.loader import _validated
 from states.definitions.model import Name, Strict
+from states.definitions.sign_off import SignOffBody, check_bodies
 from states.definitions.yaml_source import PathPart, parse_yaml, read_yaml
 
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -108,10 +109,23 @@ class ProgrammeEntryDef(Strict):
     report_author: Short
     sign_off: Cell = Field(description="Sign-off by the learning hub and statutory partners.")
     impact_monitoring: Cell
+    report_to: list[SignOffBody] | None = Field(
+        default=None,
+        min_length=1,
+        description="The bodies the entry's audit reports to for sign-off instead of its "
+        "type's (the plan sends the FGM and front-door deep dives to the performance group), "
+        "each with its quorum.",
+    )
     calendar: Calendar | None = Field(
         default=None,
         description="Started by the worker each time it comes round; without it, by a person.",
     )
+
+    @model_validator(mode="after")
+    def _each_body_once(self) -> ProgrammeEntryDef:
+        if self.report_to is not None:
+            check_bodies(self.report_to)
+        return self
 
     @model_validator(mode="after")
     def _calendar_recurs(self) -> ProgrammeEntryDef:

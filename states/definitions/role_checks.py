@@ -21,7 +21,7 @@ def _role_references(model: AuditTypeDefinition) -> Iterator[tuple[tuple[PathPar
         for j, role in enumerate(t.roles):
             yield ("transitions", i, "roles", j), role
     if model.sign_off is not None:
-        for j, role in enumerate(model.sign_off.roles):
+        for j, role in enumerate(model.sign_off.roles or ()):
             yield ("sign_off", "roles", j), role
     if model.immediate_risk is not None:
         for j, role in enumerate(model.immediate_risk.notify):

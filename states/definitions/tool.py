@@ -62,6 +62,26 @@ class Question(Strict):
         default=None, description="Training impact: the same measure asked in each phase."
     )
     tags: list[Tag] = Field(default_factory=list)
+    immediate_risk: bool = Field(
+        default=False,
+        description="An immediate-risk question: an answer that raises a concern (see "
+        "raises_on) escalates it to the return's agency for assurance in the same "
+        "transaction as the return is saved, as `oscp audit concern` does. A free-text "
+        "question raises on any answer that does not mean none (the tool's none_answers), "
+        "its words being the concern; a yes/no/partly or choice question on the answers in "
+        "raises_on.",
+    )
+    raises_on: list[Name] = Field(
+        default_factory=list,
+        description="Immediate-risk yes/no/partly or choice questions: the answers that raise "
+        'the concern ("yes" when a yes/no/partly question leaves it out).',
+    )
+
+    def raising_answers(self) -> frozenset[str]:
+        """The answers of an immediate-risk yes/no/partly or choice question that raise it."""
+        if self.raises_on or self.type != "yes_no_partly":
+            return frozenset(self.raises_on)
+        return frozenset({"yes"})
 
 
 class Section(Strict):
@@ -107,6 +127,25 @@ class ToolDefinition(Strict):
             if question.id == question_id:
                 return question
         raise KeyError(question_id)
+
+    def raises_concern(self, question: Question, answer: str) -> bool:
+        """Whether ``answer`` (stored, canonical) to ``question`` raises an immediate-risk
+        concern: never for an ordinary question or a blank answer."""
+        if not question.immediate_risk or not answer.strip():
+            return False
+        if question.type == "free_text":
+            return not self.means_none(answer)
+        return answer in question.raising_answers()
+
+    def no_risk_answer(self, question: Question) -> str:
+        """An answer to an immediate-risk question that raises nothing: "no", an option not
+        in raises_on, or the tool's first way of saying none (blank when it has none)."""
+        if question.type == "free_text":
+            return self.none_answers[0] if self.none_answers else ""
+        values: tuple[str, ...] = tuple(o.value for o in question.options or [])
+        if question.type == "yes_no_partly":
+            values = ("no", *YES_NO_PARTLY)
+        return next((v for v in values if not self.raises_concern(question, v)), "")
 
     def means_none(self, answer: str) -> bool:
         """Whether a free-text answer says there was nothing to record."""

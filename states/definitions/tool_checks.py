@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from states.definitions.tool import Question, ToolDefinition
+from states.definitions.tool import YES_NO_PARTLY, Question, ToolDefinition
 from states.definitions.yaml_source import PathPart
 
 Found = Iterator[tuple[tuple[PathPart, ...], str]]
@@ -76,6 +76,7 @@ def _check_question(tool: ToolDefinition, q: Question, here: tuple[PathPart, ...
     elif q.scale is not None and q.scale not in tool.scales:
         yield (*here, "scale"), f"scale '{q.scale}' is not declared in scales"
     yield from _check_options(q, here)
+    yield from _check_immediate_risk(q, here)
     if q.type == "choice" and not q.options:
         yield here, f"choice question '{q.id}' needs options"
     elif q.options is not None and q.type != "choice":
@@ -93,3 +94,25 @@ def _check_options(q: Question, here: tuple[PathPart, ...]) -> Found:
     for j, value in enumerate(values):
         if value in values[:j]:
             yield (*here, "options", j, "value"), f"option '{value}' is listed twice"
+
+
+# The kinds of question whose answer can say "there is an immediate risk".
+RISK_TYPES = frozenset({"free_text", "yes_no_partly", "choice"})
+
+
+def _check_immediate_risk(q: Question, here: tuple[PathPart, ...]) -> Found:
+    if q.immediate_risk and q.type not in RISK_TYPES:
+        what = "only free-text, yes/no/partly or choice questions can be immediate-risk questions"
+        yield (*here, "immediate_risk"), what
+    if not q.raises_on:
+        if q.immediate_risk and q.type == "choice":
+            yield (*here, "raises_on"), "an immediate-risk choice question needs raises_on"
+        return
+    if not q.immediate_risk or q.type not in ("yes_no_partly", "choice"):
+        what = "raises_on is for immediate-risk yes/no/partly or choice questions only"
+        yield (*here, "raises_on"), what
+        return
+    allowed = YES_NO_PARTLY if q.type == "yes_no_partly" else [o.value for o in q.options or []]
+    for j, value in enumerate(q.raises_on):
+        if value not in allowed:
+            yield (*here, "raises_on", j), f"'{value}' is not one of the question's answers"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
-from sqlalchemy import ColumnElement, Connection, Exists, and_, exists, func, literal, select
+from sqlalchemy import ColumnElement, Connection, Exists, and_, exists, func, literal, or_, select
 
+from states.definitions.bodies import BodyKind
 from states.persistence import tables as t
 from states.persistence.vocabulary import BARRING, ReturnStatus
 from states.rules.action_plan import OUTSTANDING
 from states.rules.gates import CaseWindow, Decision, SignOffDecision
+from states.rules.report_content import empty_sections
 
 
 class SqlAuditFacts:
@@ -82,21 +85,37 @@ class SqlAuditFacts:
         return int(total), int(unmoderated)
 
     def sign_off_decisions(self, round_: int) -> list[SignOffDecision]:
+        d = t.decision
         statement = (
-            select(t.decision.c.person_id, t.person.c.name, t.decision.c.decision, t.role.c.role)
-            .join(t.person, t.person.c.id == t.decision.c.person_id)
-            .outerjoin(t.role, t.role.c.person_id == t.decision.c.person_id)
-            .where(t.decision.c.audit_id == self._audit_id, t.decision.c.round == round_)
+            select(d.c.id, d.c.person_id, t.person.c.name, d.c.decision, t.role.c.role)
+            .join(t.person, t.person.c.id == d.c.person_id)
+            .outerjoin(t.role, t.role.c.person_id == d.c.person_id)
+            .where(d.c.audit_id == self._audit_id, d.c.round == round_)
         )
-        grouped: dict[int, tuple[str, Decision, set[str]]] = {}
-        for person_id, name, decision, role in self._c.execute(statement):
-            entry = grouped.setdefault(person_id, (name, Decision(decision), set()))
+        grouped: dict[int, tuple[int, str, Decision, set[str]]] = {}
+        for decision_id, person_id, name, decision, role in self._c.execute(statement):
+            entry = grouped.setdefault(person_id, (decision_id, name, Decision(decision), set()))
             if role is not None:
-                entry[2].add(role)
+                entry[3].add(role)
+        bodies = self._decision_bodies([entry[0] for entry in grouped.values()])
         return [
-            SignOffDecision(pid, name, frozenset(roles), decision)
-            for pid, (name, decision, roles) in sorted(grouped.items())
+            SignOffDecision(pid, name, frozenset(roles), decision, bodies.get(did, frozenset()))
+            for pid, (did, name, decision, roles) in sorted(grouped.items())
         ]
+
+    def _decision_bodies(self, decision_ids: list[int]) -> dict[int, frozenset[BodyKind]]:
+        """The kinds of body each decision was made for."""
+        if not decision_ids:
+            return {}
+        statement = (
+            select(t.decision_body.c.decision_id, t.body.c.kind)
+            .join(t.body, t.body.c.id == t.decision_body.c.body_id)
+            .where(t.decision_body.c.decision_id.in_(decision_ids))
+        )
+        found: dict[int, set[BodyKind]] = {}
+        for decision_id, kind in self._c.execute(statement):
+            found.setdefault(decision_id, set()).add(BodyKind(kind))
+        return {did: frozenset(kinds) for did, kinds in found.items()}
 
     def cases(self) -> list[CaseWindow]:
         statement = (
@@ -169,7 +188,9 @@ class SqlAuditFacts:
         )
         return int(self._c.execute(statement).scalar_one())
 
-    def deep_dive_without_feedback(self) -> list[str]:
+    def awaiting_feedback(self) -> list[str]:
+        """Agencies owed individual feedback without it: those the deep dive sampled, or,
+        on an audit with no deep dive (Section 11), every one that submitted a return."""
         given = exists().where(
             t.feedback.c.audit_id == self._audit_id,
             t.feedback.c.agency_id == t.participation.c.agency_id,
@@ -177,11 +198,7 @@ class SqlAuditFacts:
         statement = (
             select(t.agency.c.name)
             .join(t.participation, t.participation.c.agency_id == t.agency.c.id)
-            .where(
-                t.participation.c.audit_id == self._audit_id,
-                t.participation.c.deep_dive.is_(True),
-                ~given,
-            )
+            .where(t.participation.c.audit_id == self._audit_id, feedback_owed(), ~given)
             .order_by(t.agency.c.name)
         )
         return list(self._c.execute(statement).scalars())
@@ -204,3 +221,30 @@ class SqlAuditFacts:
         """The declared items recorded as shared at least once (by any channel, any day)."""
         statement = select(t.shared_item.c.item).where(t.shared_item.c.audit_id == self._audit_id)
         return set(self._c.execute(statement).scalars())
+
+    def empty_report_sections(self) -> list[str]:
+        """The sections of the newest summary report (the draft being written, or the version
+        a refusal reopened, whose words the next one starts from) with no text yet."""
+        r = t.report
+        statement = (
+            select(r.c.narrative)
+            .where(r.c.audit_id == self._audit_id, r.c.kind == "summary")
+            .order_by(r.c.version.desc())
+            .limit(1)
+        )
+        stored = self._c.execute(statement).scalar_one_or_none()
+        return empty_sections({} if stored is None else json.loads(stored))
+
+
+def feedback_owed() -> ColumnElement[bool]:
+    """Whether the agency of the ``participation`` row in the query is owed individual
+    feedback on its return: sampled for the deep dive, where the audit took one; otherwise
+    having submitted a return (in any round)."""
+    p, other = t.participation, t.participation.alias("sampled")
+    sampled = exists().where(other.c.audit_id == p.c.audit_id, other.c.deep_dive.is_(True))
+    returned = exists().where(
+        t.audit_return.c.audit_id == p.c.audit_id,
+        t.audit_return.c.agency_id == p.c.agency_id,
+        t.audit_return.c.status == ReturnStatus.SUBMITTED,
+    )
+    return or_(p.c.deep_dive.is_(True), and_(~sampled, returned))

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Select, insert, select
 
 from states.persistence import tables as t
 from states.persistence.vocabulary import LinkPurpose
@@ -25,6 +25,9 @@ AUDIT_KINDS = (
     "escalation",
     "sign_off_requested",
     "sign_off_decided",
+    # To the members asked for a decision who had not given one when sign-off finished
+    # (signed off, or sent back): once, saying only which (never anyone's comment).
+    "sign_off_closed",
     "further_assurance_requested",
     "immediate_risk_raised",
     "assurance_received",
@@ -38,6 +41,12 @@ AUDIT_KINDS = (
     # To the coordinators: agencies or settings on the audit nobody could be asked for a
     # return (states.services.unasked).
     "returns_unasked",
+    # To an agency's leads: the response it writes as the report is asked for (no link:
+    # it is written with ``oscp report draft``; states.services.messages).
+    "response_requested",
+    # To the chair and the agencies' leads: the audit was withdrawn (never why: the reason
+    # stays in its history; states.services.messages).
+    "audit_withdrawn",
 )
 # Messages about a person's own account rather than an audit: they carry no audit.
 ACCOUNT_KINDS = ("sign_in_failures",)
@@ -86,6 +95,21 @@ def recipients(
             ).scalars()
         )
     return sorted(people & active_people(connection, people))
+
+
+def owing_agencies(connection: Connection, audit_id: int) -> Select[tuple[int]]:
+    """The ids of the agencies taking part that owe the audit a return. On a case audit only
+    those its sampled cases name owe one: an agency named in no case owes nothing, so it is
+    neither asked nor counted as unasked."""
+    taking_part = select(t.participation.c.agency_id).where(t.participation.c.audit_id == audit_id)
+    named = (
+        select(t.case_agency.c.agency_id)
+        .join(t.case, t.case.c.id == t.case_agency.c.case_id)
+        .where(t.case.c.audit_id == audit_id)
+    )
+    if connection.execute(named.limit(1)).first() is None:
+        return taking_part
+    return taking_part.where(t.participation.c.agency_id.in_(named))
 
 
 def active_people(connection: Connection, people: Iterable[int]) -> set[int]:

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlmodel import AutoString, Field, SQLModel
 
 from states.persistence.vocabulary import (
+    ConcernReadVia,
     LinkPurpose,
     LinkRefusal,
     ReportStatus,
@@ -117,6 +118,9 @@ class AuditCycle(SQLModel, table=True):
     # The caller's key for the request that started it (a Prefect flow run id): a retried
     # start finds the audit it already made instead of making a second one.
     request_key: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    # The bodies its report goes to for sign-off instead of its type's (a JSON list of kinds
+    # and quorums), copied from its programme entry's ``report_to`` when it is linked.
+    report_to: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class AuditEvent(SQLModel, table=True):
@@ -350,9 +354,21 @@ class SignOffDecisionRecord(SQLModel, table=True):
     decided_at: datetime = Field(sa_type=UTC_TIMESTAMP)
 
 
+class SignOffDecisionBody(SQLModel, table=True):
+    """A body a decision was made for: each body the audit's sign-off names that the member
+    sat on when deciding (one decision counts for every such body). Decisions of audits whose
+    sign-off names roles, not bodies, have none."""
+
+    __tablename__ = "sign_off_decision_body"
+    decision_id: int = Field(foreign_key="sign_off_decision.id", primary_key=True)
+    body_id: int = Field(foreign_key="body.id", primary_key=True)
+
+
 class Escalation(SQLModel, table=True):
     """An immediate-risk concern escalated to an agency, open until it gives assurance."""
 
+    # A return's immediate-risk question raises its concern once, however often it is saved.
+    __table_args__ = (UniqueConstraint("return_id", "question_id"),)
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
     agency_id: int = Field(foreign_key="agency.id")
@@ -363,6 +379,21 @@ class Escalation(SQLModel, table=True):
     assured_at: datetime | None = Field(default=None, sa_type=UTC_TIMESTAMP)
     assured_by: int | None = Field(default=None, foreign_key="person.id")
     assurance: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Raised from an answer in a return (its immediate-risk question), not by a person by name.
+    return_id: int | None = Field(default=None, foreign_key="audit_return.id")
+    question_id: str | None = Field(default=None, max_length=63)
+
+
+class ConcernRead(SQLModel, table=True):
+    """Each time a concern's words were shown to someone: who, when, and how they came to
+    it. Concerns are need-to-know, so every read is kept, never only the first."""
+
+    __tablename__ = "concern_read"
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    read_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    via: ConcernReadVia = Field(sa_type=AutoString(length=20))
 
 
 class Deadline(SQLModel, table=True):
@@ -516,6 +547,11 @@ class ProgrammeEntry(SQLModel, table=True):
     # any time round may start (its programme's period end); null for work started by hand.
     starts_months_before_due: int | None = None
     recurs_until: date | None = None
+    # The bodies its audit reports to for sign-off instead of its type's (JSON, as loaded).
+    report_to: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The day (Europe/London) its audit was signed off: the plan's "date of sign off by
+    # learning hub & SSP", recorded by the engine, never by loading the file.
+    signed_off_on: date | None = None
 
 
 class ProgrammeOccurrence(SQLModel, table=True):
@@ -531,6 +567,8 @@ class ProgrammeOccurrence(SQLModel, table=True):
     due_month: int
     audit_id: int = Field(foreign_key="audit_cycle.id", unique=True)
     linked_at: datetime = Field(sa_type=UTC_TIMESTAMP)
+    # The day (Europe/London) this time round's audit was signed off.
+    signed_off_on: date | None = None
 
 
 class Action(SQLModel, table=True):
@@ -567,18 +605,23 @@ class Action(SQLModel, table=True):
 class Report(SQLModel, table=True):
     """A report of an audit: the chair's summary report, or a product made from it.
 
-    ``summary`` rows carry the chair's narrative as a draft until frozen; freezing stores the
-    rendered HTML (and PDF), the SHA-256 of the HTML and the figures it showed, after which
-    the database refuses any change to the row (see migration 0008). Products (briefing,
-    learning on a page, Section 175 letters, the summary to all settings) are frozen as they
-    are made, from a frozen summary (``source_report_id``) and with its version.
+    ``summary`` rows carry the chair's narrative as a draft until submitted for sign-off;
+    submitting freezes the version: its sections, the figures it was built from and the
+    SHA-256 of their canonical serialisation (summaries frozen before migration 0022 hold
+    their HTML, PDF and the HTML's hash instead), after which the database refuses any
+    change to the row (migration 0008). Products (briefing, learning on a page, Section 175
+    letters, the summary to all settings) are frozen with their HTML and PDF as they are
+    made, from a frozen summary (``source_report_id``) and with its version.
     """
 
     __table_args__ = (
         UniqueConstraint("audit_id", "kind", "agency_key", "version"),
+        # A frozen summary is its content (sections, figures, hash: migration 0022), its HTML
+        # made when read; a product keeps the HTML it was made as.
         CheckConstraint(
-            "status = 'draft' OR (status = 'frozen' AND html IS NOT NULL "
-            "AND content_hash IS NOT NULL AND frozen_at IS NOT NULL)",
+            "status = 'draft' OR (status = 'frozen' AND content_hash IS NOT NULL "
+            "AND frozen_at IS NOT NULL AND (html IS NOT NULL "
+            "OR (kind = 'summary' AND figures IS NOT NULL)))",
             name="ck_report_frozen_whole",
         ),
     )

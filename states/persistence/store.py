@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from states.definitions.roles import AUDIT_SCOPED_ROLES
+from states.definitions.roles import ACTION_OWNER_ROLES, AUDIT_SCOPED_ROLES, RAISING_AGENCY_LEAD
 from states.errors import ConcurrencyConflict, NotFound
 from states.persistence import tables as t
 from states.persistence.ids import AgencyId, AuditId, AuditKey, PersonId, PersonKey
@@ -128,20 +128,29 @@ class AuditStore:
         roles = frozenset(role for *_, role in rows if role is not None and active)
         return Actor(person_id, name, agency_id, roles, bool(active))
 
-    def roles_in(self, actor: Actor, audit: AuditRow) -> frozenset[str]:
+    def roles_in(
+        self, actor: Actor, audit: AuditRow, *, raised_by_agency: bool = False
+    ) -> frozenset[str]:
         """The roles a person holds in one audit.
 
         Partnership roles count everywhere; the audit's lead chairs it; an agency lead acts
         only in audits their agency takes part in, and an auditor only where assigned a case,
-        so being an agency lead or auditor somewhere opens no other audit.
+        so being an agency lead or auditor somewhere opens no other audit. On an audit of a
+        type an agency raises (the caller says, from its definition), the agency lead and
+        strategic lead of an agency taking part are also its raising agency's leads.
         """
         if not actor.active:
             return frozenset()
         roles = set(actor.roles - AUDIT_SCOPED_ROLES)
         if audit.lead_id == actor.id:
             roles.add("chair")
-        if "agency_lead" in actor.roles and self._participates(actor.agency_id, audit.id):
-            roles.add("agency_lead")
+        leads = actor.roles & ACTION_OWNER_ROLES if raised_by_agency else set()
+        if ("agency_lead" in actor.roles or leads) and self._participates(
+            actor.agency_id, audit.id
+        ):
+            roles.update({"agency_lead"} & actor.roles)
+            if leads:
+                roles.add(RAISING_AGENCY_LEAD)
         if "auditor" in actor.roles and self._assigned(actor.id, audit.id):
             roles.add("auditor")
         return frozenset(roles)

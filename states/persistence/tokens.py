@@ -26,9 +26,10 @@ from states.persistence.store import AuditRow
 from states.persistence.vocabulary import LinkPurpose, LinkRefusal
 
 # Bound to the audit's visit of a stage: the link dies when the audit moves on. An action
-# link is bound to its action instead, which outlives stages, and a letter link to a frozen
-# letter; their services check what they are bound to.
-STAGE_BOUND = frozenset({LinkPurpose.SIGN_OFF, LinkPurpose.RETURN, LinkPurpose.ASSURANCE})
+# link is bound to its action instead, which outlives stages, a letter link to a frozen
+# letter, and an assurance link to its concern, open until answered whatever the stage;
+# their services check what they are bound to.
+STAGE_BOUND = frozenset({LinkPurpose.SIGN_OFF, LinkPurpose.RETURN})
 TOKEN_BYTES = 32
 # URL-safe base64 of 32 bytes is 43 characters; anything else cannot be one of ours.
 TOKEN_LENGTH = 43

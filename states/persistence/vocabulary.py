@@ -58,6 +58,16 @@ class LinkRefusal(StrEnum):
     UNKNOWN = "unknown"
 
 
+class ConcernReadVia(StrEnum):
+    """How an immediate-risk concern's words reached the person who read them
+    (``concern_read.via``)."""
+
+    # The responding agency's e-mailed assurance link.
+    LINK = "link"
+    # The audit's page, signed in as a coordinator or the audit's chair.
+    AUDIT_PAGE = "audit_page"
+
+
 class Involvement(StrEnum):
     """An auditor's declaration about one case (``conflict_declaration.involvement``): the
     framework (s.11) wants auditors "not directly involved in the practice or management of

@@ -5,6 +5,9 @@ short-lived ``AuditModel`` restored from the audit's row, so one compiled machin
 thread without ``add_model``/``remove_model`` churn. ``auto_transitions=False`` removes the
 ``to_<state>()`` bypass; every transition carries one condition that evaluates all its gates
 and raises ``GateBlocked`` listing each failure (the library alone would just return False).
+Besides the gates its YAML names, every transition checks the implicit ones, and every way
+into a signing-off state checks that the summary report is written (``report_written``):
+submitting freezes the report, so no definition can send an unwritten one.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-from states.definitions.gate_names import IMPLICIT_GATES
+from states.definitions.gate_names import IMPLICIT_GATES, REPORT_WRITTEN
 from states.definitions.graph import expand_sources
 from states.definitions.model import AuditTypeDefinition, TransitionDef
 from states.errors import GateBlocked, GateFailure, TransitionNotAllowed
@@ -60,7 +63,11 @@ class CompiledType:
 
     def gate_failures(self, context: GateContext) -> list[GateFailure]:
         """Evaluate without firing, e.g. to show what stands between an audit and its next step."""
-        return failures(context, gate_names(context.transition))
+        return failures(context, self.gates_of(context.transition))
+
+    def gates_of(self, transition: TransitionDef) -> tuple[str, ...]:
+        """Every gate ``transition`` checks, in order (what a walker prepares for)."""
+        return gate_names(transition, self.stages)
 
     def _not_allowed(self, model: AuditModel, trigger: str) -> TransitionNotAllowed:
         return TransitionNotAllowed(
@@ -85,12 +92,14 @@ class CompiledType:
         return model.state
 
 
-def gate_names(transition: TransitionDef) -> tuple[str, ...]:
-    return (*IMPLICIT_GATES, *transition.gates)
+def gate_names(transition: TransitionDef, stages: Stages) -> tuple[str, ...]:
+    submits = not transition.internal and transition.dest in stages.signing_off
+    derived = (REPORT_WRITTEN,) if submits and REPORT_WRITTEN not in transition.gates else ()
+    return (*IMPLICIT_GATES, *transition.gates, *derived)
 
 
-def _condition(transition: TransitionDef) -> Callable[[Any], bool]:
-    names = gate_names(transition)
+def _condition(transition: TransitionDef, stages: Stages) -> Callable[[Any], bool]:
+    names = gate_names(transition, stages)
 
     def check_gates(event_data: Any) -> bool:
         model: AuditModel = event_data.model
@@ -106,6 +115,7 @@ def _condition(transition: TransitionDef) -> Callable[[Any], bool]:
 
 def compile_definition(definition: AuditTypeDefinition) -> CompiledType:
     """Build the machine; the definition must already have passed the loader's checks."""
+    stages = derive_stages(definition)
     by_source: dict[tuple[str, str], TransitionDef] = {}
     specs: list[dict[str, Any]] = []
     for t in definition.transitions:
@@ -117,7 +127,7 @@ def compile_definition(definition: AuditTypeDefinition) -> CompiledType:
                 "trigger": t.trigger,
                 "source": sources,
                 "dest": None if t.internal else t.dest,
-                "conditions": [_condition(t)],
+                "conditions": [_condition(t, stages)],
             }
         )
     machine = Machine(
@@ -130,6 +140,4 @@ def compile_definition(definition: AuditTypeDefinition) -> CompiledType:
         ignore_invalid_triggers=False,
         name=definition.audit_type,
     )
-    return CompiledType(
-        definition, definition.content_hash(), machine, by_source, derive_stages(definition)
-    )
+    return CompiledType(definition, definition.content_hash(), machine, by_source, stages)

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# Re-exported: declared with the definitions, which name bodies by kind in their sign-off rule.
+from states.definitions.bodies import BodyKind as BodyKind  # noqa: PLC0414
+
 
 class AgencyKind(StrEnum):
     """What an agency (or setting) is. The three statutory partners share the duty to make
@@ -52,15 +55,6 @@ class Phase(StrEnum):
     POST_16 = "post_16"
     EARLY_YEARS = "early_years"
     NOT_APPLICABLE = "not_applicable"
-
-
-class BodyKind(StrEnum):
-    """Groups that decide or that the programme reports to."""
-
-    LEARNING_HUB = "learning_hub"
-    STATUTORY_PARTNERS = "statutory_partners"  # one named lead per statutory partner
-    PERFORMANCE_GROUP = "performance_group"
-    SUBGROUP = "subgroup"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
-from states.definitions.roles import ROLES
+from states.definitions.roles import GIVEN_ROLES
 from states.errors import DirectoryRejected
 from states.rules.directory import (
     SETTING_KINDS,
@@ -129,15 +129,15 @@ class _Row:
     def roles(self) -> frozenset[str]:
         given = self.values.get("roles", "").split(ROLE_SEPARATOR)
         roles = {heading(role) for role in given if role.strip()}
-        unknown = sorted(roles - set(ROLES))
+        unknown = sorted(roles - set(GIVEN_ROLES))
         if unknown:
             self.fault(
                 "roles",
                 f"{', '.join(repr(r) for r in unknown)} "
                 f"{'is not a role' if len(unknown) == 1 else 'are not roles'}; "
-                f"roles are {', '.join(ROLES)}, separated by '{ROLE_SEPARATOR}'",
+                f"roles are {', '.join(GIVEN_ROLES)}, separated by '{ROLE_SEPARATOR}'",
             )
-        return frozenset(roles & set(ROLES))
+        return frozenset(roles & set(GIVEN_ROLES))
 
 
 # --- Headings ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import TypeVar
 
-from states.definitions.roles import ROLES
+from states.definitions.roles import GIVEN_ROLES
 from states.errors import InvalidInput
 
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
@@ -77,7 +77,9 @@ def choice(text: str, vocabulary: type[Choice], *, what: str) -> Choice:
 
 def roles(given: Iterable[str]) -> frozenset[str]:
     chosen = frozenset(role.strip() for role in given if role.strip())
-    unknown = sorted(chosen - set(ROLES))
+    unknown = sorted(chosen - set(GIVEN_ROLES))
     if unknown:
-        raise InvalidInput(f"There is no role {', '.join(unknown)}; use one of {', '.join(ROLES)}.")
+        raise InvalidInput(
+            f"There is no role {', '.join(unknown)}; use one of {', '.join(GIVEN_ROLES)}."
+        )
     return chosen

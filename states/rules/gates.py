@@ -11,27 +11,19 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Protocol
 
 from states.definitions.gate_names import DECLARED, GateName
 from states.definitions.model import AuditTypeDefinition, TransitionDef
+from states.definitions.sign_off import SignOffDef
 from states.errors import GateFailure
+from states.rules import sign_off
+from states.rules.report_content import missing_sentence
 
-
-class Decision(StrEnum):
-    """A sign-off member's decision, as stored in ``sign_off_decision.decision``."""
-
-    APPROVE = "approve"
-    REFUSE = "refuse"
-
-
-@dataclass(frozen=True)
-class SignOffDecision:
-    person_id: int
-    person: str
-    roles: frozenset[str]
-    decision: Decision
+# Re-exported: decisions were declared here before sign-off had its own module.
+from states.rules.sign_off import Decision as Decision  # noqa: PLC0414
+from states.rules.sign_off import Outcome
+from states.rules.sign_off import SignOffDecision as SignOffDecision  # noqa: PLC0414
 
 
 @dataclass(frozen=True)
@@ -54,9 +46,10 @@ class AuditFacts(Protocol):
     def terms_recorded(self) -> bool: ...
     def open_escalations(self) -> list[str]: ...
     def deep_dive_count(self) -> int: ...
-    def deep_dive_without_feedback(self) -> list[str]: ...
+    def awaiting_feedback(self) -> list[str]: ...
     def open_actions(self) -> list[str]: ...
     def shared_items(self) -> set[str]: ...
+    def empty_report_sections(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -72,6 +65,13 @@ class GateContext:
     transition: TransitionDef
     facts: AuditFacts
     reason: str | None
+    # The audit's own sign-off rule when its report goes to other bodies than its type's
+    # (a programme entry's ``report_to``); otherwise the definition's.
+    sign_off: SignOffDef | None = None
+
+    @property
+    def sign_off_rule(self) -> SignOffDef | None:
+        return self.sign_off or self.definition.sign_off
 
 
 Check = Callable[[GateContext], str | None]
@@ -148,34 +148,26 @@ def _findings_moderated(ctx: GateContext) -> str | None:
     return None
 
 
-def _eligible(ctx: GateContext) -> list[SignOffDecision]:
-    rule = ctx.definition.sign_off
+def _tallies(ctx: GateContext) -> tuple[SignOffDef, tuple[sign_off.Tally, ...]]:
+    rule = ctx.sign_off_rule
     assert rule is not None  # guaranteed by the graph check on `needs`
-    return [
-        d
-        for d in ctx.facts.sign_off_decisions(ctx.sign_off_round)
-        if d.roles.intersection(rule.roles)
-        and not (rule.exclude_author and d.person_id == ctx.lead_id)
-    ]
+    decisions = ctx.facts.sign_off_decisions(ctx.sign_off_round)
+    return rule, sign_off.tallies(rule, decisions, author_id=ctx.lead_id)
 
 
 @gate("sign_off_quorum")
 def _sign_off_quorum(ctx: GateContext) -> str | None:
-    rule = ctx.definition.sign_off
-    assert rule is not None
-    decisions = _eligible(ctx)
-    refusals = [d.person for d in decisions if d.decision == Decision.REFUSE]
-    if refusals:
-        return f"{_listed(refusals)} refused sign-off and asked for further assurance"
-    approvals = sum(1 for d in decisions if d.decision == Decision.APPROVE)
-    if approvals < rule.quorum:
-        return f"{approvals} of the {rule.quorum} approvals needed have been given"
-    return None
+    rule, found = _tallies(ctx)
+    decided = sign_off.outcome(found)
+    if decided is Outcome.REFUSED:
+        return sign_off.refused_by(rule, found)
+    return None if decided is Outcome.APPROVED else sign_off.waiting_on(rule, found)
 
 
 @gate("sign_off_refused")
 def _sign_off_refused(ctx: GateContext) -> str | None:
-    if any(d.decision == Decision.REFUSE for d in _eligible(ctx)):
+    _, found = _tallies(ctx)
+    if sign_off.outcome(found) is Outcome.REFUSED:
         return None
     return "no eligible member has refused sign-off in this round"
 
@@ -269,7 +261,7 @@ def _deep_dive_selected(ctx: GateContext) -> str | None:
 
 @gate("feedback_recorded")
 def _feedback_recorded(ctx: GateContext) -> str | None:
-    waiting = ctx.facts.deep_dive_without_feedback()
+    waiting = ctx.facts.awaiting_feedback()
     if waiting:
         return f"individual feedback is still to be recorded for {_listed(waiting)}"
     return None
@@ -297,6 +289,12 @@ def _dissemination_recorded(ctx: GateContext) -> str | None:
     # Every item by name, never "and 2 more": each is a step someone still has to take.
     waiting = [f"{i.title} ({i.id})" for i in plan.items if i.id not in shared]
     return f"still to record as shared: {', '.join(waiting)}" if waiting else None
+
+
+@gate("report_written")
+def _report_written(ctx: GateContext) -> str | None:
+    empty = ctx.facts.empty_report_sections()
+    return missing_sentence(empty) if empty else None
 
 
 # Every declared gate has its check: a name declared without one fails at import, not on the

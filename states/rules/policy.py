@@ -14,13 +14,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import Enum
 
-from states.definitions.roles import ACTION_OWNER_ROLES
+from states.definitions.roles import ACTION_OWNER_ROLES, RAISING_AGENCY_LEAD
 from states.errors import PermissionDenied
 
 
 class Permission(Enum):
     # Running an audit's programme: sample, cases, agencies, auditors, reports, letters.
     ORGANISE = "organise"
+    # Writing the report that goes for sign-off, and freezing it as submitted: the chair or
+    # coordinator, and on a type an agency raises, that agency's leads (its response).
+    WRITE_REPORT = "write_report"
     # Partnership-wide steps only the learning hub coordinator takes: starting an audit,
     # reopening a return, extending a deadline, carrying actions, managing people.
     COORDINATE = "coordinate"
@@ -44,10 +47,14 @@ class Permission(Enum):
     # auditors moderate every finding, an agency lead only their own agency's.
     MODERATE_FINDINGS = "moderate_findings"
     MODERATE_OWN_AGENCY_FINDINGS = "moderate_own_agency_findings"
-    # Deciding on sign-off; the definition's ``sign_off.roles`` narrows it per audit type.
+    # Deciding on sign-off: in an audit, the members of the bodies its sign-off names (or,
+    # for an audit whose rule still names roles, those roles).
     SIGN_OFF = "sign_off"
     # Signing in to the web app with a password (everyone else works by e-mailed link).
     SIGN_IN = "sign_in"
+    # Reading an immediate-risk concern's words and the agency's assurance on the audit's
+    # page; the agency reads its own behind its assurance link (need-to-know, every read kept).
+    READ_CONCERNS = "read_concerns"
     # Holding each kind of e-mailed link (sign-off links follow the definition instead).
     HOLD_RETURN_LINK = "hold_return_link"
     HOLD_ASSURANCE_LINK = "hold_assurance_link"
@@ -59,6 +66,7 @@ _COORDINATOR = frozenset({"coordinator"})
 
 ROLES: dict[Permission, frozenset[str]] = {
     Permission.ORGANISE: frozenset({"chair", "coordinator"}),
+    Permission.WRITE_REPORT: frozenset({"chair", "coordinator", RAISING_AGENCY_LEAD}),
     Permission.COORDINATE: _COORDINATOR,
     Permission.RAISE_EXCEPTION: frozenset({"agency_lead"}),
     Permission.LEAD_RAISED_EXCEPTION: frozenset({"coordinator", "learning_hub_member"}),
@@ -72,10 +80,12 @@ ROLES: dict[Permission, frozenset[str]] = {
     Permission.RECORD_FINDINGS: frozenset({"chair", "coordinator", "auditor"}),
     Permission.MODERATE_FINDINGS: frozenset({"chair", "auditor"}),
     Permission.MODERATE_OWN_AGENCY_FINDINGS: frozenset({"chair", "auditor", "agency_lead"}),
-    Permission.SIGN_OFF: frozenset({"learning_hub_member", "statutory_partner"}),
+    Permission.SIGN_OFF: frozenset({"learning_hub_member", "statutory_partner", "sign_off_member"}),
     Permission.SIGN_IN: frozenset({"coordinator", "learning_hub_member"}),
+    Permission.READ_CONCERNS: frozenset({"coordinator", "chair"}),
     Permission.HOLD_RETURN_LINK: frozenset({"agency_lead"}),
-    Permission.HOLD_ASSURANCE_LINK: frozenset({"strategic_lead"}),
+    # An agency lead only while the agency has no strategic lead (``link_rules``).
+    Permission.HOLD_ASSURANCE_LINK: frozenset({"strategic_lead", "agency_lead"}),
     Permission.HOLD_ACTION_LINK: ACTION_OWNER_ROLES,
     Permission.HOLD_LETTER_LINK: ACTION_OWNER_ROLES,
 }

@@ -433,6 +433,12 @@ def audit_aggregates(deps: Deps, *, audit: AuditKey) -> AuditAggregates:
         return _aggregate(uow.connection, row, tool_for(deps, store, row))
 
 
+def aggregate_in(c: Connection, row: AuditRow, tool: ToolDefinition) -> AuditAggregates:
+    """``audit_aggregates`` inside a transaction already open (a report frozen as it is
+    submitted counts what the submission's own transaction sees)."""
+    return _aggregate(c, row, tool)
+
+
 def section_ratings_by_agency(
     c: Connection, row: AuditRow, tool: ToolDefinition, agencies: Sequence[str]
 ) -> dict[str, tuple[Distribution, ...]]:

@@ -11,6 +11,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from states.clock import LONDON
+from states.definitions.gate_names import SIGN_OFF_QUORUM, SIGN_OFF_REFUSED
+from states.definitions.roles import RAISING_AGENCY_LEAD
 from states.errors import InvalidInput, NotFound
 from states.persistence import deadlines
 from states.persistence import tables as t
@@ -20,13 +22,16 @@ from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
 from states.rules.compiler import AuditModel, CompiledType
 from states.rules.gates import GateContext
-from states.services import messages, raising, unasked
+from states.rules.policy import Permission, roles_for
+from states.services import messages, raising, sign_off, unasked
 from states.services.deps import Deps
+from states.services.reopened_returns import reopen_last_visit
 from states.services.writes import write_to_audit
 
 # Crockford's alphabet: no I, L, O or U, so a reference read aloud or retyped stays right.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 START_TRIGGER = "start"
+SIGN_OFF_GATES = frozenset({SIGN_OFF_QUORUM, SIGN_OFF_REFUSED})
 
 
 @dataclass(frozen=True)
@@ -195,8 +200,43 @@ def _start(
             round_=1,
             at=now,
         )
+        _ask_at_start(store, compiled, audit_id, names, now)
         uow.commit()
     return Fired(reference, START_TRIGGER, "", initial, 1, names)
+
+
+def _ask_at_start(
+    store: AuditStore,
+    compiled: CompiledType,
+    audit_id: int,
+    unasked_: tuple[str, ...],
+    at: datetime,
+) -> None:
+    """An audit starting where the participants owe work (an exception report the agency
+    writes as its return) asks them at once, as entering that state would."""
+    definition = compiled.definition
+    spec = definition.state(definition.initial_state).deadline
+    if spec is None or spec.owed_by != "participants":
+        return
+    row = store.load_audit(audit_id)
+    messages.ask_participants(
+        store.connection,
+        definition,
+        row,
+        stages=compiled.stages,
+        state=row.state,
+        round_=row.state_round,
+        at=at,
+    )
+    unasked.tell_coordinators(
+        store.connection,
+        definition,
+        row,
+        unasked_,
+        new_state=row.state,
+        new_round=row.state_round,
+        at=at,
+    )
 
 
 def _save_snapshot(store: AuditStore, compiled: CompiledType, now: datetime) -> None:
@@ -260,6 +300,24 @@ def compiled_for(deps: Deps, store: AuditStore, row: AuditRow) -> CompiledType:
     return deps.catalogue.by_hash(row.definition_hash, store.read_snapshot)
 
 
+def roles_in_audit(deps: Deps, store: AuditStore, actor: Actor, row: AuditRow) -> frozenset[str]:
+    """``actor``'s roles in the audit, as its definition grants them (an agency's leads on a
+    type that agency raises: ``AuditStore.roles_in``)."""
+    raised = compiled_for(deps, store, row).definition.raised_by_agency
+    return store.roles_in(actor, row, raised_by_agency=raised)
+
+
+def roles_allowed(
+    deps: Deps, store: AuditStore, row: AuditRow, permission: Permission
+) -> frozenset[str]:
+    """The roles that hold ``permission`` in the audit, as a refusal names them: a raising
+    agency's leads only where the type is one an agency raises."""
+    held = roles_for(permission)
+    if compiled_for(deps, store, row).definition.raised_by_agency:
+        return held
+    return held - {RAISING_AGENCY_LEAD}
+
+
 def gate_context(
     compiled: CompiledType,
     store: AuditStore,
@@ -271,6 +329,12 @@ def gate_context(
     per_case: Callable[[], bool] = lambda: False,
 ) -> GateContext:
     transition = compiled.transition(reference=row.reference, state=row.state, trigger=trigger)
+    # Asked only of the steps sign-off decides: every other step pays nothing for it.
+    deciding = sign_off.MEMBER_ROLE in transition.roles or bool(
+        SIGN_OFF_GATES & set(transition.gates)
+    )
+    rule = sign_off.audit_rule(store.connection, compiled.definition, row.id) if deciding else None
+    roles = store.roles_in(actor, row, raised_by_agency=compiled.definition.raised_by_agency)
     return GateContext(
         audit_reference=row.reference,
         audit_started_on=row.started_on,
@@ -278,7 +342,7 @@ def gate_context(
         sign_off_round=row.state_round,
         actor_id=actor.id,
         actor_name=actor.name,
-        actor_roles=store.roles_in(actor, row),
+        actor_roles=sign_off.with_member_role(store.connection, rule, actor, roles),
         definition=compiled.definition,
         transition=transition,
         facts=SqlAuditFacts(
@@ -288,6 +352,7 @@ def gate_context(
             per_case=per_case,
         ),
         reason=reason,
+        sign_off=rule,
     )
 
 
@@ -301,6 +366,32 @@ def tool_is_per_case(deps: Deps, store: AuditStore, row: AuditRow) -> Callable[[
         return tool.per_subject
 
     return answer
+
+
+def _freeze_if_submitted(
+    deps: Deps,
+    store: AuditStore,
+    row: AuditRow,
+    actor: Actor,
+    compiled: CompiledType,
+    new_state: str,
+    entered: bool,
+    now: datetime,
+) -> str | None:
+    """Entering a signing-off state submits the report: the version submitted is frozen in
+    this transaction (its ``report_written`` gate has passed). Returns the event's note."""
+    if not entered or new_state not in compiled.stages.signing_off:
+        return None
+    # Imported here: the report's figures are read by services that import this module.
+    from states.services.freezing import freeze_on_submission
+
+    return freeze_on_submission(deps, store, row, actor, stages=compiled.stages, now=now)
+
+
+def _noted(reason: str | None, note: str | None) -> str | None:
+    if note is None:
+        return reason
+    return f"{reason} ({note})" if reason else note[0].upper() + note[1:]
 
 
 def fire_loaded(
@@ -330,12 +421,13 @@ def fire_loaded(
     missed = unasked.on_entering(
         store.connection, compiled.definition, row, context.transition, new_state
     )
+    frozen = _freeze_if_submitted(deps, store, row, actor, compiled, new_state, entered, now)
     version = store.advance(
         row,
         to_state=new_state,
         trigger=trigger,
         actor_id=actor.id,
-        reason=deps.recorded_reason(unasked.noted(reason, missed)),
+        reason=deps.recorded_reason(_noted(unasked.noted(reason, missed), frozen)),
         at=now,
         entered=entered,
         closed=new_state in compiled.definition.final_states,
@@ -351,6 +443,10 @@ def fire_loaded(
             new_round=version,
             at=now,
         )
+    if entered and context.transition.reopens_returns:
+        reopen_last_visit(store.connection, row, state=new_state, new_round=version, at=now)
+    if compiled.stages.approves(row.state, trigger):
+        sign_off.record_signed_off(store.connection, row.id, now)
     messages.after_transition(
         store.connection,
         compiled.definition,

@@ -23,6 +23,7 @@ from states.persistence.vocabulary import ReturnStatus
 from states.rules.answers import normalise
 from states.rules.policy import Permission
 from states.services import returns
+from states.services.concerns import after_returns_saved
 from states.services.deps import Deps
 from states.services.returns import ReturnView, Saving
 from states.services.work import write_to_audit
@@ -94,7 +95,15 @@ def save_all(
         return tuple(_save_one(at, agency, case, given, submit) for case, given in answers.items())
 
     action = "submit_return" if submit else "save_return"
-    return write_to_audit(deps, audit, actor, action, may=Permission.CONTRIBUTE_RETURNS, work=work)
+    return write_to_audit(
+        deps,
+        audit,
+        actor,
+        action,
+        may=Permission.CONTRIBUTE_RETURNS,
+        work=work,
+        then=after_returns_saved(deps),
+    )
 
 
 def _save_one(

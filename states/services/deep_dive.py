@@ -7,7 +7,8 @@ the rule the audit type declares (``deep_dive:`` every return with a grade, plus
 the rest at random) or by the coordinator or chair naming the settings. Either way the draw is
 recorded like any sample; taking it again replaces it, with a reason in the history. Feedback
 is recorded while the audit is giving feedback (a ``giving_feedback`` state), one text per
-sampled setting; recording it again replaces the earlier text.
+sampled setting; recording it again replaces the earlier text. An audit with no deep dive
+(Section 11: "feedback to each agency") records the same for every agency that returned.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from states.definitions.model import DeepDiveDef
 from states.definitions.stage_names import Stage
 from states.errors import InvalidInput, NotFound
 from states.persistence import tables as t
+from states.persistence.facts import feedback_owed
 from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
@@ -39,6 +41,8 @@ __all__ = [
     "FEEDBACK_LIMIT",
     "choose_deep_dive",
     "deep_dive_setting",
+    "feedback_setting",
+    "letter_setting",
     "record_feedback",
     "select_deep_dive",
 ]
@@ -114,8 +118,9 @@ def choose_deep_dive(
 def record_feedback(
     deps: Deps, *, audit: AuditKey, actor: PersonKey, agency: str, summary: str
 ) -> bool:
-    """Individual feedback to a setting sampled for the deep dive; True when it replaced
-    feedback recorded before."""
+    """Individual feedback to a setting sampled for the deep dive (or, on an audit with no
+    deep dive, to an agency that returned: Section 11); True when it replaced feedback
+    recorded before."""
     if not summary.strip():
         raise InvalidInput("Write the feedback to the setting.")
     if len(summary) > FEEDBACK_LIMIT:
@@ -125,7 +130,7 @@ def record_feedback(
 
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> bool:
         _require_stage(deps, uow, row, Stage.GIVING_FEEDBACK, "feedback to sampled settings")
-        agency_id = deep_dive_setting(uow.connection, row.id, agency)
+        agency_id = feedback_setting(uow.connection, row.id, agency)
         values = {"summary": summary, "recorded_by": who.id, "recorded_at": now}
         replaced = uow.connection.execute(
             update(t.feedback)
@@ -154,6 +159,39 @@ def deep_dive_setting(connection: Connection, audit_id: int, code: str) -> int:
     ).scalar_one_or_none()
     if found is None:
         raise NotFound("deep-dive setting", code)
+    return int(found)
+
+
+def feedback_setting(connection: Connection, audit_id: int, code: str) -> int:
+    """The id of an agency owed individual feedback on the audit (``facts.feedback_owed``):
+    in the deep-dive sample where one was taken, else any agency that returned; or NotFound."""
+    found = connection.execute(
+        select(t.participation.c.agency_id)
+        .join(t.agency, t.agency.c.id == t.participation.c.agency_id)
+        .where(t.participation.c.audit_id == audit_id, t.agency.c.code == code, feedback_owed())
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound(
+            "deep-dive setting" if _sampled(connection, audit_id) else "returning agency", code
+        )
+    return int(found)
+
+
+def letter_setting(connection: Connection, audit_id: int, code: str) -> int:
+    """The id of a setting or agency a feedback letter may be written to: in the deep-dive
+    sample, or given individual feedback (Section 11's agencies); or NotFound."""
+    p = t.participation
+    given = exists().where(
+        t.feedback.c.audit_id == p.c.audit_id, t.feedback.c.agency_id == p.c.agency_id
+    )
+    found = connection.execute(
+        select(p.c.agency_id)
+        .join(t.agency, t.agency.c.id == p.c.agency_id)
+        .where(p.c.audit_id == audit_id, t.agency.c.code == code)
+        .where(p.c.deep_dive.is_(True) | given)
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound("deep-dive setting or agency given feedback", code)
     return int(found)
 
 

@@ -21,8 +21,9 @@ from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
 from states.rules.policy import Permission
 from states.services.deps import Deps
+from states.services.freezing import stages_of
 from states.services.report_store import CHANNELS, KINDS, latest_frozen
-from states.services.reports import product_agency, stages_of
+from states.services.reports import product_agency
 from states.services.work import write_to_audit
 
 MAX_AUDIENCE = 200

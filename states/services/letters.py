@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select
 
 from states.clock import as_utc
+from states.definitions.dissemination import Channel
 from states.errors import InvalidInput, TokenInvalid, TokenRevoked
 from states.persistence import notices, tokens
 from states.persistence import tables as t
@@ -28,9 +29,11 @@ from states.persistence.uow import UnitOfWork
 from states.persistence.vocabulary import LinkPurpose, ReportStatus
 from states.rules.action_plan import OWNER_ROLES
 from states.rules.policy import Permission
+from states.services.audits import compiled_for
 from states.services.deps import Deps
+from states.services.freezing import stages_of
 from states.services.link_rules import check_holder, recording_refusals, working_days_after
-from states.services.reports import stages_of
+from states.services.shared_items import record_engine_sent
 from states.services.work import write_to_audit
 
 LETTER = "feedback_letter"
@@ -99,6 +102,8 @@ def send_feedback_letters(deps: Deps, *, audit: AuditKey, actor: PersonKey) -> S
         missed: list[str] = []
         if settings and summary is not None:
             missed = _send(c, row, summary, who=who, now=now, settings=settings, kind=TO_ALL)
+            plan = compiled_for(deps, AuditStore(c), row).definition.dissemination
+            record_engine_sent(c, row, plan, Channel.EMAIL_TO_SETTINGS, by=who.id, now=now)
         return Sent(
             len(unsent) - len(unreached),
             len(settings) - len(missed),

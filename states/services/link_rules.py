@@ -30,6 +30,7 @@ from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.vocabulary import LinkPurpose, LinkRefusal
 from states.rules.calendar import close_of_business
 from states.rules.policy import Permission, roles_for
+from states.services import sign_off
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 
@@ -39,8 +40,9 @@ OUTCOMES: dict[type[AuditEngineError], LinkRefusal] = {
     TokenRevoked: LinkRefusal.REVOKED,
     AlreadyDecided: LinkRefusal.DECIDED,
 }
-# The roles that let a person hold each kind of link (a sign-off link: the roles its audit's
-# definition names). Agencies' links are also bound to the holder's agency.
+# The roles that let a person hold each kind of link (a sign-off link: membership of a body
+# its audit's sign-off names, or the roles an older rule names). Agencies' links are also
+# bound to the holder's agency.
 HOLDER_ROLES: dict[LinkPurpose, frozenset[str]] = {
     LinkPurpose.RETURN: roles_for(Permission.HOLD_RETURN_LINK),
     LinkPurpose.ASSURANCE: roles_for(Permission.HOLD_ASSURANCE_LINK),
@@ -51,6 +53,8 @@ HOLDER_ROLES: dict[LinkPurpose, frozenset[str]] = {
 REMOVED = "you are no longer in the partnership's directory"
 NO_ROLE = "you no longer hold a role that uses it"
 MOVED = "you are no longer recorded with the agency it was for"
+NOT_A_MEMBER = "you no longer sit on a body that signs this audit off"
+STRATEGIC_LEAD_NOW = "your agency now has a strategic lead, who answers for it"
 
 
 @contextmanager
@@ -84,15 +88,34 @@ def holder_refusal(
     if not person.active:
         return REMOVED
     if purpose == LinkPurpose.SIGN_OFF:
-        rule = compiled_for(deps, AuditStore(connection), row).definition.sign_off
-        needed = frozenset(rule.roles) if rule is not None else frozenset()
-    else:
-        needed = HOLDER_ROLES[purpose]
-    if not person.roles & needed:
+        definition = compiled_for(deps, AuditStore(connection), row).definition
+        rule = sign_off.audit_rule(connection, definition, row.id)
+        if rule is None or not sign_off.may_decide(connection, rule, person):
+            return NOT_A_MEMBER if rule is not None and rule.bodies is not None else NO_ROLE
+        return None
+    if not person.roles & HOLDER_ROLES[purpose]:
         return NO_ROLE
-    if purpose != LinkPurpose.SIGN_OFF and person.agency_id != agency_id:
+    if person.agency_id != agency_id:
         return MOVED
+    if purpose == LinkPurpose.ASSURANCE and "strategic_lead" not in person.roles:
+        return _standing_in(connection, agency_id)
     return None
+
+
+def _standing_in(connection: Connection, agency_id: int | None) -> str | None:
+    """An agency lead answers a concern for their agency only while it has no strategic
+    lead (``states.services.concerns``): once it has one, the strategic lead answers."""
+    leads = connection.execute(
+        select(t.person.c.id)
+        .join(t.role, t.role.c.person_id == t.person.c.id)
+        .where(
+            t.role.c.role == "strategic_lead",
+            t.person.c.agency_id == agency_id,
+            t.person.c.active,
+        )
+        .limit(1)
+    ).first()
+    return None if leads is None else STRATEGIC_LEAD_NOW
 
 
 def check_holder(deps: Deps, connection: Connection, grant: tokens.Grant, row: AuditRow) -> Actor:

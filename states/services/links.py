@@ -21,6 +21,7 @@ from states.errors import (
     AlreadyDecided,
     InvalidInput,
     TokenAlreadyUsed,
+    TokenRevoked,
 )
 from states.persistence import tables as t
 from states.persistence import tokens
@@ -28,12 +29,15 @@ from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
 from states.persistence.vocabulary import LinkPurpose
 from states.rules.gates import Decision
-from states.services import returns, work
-from states.services.audits import compiled_for, fire_loaded, gate_context, tool_is_per_case
+from states.services import returns, sign_off_links, work
+from states.services.audits import compiled_for, tool_is_per_case
 from states.services.deps import Deps
 from states.services.link_rules import check_holder, recording_refusals
 
 T = TypeVar("T")
+# Completing "this link is no longer needed: ...".
+ANSWERED = "the agency's assurance on this concern is already recorded"
+AUDIT_ENDED = "the audit has ended"
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,22 @@ def _checked(
     store = AuditStore(connection)
     row = store.load_audit(grant.audit_id, for_update=lock)
     tokens.check(grant, row, purpose=purpose, now=deps.clock.now())
+    if purpose == LinkPurpose.ASSURANCE:
+        _check_concern_open(deps, connection, grant, row)
     return grant, row, check_holder(deps, connection, grant, row)
+
+
+def _check_concern_open(
+    deps: Deps, connection: Connection, grant: tokens.Grant, row: AuditRow
+) -> None:
+    """An assurance link outlives the stage it was sent in, not its concern or its audit."""
+    if row.state in compiled_for(deps, AuditStore(connection), row).definition.final_states:
+        raise TokenRevoked(AUDIT_ENDED)
+    assured = connection.execute(
+        select(t.escalation.c.assured_at).where(t.escalation.c.id == grant.escalation_id)
+    ).scalar_one_or_none()
+    if assured is not None:
+        raise TokenRevoked(ANSWERED)
 
 
 def open_link(deps: Deps, token: str, *, purpose: LinkPurpose) -> LinkPage:
@@ -86,8 +105,9 @@ def open_link(deps: Deps, token: str, *, purpose: LinkPurpose) -> LinkPage:
             who.name,
             grant.expires_at,
         )
-        if purpose == LinkPurpose.SIGN_OFF and definition.sign_off is not None:
-            return _with(page, quorum=definition.sign_off.quorum)
+        if purpose == LinkPurpose.SIGN_OFF:
+            needed = sign_off_links.needed_for(deps, uow.connection, row)
+            return _with(page, extra={"needs": needed})
         agency = _agency(
             uow.connection, grant.agency_id or _escalation_agency(uow.connection, grant)
         )
@@ -134,47 +154,15 @@ def decide_sign_off(deps: Deps, token: str, *, decision: str, comment: str | Non
         # other link (a reminder's) finds their first decision and is refused as
         # AlreadyDecided, which rolls this use back.
         tokens.consume(uow.connection, grant, at=now)
-        work.insert_sign_off_decision(
+        said = work.insert_sign_off_decision(
             deps, uow.connection, row, who, decision=decision, comment=comment, now=now
         )
-        state = _advance_if_decided(deps, uow, row, who, chosen)
+        state = sign_off_links.advance_after_decision(
+            deps, uow, row, who, decision=chosen, said=said
+        )
         uow.commit()
         return state
     raise AssertionError("unreachable: recording_refusals re-raises every refusal")
-
-
-def _advance_if_decided(
-    deps: Deps, uow: UnitOfWork, row: AuditRow, who: Actor, decision: Decision
-) -> str:
-    store = AuditStore(uow.connection)
-    compiled = compiled_for(deps, store, row)
-    # The signing-off state's own way out for the decision, whatever the type names it.
-    stages = compiled.stages
-    trigger = (stages.refusals if decision == Decision.REFUSE else stages.approvals).get(row.state)
-    if trigger is None:
-        work.touch(store, row, who, f"record_{decision}", deps.clock.now())
-        return row.state
-    context = gate_context(
-        compiled,
-        store,
-        row,
-        who,
-        trigger=trigger,
-        reason="Decided by e-mailed link",
-        per_case=tool_is_per_case(deps, store, row),
-    )
-    if compiled.gate_failures(context):
-        work.touch(store, row, who, f"record_{decision}", deps.clock.now())
-        return row.state
-    return fire_loaded(
-        deps,
-        store,
-        row,
-        who,
-        trigger=trigger,
-        reason="Decided by e-mailed link",
-        now=deps.clock.now(),
-    ).to_state
 
 
 def give_assurance(deps: Deps, token: str, *, assurance: str) -> None:

@@ -1,18 +1,17 @@
 """Small reads the entry points need beyond the services' own views: what a link allows, an
-agency's name, when a concern was raised, and the round of returns a spreadsheet is for.
+agency's name, and the round of returns a spreadsheet is for.
 
 Each runs in a read-only unit of work and returns only references, names of bodies and
-dates, never free text (the concern an escalation was raised about stays in its record).
+dates, never free text (a concern's words are read only through
+``states.services.concern_reads``, which keeps every read).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from states.clock import as_utc
 from states.definitions.tool import ToolDefinition
 from states.persistence import tables as t
 from states.persistence import tokens
@@ -34,16 +33,6 @@ def agency_name(deps: Deps, code: str | None) -> str | None:
         return None
     with deps.uow(readonly=True) as uow:
         return _agency_name(uow.connection, code)
-
-
-def concern_raised_at(deps: Deps, escalation_id: int | None) -> datetime | None:
-    if escalation_id is None:
-        return None
-    with deps.uow(readonly=True) as uow:
-        raised = uow.connection.execute(
-            select(t.escalation.c.raised_at).where(t.escalation.c.id == escalation_id)
-        ).scalar_one_or_none()
-    return None if raised is None else as_utc(raised)
 
 
 @dataclass(frozen=True)

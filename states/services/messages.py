@@ -1,7 +1,9 @@
 """Messages a transition causes, queued in its own transaction.
 
 Who is asked follows from the definition rather than a list per audit type: entering a state
-whose deadline is owed by the participants asks their agency leads for returns; one owed by
+whose deadline is owed by the participants asks their agency leads for returns (or, where no
+returns are collected, an agency's leads for the response it writes as the report; an audit
+started in such a state asks at once, ``states.services.audits``); one owed by
 the sign-off members asks those who may sign off; the signing-off state's approval tells the
 chair and coordinators it is signed off; its refusal sends the audit back to the chair for
 assurance (which ways out approve and refuse: ``states.rules.stages``).
@@ -15,11 +17,17 @@ from sqlalchemy import Connection, select
 
 from states.clock import as_utc
 from states.definitions.model import AuditTypeDefinition, TransitionDef
+from states.definitions.stage_names import Stage
 from states.persistence import notices
 from states.persistence import tables as t
 from states.persistence.store import AuditRow
 from states.persistence.vocabulary import LinkPurpose
 from states.rules.stages import Stages
+from states.services import sign_off
+from states.services.withdrawal import withdrawal_told
+
+# Asked of an agency writing its response as the report, where no returns are collected.
+RESPONSE_REQUESTED = "response_requested"
 
 
 def after_transition(
@@ -56,16 +64,61 @@ def after_transition(
         )
     if stages.refuses(row.state, transition.trigger):
         send("further_assurance_requested", _people(connection, row, ["chair"]))
+    if stages.approves(row.state, transition.trigger) or stages.refuses(
+        row.state, transition.trigger
+    ):
+        # Those asked who had not decided hear it is over, once; never anyone's comment.
+        waiting = sign_off_members(connection, definition, row, row.state_round)
+        decided = "approved" if stages.approves(row.state, transition.trigger) else "refused"
+        send("sign_off_closed", waiting, decision=decided)
+    if not transition.internal and definition.state(new_state).stage == Stage.WITHDRAWN:
+        send("audit_withdrawn", withdrawal_told(connection, row))
     spec = None if transition.internal else definition.state(new_state).deadline
     if spec is None:
         return
     due = _due_at(connection, row.id, new_round)
     if spec.owed_by == "participants":
-        leads = _agency_leads(connection, row.id)
-        send("return_requested", leads, LinkPurpose.RETURN, deadline_at=due)
+        ask_participants(
+            connection, definition, row, stages=stages, state=new_state, round_=new_round, at=at
+        )
     elif spec.owed_by == "sign_off_members" and definition.sign_off is not None:
         members = sign_off_members(connection, definition, row, new_round)
         send("sign_off_requested", members, LinkPurpose.SIGN_OFF, deadline_at=due)
+
+
+def ask_participants(
+    connection: Connection,
+    definition: AuditTypeDefinition,
+    row: AuditRow,
+    *,
+    stages: Stages,
+    state: str,
+    round_: int,
+    at: datetime,
+) -> None:
+    """On entering ``state`` (or starting in it), whose deadline the participants owe: where
+    returns are collected, each agency lead is asked for theirs, with a link to it; anywhere
+    else (an agency writing its response as the report, ``states.definitions.return_checks``)
+    the agency's leads are asked for that response, which no link takes."""
+    collecting = stages.collects_returns(state)
+    context = notices.audit_context(
+        row.reference,
+        row.theme,
+        state_title=definition.state(state).title,
+        deadline_at=_due_at(connection, row.id, round_),
+    )
+    notices.queue(
+        connection,
+        kind="return_requested" if collecting else RESPONSE_REQUESTED,
+        audit_id=row.id,
+        subject_id=round_,
+        recipient_ids=(
+            _agency_leads(connection, row.id) if collecting else _responding(connection, row.id)
+        ),
+        at=at,
+        context=context,
+        link_purpose=LinkPurpose.RETURN if collecting else None,
+    )
 
 
 def audit_started(
@@ -152,39 +205,35 @@ def _agency_leads(connection: Connection, audit_id: int) -> list[int]:
     statement = (
         select(t.person.c.id)
         .join(t.role, t.role.c.person_id == t.person.c.id)
-        .join(t.participation, t.participation.c.agency_id == t.person.c.agency_id)
         .where(
-            t.participation.c.audit_id == audit_id,
+            t.person.c.agency_id.in_(notices.owing_agencies(connection, audit_id)),
             t.role.c.role == "agency_lead",
             t.person.c.active,
         )
     )
-    named = (
-        select(t.case_agency.c.agency_id)
-        .join(t.case, t.case.c.id == t.case_agency.c.case_id)
-        .where(t.case.c.audit_id == audit_id)
+    return sorted(set(connection.execute(statement).scalars()))
+
+
+def _responding(connection: Connection, audit_id: int) -> list[int]:
+    """The agency leads and strategic leads of the agencies taking part: those who write an
+    agency's response (``states.rules.policy.Permission.WRITE_REPORT``)."""
+    statement = (
+        select(t.person.c.id)
+        .join(t.role, t.role.c.person_id == t.person.c.id)
+        .join(t.participation, t.participation.c.agency_id == t.person.c.agency_id)
+        .where(
+            t.participation.c.audit_id == audit_id,
+            t.role.c.role.in_(("agency_lead", "strategic_lead")),
+            t.person.c.active,
+        )
     )
-    if connection.execute(named.limit(1)).first() is not None:
-        # A case audit asks only the agencies its sampled cases name: one named in no case
-        # owes nothing (the gate agrees), so asking it would only confuse.
-        statement = statement.where(t.person.c.agency_id.in_(named))
     return sorted(set(connection.execute(statement).scalars()))
 
 
 def sign_off_members(
     connection: Connection, definition: AuditTypeDefinition, row: AuditRow, round_: int
 ) -> list[int]:
-    """Those who may sign off and have not yet decided in this round (never the author)."""
-    rule = definition.sign_off
-    if rule is None:
-        return []
-    decided = select(t.decision.c.person_id).where(
-        t.decision.c.audit_id == row.id, t.decision.c.round == round_
-    )
-    statement = select(t.role.c.person_id).where(
-        t.role.c.role.in_(rule.roles), t.role.c.person_id.not_in(decided)
-    )
-    people = notices.active_people(connection, connection.execute(statement).scalars())
-    if rule.exclude_author:
-        people.discard(row.lead_id)
-    return sorted(people)
+    """Those who may sign off and have not yet decided in this round (never the author): the
+    members of the bodies the audit's rule names (``states.services.sign_off``)."""
+    rule = sign_off.audit_rule(connection, definition, row.id)
+    return sign_off.undecided(connection, rule, row, round_)

@@ -15,10 +15,12 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from states.clock import as_utc, as_utc_or_none
+from states.errors import NotFound
 from states.persistence import tables as t
 from states.persistence import tokens
 from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.vocabulary import LinkPurpose
+from states.rules.policy import Permission, allows
 from states.services.action_links import SUPERSEDED, action_expiry
 from states.services.audits import compiled_for
 from states.services.deps import Deps
@@ -30,6 +32,10 @@ from states.services.link_rules import bound_agency, holder_refusal, working_day
 AGENCY_BOUND = frozenset({LinkPurpose.RETURN, LinkPurpose.ACTION, LinkPurpose.LETTER})
 # Completes "this e-mail has no link because ...".
 NOTHING_LEFT = "there is nothing left for you to do by link on this audit just now"
+NO_PAGES = (
+    "the audit's own pages are open only to the partnership's coordinators and learning hub "
+    "members, who sign in to read them"
+)
 
 
 @dataclass(frozen=True)
@@ -166,7 +172,11 @@ def _expiry(
         if not compiled.stages.collects_returns(row.state):
             return None
         due = _open_deadline(connection, row)
-        return None if due is None else working_days_after(deps, due, after)
+        if due is None:
+            return None
+        # A return still owed once its deadline is long past is chased by overdue reminders:
+        # each carries a link good for as long after it is sent as one sent on time.
+        return max(working_days_after(deps, due, after), working_days_after(deps, now, after))
     due = connection.execute(
         select(t.escalation.c.assurance_due_at).where(
             t.escalation.c.id == escalation_id, t.escalation.c.assured_at.is_(None)
@@ -182,3 +192,15 @@ def _open_deadline(connection: Connection, row: AuditRow) -> datetime | None:
         )
     ).scalar_one_or_none()
     return as_utc_or_none(due)
+
+
+def audit_page_refusal(deps: Deps, person_id: int) -> str | None:
+    """Why a message's link to the audit's own page would be a locked door for this reader
+    (agencies, settings and auditors work by their own links and never sign in), or None
+    when they may sign in and read it. The message then says so rather than carry it."""
+    try:
+        with deps.uow(readonly=True) as uow:
+            person = AuditStore(uow.connection).load_actor(person_id)
+    except NotFound:
+        return NO_PAGES
+    return None if person.active and allows(person.roles, Permission.SIGN_IN) else NO_PAGES

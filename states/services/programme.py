@@ -31,6 +31,7 @@ from states.services.recurring import (
     start_this_time_round,
     with_times_round,
 )
+from states.services.sign_off import bodies_json, take_entry_bodies
 
 p = t.programme_entry
 # What the file says about an entry: compared on every load to tell updated from unchanged.
@@ -48,6 +49,7 @@ _FROM_FILE = (
     "impact_monitoring",
     "starts_months_before_due",
     "recurs_until",
+    "report_to",
 )
 
 
@@ -80,6 +82,8 @@ class EntryView:
     impact_monitoring: str
     audit_reference: str | None
     audit_state: str | None
+    # The day its audit (for recurring work, its latest time round's) was signed off.
+    signed_off_on: date | None = None
 
 
 def load_programme(deps: Deps, path: Path) -> LoadResult:
@@ -134,6 +138,7 @@ def _values(entry: ProgrammeEntryDef, *, until: date) -> dict[str, Any]:
         ),
         # A recurring entry comes round no more once its programme's period has ended.
         "recurs_until": until if recurring else None,
+        "report_to": None if entry.report_to is None else bodies_json(entry.report_to),
     }
 
 
@@ -171,10 +176,14 @@ def list_entries(
 ) -> list[EntryView]:
     """Entries in date order (undated ones last), each with the audit started for it (for
     recurring work, the audit of its latest time round)."""
+    round_ = t.programme_occurrence.alias("time_round")
     statement = (
         select(p, t.audit.c.reference, t.audit.c.state)
+        .add_columns(round_.c.signed_off_on.label("round_signed_off_on"))
         .select_from(
-            p.outerjoin(t.audit, t.audit.c.id == func.coalesce(p.c.audit_id, latest_time_round()))
+            p.outerjoin(
+                t.audit, t.audit.c.id == func.coalesce(p.c.audit_id, latest_time_round())
+            ).outerjoin(round_, round_.c.audit_id == t.audit.c.id)
         )
         .order_by(
             p.c.due_year.is_(None), p.c.due_year, p.c.due_month.is_(None), p.c.due_month, p.c.id
@@ -205,6 +214,7 @@ def _view(row: RowMapping) -> EntryView:
         impact_monitoring=row["impact_monitoring"],
         audit_reference=row["reference"],
         audit_state=row["state"],
+        signed_off_on=row["signed_off_on"] or row["round_signed_off_on"],
     )
 
 
@@ -297,7 +307,10 @@ def _claim(connection: Connection, entry_id: int, audit_id: int) -> bool:
     result = connection.execute(
         update(p).where(p.c.id == entry_id, p.c.audit_id.is_(None)).values(audit_id=audit_id)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    take_entry_bodies(connection, entry_id=entry_id, audit_id=audit_id)
+    return True
 
 
 def _already_linked(connection: Connection, key: str, audit_id: int) -> InvalidInput:

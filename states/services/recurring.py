@@ -28,6 +28,7 @@ from states.rules.recurrence import Occurrence, Recurrence
 from states.rules.themes import THEME_LIMIT, short_theme
 from states.services.audits import Fired, start_audit
 from states.services.deps import Deps
+from states.services.sign_off import take_entry_bodies
 
 p, o = t.programme_entry, t.programme_occurrence
 # What an entry row must hold to be read as recurring work.
@@ -200,15 +201,17 @@ def _link(deps: Deps, entry_id: int, occurrence: Occurrence, reference: str) -> 
     reference either way. The unique (entry, due month) makes a second linker miss."""
     try:
         with deps.uow() as uow:
+            audit_id = _audit_id(uow.connection, reference)
             uow.connection.execute(
                 insert(o).values(
                     entry_id=entry_id,
                     due_year=occurrence.due_year,
                     due_month=occurrence.due_month,
-                    audit_id=_audit_id(uow.connection, reference),
+                    audit_id=audit_id,
                     linked_at=deps.clock.now(),
                 )
             )
+            take_entry_bodies(uow.connection, entry_id=entry_id, audit_id=audit_id)
             uow.commit()
     except IntegrityError:
         linked = linked_audit(deps, entry_id, occurrence)

@@ -27,7 +27,7 @@ from states.services.aggregation import (
     Distribution,
     FindingCounts,
     MeasureImpact,
-    audit_aggregates,
+    aggregate_in,
     section_ratings_by_agency,
 )
 from states.services.audits import compiled_for
@@ -94,7 +94,7 @@ class Setting(_Frozen):
 
 
 class SettingRatings(_Frozen):
-    """One deep-dive setting's own ratings by section: only its own letter shows them."""
+    """One letter reader's own ratings by section: only its own letter shows them."""
 
     code: str
     by_section: tuple[Bar, ...]
@@ -120,9 +120,14 @@ class Figures(_Frozen):
     cases: int
     agencies: tuple[Setting, ...]
     deep_dive: tuple[Setting, ...]
+    # Each letter reader's own ratings (the deep dive's, and every agency written feedback).
     # Empty in summaries frozen before letters compared each standard (their letters then
     # show no comparison).
     deep_dive_ratings: tuple[SettingRatings, ...] = ()
+    # Those written individual feedback, each sent it as a letter: Section 175's deep-dive
+    # sample, Section 11's every agency that returned. Empty in summaries frozen before
+    # Section 11 gave feedback (their letters go to the deep dive).
+    feedback_to: tuple[Setting, ...] = ()
     by_section: tuple[Bar, ...]
     by_agency: tuple[Bar, ...]
     findings_by_section: tuple[FindingRow, ...]
@@ -143,13 +148,17 @@ class Figures(_Frozen):
 
 
 def gather_figures(deps: Deps, *, audit: AuditKey) -> Figures:
-    found = audit_aggregates(deps, audit=audit)
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)
-        row = store.load_audit(audit)
-        tool = tool_for(deps, store, row)
-        type_title = compiled_for(deps, store, row).definition.title
-        return _figures(uow.connection, row, tool, type_title, found)
+        return figures_in(deps, store, store.load_audit(audit))
+
+
+def figures_in(deps: Deps, store: AuditStore, row: AuditRow) -> Figures:
+    """The figures as the transaction of ``store`` sees them, all read in it so they agree."""
+    tool = tool_for(deps, store, row)
+    type_title = compiled_for(deps, store, row).definition.title
+    found = aggregate_in(store.connection, row, tool)
+    return _figures(store.connection, row, tool, type_title, found)
 
 
 def _figures(
@@ -161,6 +170,8 @@ def _figures(
     grades = _grade_labels(tool)
     questions = {q.id: q.text for _, q in tool.questions()}
     deep_dive = tuple(s for s, sampled in settings if sampled)
+    feedback_to = _given_feedback(c, row.id)
+    readers = tuple(dict.fromkeys((*deep_dive, *feedback_to)))
     return Figures(
         reference=row.reference,
         audit_type=row.audit_type,
@@ -174,7 +185,8 @@ def _figures(
         cases=_count(c, select(func.count()).where(t.case.c.audit_id == row.id)),
         agencies=tuple(s for s, _ in settings),
         deep_dive=deep_dive,
-        deep_dive_ratings=_own_ratings(c, row, tool, deep_dive),
+        deep_dive_ratings=_own_ratings(c, row, tool, readers),
+        feedback_to=feedback_to,
         by_section=_bars(found.by_section, sections, grades),
         by_agency=_bars(found.by_agency, names, grades),
         findings_by_section=_rows(found.findings_by_section, sections),
@@ -222,12 +234,23 @@ def _settings(c: Connection, audit_id: int) -> list[tuple[Setting, bool]]:
     return [(Setting(code=code, name=name), bool(sampled)) for code, name, sampled in rows]
 
 
+def _given_feedback(c: Connection, audit_id: int) -> tuple[Setting, ...]:
+    a, f = t.agency, t.feedback
+    rows = c.execute(
+        select(a.c.code, a.c.name)
+        .join(f, f.c.agency_id == a.c.id)
+        .where(f.c.audit_id == audit_id)
+        .order_by(a.c.name, a.c.code)
+    )
+    return tuple(Setting(code=code, name=name) for code, name in rows)
+
+
 def _own_ratings(
-    c: Connection, row: AuditRow, tool: ToolDefinition, deep_dive: Sequence[Setting]
+    c: Connection, row: AuditRow, tool: ToolDefinition, readers: Sequence[Setting]
 ) -> tuple[SettingRatings, ...]:
-    """Each deep-dive setting's own ratings by section, for its letter alone."""
+    """Each letter reader's own ratings by section, for its letter alone."""
     sections, grades = {s.id: s.title for s in tool.sections}, _grade_labels(tool)
-    found = section_ratings_by_agency(c, row, tool, [s.code for s in deep_dive])
+    found = section_ratings_by_agency(c, row, tool, [s.code for s in readers])
     return tuple(
         SettingRatings(code=code, by_section=_bars(bars, sections, grades))
         for code, bars in found.items()

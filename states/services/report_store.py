@@ -1,4 +1,10 @@
-"""Reading stored reports: the kinds there are, and frozen reports as the renderers use them."""
+"""Reading stored reports: the kinds there are, and frozen reports as the renderers use them.
+
+A frozen summary is its content: the version, the four sections, the figures, and the SHA-256
+of their canonical serialisation (``states.rules.report_content``); its HTML and PDF are made
+from that content whenever they are read. Products (and summaries frozen before submitting
+froze them) keep the HTML and PDF they were made as, and their hash is the HTML's.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from states.persistence import tables as t
 from states.persistence.ids import AuditKey
 from states.persistence.store import AuditStore
 from states.persistence.vocabulary import ReportStatus
+from states.rules import report_content
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.report_data import Figures
@@ -24,7 +31,7 @@ SUMMARY = "summary"
 PRODUCTS = ("briefing", "learning_on_a_page", "feedback_letter", "summary_to_all")
 KINDS = (SUMMARY, *PRODUCTS)
 # The framework's "Lessons and actions": what the summary report must hold, in its order.
-SECTIONS = ("working_well", "emerging_concerns", "recommendations", "reflection")
+SECTIONS = report_content.SECTIONS
 CHANNELS = ("learning_hub", "website", "email")
 Narrative = dict[str, str]
 
@@ -42,11 +49,11 @@ class StoredReport:
     html: str | None
     pdf: bytes | None
     frozen_at: datetime | None
-
-    @property
-    def intact(self) -> bool:
-        """The stored HTML is the HTML that was frozen."""
-        return self.html is not None and html_hash(self.html) == self.content_hash
+    frozen_by: str | None = None  # the person's name
+    # The stored content hashes to ``content_hash``: the HTML where one was stored, otherwise
+    # the canonical serialisation of the summary's version, sections and figures.
+    intact: bool = False
+    reference: str = ""  # the audit's
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,12 @@ def html_hash(html: str) -> str:
     return hashlib.sha256(html.encode("utf-8")).hexdigest()
 
 
+def summary_hash(reference: str, version: int, narrative: Narrative, figures_json: str) -> str:
+    return report_content.content_hash(
+        reference=reference, version=version, narrative=narrative, figures_json=figures_json
+    )
+
+
 def empty_narrative() -> Narrative:
     return dict.fromkeys(SECTIONS, "")
 
@@ -73,19 +86,27 @@ def parse_narrative(text: str) -> Narrative:
 
 
 _r = t.report
-_REPORTS = select(
-    _r.c.id,
-    _r.c.kind,
-    t.agency.c.code,
-    _r.c.version,
-    _r.c.status,
-    _r.c.narrative,
-    _r.c.figures,
-    _r.c.content_hash,
-    _r.c.html,
-    _r.c.pdf,
-    _r.c.frozen_at,
-).outerjoin(t.agency, t.agency.c.id == _r.c.agency_id)
+_by = t.person.alias("frozen_by_person")
+_REPORTS = (
+    select(
+        _r.c.id,
+        _r.c.kind,
+        t.agency.c.code,
+        _r.c.version,
+        _r.c.status,
+        _r.c.narrative,
+        _r.c.figures,
+        _r.c.content_hash,
+        _r.c.html,
+        _r.c.pdf,
+        _r.c.frozen_at,
+        _by.c.name,
+        t.audit.c.reference,
+    )
+    .join(t.audit, t.audit.c.id == _r.c.audit_id)
+    .outerjoin(t.agency, t.agency.c.id == _r.c.agency_id)
+    .outerjoin(_by, _by.c.id == _r.c.frozen_by)
+)
 
 
 def stored(c: Connection, report_id: int) -> StoredReport:
@@ -106,7 +127,27 @@ def _view(found: Row[*tuple[Any, ...]]) -> StoredReport:
         html=m[_r.c.html],
         pdf=None if m[_r.c.pdf] is None else bytes(m[_r.c.pdf]),
         frozen_at=as_utc_or_none(m[_r.c.frozen_at]),
+        frozen_by=m[_by.c.name],
+        intact=_intact(m),
+        reference=m[t.audit.c.reference],
     )
+
+
+def _intact(m: Any) -> bool:
+    """Whether what is stored still hashes to the hash stored when it was frozen."""
+    if m[_r.c.status] != ReportStatus.FROZEN:
+        return False
+    if m[_r.c.html] is not None:
+        return bool(html_hash(m[_r.c.html]) == m[_r.c.content_hash])
+    if m[_r.c.kind] != SUMMARY or m[_r.c.figures] is None:
+        return False
+    digest = summary_hash(
+        m[t.audit.c.reference],
+        m[_r.c.version],
+        parse_narrative(m[_r.c.narrative]),
+        m[_r.c.figures],
+    )
+    return bool(digest == m[_r.c.content_hash])
 
 
 def latest_frozen(
@@ -140,6 +181,18 @@ def latest(
             ).order_by(_r.c.version.desc())
         ).first()
         return None if found is None else _view(found)
+
+
+def frozen_summaries(c: Connection, audit_id: int, *, newest: int) -> list[StoredReport]:
+    """The ``newest`` frozen versions of the audit's summary, the newest first."""
+    found = c.execute(
+        _REPORTS.where(
+            _r.c.audit_id == audit_id, _r.c.kind == SUMMARY, _r.c.status == ReportStatus.FROZEN
+        )
+        .order_by(_r.c.version.desc())
+        .limit(newest)
+    )
+    return [_view(f) for f in found]
 
 
 def list_reports(deps: Deps, *, audit: AuditKey) -> list[StoredReport]:

@@ -4,7 +4,8 @@ A return belongs to one round of returns (the visit of the state in which return
 is saved as a draft as often as wanted, is refused at submission while required answers are
 missing, and is locked once submitted until the coordinator reopens it. Who may touch it is
 decided here: the agency's own lead, an auditor assigned to the case, or the coordinator.
-Everyone else is told it does not exist.
+Everyone else is told it does not exist. An answer to an immediate-risk question raises its
+concern with the agency in the same write (``states.services.concerns``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from states.persistence.vocabulary import LinkPurpose, ReturnRequestStatus, Retu
 from states.rules.answers import missing_required, normalise
 from states.rules.policy import Permission
 from states.services.audits import compiled_for
+from states.services.concerns import after_returns_saved
 from states.services.deps import Deps
 from states.services.work import write_to_audit
 
@@ -234,7 +236,13 @@ def save_draft(
         return save_in(Saving(uow.connection, row, who, now, tool, phase), agency, case, answers)
 
     return write_to_audit(
-        deps, audit, actor, "save_return", may=Permission.CONTRIBUTE_RETURNS, work=work
+        deps,
+        audit,
+        actor,
+        "save_return",
+        may=Permission.CONTRIBUTE_RETURNS,
+        work=work,
+        then=after_returns_saved(deps),
     )
 
 
@@ -269,7 +277,13 @@ def submit(
         return submit_in(at, agency, case, answers or {})
 
     return write_to_audit(
-        deps, audit, actor, "submit_return", may=Permission.CONTRIBUTE_RETURNS, work=work
+        deps,
+        audit,
+        actor,
+        "submit_return",
+        may=Permission.CONTRIBUTE_RETURNS,
+        work=work,
+        then=after_returns_saved(deps),
     )
 
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, insert, select
 
 from states.clock import LONDON, as_utc
-from states.definitions.dissemination import DisseminationDef
+from states.definitions.dissemination import Channel, DisseminationDef
 from states.errors import InvalidInput
 from states.persistence import tables as t
 from states.persistence.ids import AuditKey, PersonKey
@@ -97,6 +97,29 @@ def record_shared(
         )
     except _AlreadyKept:
         return False
+
+
+def record_engine_sent(
+    c: Connection,
+    row: AuditRow,
+    plan: DisseminationDef | None,
+    channel: Channel,
+    *,
+    by: int,
+    now: datetime,
+) -> list[str]:
+    """Record, inside the caller's write, every declared item that goes by ``channel`` as
+    shared today: the engine itself just sent it that way (the Section 175 summary e-mailed
+    to every setting), so nobody should have to record it by hand. Returns the items."""
+    if plan is None:
+        return []
+    on = now.astimezone(LONDON).date()
+    items = [i.id for i in plan.items if channel in i.channels]
+    for item in items:
+        key = {"audit_id": row.id, "item": item, "channel": channel.value, "shared_on": on}
+        if not _kept(c, key):
+            c.execute(insert(t.shared_item), {**key, "recorded_at": now, "recorded_by": by})
+    return items
 
 
 class _AlreadyKept(Exception):

@@ -27,6 +27,7 @@ from states.persistence.vocabulary import LinkPurpose
 from states.services.audits import tool_is_per_case
 from states.services.deps import Deps
 from states.services.messages import sign_off_members
+from states.services.sign_off import MEMBER_ROLE
 
 BATCH = 200
 _RUNGS = (
@@ -135,7 +136,8 @@ def _superseded(now: datetime) -> Label[bool]:
 def _send(deps: Deps, connection: Connection, rung: _Rung, now: datetime) -> int:
     store = AuditStore(connection)
     row = store.load_audit(rung.audit_id)
-    definition = deps.catalogue.by_hash(row.definition_hash, store.read_snapshot).definition
+    compiled = deps.catalogue.by_hash(row.definition_hash, store.read_snapshot)
+    definition = compiled.definition
     if rung.state == action_plan.DEADLINE_STATE:
         return action_plan.remind(connection, definition, row, rung, now)
     spec = definition.state(rung.state).deadline
@@ -154,12 +156,21 @@ def _send(deps: Deps, connection: Connection, rung: _Rung, now: datetime) -> int
         },
     )
     if spec.owed_by == "participants":
-        return dispatch.to_agencies()
+        return dispatch.to_agencies(returns=compiled.stages.collects_returns(rung.state))
     if spec.owed_by == "sign_off_members":
         return dispatch.to_members(definition)
     if spec.owed_by == "chair":
         return dispatch.queue(dispatch.people(rung.roles), unit=0)
     return dispatch.to_action_owners()
+
+
+def _member_roles(definition: AuditTypeDefinition) -> set[str]:
+    """The roles a ladder names to remind those who decide sign-off: ``sign_off_member``
+    (the bodies' members), or the roles an older rule names."""
+    rule = definition.sign_off
+    if rule is None:
+        return set()
+    return {MEMBER_ROLE} if rule.bodies is not None else set(rule.roles or ())
 
 
 @dataclass(frozen=True)
@@ -178,7 +189,9 @@ class _Dispatch:
             self.connection, roles=roles, lead_id=self.row.lead_id, agency_id=agency_id
         )
 
-    def to_agencies(self) -> int:
+    def to_agencies(self, *, returns: bool) -> int:
+        """Agencies still owing work; their leads' link is to their return where returns are
+        collected (elsewhere, an agency's response as the report, no link takes it)."""
         store = AuditStore(self.connection)
         facts = SqlAuditFacts(
             self.connection,
@@ -191,8 +204,9 @@ class _Dispatch:
         sent = 0
         for agency_id, name, _ in facts.outstanding_agencies():
             # Agency leads get a link to their return; others a link to the audit.
+            link = LinkPurpose.RETURN if returns else None
             sent += self.queue(
-                self.people(leads, agency_id), unit=agency_id, link=LinkPurpose.RETURN, agency=name
+                self.people(leads, agency_id), unit=agency_id, link=link, agency=name
             )
             sent += self.queue(self.people(others, agency_id), unit=agency_id, agency=name)
         return sent
@@ -201,7 +215,7 @@ class _Dispatch:
         undecided = sign_off_members(self.connection, definition, self.row, self.rung.round)
         if not undecided:
             return 0
-        member_roles = set(definition.sign_off.roles) if definition.sign_off else set()
+        member_roles = _member_roles(definition)
         members = undecided if member_roles & set(self.rung.roles) else []
         others = set(self.people(r for r in self.rung.roles if r not in member_roles))
         return self.queue(members, unit=0, link=LinkPurpose.SIGN_OFF) + self.queue(

@@ -36,16 +36,13 @@ def unasked(connection: Connection, audit_id: int) -> list[str]:
     statement = (
         select(t.agency.c.name)
         .join(p, p.c.agency_id == t.agency.c.id)
-        .where(p.c.audit_id == audit_id, ~has_lead)
+        .where(
+            p.c.audit_id == audit_id,
+            p.c.agency_id.in_(notices.owing_agencies(connection, audit_id)),
+            ~has_lead,
+        )
         .order_by(t.agency.c.name)
     )
-    named = (
-        select(t.case_agency.c.agency_id)
-        .join(t.case, t.case.c.id == t.case_agency.c.case_id)
-        .where(t.case.c.audit_id == audit_id)
-    )
-    if connection.execute(named.limit(1)).first() is not None:
-        statement = statement.where(p.c.agency_id.in_(named))
     return [str(name) for name in connection.execute(statement).scalars()]
 
 

@@ -13,8 +13,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
-from states.definitions.model import ImmediateRiskDef
-from states.definitions.triggers import RAISE_IMMEDIATE_RISK, RECORD_ASSURANCE
+from states.definitions.triggers import RECORD_ASSURANCE
 from states.errors import (
     AlreadyDecided,
     AuditorConflicted,
@@ -27,15 +26,18 @@ from states.persistence import tables as t
 from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
-from states.persistence.vocabulary import BARRING, LinkPurpose
+from states.persistence.vocabulary import BARRING
 from states.rules.calendar import close_of_business
 from states.rules.case_list import CaseCandidate, reference_problem
 from states.rules.gates import Decision
-from states.rules.policy import Permission, either, require, roles_for
+from states.rules.policy import Permission, either, require
+from states.services import sign_off
 from states.services.audits import (
     _invite,
     compiled_for,
     fire_loaded,
+    roles_allowed,
+    roles_in_audit,
 )
 from states.services.deps import Deps
 from states.services.writes import Writing
@@ -57,20 +59,26 @@ def write_to_audit(
     may: Permission,
     work: Write[T],
     reason: str | None = None,
+    then: Callable[[Writing, int], None] | None = None,
 ) -> T:
-    """Change an open audit's data as ``action``, if the actor's roles in it allow ``may``."""
+    """Change an open audit's data as ``action``, if the actor's roles in it allow ``may``.
+    ``then`` follows in the same transaction, given the version the change's event made:
+    what it records comes after the change in the history (a concern a return raised)."""
 
     def allowed(w: Writing) -> None:
         require(
-            w.store.roles_in(w.who, w.row),
+            roles_in_audit(deps, w.store, w.who, w.row),
             may,
-            refusal=f"On audit {w.row.reference} only the {either(roles_for(may))} may "
+            refusal=f"On audit {w.row.reference} only the "
+            f"{either(roles_allowed(deps, w.store, w.row, may))} may "
             f"{action.replace('_', ' ')}, and {w.who.name} is not.",
         )
 
     with writing_to_audit(deps, audit=audit, actor=actor, may=allowed, open_only=True) as w:
         result = work(w.uow, w.row, w.who, w.now)
-        w.touch(action, deps.recorded_reason(reason))
+        version = w.touch(action, deps.recorded_reason(reason))
+        if then is not None:
+            then(w, version)
     return result
 
 
@@ -86,15 +94,6 @@ def invite_agencies(
         may=Permission.ORGANISE,
         work=lambda uow, row, _who, _now: _invite(uow, row.id, codes),
     )
-
-
-def _agency_id(connection: Connection, code: str) -> int:
-    found = connection.execute(
-        select(t.agency.c.id).where(t.agency.c.code == code)
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound("agency", code)
-    return int(found)
 
 
 def add_case(
@@ -246,14 +245,30 @@ def assign_auditor(
 def record_sign_off_decision(
     deps: Deps, *, audit: AuditKey, actor: PersonKey, decision: str, comment: str | None = None
 ) -> None:
-    """One decision per member per round; a refusal must say what assurance is needed."""
+    """One decision per member per round; a refusal must say what assurance is needed. The
+    history says whose, and for which bodies ("Approved by NAME for BODY")."""
+    with writing_to_audit(
+        deps, audit=audit, actor=actor, may=_may_sign_off(deps), open_only=True
+    ) as w:
+        said = insert_sign_off_decision(
+            deps, w.connection, w.row, w.who, decision=decision, comment=comment, now=w.now
+        )
+        w.touch(f"record_{decision}", deps.recorded_reason(said))
 
-    def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> None:
-        insert_sign_off_decision(
-            deps, uow.connection, row, who, decision=decision, comment=comment, now=now
+
+def _may_sign_off(deps: Deps) -> Callable[[Writing], None]:
+    def allowed(w: Writing) -> None:
+        definition = compiled_for(deps, w.store, w.row).definition
+        rule = sign_off.audit_rule(w.connection, definition, w.row.id)
+        roles = sign_off.with_member_role(w.connection, rule, w.who, w.store.roles_in(w.who, w.row))
+        require(
+            roles,
+            Permission.SIGN_OFF,
+            refusal=f"On audit {w.row.reference} only the members of the bodies that sign it "
+            f"off may decide, and {w.who.name} is not one.",
         )
 
-    write_to_audit(deps, audit, actor, f"record_{decision}", may=Permission.SIGN_OFF, work=work)
+    return allowed
 
 
 def insert_sign_off_decision(
@@ -265,32 +280,25 @@ def insert_sign_off_decision(
     decision: str,
     comment: str | None,
     now: datetime,
-) -> None:
-    """The rules of a decision, wherever it comes from (command line or e-mailed link)."""
+) -> str:
+    """The rules of a decision, wherever it comes from (command line or e-mailed link);
+    returns what the history says of it."""
     try:
         chosen = Decision(decision)
     except ValueError:
         raise InvalidInput("A sign-off decision is approve or refuse.") from None
     if chosen == Decision.REFUSE and not (comment and comment.strip()):
         raise InvalidInput("Say what further assurance is needed when refusing sign-off.")
-    rule = compiled_for(deps, AuditStore(connection), row).definition.sign_off
-    if rule is None or not who.roles & set(rule.roles):
+    definition = compiled_for(deps, AuditStore(connection), row).definition
+    rule = sign_off.audit_rule(connection, definition, row.id)
+    if rule is None or not sign_off.may_decide(connection, rule, who):
         raise PermissionDenied(f"{who.name} is not among those who sign off this audit.")
     if rule.exclude_author and who.id == row.lead_id:
         raise InvalidInput("The report's author cannot sign off their own report.")
     if has_decided(connection, row, who.id):
         raise AlreadyDecided(audit=row.reference)
-    connection.execute(
-        insert(t.decision),
-        {
-            "audit_id": row.id,
-            "round": row.state_round,
-            "person_id": who.id,
-            "decision": chosen,
-            "comment": comment,
-            "decided_at": now,
-        },
-    )
+    seats = sign_off.record(connection, row, who, rule, decision=chosen, comment=comment, now=now)
+    return sign_off.decided_sentence(chosen, who, seats)
 
 
 def has_decided(connection: Connection, row: AuditRow, person_id: int) -> bool:
@@ -334,79 +342,11 @@ def _fire_and_record(
 def raise_immediate_risk(
     deps: Deps, *, audit: AuditKey, actor: PersonKey, agency: str, concern: str
 ) -> int:
-    """Escalate to an agency for response and assurance, from any open state (framework).
+    """Escalate to an agency for response and assurance, from any open state (framework);
+    the concern's number. ``states.services.concerns.raise_concern`` also says who is told."""
+    from states.services.concerns import raise_concern
 
-    The people the definition names are notified at once, and assurance falls due within the
-    working days it declares.
-    """
-
-    if not concern.strip():
-        raise InvalidInput("Describe the concern (without naming the child).")
-
-    def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> int:
-        definition = compiled_for(deps, AuditStore(uow.connection), row).definition
-        rule = definition.immediate_risk or ImmediateRiskDef()
-        agency_id = _agency_id(uow.connection, agency)
-        due = deps.calendar.due_at(
-            now, working_days=rule.assurance_within_working_days, calendar_days=None
-        )
-        escalation_id = int(
-            uow.connection.execute(
-                insert(t.escalation).returning(t.escalation.c.id),
-                {
-                    "audit_id": row.id,
-                    "agency_id": agency_id,
-                    "raised_by": who.id,
-                    "raised_at": now,
-                    "concern": concern,
-                    "assurance_due_at": due,
-                },
-            ).scalar_one()
-        )
-        context = notices.audit_context(
-            row.reference,
-            row.theme,
-            agency=notices.agency_name(uow.connection, agency_id),
-            deadline_at=due.isoformat(),
-        )
-        leads = notices.recipients(
-            uow.connection,
-            roles=set(rule.notify) & {"strategic_lead"},
-            lead_id=row.lead_id,
-            agency_id=agency_id,
-        )
-        others = notices.recipients(
-            uow.connection,
-            roles=set(rule.notify) - {"strategic_lead"},
-            lead_id=row.lead_id,
-            agency_id=agency_id,
-        )
-        # The agency's strategic leads get a link to give assurance; the rest, to the audit.
-        for people, link in (
-            (leads, LinkPurpose.ASSURANCE),
-            (sorted(set(others) - set(leads)), None),
-        ):
-            notices.queue(
-                uow.connection,
-                kind="immediate_risk_raised",
-                audit_id=row.id,
-                subject_id=escalation_id,
-                recipient_ids=people,
-                at=now,
-                context=context,
-                link_purpose=link,
-            )
-        return escalation_id
-
-    # The concern's own words stay on the escalation; the history says only that one was raised.
-    return _fire_and_record(
-        deps,
-        audit,
-        actor,
-        trigger=RAISE_IMMEDIATE_RISK,
-        reason=f"Immediate-risk concern raised with agency {agency}",
-        work=work,
-    )
+    return raise_concern(deps, audit=audit, actor=actor, agency=agency, concern=concern).id
 
 
 def record_assurance(
@@ -418,7 +358,10 @@ def record_assurance(
     assurance: str,
     then: Callable[[UnitOfWork], None] | None = None,
 ) -> None:
+    from states.services import concerns
+
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> None:
+        store = AuditStore(uow.connection)
         done = uow.connection.execute(
             update(t.escalation)
             .where(
@@ -433,12 +376,9 @@ def record_assurance(
         agency_id = uow.connection.execute(
             select(t.escalation.c.agency_id).where(t.escalation.c.id == escalation_id)
         ).scalar_one()
-        people = notices.recipients(
-            uow.connection,
-            roles=["chair", "strategic_lead"],
-            lead_id=row.lead_id,
-            agency_id=agency_id,
-        )
+        # Everyone the concern would be told to now hears it is answered.
+        plan = concerns.plan_for(uow.connection, concerns.rule_of(deps, store, row), row, agency_id)
+        people = sorted({*plan.responders, *plan.others})
         notices.queue(
             uow.connection,
             kind="assurance_received",

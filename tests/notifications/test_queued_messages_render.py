@@ -44,6 +44,10 @@ def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> No
     _evidence_sent_back(deps, drive(deps, "mace", to="impact_monitoring").reference)
     send_feedback_letters(deps, audit=s175_with_letters(deps), actor=email("coordinator"))
     _nobody_to_ask(deps)
+    withdrawn = drive(deps, "section_11", to="returns_open", theme="Withdrawn").reference
+    audits.fire(
+        deps, audit=withdrawn, trigger="withdraw", actor=email("coordinator"), reason="Merged"
+    )
     _wrong_passwords(deps)
     for _ in range(60):  # a sweep every day, so every rung of the ladders is sent in its turn
         clock.advance(timedelta(days=1))

@@ -104,6 +104,7 @@ SNAPSHOT_EXTRAS = {
         "state_title": "Self-assessments open",
         "deadline_at": "2026-04-14T16:00:00+00:00",
     },
+    "audit_withdrawn": {"state_title": "Withdrawn"},
     "exception_raised": {
         "agency": "Greater Manchester Police",
         "audit_title": "Single-agency audit exception report",
@@ -113,6 +114,7 @@ SNAPSHOT_EXTRAS = {
         "agency": "Example Primary School",
         "link_path": f"/act/{'B' * 43}",
     },
+    "response_requested": {"state_title": "Assurance requested from the agency"},
 }
 
 

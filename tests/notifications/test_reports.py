@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from sqlalchemy import Engine
 
 from notifications import reports as rendering
 from notifications.charts import CHAR_WIDTH, ROWS_PER_CHART, WIDTH, bar_charts
-from notifications.publishing import current_summary, freeze_summary, make_products
+from notifications.publishing import current_summary, make_products
 from states.clock import FakeClock
 from states.definitions.disclosure import DisclosureRule
 from states.persistence.uow import UnitOfWorkFactory
@@ -30,7 +31,7 @@ from states.services import report_store, work
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations, record_dissemination
 from states.services.report_data import Bar, Figures, Setting
-from states.services.report_store import StoredReport, html_hash
+from states.services.report_store import StoredReport
 from tests.support.figures import GRADES, bar, s175_figures
 from tests.support.partnership import email, seed_partnership
 from tests.support.reporting import (
@@ -96,7 +97,8 @@ def _no_sentinels(reports: Iterable[StoredReport], folder: Path) -> None:
 
 
 def _summary_cycle(deps: Deps, audit_type: str, tmp_path: Path) -> tuple[str, StoredReport]:
-    """Draft, check the draft, submit for sign-off, freeze, and check the frozen report; every
+    """Draft, check the draft, submit for sign-off (which freezes it), and check the frozen
+    report as it is read; every
     agency's free text names a made-up child, which no report may show."""
     driver = drafting(deps, audit_type, cast=PLANTED)
     reference = driver.reference
@@ -110,10 +112,13 @@ def _summary_cycle(deps: Deps, audit_type: str, tmp_path: Path) -> tuple[str, St
     draft = current_summary(deps, audit=reference)
     assert not draft.frozen and "Draft: not yet frozen" in draft.html
 
-    driver.advance("awaiting_sign_off")
-    summary = freeze_summary(deps, audit=reference, actor=email("chair"))
-    assert summary.html is not None and summary.intact
-    assert summary.content_hash == html_hash(summary.html)
+    driver.advance("awaiting_sign_off")  # submitting froze it: its content, and its hash
+    frozen = report_store.latest(deps, audit=reference)
+    assert frozen is not None and frozen.intact and frozen.html is None
+    read = current_summary(deps, audit=reference, pdf=True)
+    assert read.frozen and read.version == frozen.version
+    summary = replace(frozen, html=read.html, pdf=read.pdf)  # the report as people read it
+    assert summary.html is not None
     assert "Draft: not yet frozen" not in summary.html
     for heading in HEADINGS:
         assert f"<h2>{heading}</h2>" in summary.html
@@ -122,8 +127,11 @@ def _summary_cycle(deps: Deps, audit_type: str, tmp_path: Path) -> tuple[str, St
     assert "The voice of the child was recorded {{ 7*7 }}" in words
     assert "Escalate drift in plans <script>alert('x')</script>" in words
 
-    again = current_summary(deps, audit=reference, pdf=True)
-    assert again.frozen and again.html == summary.html and again.pdf == summary.pdf
+    # Made from the frozen content, dated the day it was frozen: the same whenever read.
+    assert isinstance(deps.clock, FakeClock)
+    deps.clock.advance(timedelta(days=3))
+    again = current_summary(deps, audit=reference)
+    assert again.frozen and again.html == summary.html
     driver.advance("dissemination")
     return reference, summary
 
@@ -263,6 +271,23 @@ def test_the_narrative_is_shown_as_typed_and_the_same_inputs_give_the_same_html(
     assert rendering.render("summary", _figures(), NARRATIVE, version=1, dated=dated) == html
     # Nothing in the document points anywhere: no src, no href, no url().
     assert not any(token in html for token in ("src=", "href=", "url("))
+
+
+def test_the_summary_inside_a_page_is_the_same_content_under_the_pages_headings() -> None:
+    dated = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    document = rendering.render("summary", _figures(), NARRATIVE, version=2, dated=dated)
+    inside = str(rendering.embedded_summary(_figures(), NARRATIVE, version=2, dated=dated))
+    _assert_narrative_as_typed(inside)
+    assert inside.startswith('<article class="frozen-report"')
+    # Nothing a page holds once: no document, head, style, landmarks of its own, or h1/h2.
+    for whole_page in ("<html", "<head>", "<style", "<main", "<footer", "<h1", "<h2"):
+        assert whole_page not in inside, whole_page
+    for heading in HEADINGS:
+        assert f"<h2>{heading}</h2>" in document and f"<h4>{heading}</h4>" in inside
+    assert "<h3>Summary report: " in inside and "version 2, dated Monday 2 March 2026" in inside
+    assert re.findall(r"<table", inside) == re.findall(r"<table", document)
+    with pytest.raises(ValueError, match="only the summary report"):
+        rendering.render("briefing", _figures(), NARRATIVE, version=1, dated=dated, embedded=True)
 
 
 def test_a_pdf_loads_nothing_from_anywhere(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,8 +1,10 @@
 """A new partnership, end to end, from an empty home and through supported commands only:
 ``oscp init``, its directory imported from a workbook (dry run first), the programme loaded,
 a Section 175 for every setting, a Section 11 for every agency and a MACE started and moved on
-as a coordinator types it, the outbox sent to a real SMTP server; then a person is deactivated
-and their e-mailed link and their signed-in session are refused.
+as a coordinator, a chair and two auditors type it, the outbox sent to a real SMTP server:
+each setting's and agency's lead is asked, and the coordinators are told which settings have
+no lead to ask; then a person is deactivated and their e-mailed link and their signed-in
+session are refused.
 
 No demo: nothing here imports the demo, the walkthrough or the showcase. The names are
 invented ("Setting 017") and no message carries a case reference, let alone a child's details.
@@ -94,10 +96,14 @@ def _init(oscp: Oscp, port: int, database_url: str | None) -> None:
     )
 
 
-def _start(oscp: Oscp, *args: str) -> str:
-    found = REFERENCE.search(oscp(*args, "--as", COORDINATOR))
+def _reference(output: str) -> str:
+    found = REFERENCE.search(output)
     assert found is not None
     return found[0]
+
+
+def _start(oscp: Oscp, *args: str) -> str:
+    return _reference(oscp(*args, "--as", COORDINATOR))
 
 
 def _requests(received: list[EmailMessage]) -> Counter[str]:
@@ -148,8 +154,7 @@ def test_a_new_partnership_sets_itself_up_and_sends_its_requests(
 
         settings = [f"s{n:03d}" for n in range(1, 91)]
         agencies = [f"a{n:02d}" for n in range(1, 13)]
-        s175 = _start(
-            oscp,
+        started = oscp(
             "audit",
             "start",
             "section_175",
@@ -158,7 +163,14 @@ def test_a_new_partnership_sets_itself_up_and_sends_its_requests(
             "--lead",
             CHAIR,
             *_each("--agency", settings),
+            "--as",
+            COORDINATOR,
         )
+        s175 = _reference(started)
+        # The 50 settings with no lead are named at the start, and only they.
+        assert started.count("has no active agency lead") == 90 - SETTING_LEADS
+        assert "Setting 041 has no active agency lead" in started
+        assert "Setting 040 has no" not in started
         for trigger in ("issue_tool", "open_returns"):
             oscp("audit", "fire", s175, trigger, "--as", COORDINATOR)
         s11 = _start(
@@ -199,7 +211,22 @@ def test_a_new_partnership_sets_itself_up_and_sends_its_requests(
     for message in recorder.received:
         text = _text(message)
         assert not any(case in text or case in str(message["Subject"]) for case in CASES)
+    _coordinators_are_told_who_was_not_asked(recorder.received, s175)
     _leaver_is_refused(oscp, home, recorder, monkeypatch)
+
+
+def _coordinators_are_told_who_was_not_asked(received: list[EmailMessage], s175: str) -> None:
+    """Settings without a lead are not asked in silence: each coordinator hears once, by
+    name, which settings nobody was asked for."""
+    told = [m for m in received if str(m["Subject"]).startswith("Returns nobody was asked for")]
+    assert sorted(str(m["To"]).split("<")[-1].rstrip(">") for m in told) == sorted(
+        [COORDINATOR, LEAVER]
+    )
+    for message in told:
+        assert s175 in str(message["Subject"])
+        text = " ".join(_text(message).split())
+        assert all(f"Setting {n:03d}" in text for n in range(SETTING_LEADS + 1, 91))
+        assert f"Setting {SETTING_LEADS:03d}" not in text
 
 
 def _each(option: str, values: list[str]) -> list[str]:

@@ -5,10 +5,10 @@ as the coordinator would (``audits.start_audit``), then fires the audit's own tr
 one by one, each as a person holding the transition's role, doing first what each gate
 asks: it draws the case sample from a list (``sampling.select_sample``, as ``oscp audit
 sample`` does), assigns auditors, has every agency lead submit a complete return, moderates
-the findings, records the sign-off decisions, selects the deep dive, records feedback,
-records what the audit shared and evidences the actions. Nothing is written behind the
-services' back and no gate is skipped, so what a test sees after the drive is what the
-partnership would see.
+the findings, writes the summary report, records the sign-off decisions, selects the deep
+dive, records feedback, records what the audit shared and evidences the actions. Nothing is
+written behind the services' back and no gate is skipped, so what a test sees after the
+drive is what the partnership would see.
 
 The people are the tests' partnership (``tests.support.partnership``), never the demo's.
 """
@@ -38,15 +38,17 @@ from states.services import (
     findings,
     partnership,
     queries,
+    reports,
     returns,
     sampling,
     shared_items,
+    sign_off_views,
     terms,
     work,
 )
 from states.services.audits import Fired
 from states.services.deps import Deps
-from tests.support.partnership import email
+from tests.support.partnership import approvers, email
 
 # The agencies that take part in a driven audit, by code, with their lead's e-mail local part.
 RETURNING: Mapping[str, str] = {
@@ -61,6 +63,7 @@ ACTOR_FOR_ROLE = {
     "system": "system",
     "learning_hub_member": "lhm",
     "statutory_partner": "lsp.police",
+    "sign_off_member": "lhm",
     "auditor": "auditor.two",
     "agency_lead": "lead.police",
     "strategic_lead": "lsp.police",
@@ -68,6 +71,13 @@ ACTOR_FOR_ROLE = {
 # Every free-text answer starts so: tests check it never leaves the return it was typed into.
 FREE_TEXT = "Recorded by the audit test driver"
 SAMPLED_CASES = 3
+# What the chair writes in each section of a driven audit's summary report.
+REPORT: Mapping[str, str] = {
+    "working_well": "Agencies shared information quickly at the front door.",
+    "emerging_concerns": "Other children in the household were not always considered.",
+    "recommendations": "- Every agency records the child's lived experience",
+    "reflection": "The tool worked; auditors asked for more guidance on ratings.",
+}
 TRAINING_COURSE = "Neglect and GCP2"
 TRAINING_COHORT = "2026-09"
 
@@ -81,6 +91,9 @@ def complete_answers(
     rating the tool's n-th grade (so the first agency rates all green, the second amber...)."""
     answers: dict[str, object] = {}
     for q in in_phase(tool, phase).values():
+        if q.immediate_risk:  # any other answer would escalate an immediate-risk concern
+            answers[q.id] = tool.no_risk_answer(q)
+            continue
         if q.type == "rating":
             grades = tool.scales[q.scale or ""].grades
             answers[q.id] = grades[variant % len(grades)].value
@@ -149,6 +162,7 @@ class Driver:
             gate.ACTIONS_COMPLETE: self.complete_actions,
             gate.TERMS_RECORDED: self.record_terms,
             gate.DISSEMINATION_RECORDED: self.share_learning,
+            gate.REPORT_WRITTEN: self.write_report,
         }
 
     @classmethod
@@ -192,7 +206,8 @@ class Driver:
         return self._fire(transition_from(definition, self.state(), trigger))
 
     def _fire(self, transition: TransitionDef) -> Fired:
-        for name in transition.gates:
+        compiled = self.deps.catalogue.current(self._status().audit_type)
+        for name in compiled.gates_of(transition):
             if name in self._before:
                 self._before[name]()
         return audits.fire(
@@ -370,9 +385,23 @@ class Driver:
                 on=today,
             )
 
+    def write_report(self) -> None:
+        """The chair writes each section of the summary report still empty (a test's own
+        words are kept), so it can go for sign-off."""
+        written = reports.summary_source(self.deps, audit=self.reference).narrative
+        for section, text in REPORT.items():
+            if not written.get(section, "").strip():
+                reports.save_narrative(
+                    self.deps,
+                    audit=self.reference,
+                    actor=email("chair"),
+                    section=section,
+                    text=text,
+                )
+
     def approve(self) -> None:
-        """The quorum: a learning hub member and a statutory partner approve."""
-        for member in ("lhm", "lsp.police"):
+        """A quorum of every body the audit's type names, never the chair (its author)."""
+        for member in approvers(sign_off_views.rule_of(self.deps, audit=self.reference)):
             work.record_sign_off_decision(
                 self.deps, audit=self.reference, actor=email(member), decision="approve"
             )

@@ -2,7 +2,8 @@
 services, so engine tests never depend on the demo's cast (``oscp_flow.rehearsal.demo``).
 
 It has the demo's shape (a coordinator, a chair, a learning hub member, a statutory partner
-lead per statutory partner, agency leads, two auditors and the engine's own account), and
+lead per statutory partner, agency leads, two auditors and the engine's own account, and the
+bodies that sign off: the learning hub, the statutory partners, a performance group), and
 the same e-mail local parts and agency codes, so a test names people by role —
 ``email("chair")``, ``person_name("lead.police")`` — and agencies by code. Every name is made up
 for the tests, on a fictional place ("Northvale"); addresses are on the reserved
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from states.rules.directory import AgencyKind
+from states.definitions.sign_off import SignOffDef
+from states.rules.directory import AgencyKind, BodyKind
 from states.services import credentials, partnership
 from states.services.deps import Deps
 
@@ -70,7 +72,47 @@ PEOPLE: tuple[Person, ...] = (
     Person("system", "Audit engine", None, ("system",)),
 )
 
+
+@dataclass(frozen=True)
+class Body:
+    code: str
+    name: str
+    kind: BodyKind
+    members: tuple[str, ...]  # e-mail local parts
+
+
+# The bodies that sign off: the learning hub (its chair chairs the driven audits, so only the
+# other member's decision counts there), the three statutory partners' leads, and a
+# performance group that programme entries may report to instead.
+BODIES: tuple[Body, ...] = (
+    Body("hub", "Northvale Learning Hub", BodyKind.LEARNING_HUB, ("chair", "lhm")),
+    Body(
+        "lsp",
+        "Northvale Safeguarding Partners",
+        BodyKind.STATUTORY_PARTNERS,
+        ("lsp.council", "lsp.police", "lsp.health"),
+    ),
+    Body("perf", "Northvale Performance Group", BodyKind.PERFORMANCE_GROUP, ("lhm", "lsp.council")),
+)
+
 _BY_LOCAL = {p.local: p for p in PEOPLE}
+
+
+def approvers(rule: SignOffDef | None, *, author: str = "chair") -> tuple[str, ...]:
+    """Who approves to reach ``rule``'s quorum of every body it names: each body's first
+    members (never the author), each person once. A rule naming roles (audits started before
+    bodies) takes a learning hub member and a statutory partner, as it always did."""
+    if rule is None:
+        return ()
+    if rule.bodies is None:
+        return ("lhm", "lsp.police")
+    chosen: list[str] = []
+    for wanted in rule.bodies:
+        body = next(b for b in BODIES if b.kind is wanted.kind)
+        chosen += [m for m in body.members if m != author][: wanted.quorum]
+    return tuple(dict.fromkeys(chosen))
+
+
 _BY_CODE = {a.code: a for a in AGENCIES}
 # The people who sign in to the coordinator pages in the tests that need a password.
 SIGNING_IN = ("coordinator", "chair")
@@ -101,6 +143,14 @@ def seed_partnership(deps: Deps) -> None:
             email=email(person.local),
             roles=person.roles,
             agency=person.agency,
+        )
+    for body in BODIES:
+        partnership.add_body(
+            deps,
+            code=body.code,
+            name=body.name,
+            kind=body.kind,
+            members=[email(m) for m in body.members],
         )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from notifications.publishing import freeze_summary, make_products
+from notifications.publishing import make_products
 from states.definitions.tool import ToolDefinition
 from states.persistence import tables as t
 from states.persistence.store import AuditStore
@@ -138,10 +138,9 @@ def _tool(name: str) -> str:
 
 
 def s175_with_letters(deps: Deps) -> str:
-    """A Section 175 audit at dissemination, its products (letters included) made."""
+    """A Section 175 audit at dissemination (its report frozen as it went for sign-off), its
+    products (letters included) made."""
     driver = drafting(deps, "section_175")
-    driver.advance("awaiting_sign_off")
-    freeze_summary(deps, audit=driver.reference, actor=email("chair"))
     driver.advance("dissemination")
     make_products(deps, audit=driver.reference, actor=email("coordinator"))
     return driver.reference

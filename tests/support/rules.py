@@ -8,13 +8,14 @@ from datetime import date
 from states.rules.catalogue import Catalogue
 from states.rules.compiler import CompiledType
 from states.rules.gates import CaseWindow, GateContext, SignOffDecision
+from states.rules.report_content import SECTIONS
 from tests.support.paths import DEFINITIONS
 
 CATALOGUE = Catalogue.from_directory(DEFINITIONS)
 
 
 class NothingYet:
-    """An audit with no returns, findings, decisions, cases or concerns."""
+    """An audit with no returns, findings, decisions, cases, concerns or report."""
 
     def participation_count(self) -> int:
         return 0
@@ -49,7 +50,7 @@ class NothingYet:
     def deep_dive_count(self) -> int:
         return 0
 
-    def deep_dive_without_feedback(self) -> list[str]:
+    def awaiting_feedback(self) -> list[str]:
         return []
 
     def open_actions(self) -> list[str]:
@@ -57,6 +58,9 @@ class NothingYet:
 
     def shared_items(self) -> set[str]:
         return set()
+
+    def empty_report_sections(self) -> list[str]:
+        return list(SECTIONS)
 
 
 def context(

@@ -14,7 +14,7 @@ from states.persistence import tables as t
 from states.persistence import tokens
 from states.persistence.store import AuditStore
 from states.persistence.vocabulary import LinkPurpose
-from states.services import actions, minting, queries, work
+from states.services import actions, audits, minting, queries, reports, work
 from states.services.deps import Deps
 
 BASE = "https://oscp.example.org"
@@ -52,6 +52,34 @@ def mint(deps: Deps, purpose: LinkPurpose, reference: str, local: str, **extra: 
 
 def sign_off_links(deps: Deps) -> tuple[str, dict[str, str]]:
     reference = rehearse(deps, "mace", goal="awaiting_sign_off").reference
+    return reference, {m: mint(deps, LinkPurpose.SIGN_OFF, reference, m) for m in MEMBERS}
+
+
+# What the chair rewrote after a refusal, and the paragraph it replaced.
+REWRITTEN = "- Every agency records the child's lived experience, resourced from April"
+REPLACED = "- Escalate drift in plans to the strategic lead"
+
+
+def resubmitted_links(deps: Deps) -> tuple[str, dict[str, str]]:
+    """A MACE whose report was refused at sign-off, changed by the chair (one recommendation
+    rewritten) and resubmitted, with each member's link to the second version."""
+    reference = rehearse(deps, "mace", goal="further_assurance_requested").reference
+    words = reports.summary_source(deps, audit=reference).narrative["recommendations"]
+    assert REPLACED in words
+    reports.save_narrative(
+        deps,
+        audit=reference,
+        actor=email("chair"),
+        section="recommendations",
+        text=words.replace(REPLACED, REWRITTEN),
+    )
+    audits.fire(
+        deps,
+        audit=reference,
+        trigger="resubmit_for_sign_off",
+        actor=email("chair"),
+        reason="The resourcing is evidenced",
+    )
     return reference, {m: mint(deps, LinkPurpose.SIGN_OFF, reference, m) for m in MEMBERS}
 
 

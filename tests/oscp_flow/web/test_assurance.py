@@ -1,5 +1,6 @@
-"""Assurance links: the strategic lead sees the agency and when the concern was raised, never
-the concern's words, and records the assurance by POST."""
+"""Assurance links: the strategic lead reads the concern behind their own link (each read
+kept: who, when, which concern) and records the assurance by POST on the same page; the page
+after it does not repeat the concern."""
 
 from __future__ import annotations
 
@@ -18,17 +19,32 @@ def _assured(deps: Deps) -> list[tuple[object, object]]:
         return [tuple(row) for row in rows]
 
 
-def test_the_page_shows_the_agency_and_date_but_not_the_concern(
+def _reads(deps: Deps) -> list[tuple[object, ...]]:
+    with deps.uow(readonly=True) as uow:
+        rows = uow.connection.execute(
+            select(t.concern_read.c.escalation_id, t.person.c.email, t.concern_read.c.via)
+            .join(t.person, t.person.c.id == t.concern_read.c.person_id)
+            .order_by(t.concern_read.c.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_the_page_shows_the_concern_behind_the_link_and_keeps_each_read(
     partnership: Deps, client: TestClient
 ) -> None:
     reference, token = assurance_link(partnership)
+    assert _reads(partnership) == []
     page = client.get(f"/act/{token}")
     assert page.status_code == 200
     assert reference in page.text
     assert agency_name("police") in page.text
     assert "Monday 2 March 2026" in page.text
-    assert "SECRET-CONCERN-TEXT" not in page.text
+    assert "SECRET-CONCERN-TEXT strategy discussion did not happen" in page.text
     assert '<label for="assurance">' in page.text
+    client.get(f"/act/{token}")
+    ((escalation, who, via),) = {*_reads(partnership)}
+    assert (who, via) == ("lsp.police@example.org", "link")
+    assert len(_reads(partnership)) == 2, "every read is kept, not only the first"
 
 
 def test_an_empty_assurance_is_refused_then_one_is_recorded(
@@ -41,6 +57,7 @@ def test_an_empty_assurance_is_refused_then_one_is_recorded(
     assert _assured(partnership) == [(None, None)]
     done = client.post(f"/act/{token}", data={**form, "assurance": "Strategy meeting held"})
     assert done.status_code == 200 and "Your assurance is recorded" in done.text
+    assert "SECRET-CONCERN-TEXT" not in done.text
     ((assured_at, text),) = _assured(partnership)
     assert assured_at is not None and text == "Strategy meeting held"
     assert used_at(partnership, token) is not None

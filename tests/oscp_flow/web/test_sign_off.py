@@ -1,24 +1,36 @@
-"""Sign-off by e-mailed link: scanners change nothing, members decide by POST with a form
-token, a replay is refused and recorded, and a refusal needs a comment."""
+"""Sign-off by e-mailed link: members read the frozen report on the page (and its PDF, behind
+the same link) above the decision, and after a refusal what changed since the version they
+refused; scanners change nothing, members decide by POST with a form token, a replay is
+refused and recorded, and a refusal needs a comment."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from itertools import cycle
+from pathlib import Path
 
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
+from notifications.render import london_day
+from oscp_flow.web.security import CONTENT_SECURITY_POLICY
 from states.clock import FakeClock
+from states.services import report_store
 from states.services.deps import Deps
+from states.services.report_store import StoredReport
 from tests.oscp_flow.web.support import (
+    REPLACED,
+    REWRITTEN,
     csrf_of,
     history,
+    resubmitted_links,
     sign_off_links,
     state,
     token_events,
     used_at,
 )
 from tests.support.partnership import person_name
+from tests.support.reporting import pdf_text
 
 SCANNERS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Microsoft Outlook SafeLinks",
@@ -186,3 +198,87 @@ def test_a_post_without_the_form_token_changes_nothing(
     assert refused.status_code == 403
     assert history(partnership, reference) == before
     assert used_at(partnership, token) is None
+
+
+# --- the frozen report on the page ----------------------------------------------------------
+
+
+def _frozen(deps: Deps, reference: str) -> StoredReport:
+    found = report_store.latest(deps, audit=reference)
+    assert found is not None and found.content_hash is not None
+    return found
+
+
+def test_the_page_shows_the_frozen_report_above_the_decision(
+    partnership: Deps, client: TestClient
+) -> None:
+    reference, minted = sign_off_links(partnership)
+    frozen = _frozen(partnership, reference)
+    page = client.get(f"/act/{minted['lhm']}").text
+    report_at = page.index('<article class="frozen-report"')
+    assert report_at < page.index("<form")
+    for shown in (
+        "The summary report, version 1",
+        "<h3>Summary report: Rehearsal</h3>",
+        "<h4>What is working well</h4>",
+        "<h4>Reflection on the audit process</h4>",
+        "Other children in the household were not always considered.",
+        "<h4>The quantitative picture</h4>",
+        f'<code class="hash">{frozen.content_hash}</code>',
+        f'href="/act/{minted["lhm"]}/report.pdf"',
+    ):
+        assert shown in page, shown
+    # Nothing about the version before: this is the first.
+    assert "What changed since" not in page
+    # The page keeps its own policy: the report brings no inline style or script.
+    assert client.get(f"/act/{minted['lhm']}").headers["content-security-policy"] == (
+        CONTENT_SECURITY_POLICY
+    )
+    assert "<style" not in page and "<script" not in page and 'style="' not in page
+
+
+def test_the_pdf_is_the_frozen_version_behind_the_same_link(
+    partnership: Deps, client: TestClient, clock: FakeClock, tmp_path: Path
+) -> None:
+    reference, minted = sign_off_links(partnership)
+    token = minted["lhm"]
+    before = history(partnership, reference)
+    clock.advance(timedelta(days=2))  # read later: still the version and day frozen
+    pdf = client.get(f"/act/{token}/report.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"] == (
+        f'attachment; filename="{reference}-summary-report-v1.pdf"'
+    )
+    words = pdf_text(pdf.content, tmp_path)
+    frozen = _frozen(partnership, reference)
+    assert frozen.frozen_at is not None
+    assert f"version 1, dated {london_day(frozen.frozen_at)}" in words
+    assert "Other children in the household were not always considered." in words
+    assert client.head(f"/act/{token}/report.pdf").status_code == 200
+    assert history(partnership, reference) == before and used_at(partnership, token) is None
+
+    # No decision, no report: a forged link, a used one, an expired one.
+    assert client.get(f"/act/{'x' * 43}/report.pdf").status_code == 404
+    _decide(client, token, decision="approve")
+    assert client.get(f"/act/{token}/report.pdf").status_code in (409, 410)
+    clock.advance(timedelta(days=30))
+    assert client.get(f"/act/{minted['lsp.police']}/report.pdf").status_code == 410
+
+
+def test_after_a_refusal_members_see_what_changed_since_the_version_they_refused(
+    partnership: Deps, client: TestClient
+) -> None:
+    reference, minted = resubmitted_links(partnership)
+    frozen = _frozen(partnership, reference)
+    assert frozen.version == 2
+    page = client.get(f"/act/{minted['lsp.health']}").text
+    changes_at = page.index('<section class="changes"')
+    assert changes_at < page.index('<article class="frozen-report"') < page.index("<form")
+    changes = page[changes_at : page.index("</section>", changes_at)]
+    assert "What changed since version 1" in changes
+    assert f'<strong class="diff-tag">Removed:</strong> <del>{escape(REPLACED)}</del>' in changes
+    assert f'<strong class="diff-tag">Added:</strong> <ins>{escape(REWRITTEN)}</ins>' in changes
+    assert changes.count("No change.") == 3  # every other section, each said to be unchanged
+    assert "The summary report, version 2" in page
+    assert f'<code class="hash">{frozen.content_hash}</code>' in page
+    assert f"<li>{escape(REWRITTEN[2:])}</li>" in page[page.index("<article") :]

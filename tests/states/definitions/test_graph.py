@@ -362,7 +362,7 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
     gates = ", ".join(GATES)
     roles = (
         "coordinator, chair, auditor, agency_lead, strategic_lead, learning_hub_member, "
-        "statutory_partner, system"
+        "statutory_partner, sign_off_member, system"
     )
     expected: Found = [
         (("states", 1, "name"), "state 'planning' is declared twice"),

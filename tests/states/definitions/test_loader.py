@@ -211,6 +211,37 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
         "gate 'sign_off_refused' may only gate a way out of a signing_off state",
         25,
     ),
+    "sign_off_bodies_and_roles.yaml": (
+        "sign_off",
+        "name the bodies (each with its quorum) or the roles and one quorum, not both",
+        10,
+    ),
+    "sign_off_body_kind_unknown.yaml": (
+        "sign_off.bodies[1].kind",
+        "'safeguarding_board' is not one of the values allowed here: 'learning_hub', "
+        "'statutory_partners', 'performance_group' or 'subgroup'",
+        13,
+    ),
+    "sign_off_body_named_twice.yaml": (
+        "sign_off",
+        "learning_hub is named twice; give each body one quorum",
+        10,
+    ),
+    "sign_off_majority_by_roles.yaml": (
+        "sign_off",
+        "refusal: majority needs bodies, each deciding by its majority",
+        10,
+    ),
+    "sign_off_names_nobody.yaml": (
+        "sign_off",
+        "name the bodies that sign off, each with its quorum",
+        10,
+    ),
+    "sign_off_quorum_unreachable.yaml": (
+        "sign_off.bodies[0].quorum",
+        "a quorum of 4 can never be reached: statutory_partners has at most 3 members",
+        12,
+    ),
     "sign_off_role_not_declared.yaml": (
         "sign_off.roles[1]",
         "role 'statutory_partner' is not declared in roles",

@@ -335,7 +335,10 @@ def test_mace_reflection_and_immediate_risk() -> None:
     assert "hindsight" in mace.question("factors_affecting_practice").help
     concern = mace.question("immediate_risk_concern")
     assert concern.finding == "concern"
-    assert "immediate-risk escalation" in concern.help
+    # Answering it raises the escalation itself (issue 16, item 9): no "also tell" any more.
+    assert concern.immediate_risk
+    assert "raises it at once as an immediate-risk concern" in concern.help
+    assert "also tell" not in concern.help
 
 
 def test_section_11_rates_every_standard_on_one_cumulative_scale() -> None:

@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 
+from states.definitions.bodies import BodyKind
+from states.definitions.sign_off import Refusal, SignOffBody, SignOffDef
 from states.rules.gates import GATES, CaseWindow, Decision, SignOffDecision, months_before
 from tests.support.rules import CATALOGUE, NothingYet, context
 
@@ -31,8 +33,34 @@ def check(
     return GATES[gate].check(ctx)
 
 
-def approve(pid: int, roles: set[str], decision: Decision = Decision.APPROVE) -> SignOffDecision:
-    return SignOffDecision(pid, f"Member {pid}", frozenset(roles), decision)
+def approve(
+    pid: int,
+    roles: set[str],
+    decision: Decision = Decision.APPROVE,
+    bodies: frozenset[BodyKind] = frozenset(),
+) -> SignOffDecision:
+    return SignOffDecision(pid, f"Member {pid}", frozenset(roles), decision, bodies)
+
+
+HUB, LSP = frozenset({BodyKind.LEARNING_HUB}), frozenset({BodyKind.STATUTORY_PARTNERS})
+# The rule audits started before bodies were declared still carry in their snapshots.
+BY_ROLES = SignOffDef(roles=["learning_hub_member", "statutory_partner"], quorum=2)
+BY_MAJORITY = SignOffDef(
+    bodies=[
+        SignOffBody(kind=BodyKind.LEARNING_HUB, quorum=1),
+        SignOffBody(kind=BodyKind.STATUTORY_PARTNERS, quorum=2),
+    ],
+    refusal=Refusal.MAJORITY,
+)
+
+
+def decide(
+    gate: str, decisions: list[SignOffDecision], rule: SignOffDef | None = None
+) -> str | None:
+    trigger = "sign_off" if gate == "sign_off_quorum" else "request_further_assurance"
+    ctx = context(MACE, "awaiting_sign_off", trigger, {"coordinator"})
+    ctx = replace(ctx, facts=Facts(sign_off_decisions=decisions), sign_off=rule)
+    return GATES[gate].check(ctx)
 
 
 def test_all_returns_in() -> None:
@@ -67,50 +95,85 @@ def test_findings_moderated() -> None:
     )
 
 
-def test_sign_off_quorum_excludes_the_author_and_other_roles() -> None:
+def test_both_bodies_must_reach_their_own_quorum() -> None:
     lhm, lsp = {"learning_hub_member"}, {"statutory_partner"}
-    # person 1 is the audit's lead (report author): their approval never counts.
+    # Two statutory partners alone do not sign off a MACE: the learning hub has not approved.
+    partners = [approve(2, lsp, bodies=LSP), approve(3, lsp, bodies=LSP)]
+    assert decide("sign_off_quorum", partners) == (
+        "0 of the 1 approvals needed from the learning hub have been given"
+    )
+    # Person 1 is the audit's lead (the report's author): their approval never counts.
+    with_author = [*partners, approve(1, lhm, bodies=HUB)]
+    assert decide("sign_off_quorum", with_author) is not None
+    hub_and_one = [approve(4, lhm, bodies=HUB), approve(2, lsp, bodies=LSP)]
+    assert decide("sign_off_quorum", hub_and_one) == (
+        "1 of the 2 approvals needed from the statutory partners have been given"
+    )
+    assert decide("sign_off_quorum", [*partners, approve(4, lhm, bodies=HUB)]) is None
+    # Holding the role without sitting on a body counts for nothing.
+    outsider = [*partners, approve(5, lhm)]
+    assert decide("sign_off_quorum", outsider) is not None
+
+
+def test_a_member_of_both_bodies_counts_for_each() -> None:
+    both = approve(2, {"statutory_partner"}, bodies=HUB | LSP)
+    assert decide("sign_off_quorum", [both]) == (
+        "1 of the 2 approvals needed from the statutory partners have been given"
+    )
+    other = approve(3, {"statutory_partner"}, bodies=LSP)
+    assert decide("sign_off_quorum", [both, other]) is None
+
+
+def test_with_refusal_any_one_refusal_sends_it_back() -> None:
+    approved = [
+        approve(2, set(), bodies=LSP),
+        approve(3, set(), bodies=LSP),
+        approve(4, set(), bodies=HUB),
+    ]
+    refused = [*approved, approve(6, set(), Decision.REFUSE, bodies=LSP)]
+    assert decide("sign_off_quorum", refused) == (
+        "Member 6 refused sign-off and asked for further assurance"
+    )
+    assert decide("sign_off_refused", refused) is None
+    assert decide("sign_off_refused", approved) is not None
+    # The author's own refusal does not count either.
+    assert decide("sign_off_refused", [approve(1, set(), Decision.REFUSE, bodies=HUB)]) is not None
+
+
+def test_with_refusal_majority_each_body_decides_by_its_majority() -> None:
+    hub = approve(4, set(), bodies=HUB)
+    one_each = [hub, approve(2, set(), bodies=LSP), approve(3, set(), Decision.REFUSE, bodies=LSP)]
+    # Its quorum has decided, tied: it waits for the third lead, and nothing moves.
+    assert decide("sign_off_quorum", one_each, BY_MAJORITY) == (
+        "the statutory partners are tied, 1 to 1"
+    )
+    assert decide("sign_off_refused", one_each, BY_MAJORITY) is not None
+    approved = [*one_each, approve(5, set(), bodies=LSP)]
+    assert decide("sign_off_quorum", approved, BY_MAJORITY) is None
+    refused = [*one_each, approve(5, set(), Decision.REFUSE, bodies=LSP)]
+    assert decide("sign_off_refused", refused, BY_MAJORITY) is None
+    assert decide("sign_off_quorum", refused, BY_MAJORITY) == (
+        "the statutory partners refused sign-off by a majority and asked for further assurance"
+    )
+    assert decide("sign_off_quorum", [hub], BY_MAJORITY) == (
+        "0 of the 2 decisions needed from the statutory partners have been made"
+    )
+
+
+def test_an_audit_started_under_the_role_rule_decides_as_before() -> None:
+    lhm, lsp = {"learning_hub_member"}, {"statutory_partner"}
     author_and_one = [approve(1, lhm), approve(2, lsp)]
-    assert (
-        check("sign_off_quorum", "awaiting_sign_off", "sign_off", sign_off_decisions=author_and_one)
-        == "1 of the 2 approvals needed have been given"
+    assert decide("sign_off_quorum", author_and_one, BY_ROLES) == (
+        "1 of the 2 approvals needed have been given"
     )
     outsider = [approve(2, lsp), approve(3, {"agency_lead"})]
-    assert (
-        check("sign_off_quorum", "awaiting_sign_off", "sign_off", sign_off_decisions=outsider)
-        is not None
-    )
-    assert (
-        check(
-            "sign_off_quorum",
-            "awaiting_sign_off",
-            "sign_off",
-            sign_off_decisions=[approve(2, lsp), approve(3, lhm)],
-        )
-        is None
-    )
+    assert decide("sign_off_quorum", outsider, BY_ROLES) is not None
+    assert decide("sign_off_quorum", [approve(2, lsp), approve(3, lhm)], BY_ROLES) is None
     refused = [approve(2, lsp), approve(3, lhm), approve(4, lhm, Decision.REFUSE)]
-    assert "Member 4 refused" in str(
-        check("sign_off_quorum", "awaiting_sign_off", "sign_off", sign_off_decisions=refused)
-    )
-    assert (
-        check(
-            "sign_off_refused",
-            "awaiting_sign_off",
-            "request_further_assurance",
-            sign_off_decisions=refused,
-        )
-        is None
-    )
-    assert (
-        check(
-            "sign_off_refused",
-            "awaiting_sign_off",
-            "request_further_assurance",
-            sign_off_decisions=[approve(1, lhm, Decision.REFUSE)],
-        )
-        is not None
-    )
+    assert "Member 4 refused" in str(decide("sign_off_quorum", refused, BY_ROLES))
+    assert decide("sign_off_refused", refused, BY_ROLES) is None
+    author = [approve(1, lhm, Decision.REFUSE)]
+    assert decide("sign_off_refused", author, BY_ROLES) is not None
 
 
 def test_cases_within_twelve_months_of_the_start() -> None:

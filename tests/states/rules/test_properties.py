@@ -73,7 +73,7 @@ class RandomFacts:
     def deep_dive_count(self) -> int:
         return self.deep_dive
 
-    def deep_dive_without_feedback(self) -> list[str]:
+    def awaiting_feedback(self) -> list[str]:
         return self.no_feedback
 
     def open_actions(self) -> list[str]:

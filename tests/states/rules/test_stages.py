@@ -129,10 +129,11 @@ def test_mace_stages() -> None:
 
 
 def test_an_exception_is_drafted_by_its_agency() -> None:
-    """Single-agency exceptions: the agency's response is what goes for sign-off."""
+    """Single-agency exceptions: the agency writes the exception report as its return, and
+    its response is what goes for sign-off."""
     stages = CATALOGUE.current("single_agency_exception").stages
     assert stages.drafting == {"assurance_requested", "further_assurance_requested"}
-    assert stages.collecting == frozenset()
+    assert stages.collecting == {"exception_drafting"}
     assert stages.closing == {"triage", "impact_monitoring", "closed", "withdrawn"}
 
 

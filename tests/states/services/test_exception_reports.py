@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from states.errors import InvalidInput, PermissionDenied
 from states.persistence import tables as t
 from states.persistence.notices import CONTEXT_KEYS
-from states.services import audits, queries
+from states.services import audits, queries, returns
 from states.services.deps import Deps
+from tests.support.driver import complete_answers
 from tests.support.partnership import agency_name, email
 
 EXCEPTION = "single_agency_exception"
@@ -75,9 +76,18 @@ def test_an_agency_lead_raises_one_for_their_own_agency_and_the_hub_is_told_once
         assert context["audit"] == started.reference
     assert [address for address, _ in _outbox(deps, "audit_started")] == [email("coordinator")]
 
-    # Their own agency named, the same; the agency's lead can then submit it to the hub.
+    # Their own agency named, the same; the agency's lead writes it and submits it to the hub.
     again = _raise(deps, "lead.police", agencies=("police",))
     assert _taking_part(deps, again.reference) == ["police"]
+    tool = deps.catalogue.tool(EXCEPTION)
+    assert tool is not None
+    returns.submit(
+        deps,
+        audit=again.reference,
+        actor=email("lead.police"),
+        agency="police",
+        answers=complete_answers(tool),
+    )
     audits.fire(deps, audit=again.reference, trigger="submit_exception", actor=email("lead.police"))
     assert queries.audit_status(deps, audit=again.reference, as_person=email("chair")).state == (
         "triage"

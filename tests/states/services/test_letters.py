@@ -19,6 +19,7 @@ from states.services import links, minting, queries
 from states.services.deps import Deps
 from states.services.dissemination import list_disseminations
 from states.services.letters import Sent, letter_file, open_letter, send_feedback_letters
+from states.services.shared_items import sharing_of
 from tests.support.partnership import email
 from tests.support.reporting import drafting, letters_of, s175_with_letters
 
@@ -153,3 +154,19 @@ def test_every_setting_that_took_part_reads_the_summary_to_all(partnership: Deps
     assert page.kind == "summary_to_all"
     assert letter_file(deps, token).name == f"{reference}-summary-to-all-settings"
     assert _mint(deps, reference, "lead.schools", summary) is None  # did not take part
+
+
+def test_sending_the_summary_to_every_setting_records_its_dissemination_item(
+    partnership: Deps,
+) -> None:
+    """The engine sent it itself, so nobody records "summary to settings" by hand; the other
+    items are still waiting for a person to record them."""
+    deps = partnership
+    reference = s175_with_letters(deps)
+    assert "summary_to_settings" in [i.id for i in sharing_of(deps, audit=reference).waiting]
+    send_feedback_letters(deps, audit=reference, actor=email("coordinator"))
+    sharing = sharing_of(deps, audit=reference)
+    done = {i.id: i.records for i in sharing.items if i.records}
+    assert list(done) == ["summary_to_settings"]
+    assert [r.channel for r in done["summary_to_settings"]] == ["email_to_settings"]
+    assert sharing.waiting  # the learning hub, the website and the briefing are people's to do

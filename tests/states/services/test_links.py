@@ -78,7 +78,10 @@ def test_quorum_by_link_signs_off_and_a_replay_is_refused(partnership: Deps) -> 
     deps = partnership
     reference, minted = _sign_off_links(deps)
     page = links.open_link(deps, minted["lhm"], purpose=LinkPurpose.SIGN_OFF)
-    assert (page.audit, page.person, page.quorum) == (reference, person_name("lhm"), 2)
+    assert (page.audit, page.person) == (reference, person_name("lhm"))
+    assert page.extra["needs"] == (
+        "one member of the learning hub and two members of the statutory partners"
+    )
     assert (
         links.decide_sign_off(deps, minted["lhm"], decision="approve", comment=None)
         == "awaiting_sign_off"
@@ -88,11 +91,15 @@ def test_quorum_by_link_signs_off_and_a_replay_is_refused(partnership: Deps) -> 
     assert _events(deps, "replayed") == 1
     assert (
         links.decide_sign_off(deps, minted["lsp.police"], decision="approve", comment=None)
+        == "awaiting_sign_off"
+    )
+    assert (
+        links.decide_sign_off(deps, minted["lsp.council"], decision="approve", comment=None)
         == "actions_agreed"
     )
-    # The audit moved on: the remaining members' links are revoked.
+    # The audit moved on: the remaining member's link is revoked.
     with pytest.raises(TokenRevoked):
-        links.open_link(deps, minted["lsp.council"], purpose=LinkPurpose.SIGN_OFF)
+        links.open_link(deps, minted["lsp.health"], purpose=LinkPurpose.SIGN_OFF)
 
 
 def test_a_refusal_by_link_asks_for_further_assurance(partnership: Deps) -> None:
@@ -155,7 +162,7 @@ def test_many_decisions_at_once_make_one_transition(partnership: Deps) -> None:
     moved = [e for e in queries.history(deps, audit=reference) if e.trigger == "sign_off"]
     assert len(moved) == 1
     used = [o for o in outcomes if o in ("awaiting_sign_off", "actions_agreed")]
-    assert 2 <= len(used) <= len(MEMBERS)
+    assert 3 <= len(used) <= len(MEMBERS)
     assert set(outcomes) - {"awaiting_sign_off", "actions_agreed"} <= {
         "TokenAlreadyUsed",
         "TokenRevoked",

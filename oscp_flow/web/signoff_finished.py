@@ -1,0 +1,57 @@
+"""What a sign-off link says once it can no longer be used: "You approved this on …",
+"Signed off on …", "Sent back to the chair on …". Never "reload and try again": reloading
+would not help, so the page says what happened instead (in dates and names, never a comment).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.responses import HTMLResponse
+
+from oscp_flow.web.context import WebContext
+from states.errors import AlreadyDecided, TokenAlreadyUsed, TokenExpired, TokenRevoked
+from states.persistence.vocabulary import LinkPurpose
+from states.services import links, sign_off_links
+from states.services.links import LinkPage
+
+# Refusals after which the page says what happened, when something did.
+FINISHED = (TokenAlreadyUsed, TokenRevoked, TokenExpired, AlreadyDecided)
+
+
+def opened(ctx: WebContext, token: str, *, posted: bool) -> LinkPage | HTMLResponse:
+    """The link's page, or what happened once its holder decided or its round ended (the
+    refusal is still recorded against the link, as for any refused link)."""
+    return _or_finished(
+        lambda: links.open_link(ctx.deps, token, purpose=LinkPurpose.SIGN_OFF),
+        ctx,
+        token,
+        posted=posted,
+    )
+
+
+def _or_finished(
+    read: Callable[[], LinkPage], ctx: WebContext, token: str, *, posted: bool
+) -> LinkPage | HTMLResponse:
+    try:
+        return read()
+    except FINISHED:
+        said = finished(ctx, token, posted=posted)
+        if said is None:
+            raise
+        return said
+
+
+def finished(ctx: WebContext, token: str, *, posted: bool) -> HTMLResponse | None:
+    """None unless the link's holder decided or its round ended: then 200 to the member who
+    decided (409 when they post again), 410 once the round ended without them."""
+    found = sign_off_links.what_happened(ctx.deps, token)
+    if found is None:
+        return None
+    if found.decision is None:
+        status, title = 410, "This sign-off is finished"
+    else:
+        status, title = (409 if posted else 200), "You have already decided"
+    return ctx.pages.render(
+        "sign_off_finished.html", status, title=title, finished=found, status=status
+    )

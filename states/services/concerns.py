@@ -1,0 +1,346 @@
+"""Raising an immediate-risk concern with an agency, by name or by an answer in a return.
+
+The framework ("Lessons and actions") escalates a concern about immediate risk or unsafe
+practice to the agency for a response and assurance. Whoever raises it, the same records
+follow: the escalation (holding the concern's words, which no e-mail carries), an event in
+the audit's history, and one e-mail to each person told. The agency answers through its
+strategic leads, each e-mailed a link to read the concern and respond; an agency without one
+answers through its agency leads, and the coordinators are told too, so a concern never rests
+with the chair alone. An agency with nobody to tell is the target only when a coordinator
+confirms it, with a reason the history keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, insert, select
+
+from states.definitions.model import ImmediateRiskDef
+from states.definitions.tool import ToolDefinition
+from states.definitions.triggers import RAISE_IMMEDIATE_RISK
+from states.errors import InvalidInput, NotFound
+from states.persistence import notices
+from states.persistence import tables as t
+from states.persistence.ids import AuditKey, PersonKey
+from states.persistence.store import AuditRow, AuditStore
+from states.persistence.vocabulary import LinkPurpose
+from states.rules.policy import Permission, require
+from states.services.audits import compiled_for, fire_loaded
+from states.services.deps import Deps
+from states.services.writes import Writing, write_to_audit
+
+# Who answers for an agency, in order: its strategic leads, or else its agency leads.
+RESPONDERS = ("strategic_lead", "agency_lead")
+ROLE_WORDS = {"strategic_lead": "strategic lead", "agency_lead": "agency lead"}
+
+
+@dataclass(frozen=True)
+class Told:
+    """One person told of a concern, and why: by name and role, never by address."""
+
+    name: str
+    as_what: str
+    # Whether their e-mail carries their own link to read the concern and respond.
+    link: bool
+
+
+@dataclass(frozen=True)
+class ConcernRaised:
+    id: int
+    agency: str
+    assurance_due_at: datetime
+    told: tuple[Told, ...]
+
+    @property
+    def agency_told(self) -> bool:
+        """Whether someone at the agency can read the concern and answer it."""
+        return any(person.link for person in self.told)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Who a concern about one agency goes to: those who answer for the agency (with a link)
+    and the others told (the chair; the coordinators when it has no strategic lead)."""
+
+    agency_id: int
+    agency_name: str
+    responders: tuple[int, ...]
+    responder_role: str
+    others: tuple[int, ...]
+    wants_agency: bool
+
+    @property
+    def nobody_at_agency(self) -> bool:
+        return self.wants_agency and not self.responders
+
+    def note(self) -> str:
+        """What the history adds about who was told, when it is not the usual."""
+        if self.nobody_at_agency:
+            return "; nobody at the agency can be told, so the coordinators are"
+        if self.responder_role == "agency_lead":
+            return "; it has no strategic lead, so its agency leads and the coordinators are told"
+        return ""
+
+
+def rule_of(deps: Deps, store: AuditStore, row: AuditRow) -> ImmediateRiskDef:
+    return compiled_for(deps, store, row).definition.immediate_risk or ImmediateRiskDef()
+
+
+def plan_for(
+    connection: Connection, rule: ImmediateRiskDef, row: AuditRow, agency_id: int
+) -> _Plan:
+    wanted = set(rule.notify)
+    responders, role = _responders(connection, row, agency_id, "strategic_lead" in wanted)
+    told = set(wanted) - set(RESPONDERS)
+    if role != "strategic_lead":  # no strategic lead: the coordinators hear of it too
+        told.add("coordinator")
+    others = notices.recipients(connection, roles=told, lead_id=row.lead_id, agency_id=None)
+    return _Plan(
+        agency_id,
+        notices.agency_name(connection, agency_id),
+        tuple(responders),
+        role,
+        tuple(p for p in others if p not in responders),
+        "strategic_lead" in wanted,
+    )
+
+
+def _responders(
+    connection: Connection, row: AuditRow, agency_id: int, wanted: bool
+) -> tuple[list[int], str]:
+    if not wanted:
+        return [], "strategic_lead"
+    for role in RESPONDERS:
+        found = notices.recipients(
+            connection, roles=[role], lead_id=row.lead_id, agency_id=agency_id
+        )
+        if found:
+            return found, role
+    return [], "agency_lead"
+
+
+def raise_concern(
+    deps: Deps,
+    *,
+    audit: AuditKey,
+    actor: PersonKey,
+    agency: str,
+    concern: str,
+    confirm_no_recipient: str | None = None,
+) -> ConcernRaised:
+    """Escalate ``concern`` to ``agency`` for response and assurance, from any open state;
+    says who was told. An agency nobody can be told of is refused unless a coordinator
+    confirms it with ``confirm_no_recipient`` (why), which the history keeps."""
+    if not concern.strip():
+        raise InvalidInput("Describe the concern (without naming the child).")
+    with write_to_audit(deps, audit=audit, actor=actor) as w:
+        agency_id = agency_id_of(w.connection, agency)
+        plan = plan_for(w.connection, rule_of(deps, w.store, w.row), w.row, agency_id)
+        reason = f"Immediate-risk concern raised with agency {agency}{plan.note()}"
+        if plan.nobody_at_agency and confirm_no_recipient:
+            reason += f", confirmed by the coordinator: {confirm_no_recipient.strip()}"
+        fire_loaded(
+            deps, w.store, w.row, w.who, trigger=RAISE_IMMEDIATE_RISK, reason=reason, now=w.now
+        )
+        _check_confirmation(w, plan, confirm_no_recipient)
+        return open_escalation(deps, w, plan, concern=concern)
+    raise AssertionError("unreachable: the write returns or raises")
+
+
+def _check_confirmation(w: Writing, plan: _Plan, confirmation: str | None) -> None:
+    if not plan.nobody_at_agency:
+        if confirmation is not None:
+            raise InvalidInput(
+                f"{plan.agency_name} has people to tell of the concern; raise it without "
+                "confirming that nobody can be told."
+            )
+        return
+    if confirmation is None or not confirmation.strip():
+        raise InvalidInput(
+            f"Nobody at {plan.agency_name} can be told of a concern: it has no active "
+            "strategic lead or agency lead. Add one to the directory first, or ask a "
+            "coordinator to raise it anyway, confirming why (--confirm-no-recipient)."
+        )
+    require(
+        w.store.roles_in(w.who, w.row),
+        Permission.COORDINATE,
+        refusal=f"Only a coordinator may raise a concern with {plan.agency_name}, whom nobody "
+        f"can be told of, and {w.who.name} is not one.",
+    )
+
+
+def agency_id_of(connection: Connection, code: str) -> int:
+    found = connection.execute(
+        select(t.agency.c.id).where(t.agency.c.code == code)
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound("agency", code)
+    return int(found)
+
+
+def open_escalation(
+    deps: Deps,
+    w: Writing,
+    plan: _Plan,
+    *,
+    concern: str,
+    row: AuditRow | None = None,
+    source: tuple[int, str] | None = None,
+) -> ConcernRaised:
+    """The escalation and its e-mails, inside the write that records its event. ``source``
+    is the (return, question) whose answer raised it."""
+    audit = row or w.row
+    rule = rule_of(deps, w.store, audit)
+    due = deps.calendar.due_at(
+        w.now, working_days=rule.assurance_within_working_days, calendar_days=None
+    )
+    values: dict[str, object] = {"audit_id": audit.id, "agency_id": plan.agency_id}
+    values |= {"raised_by": w.who.id, "raised_at": w.now, "concern": concern}
+    values["assurance_due_at"] = due
+    if source is not None:
+        values |= {"return_id": source[0], "question_id": source[1]}
+    escalation_id = int(
+        w.connection.execute(insert(t.escalation).returning(t.escalation.c.id), values).scalar_one()
+    )
+    _tell(w.connection, audit, plan, escalation_id, due=due, now=w.now)
+    return ConcernRaised(escalation_id, plan.agency_name, due, _told(w.connection, audit, plan))
+
+
+def _tell(
+    connection: Connection,
+    row: AuditRow,
+    plan: _Plan,
+    escalation_id: int,
+    *,
+    due: datetime,
+    now: datetime,
+) -> None:
+    """Those who answer for the agency get a link to read the concern and respond; the
+    others, the audit's page (where the chair and coordinators read it)."""
+    context = notices.audit_context(
+        row.reference, row.theme, agency=plan.agency_name, deadline_at=due.isoformat()
+    )
+    for people, link in ((plan.responders, LinkPurpose.ASSURANCE), (plan.others, None)):
+        notices.queue(
+            connection,
+            kind="immediate_risk_raised",
+            audit_id=row.id,
+            subject_id=escalation_id,
+            recipient_ids=people,
+            at=now,
+            context=context,
+            link_purpose=link,
+        )
+
+
+def _told(connection: Connection, row: AuditRow, plan: _Plan) -> tuple[Told, ...]:
+    names = dict(
+        connection.execute(
+            select(t.person.c.id, t.person.c.name).where(
+                t.person.c.id.in_([*plan.responders, *plan.others])
+            )
+        ).all()
+    )
+    coordinators = set(
+        notices.recipients(connection, roles=["coordinator"], lead_id=0, agency_id=None)
+    )
+    at_agency = f"{ROLE_WORDS[plan.responder_role]} at {plan.agency_name}"
+    told = [Told(names[p], at_agency, True) for p in plan.responders]
+    for person in plan.others:
+        as_what = "the audit's chair" if person == row.lead_id else "coordinator"
+        if person != row.lead_id and person not in coordinators:
+            as_what = "told as the audit type declares"
+        told.append(Told(names[person], as_what, False))
+    return tuple(told)
+
+
+# --- raised by an answer in a return -------------------------------------------------------
+
+
+def after_returns_saved(deps: Deps) -> Callable[[Writing, int], None]:
+    """For a write to returns: once the return's own event is recorded (``version``), each
+    immediate-risk answer of this round not yet raised is raised, with its own event, in the
+    same transaction (so a return and its concern are saved together or not at all)."""
+
+    def then(w: Writing, version: int) -> None:
+        row = replace(w.row, version=version)
+        tool = deps.catalogue.tool_by_hash(row.tool_hash or "", w.store.read_tool_snapshot)
+        for return_id, agency_id, question, answer in _unraised(w.connection, row, tool):
+            row = _raise_from_answer(
+                deps, w, row, (return_id, agency_id), question=question, answer=answer
+            )
+
+    return then
+
+
+def _unraised(
+    connection: Connection, row: AuditRow, tool: ToolDefinition
+) -> list[tuple[int, int, str, str]]:
+    """Answers this round to the tool's immediate-risk questions that raise a concern and
+    have not raised it yet."""
+    questions = [q.id for _, q in tool.questions() if q.immediate_risk]
+    if not questions:
+        return []
+    r, a, e = t.audit_return, t.answer, t.escalation
+    raised = select(e.c.id).where(
+        and_(e.c.return_id == a.c.return_id, e.c.question_id == a.c.question_id)
+    )
+    found = connection.execute(
+        select(r.c.id, r.c.agency_id, a.c.question_id, a.c.value)
+        .join(a, a.c.return_id == r.c.id)
+        .where(r.c.audit_id == row.id, r.c.round == row.state_round)
+        .where(a.c.question_id.in_(questions), ~raised.exists())
+        .order_by(r.c.id, a.c.question_id)
+    ).all()
+    return [
+        (int(i), int(agency), str(q), str(value))
+        for i, agency, q, value in found
+        if tool.raises_concern(tool.question(str(q)), str(value))
+    ]
+
+
+def _raise_from_answer(
+    deps: Deps,
+    w: Writing,
+    row: AuditRow,
+    where: tuple[int, int],
+    *,
+    question: str,
+    answer: str,
+) -> AuditRow:
+    compiled = compiled_for(deps, w.store, row)
+    if not any(x.trigger == RAISE_IMMEDIATE_RISK for x in compiled.definition.transitions):
+        raise InvalidInput(
+            f"Audit {row.reference} takes no immediate-risk concerns, so this answer cannot "
+            "be escalated from the return; tell the coordinator today instead."
+        )
+    return_id, agency_id = where
+    plan = plan_for(w.connection, rule_of(deps, w.store, row), row, agency_id)
+    code = _agency_code(w.connection, agency_id)
+    reason = f"Immediate-risk concern raised with agency {code} by an answer in its return"
+    version = w.store.touch(
+        row, trigger=RAISE_IMMEDIATE_RISK, actor_id=w.who.id, reason=reason + plan.note(), at=w.now
+    )
+    tool = deps.catalogue.tool_by_hash(row.tool_hash or "", w.store.read_tool_snapshot)
+    text = _concern_text(tool, question, answer)
+    open_escalation(deps, w, plan, concern=text, row=row, source=(return_id, question))
+    return replace(row, version=version)
+
+
+def _concern_text(tool: ToolDefinition, question: str, answer: str) -> str:
+    """A free-text answer is the concern in the auditor's words; a chosen answer, the
+    question with the answer given."""
+    asked = tool.question(question)
+    if asked.type == "free_text":
+        return answer
+    labels = {o.value: o.label for o in asked.options or []}
+    return f"{asked.text} Answer given: {labels.get(answer, answer)}."
+
+
+def _agency_code(connection: Connection, agency_id: int) -> str:
+    return str(
+        connection.execute(select(t.agency.c.code).where(t.agency.c.id == agency_id)).scalar_one()
+    )
