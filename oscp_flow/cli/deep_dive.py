@@ -1,10 +1,12 @@
-"""``oscp audit deep-dive select`` and ``oscp audit feedback``: Section 175's deep dive.
+"""``oscp audit deep-dive select`` and ``oscp audit feedback``: Section 175's deep dive, and
+each agency's feedback.
 
 The coordinator or chair takes the deep-dive sample of submitted self-assessments, by the rule
 the audit type declares or by naming the settings, while the audit is at its deep dive; then
 records each sampled setting's individual feedback from a text file, while the audit is giving
-feedback. The rules (which stage, who may, which settings) are the engine's; this only reads
-the file and prints what was done.
+feedback (on Section 11, which takes no deep dive, each agency that returned). The rules
+(which stage, who may, which settings or agencies) are the engine's; this only reads the file
+and prints what was done.
 """
 
 from __future__ import annotations
@@ -81,13 +83,18 @@ def deep_dive_select(
 @audit_app.command("feedback")
 def audit_feedback(
     audit: str,
-    setting: Annotated[str, typer.Argument(help="Code of a setting in the deep dive.")],
+    setting: Annotated[
+        str,
+        typer.Argument(
+            help="Code of a setting in the deep dive (Section 11: of an agency that returned)."
+        ),
+    ],
     *,
     file: Annotated[
         Path,
         typer.Option(
             "--file",
-            help="UTF-8 text of the feedback to the setting, naming no child.",
+            help="UTF-8 text of the feedback to the setting or agency, naming no child.",
             exists=True,
             dir_okay=False,
             readable=True,
@@ -95,8 +102,10 @@ def audit_feedback(
     ],
     as_person: AsPerson = None,
 ) -> None:
-    """Record SETTING's individual feedback on AUDIT's deep dive from a text file; recording
-    it again replaces the earlier feedback."""
+    """Record SETTING's individual feedback on AUDIT (a setting in its deep dive, or on
+    Section 11 an agency that returned) from a text file; recording it again replaces the
+    earlier feedback. It reaches them as their feedback letter once the report is signed off
+    (``oscp report products``, then ``oscp report send-letters``)."""
     from states.services import deep_dive
 
     actor = acting_person(as_person)

@@ -193,9 +193,10 @@ def report_disseminate(
 
 @report_app.command("send-letters")
 def report_send_letters(audit: str, as_person: AsPerson = None) -> None:
-    """E-mail each sampled setting of a Section 175 AUDIT a link to its own feedback letter,
-    and every setting a link to the summary to all settings (made by `oscp report products`);
-    what was sent before is not sent again."""
+    """E-mail each sampled setting of a Section 175 AUDIT (on Section 11, each agency given
+    feedback) a link to its own feedback letter, and on Section 175 every setting a link to
+    the summary to all settings (made by `oscp report products`); what was sent before is not
+    sent again."""
     from states.services.letters import send_feedback_letters
 
     actor = acting_person(as_person)
@@ -213,9 +214,15 @@ def report_send_letters(audit: str, as_person: AsPerson = None) -> None:
             if not sent.unreached:
                 out.print("Everything has been sent already; nothing new was queued.")
             return
+        # Section 11 has letters to agencies and no summary to all settings.
+        to_all = (
+            f", and the summary to all for {counted(sent.summary_to, 'setting')}"
+            if sent.summary_to
+            else ""
+        )
         out.print(
-            f"{counted(sent.letters, 'letter')} queued for their settings, and the summary to "
-            f"all for {counted(sent.summary_to, 'setting')}; the worker's relay sends them.",
+            f"{counted(sent.letters, 'letter')} queued for their settings{to_all}; the "
+            "worker's relay sends them.",
             highlight=False,
             soft_wrap=True,
         )

@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
+from types import MappingProxyType
 
-from oscp_flow.rehearsal.demo import BODIES, SETTINGS, email
+from oscp_flow.rehearsal.demo import SETTINGS, email
 from states.clock import LONDON
 from states.definitions import gate_names
+from states.definitions.bodies import BodyKind
 from states.definitions.graph import expand_sources, main_path
 from states.definitions.model import AuditTypeDefinition, TransitionDef
 from states.definitions.sign_off import SignOffDef
@@ -44,17 +46,24 @@ from states.services.deps import Deps
 RETURNING = {"police": "lead.police", "csc": "lead.csc", "community_health": "lead.health"}
 
 
+# Who approves for each kind of body, in turn: members of the demo's bodies (never the chair,
+# who writes the report), by the e-mail names every rehearsed partnership shares.
+DECIDING: Mapping[BodyKind, tuple[str, ...]] = MappingProxyType(
+    {
+        BodyKind.LEARNING_HUB: ("lhm",),
+        BodyKind.STATUTORY_PARTNERS: ("lsp.police", "lsp.council", "lsp.health"),
+        BodyKind.PERFORMANCE_GROUP: ("lhm", "lsp.council"),
+    }
+)
+
+
 def approvers(rule: SignOffDef | None) -> tuple[str, ...]:
-    """Who approves to reach ``rule``'s quorum of every body it names: each demo body's
-    first members, never the chair (the author), each person once."""
+    """Who approves to reach ``rule``'s quorum of every body it names, each person once."""
     if rule is None:
         return ()
     if rule.bodies is None:  # an audit started before bodies: its roles, as before
         return ("lhm", "lsp.police")
-    chosen: list[str] = []
-    for wanted in rule.bodies:
-        members = next(m for _, _, kind, m in BODIES if kind is wanted.kind)
-        chosen += [m for m in members if m != "chair"][: wanted.quorum]
+    chosen = [m for wanted in rule.bodies for m in DECIDING[wanted.kind][: wanted.quorum]]
     return tuple(dict.fromkeys(chosen))
 
 

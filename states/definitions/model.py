@@ -131,7 +131,9 @@ class ImmediateRiskDef(Strict):
     assurance_within_working_days: PositiveInt = 2
     notify: list[Name] = Field(
         default_factory=lambda: ["strategic_lead", "chair"],
-        description="Roles told at once: strategic_lead means the named agency's strategic leads.",
+        description="Roles told at once: strategic_lead means the named agency's strategic "
+        "leads, who read the concern and respond by their own link (or, where it has none, its "
+        "agency leads, with the coordinators told too).",
     )
 
 

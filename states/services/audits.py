@@ -373,6 +373,7 @@ def _freeze_if_submitted(
     store: AuditStore,
     row: AuditRow,
     actor: Actor,
+    *,
     compiled: CompiledType,
     new_state: str,
     entered: bool,
@@ -421,7 +422,9 @@ def fire_loaded(
     missed = unasked.on_entering(
         store.connection, compiled.definition, row, context.transition, new_state
     )
-    frozen = _freeze_if_submitted(deps, store, row, actor, compiled, new_state, entered, now)
+    frozen = _freeze_if_submitted(
+        deps, store, row, actor, compiled=compiled, new_state=new_state, entered=entered, now=now
+    )
     version = store.advance(
         row,
         to_state=new_state,

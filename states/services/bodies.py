@@ -16,13 +16,17 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from states.errors import InvalidInput, NotFound
 from states.persistence import tables as t
+from states.persistence import tokens
 from states.persistence.directory_log import Change
+from states.persistence.store import AuditStore
+from states.persistence.vocabulary import LinkPurpose
 from states.rules import directory_values as values
 from states.rules.directory import STATUTORY_PARTNER_KINDS, AgencyKind, BodyEntry, BodyKind
 from states.rules.directory_log import Logged, Subject, added, changes
 from states.services.deps import Deps
 from states.services.directory_read import Found, bodies, find_body
 from states.services.directory_write import Edit, directory_write, reading
+from states.services.link_rules import NOT_A_MEMBER, holder_refusal
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,42 @@ def put_body(edit: Edit, entry: BodyEntry, current: Found[BodyEntry] | None) -> 
         new = sorted(members[email].id for email in joining)
         edit.c.execute(insert(t.body_member), [{"body_id": body_id, "person_id": p} for p in new])
         _log_members(edit, body_id, new, Logged.MEMBER_ADDED)
+    # Off the body, or on one that no longer decides as it did: their sign-off links go.
+    closed = current is not None and (not entry.active or entry.kind != current.entry.kind)
+    unseated = old_members if closed else leaving
+    if unseated:
+        withdraw_sign_off_links(edit, [m.id for m in _members(edit.c, unseated).values()])
     return entry
+
+
+def withdraw_sign_off_links(edit: Edit, people: Iterable[int]) -> int:
+    """Withdraw the sign-off links of people who, off this body (or with it closed), no longer
+    sit on any body their audit's sign-off names, as a role's links go when it is taken away."""
+    c, store, withdrawn = edit.c, AuditStore(edit.c), 0
+    for person_id in sorted(set(people)):
+        person = store.load_actor(person_id)
+        live = c.execute(
+            select(t.token.c.id, t.token.c.audit_id).where(
+                t.token.c.person_id == person_id,
+                t.token.c.purpose == LinkPurpose.SIGN_OFF,
+                tokens.unused(edit.now),
+            )
+        ).all()
+        unfit = [
+            token_id
+            for token_id, audit_id in live
+            if holder_refusal(
+                edit.deps,
+                c,
+                store.load_audit(audit_id),
+                person,
+                purpose=LinkPurpose.SIGN_OFF,
+                agency_id=None,
+            )
+        ]
+        if unfit:
+            withdrawn += tokens.revoke(c, t.token.c.id.in_(unfit), at=edit.now, why=NOT_A_MEMBER)
+    return withdrawn
 
 
 def checked(entry: BodyEntry) -> BodyEntry:

@@ -23,7 +23,7 @@ from states.persistence.vocabulary import ReturnStatus
 from states.rules.answers import normalise
 from states.rules.policy import Permission
 from states.services import returns
-from states.services.concerns import after_returns_saved
+from states.services.concern_answers import after_returns_saved
 from states.services.deps import Deps
 from states.services.returns import ReturnView, Saving
 from states.services.work import write_to_audit

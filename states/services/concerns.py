@@ -12,14 +12,13 @@ confirms it, with a reason the history keeps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, insert, select
+from sqlalchemy import Connection, insert, select
 
 from states.definitions.model import ImmediateRiskDef
-from states.definitions.tool import ToolDefinition
 from states.definitions.triggers import RAISE_IMMEDIATE_RISK
 from states.errors import InvalidInput, NotFound
 from states.persistence import notices
@@ -71,6 +70,8 @@ class _Plan:
     responder_role: str
     others: tuple[int, ...]
     wants_agency: bool
+    # The agency has no strategic lead to answer, though the type asks for one.
+    fell_back: bool = False
 
     @property
     def nobody_at_agency(self) -> bool:
@@ -80,7 +81,7 @@ class _Plan:
         """What the history adds about who was told, when it is not the usual."""
         if self.nobody_at_agency:
             return "; nobody at the agency can be told, so the coordinators are"
-        if self.responder_role == "agency_lead":
+        if self.fell_back:
             return "; it has no strategic lead, so its agency leads and the coordinators are told"
         return ""
 
@@ -93,9 +94,12 @@ def plan_for(
     connection: Connection, rule: ImmediateRiskDef, row: AuditRow, agency_id: int
 ) -> _Plan:
     wanted = set(rule.notify)
-    responders, role = _responders(connection, row, agency_id, "strategic_lead" in wanted)
-    told = set(wanted) - set(RESPONDERS)
-    if role != "strategic_lead":  # no strategic lead: the coordinators hear of it too
+    # Who may answer, in order: a type asking for strategic leads falls back to agency leads.
+    order = RESPONDERS if "strategic_lead" in wanted else [r for r in RESPONDERS if r in wanted]
+    responders, role = _responders(connection, row, agency_id, order)
+    fell_back = bool(order) and role != order[0]
+    told = wanted - set(RESPONDERS)
+    if fell_back:  # the agency's usual answerer is missing: the coordinators hear of it too
         told.add("coordinator")
     others = notices.recipients(connection, roles=told, lead_id=row.lead_id, agency_id=None)
     return _Plan(
@@ -104,22 +108,22 @@ def plan_for(
         tuple(responders),
         role,
         tuple(p for p in others if p not in responders),
-        "strategic_lead" in wanted,
+        wants_agency=bool(order),
+        fell_back=fell_back,
     )
 
 
 def _responders(
-    connection: Connection, row: AuditRow, agency_id: int, wanted: bool
+    connection: Connection, row: AuditRow, agency_id: int, order: Sequence[str]
 ) -> tuple[list[int], str]:
-    if not wanted:
-        return [], "strategic_lead"
-    for role in RESPONDERS:
+    """The first of ``order``'s roles anyone at the agency holds, and its holders."""
+    for role in order:
         found = notices.recipients(
             connection, roles=[role], lead_id=row.lead_id, agency_id=agency_id
         )
         if found:
             return found, role
-    return [], "agency_lead"
+    return [], order[-1] if order else "strategic_lead"
 
 
 def raise_concern(
@@ -255,92 +259,3 @@ def _told(connection: Connection, row: AuditRow, plan: _Plan) -> tuple[Told, ...
             as_what = "told as the audit type declares"
         told.append(Told(names[person], as_what, False))
     return tuple(told)
-
-
-# --- raised by an answer in a return -------------------------------------------------------
-
-
-def after_returns_saved(deps: Deps) -> Callable[[Writing, int], None]:
-    """For a write to returns: once the return's own event is recorded (``version``), each
-    immediate-risk answer of this round not yet raised is raised, with its own event, in the
-    same transaction (so a return and its concern are saved together or not at all)."""
-
-    def then(w: Writing, version: int) -> None:
-        row = replace(w.row, version=version)
-        tool = deps.catalogue.tool_by_hash(row.tool_hash or "", w.store.read_tool_snapshot)
-        for return_id, agency_id, question, answer in _unraised(w.connection, row, tool):
-            row = _raise_from_answer(
-                deps, w, row, (return_id, agency_id), question=question, answer=answer
-            )
-
-    return then
-
-
-def _unraised(
-    connection: Connection, row: AuditRow, tool: ToolDefinition
-) -> list[tuple[int, int, str, str]]:
-    """Answers this round to the tool's immediate-risk questions that raise a concern and
-    have not raised it yet."""
-    questions = [q.id for _, q in tool.questions() if q.immediate_risk]
-    if not questions:
-        return []
-    r, a, e = t.audit_return, t.answer, t.escalation
-    raised = select(e.c.id).where(
-        and_(e.c.return_id == a.c.return_id, e.c.question_id == a.c.question_id)
-    )
-    found = connection.execute(
-        select(r.c.id, r.c.agency_id, a.c.question_id, a.c.value)
-        .join(a, a.c.return_id == r.c.id)
-        .where(r.c.audit_id == row.id, r.c.round == row.state_round)
-        .where(a.c.question_id.in_(questions), ~raised.exists())
-        .order_by(r.c.id, a.c.question_id)
-    ).all()
-    return [
-        (int(i), int(agency), str(q), str(value))
-        for i, agency, q, value in found
-        if tool.raises_concern(tool.question(str(q)), str(value))
-    ]
-
-
-def _raise_from_answer(
-    deps: Deps,
-    w: Writing,
-    row: AuditRow,
-    where: tuple[int, int],
-    *,
-    question: str,
-    answer: str,
-) -> AuditRow:
-    compiled = compiled_for(deps, w.store, row)
-    if not any(x.trigger == RAISE_IMMEDIATE_RISK for x in compiled.definition.transitions):
-        raise InvalidInput(
-            f"Audit {row.reference} takes no immediate-risk concerns, so this answer cannot "
-            "be escalated from the return; tell the coordinator today instead."
-        )
-    return_id, agency_id = where
-    plan = plan_for(w.connection, rule_of(deps, w.store, row), row, agency_id)
-    code = _agency_code(w.connection, agency_id)
-    reason = f"Immediate-risk concern raised with agency {code} by an answer in its return"
-    version = w.store.touch(
-        row, trigger=RAISE_IMMEDIATE_RISK, actor_id=w.who.id, reason=reason + plan.note(), at=w.now
-    )
-    tool = deps.catalogue.tool_by_hash(row.tool_hash or "", w.store.read_tool_snapshot)
-    text = _concern_text(tool, question, answer)
-    open_escalation(deps, w, plan, concern=text, row=row, source=(return_id, question))
-    return replace(row, version=version)
-
-
-def _concern_text(tool: ToolDefinition, question: str, answer: str) -> str:
-    """A free-text answer is the concern in the auditor's words; a chosen answer, the
-    question with the answer given."""
-    asked = tool.question(question)
-    if asked.type == "free_text":
-        return answer
-    labels = {o.value: o.label for o in asked.options or []}
-    return f"{asked.text} Answer given: {labels.get(answer, answer)}."
-
-
-def _agency_code(connection: Connection, agency_id: int) -> str:
-    return str(
-        connection.execute(select(t.agency.c.code).where(t.agency.c.id == agency_id)).scalar_one()
-    )

@@ -56,7 +56,6 @@ class LinkPage:
     cases: tuple[str | None, ...] = ()
     tool: ToolDefinition | None = None
     phase: str | None = None
-    quorum: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 

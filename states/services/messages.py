@@ -76,13 +76,13 @@ def after_transition(
     spec = None if transition.internal else definition.state(new_state).deadline
     if spec is None:
         return
-    due = _due_at(connection, row.id, new_round)
     if spec.owed_by == "participants":
         ask_participants(
             connection, definition, row, stages=stages, state=new_state, round_=new_round, at=at
         )
     elif spec.owed_by == "sign_off_members" and definition.sign_off is not None:
         members = sign_off_members(connection, definition, row, new_round)
+        due = _due_at(connection, row.id, new_round)
         send("sign_off_requested", members, LinkPurpose.SIGN_OFF, deadline_at=due)
 
 

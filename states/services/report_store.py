@@ -49,11 +49,11 @@ class StoredReport:
     html: str | None
     pdf: bytes | None
     frozen_at: datetime | None
-    frozen_by: str | None = None  # the person's name
+    frozen_by: str | None  # the person's name
     # The stored content hashes to ``content_hash``: the HTML where one was stored, otherwise
     # the canonical serialisation of the summary's version, sections and figures.
-    intact: bool = False
-    reference: str = ""  # the audit's
+    intact: bool
+    reference: str  # the audit's
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from states.persistence.vocabulary import LinkPurpose, ReturnRequestStatus, Retu
 from states.rules.answers import missing_required, normalise
 from states.rules.policy import Permission
 from states.services.audits import compiled_for
-from states.services.concerns import after_returns_saved
+from states.services.concern_answers import after_returns_saved
 from states.services.deps import Deps
 from states.services.work import write_to_audit
 

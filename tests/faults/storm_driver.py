@@ -4,10 +4,12 @@ Run: ``python -m tests.faults.storm_driver [--fork-server] DATABASE_URL``
 
 It takes every single-agency exception audit themed ``Storm`` in the database and, round
 after round, makes each one's next move through the services: the agency submits, the chair
-asks for assurance (or now and then returns the report), the agency submits for sign-off, a
-learning hub member refuses, the coordinator asks for further assurance, the agency resubmits,
-and round again. That loop passes through every kind of row a transition writes: events,
-deadlines and their reminder rungs, outbox messages, sign-off decisions.
+asks for assurance (or now and then returns the report), the agency writes its summary report
+and submits it for sign-off (which freezes it), a learning hub member refuses, the
+coordinator asks for further assurance, the agency resubmits (freezing the next version), and
+round again. That loop passes through every kind of row a transition writes: events,
+deadlines and their reminder rungs, outbox messages, sign-off decisions, and the agency's
+report itself (its return, submitted, and sent back as a draft when the report is returned).
 
 After each commit it writes ``ACK <audit> <version> <state>`` to stdout at once, so whatever
 reads it knows the write was acknowledged; nothing is said of work that did not commit.
@@ -41,7 +43,8 @@ from states.persistence.db import make_engine
 from states.persistence.uow import UnitOfWorkFactory
 from states.rules.calendar import WorkingCalendar
 from states.rules.catalogue import Catalogue
-from states.services import audits, work
+from states.rules.report_content import SECTIONS
+from states.services import audits, reports, returns, work
 from states.services.deps import Deps
 
 # Kept free of pytest and of test helpers, so the restarted driver is quick to start.
@@ -52,6 +55,17 @@ THEME = "Storm"
 TICK = timedelta(minutes=7)
 # People of the tests' partnership (tests.support.partnership), which the test loads.
 AGENCY_LEAD = "lead.police@example.org"
+AGENCY = "police"
+# A complete exception report (the single_agency_exception_report tool), counts only.
+REPORT: dict[str, object] = {
+    "risk_found": "Strategy discussions held late in a sample of cases.",
+    "practice_area": "child_protection",
+    "children_affected": 3,
+    "audit_completed_on": "2026-02-02",
+    "action_taken": "Daily review of open strategy discussions by a manager.",
+    "escalation_needed": "partly",
+    "evidence_reference": "QA-2026-07",
+}
 CHAIR = "chair@example.org"
 COORDINATOR = "coordinator@example.org"
 MEMBER = "lhm@example.org"
@@ -84,10 +98,34 @@ def refuse_sign_off(deps: Deps, audit: str, version: int) -> None:
         fire("request_further_assurance", COORDINATOR, "Refused by the hub")(deps, audit, version)
 
 
+def submit_report(deps: Deps, audit: str, version: int) -> None:
+    """The agency submits its report (its return) unless it did before the last kill; the
+    next move sends it to the learning hub. Sent back for more detail, the report returns as
+    a draft with its answers, so submitting it again needs none."""
+    mine = returns.read(deps, audit=audit, actor=AGENCY_LEAD, agency=AGENCY)
+    if mine.status != "submitted":
+        answers = {} if mine.answers else REPORT
+        returns.submit(deps, audit=audit, actor=AGENCY_LEAD, agency=AGENCY, answers=answers)
+    else:
+        fire("submit_exception", AGENCY_LEAD)(deps, audit, version)
+
+
+def submit_for_sign_off(deps: Deps, audit: str, version: int) -> None:
+    """The agency writes its report's next empty section (one write a step), and once all
+    four are written submits it for sign-off, which freezes it."""
+    written = reports.summary_source(deps, audit=audit).narrative
+    empty = [section for section in SECTIONS if not written[section].strip()]
+    if empty:
+        said = f"The agency's {empty[0].replace('_', ' ')}, in its own words."
+        reports.save_narrative(deps, audit=audit, actor=AGENCY_LEAD, section=empty[0], text=said)
+    else:
+        fire("submit_for_sign_off", AGENCY_LEAD)(deps, audit, version)
+
+
 NEXT: dict[str, Step] = {
-    "exception_drafting": fire("submit_exception", AGENCY_LEAD),
+    "exception_drafting": submit_report,
     "triage": triage,
-    "assurance_requested": fire("submit_for_sign_off", AGENCY_LEAD),
+    "assurance_requested": submit_for_sign_off,
     "awaiting_sign_off": refuse_sign_off,
     "further_assurance_requested": fire("resubmit_for_sign_off", AGENCY_LEAD, "Evidence added"),
 }

@@ -40,7 +40,7 @@ import pytest
 from sqlalchemy import Connection, Engine, Row, Select, select
 
 from states.clock import as_utc
-from states.definitions.model import AuditTypeDefinition
+from states.definitions.model import AuditTypeDefinition, StateDef
 from states.persistence import tables as t
 from states.rules.calendar import WorkingCalendar
 from states.rules.reminders import ladder
@@ -264,13 +264,31 @@ def check_outbox(
 ) -> None:
     """The messages queued are exactly those the committed transitions declare, by kind and
     round, each kind to the same number of people every time (none missing from a group)."""
-    expected = {("audit_started", 1)}
+    expected = {("audit_started", 1)} | started_messages(definition)
     for event in history[1:]:
         expected |= declared_messages(definition, event)
     groups = Counter((m.kind, m.subject_id) for m in messages)
     assert set(groups) == expected, audit
     for kind in {k for k, _ in groups}:
         assert len({n for (k, _), n in groups.items() if k == kind}) == 1, (audit, kind)
+
+
+def started_messages(definition: AuditTypeDefinition) -> set[tuple[str, int]]:
+    """What starting queues beyond the chair's: the learning hub told of an exception an
+    agency raises, and the agency asked at once for work its first state owes."""
+    found: set[tuple[str, int]] = set()
+    if definition.raised_by_agency:
+        found.add(("exception_raised", 1))
+    first = definition.state(definition.initial_state)
+    if first.deadline is not None and first.deadline.owed_by == "participants":
+        found.add((asked_of_participants(first), 1))
+    return found
+
+
+def asked_of_participants(state: StateDef) -> str:
+    """Their returns where returns are collected; elsewhere, an agency's response."""
+    collecting = state.stage == "collecting_returns"
+    return "return_requested" if collecting else "response_requested"
 
 
 def declared_messages(definition: AuditTypeDefinition, event: Row[Any]) -> set[tuple[str, int]]:
@@ -292,8 +310,12 @@ def declared_messages(definition: AuditTypeDefinition, event: Row[Any]) -> set[t
         found.add(("sign_off_decided", event.version))
     if "sign_off_refused" in transition.gates:
         found.add(("further_assurance_requested", event.version))
-    spec = None if transition.internal else definition.state(event.to_state).deadline
-    owed = {"participants": "return_requested", "sign_off_members": "sign_off_requested"}
+    state = definition.state(event.to_state)
+    spec = None if transition.internal else state.deadline
+    owed = {
+        "participants": asked_of_participants(state),
+        "sign_off_members": "sign_off_requested",
+    }
     if spec is not None and spec.owed_by in owed:
         found.add((owed[spec.owed_by], event.version))
     return found

@@ -1,5 +1,6 @@
 """``oscp report ...`` in-process on the test's database (SQLite and PostgreSQL): write the
-narrative, render the draft, freeze at sign-off, make the products, record dissemination."""
+narrative, render the draft, submit it (refused with a section empty; then frozen), make the
+products, record dissemination."""
 
 from __future__ import annotations
 
@@ -36,24 +37,31 @@ def test_draft_render_freeze_products_and_disseminate(cli: Deps, tmp_path: Path)
         done = invoke("report", "draft", ref, "--section", section, "--text", text, *chair)
         assert done.exit_code == 0, done.stderr
         assert f"Saved '{section}'" in done.stdout
+    draft = tmp_path / "draft.html"
+    assert invoke("report", "render", ref, "--html", str(draft)).exit_code == 0
+    assert "Draft: not yet frozen" in draft.read_text(encoding="utf-8")
+    early = invoke("report", "freeze", ref, *chair)
+    assert early.exit_code == 1 and "frozen when it is submitted for sign-off" in early.stderr
+    unwritten = invoke("audit", "fire", ref, "submit_for_sign_off", *chair)
+    assert unwritten.exit_code == 1
+    assert "no text yet for reflection on the process of the audit" in unwritten.stderr
+
     reflection = tmp_path / "reflection.txt"
     reflection.write_text(NARRATIVE["reflection"], encoding="utf-8")
     done = invoke(
         "report", "draft", ref, "--section", "reflection", "--file", str(reflection), *chair
     )
     assert done.exit_code == 0, done.stderr
-
-    draft = tmp_path / "draft.html"
-    assert invoke("report", "render", ref, "--html", str(draft)).exit_code == 0
-    assert "Draft: not yet frozen" in draft.read_text(encoding="utf-8")
-    early = invoke("report", "freeze", ref, *chair)
-    assert early.exit_code == 1 and "frozen when it is submitted for sign-off" in early.stderr
-
-    driver.advance("awaiting_sign_off")
+    submitted = invoke("audit", "fire", ref, "submit_for_sign_off", *chair)
+    assert submitted.exit_code == 0, submitted.stderr
     frozen = invoke("report", "freeze", ref, *chair)
     assert frozen.exit_code == 0, frozen.stderr
-    assert f"Froze version 1 of {ref}'s summary report; sha256 " in frozen.stdout
-    assert "already frozen" in invoke("report", "freeze", ref, *chair).stderr
+    assert (
+        f"Version 1 of {ref}'s summary report is already frozen (submitting it for sign-off "
+        "froze it); sha256 "
+    ) in frozen.stdout
+    late = invoke("report", "draft", ref, "--section", "reflection", "--text", "x", *chair)
+    assert late.exit_code == 1 and "has gone for sign-off" in late.stderr
     pdf = tmp_path / "summary.pdf"
     assert invoke("report", "render", ref, "--pdf", str(pdf)).exit_code == 0
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -96,7 +96,8 @@ def _type_in(
 def _fill(book: Workbook, tool: ToolDefinition, case: str, variant: int) -> dict[str, str]:
     """Answer every question of ``case``'s sheets (each case differently, its free text
     naming it); the canonical answers expected back."""
-    free = {q.id for _, q in tool.questions() if q.type == "free_text"}
+    # Not the immediate-risk question: any words there would escalate a concern at once.
+    free = {q.id for _, q in tool.questions() if q.type == "free_text" and not q.immediate_risk}
     given = {
         q: f"Notes on {case}." if q in free else v
         for q, v in complete_answers(tool, variant).items()

@@ -31,6 +31,7 @@ from states.rules.catalogue import Catalogue
 from states.services import (
     action_links,
     audits,
+    bodies,
     credentials,
     letters,
     links,
@@ -169,14 +170,15 @@ def test_a_removed_persons_links_are_all_refused(partnership: Deps, kind: str) -
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_link_rechecks_its_holder_on_read_and_write(partnership: Deps, kind: str) -> None:
-    """Roles taken away outside the service (no link withdrawn): the link still refuses."""
+    """Roles and seats on bodies taken away outside the service (no link withdrawn): the
+    link still refuses."""
     deps = partnership
     held = KINDS[kind](deps)
     held.read()
+    holder = person(deps, held.holder)
     with deps.uow() as uow:
-        uow.connection.execute(
-            delete(t.role).where(t.role.c.person_id == person(deps, held.holder))
-        )
+        uow.connection.execute(delete(t.role).where(t.role.c.person_id == holder))
+        uow.connection.execute(delete(t.body_member).where(t.body_member.c.person_id == holder))
         uow.commit()
     assert _revoked_at(deps, held.token) is None
     _refused(held)
@@ -211,20 +213,38 @@ def test_a_deactivated_person_is_never_sent_a_new_link(partnership: Deps) -> Non
 
 
 def test_removing_a_role_refuses_only_the_links_that_role_made_valid(partnership: Deps) -> None:
-    """The police's statutory partner is also its strategic lead: losing the first role ends
-    the sign-off link, and the assurance link, which the second role makes valid, still works."""
+    """The police's statutory partner is also its strategic lead: losing the role of
+    strategic lead ends the assurance link, and the sign-off link, which their seat on the
+    statutory partners body makes valid, still works."""
+    deps = partnership
+    assurance = _assurance(deps)
+    reference = drive(deps, "mace", to="awaiting_sign_off").reference
+    sign_off = mint(deps, LinkPurpose.SIGN_OFF, reference, "lsp.police")
+    removed = people.remove_role(
+        deps,
+        person=email("lsp.police"),
+        role="strategic_lead",
+        actor=COORDINATOR,
+        reason="No longer the police's strategic lead",
+    )
+    assert removed.links_revoked == 1
+    _refused(assurance)
+    links.open_link(deps, sign_off, purpose=LinkPurpose.SIGN_OFF)
+    links.decide_sign_off(deps, sign_off, decision="approve", comment=None)
+
+
+def test_leaving_the_body_withdraws_only_its_sign_off_links(partnership: Deps) -> None:
+    """Off the statutory partners body, the police's lead can no longer sign off: the
+    sign-off link is withdrawn at once; the assurance link, which their role makes valid,
+    still works."""
     deps = partnership
     reference = drive(deps, "mace", to="awaiting_sign_off").reference
     sign_off = mint(deps, LinkPurpose.SIGN_OFF, reference, "lsp.police")
     assurance = _assurance(deps)
-    removed = people.remove_role(
-        deps,
-        person=email("lsp.police"),
-        role="statutory_partner",
-        actor=COORDINATOR,
-        reason="No longer the police's lead safeguarding partner",
+    bodies.remove_member(
+        deps, body="nv_lsp", person=email("lsp.police"), actor=COORDINATOR, reason=REASON
     )
-    assert removed.links_revoked == 1
+    assert _revoked_at(deps, sign_off) is not None
     with pytest.raises(TokenRevoked):
         links.open_link(deps, sign_off, purpose=LinkPurpose.SIGN_OFF)
     with pytest.raises(TokenRevoked):

@@ -85,14 +85,16 @@ class Body:
 # other member's decision counts there), the three statutory partners' leads, and a
 # performance group that programme entries may report to instead.
 BODIES: tuple[Body, ...] = (
-    Body("hub", "Northvale Learning Hub", BodyKind.LEARNING_HUB, ("chair", "lhm")),
+    Body("nv_hub", "Northvale Learning Hub", BodyKind.LEARNING_HUB, ("chair", "lhm")),
     Body(
-        "lsp",
+        "nv_lsp",
         "Northvale Safeguarding Partners",
         BodyKind.STATUTORY_PARTNERS,
         ("lsp.council", "lsp.police", "lsp.health"),
     ),
-    Body("perf", "Northvale Performance Group", BodyKind.PERFORMANCE_GROUP, ("lhm", "lsp.council")),
+    Body(
+        "nv_perf", "Northvale Performance Group", BodyKind.PERFORMANCE_GROUP, ("lhm", "lsp.council")
+    ),
 )
 
 _BY_LOCAL = {p.local: p for p in PEOPLE}

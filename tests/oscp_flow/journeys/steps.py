@@ -77,12 +77,13 @@ def moderate(northdale: Partnership, audit: str, *, moderator: str = CHAIR) -> N
 
 
 def write_report(northdale: Partnership, audit: str, *, author: str = CHAIR) -> None:
-    """The chair writes the four sections, submits the report for sign-off and freezes it."""
+    """The chair writes the four sections and submits the report for sign-off, which
+    freezes it."""
     for section in SECTIONS:
         text = f"The panel's {section.replace('_', ' ')}, from the moderated findings."
         northdale.oscp("report", "draft", audit, "--section", section, "--text", text, as_=author)
     northdale.fire(audit, "submit_for_sign_off", as_=author)
-    assert "Froze version" in northdale.oscp("report", "freeze", audit, as_=author)
+    assert "already frozen" in northdale.oscp("report", "freeze", audit, as_=author)
 
 
 def sign_off(northdale: Partnership, audit: str, *members: str) -> None:

@@ -37,7 +37,7 @@ def test_a_benchmarking_exercise_from_planning_to_closed(northdale: Partnership)
     northdale.fire(bench, "complete_moderation", as_=CHAIR)
     assert northdale.state(bench) == "report_drafting"
     write_report(northdale, bench)
-    sign_off(northdale, bench, "hub1", "lsp.a02")
+    sign_off(northdale, bench, "hub1", "lsp.a02", "lsp.a03")
     assert northdale.state(bench) == "action_plan_agreed"
 
     action = add_action(northdale, bench, owner="a07")

@@ -59,7 +59,7 @@ def test_a_dip_sample_from_planning_to_closed(northdale: Partnership) -> None:
     moderate(northdale, dip)
     northdale.fire(dip, "complete_moderation", as_=CHAIR)
     write_report(northdale, dip)
-    sign_off(northdale, dip, "hub2", "lsp.a02")
+    sign_off(northdale, dip, "hub2", "lsp.a02", "lsp.a03")
     assert northdale.state(dip) == "dissemination"
 
     action = add_action(northdale, dip, owner="a10")

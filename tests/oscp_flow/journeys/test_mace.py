@@ -105,8 +105,9 @@ def test_a_mace_from_planning_to_closed(northdale: Partnership) -> None:
         "Resourcing added to each recommendation",
         as_=CHAIR,
     )
-    assert "Froze version 2" in northdale.oscp("report", "freeze", mace, as_=CHAIR)
-    sign_off(northdale, mace, "hub1", "lsp.a01")
+    frozen = northdale.oscp("report", "freeze", mace, as_=CHAIR)  # resubmitting froze it
+    assert "Version 2" in frozen and "already frozen" in frozen
+    sign_off(northdale, mace, "hub1", "lsp.a01", "lsp.a02")
     assert northdale.state(mace) == "actions_agreed"
 
     # Actions, dissemination and impact.

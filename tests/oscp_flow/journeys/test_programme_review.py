@@ -37,7 +37,7 @@ def test_a_programme_review_from_planning_to_closed(northdale: Partnership) -> N
     assert northdale.state(review) == "programme_drafting"
     write_report(northdale, review)
     assert northdale.state(review) == "awaiting_sign_off"
-    sign_off(northdale, review, "hub2", "lsp.a01")
+    sign_off(northdale, review, "hub2", "lsp.a01", "lsp.a02")
     assert northdale.state(review) == "published"
 
     blocked = northdale.oscp("audit", "fire", review, "close", as_=COORDINATOR, code=1)

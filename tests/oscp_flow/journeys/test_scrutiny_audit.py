@@ -44,7 +44,7 @@ def test_a_scrutiny_audit_from_planning_to_closed(northdale: Partnership) -> Non
     northdale.fire(scrutiny, "complete_moderation", as_=CHAIR)
     write_report(northdale, scrutiny)
     assert northdale.state(scrutiny) == "awaiting_sign_off"
-    sign_off(northdale, scrutiny, "hub3", "lsp.a01")
+    sign_off(northdale, scrutiny, "hub3", "lsp.a01", "lsp.a02")
     assert northdale.state(scrutiny) == "dissemination"
 
     action = add_action(northdale, scrutiny, owner="a09")

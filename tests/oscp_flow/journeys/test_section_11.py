@@ -1,7 +1,8 @@
 """A Section 11 self-assessment, from planning to closed: the chair agrees the terms and
 issues the tool, every agency's lead returns its self-assessment by e-mailed link, the leads
-moderate their own agency's findings and the chair the rest, feedback goes to the agencies,
-the report is signed off by link, and the action it agrees is evidenced by link."""
+moderate their own agency's findings and the chair the rest, the chair writes each agency's
+feedback, the report is signed off by link, each agency's leads read their own feedback
+letter by link, and the action the report agrees is evidenced by link."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from tests.oscp_flow.journeys.steps import (
     write_report,
 )
 from tests.support.journey import Partnership, at
-from tests.support.northdale import CHAIR
+from tests.support.northdale import CHAIR, COORDINATOR
 
 AGENCIES = ("a01", "a02", "a03", "a04")
 
@@ -55,19 +56,40 @@ def test_a_section_11_from_planning_to_closed(northdale: Partnership) -> None:
     moderate(northdale, s11)
     northdale.fire(s11, "complete_moderation", as_=CHAIR)
     assert northdale.state(s11) == "feedback_to_agencies"
+
+    # Each agency's feedback, written in a text file, is recorded; the way on waits for all.
+    for n, agency in enumerate(AGENCIES):
+        if n == len(AGENCIES) - 1:
+            early = northdale.oscp("audit", "fire", s11, "send_feedback", as_=CHAIR, code=1)
+            assert "feedback_recorded" in early and "a04" not in early
+        feedback = northdale.file(
+            f"{s11}-{agency}.txt",
+            f"Agency {agency}: supervision is strong; evidence the training standard next year.",
+        )
+        northdale.oscp("audit", "feedback", s11, agency, "--file", str(feedback), as_=CHAIR)
     northdale.fire(s11, "send_feedback", as_=CHAIR)
     assert northdale.state(s11) == "report_drafting"
 
     write_report(northdale, s11)
     assert northdale.state(s11) == "awaiting_sign_off"
-    sign_off(northdale, s11, "hub2", "lsp.a03")
+    sign_off(northdale, s11, "hub2", "lsp.a03", "lsp.a01")
     assert northdale.state(s11) == "actions_agreed"
 
     action = add_action(northdale, s11, owner="a04")
     northdale.fire(s11, "start_dissemination", as_=CHAIR)
     assert northdale.state(s11) == "dissemination"
     folder = str(northdale.folder / s11)
-    assert "briefing" in northdale.oscp("report", "products", s11, "--out", folder, as_=CHAIR)
+    made = northdale.oscp("report", "products", s11, "--out", folder, as_=CHAIR)
+    assert "briefing" in made and "feedback-letter-a01" in made and "summary-to-all" not in made
+
+    # Each agency's leads are sent their own letter by link, and read it.
+    sent = northdale.oscp("report", "send-letters", s11, as_=COORDINATOR)
+    assert f"{len(AGENCIES)} letters" in sent
+    northdale.send_mail()
+    for agency in AGENCIES:
+        link = northdale.link(at(f"lead.{agency}"), audit=s11, subject="Your feedback letter")
+        page = northdale.web.open(link)
+        assert "Your feedback letter" in page and s11 in page
     share_and_monitor(northdale, s11)
     evidence_by_link(northdale, s11, action, lead="lead.a04", accepted_by=at("hub3"))
     close(northdale, s11)

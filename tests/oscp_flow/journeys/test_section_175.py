@@ -63,7 +63,7 @@ def test_a_section_175_from_planning_to_closed(northdale: Partnership) -> None:
     assert northdale.state(s175) == "report_drafting"
 
     write_report(northdale, s175)
-    sign_off(northdale, s175, "hub1", "lsp.a02")
+    sign_off(northdale, s175, "hub1", "lsp.a02", "lsp.a03")
     assert northdale.state(s175) == "dissemination"
 
     # The letters and the summary to all settings, made from the signed-off report and sent
@@ -75,9 +75,9 @@ def test_a_section_175_from_planning_to_closed(northdale: Partnership) -> None:
     assert "2 letters" in sent and "4 settings" in sent
     northdale.send_mail()
     for setting in DEEP_DIVE:
-        letter = northdale.link(at(f"lead.{setting}"), audit=s175, subject="Your Section 175")
+        letter = northdale.link(at(f"lead.{setting}"), audit=s175, subject="Your feedback letter")
         assert "Feedback letter" in northdale.web.open(letter)
-    assert not northdale.mail(at("lead.s002"), audit=s175, subject="Your Section 175")
+    assert not northdale.mail(at("lead.s002"), audit=s175, subject="Your feedback letter")
     summary = northdale.link(at("lead.s002"), audit=s175, subject="Summary findings")
     assert s175 in northdale.web.open(summary)
 

@@ -1,13 +1,8 @@
-"""A single-agency exception report, from its drafting to closed: an agency's lead raises it,
-the learning hub is told and triages it, the agency is asked for its assurance, the response
-is signed off by link, and the action agreed is evidenced by link.
-
-Two steps have no supported way yet, and the journey says so by asserting what happens there
-today (see the module's asserts marked GAP): the agency cannot write the exception report
-itself while drafting it (no link is sent, and a workbook is refused), nor its response when
-asked for assurance (the request e-mail carries no link and ``oscp report draft`` refuses the
-agency). Until it can, the chair records the response the agency gives, and the journey goes
-on from there to closed.
+"""A single-agency exception report, from its drafting to closed: an agency's lead raises it
+and is e-mailed a link to write it, the learning hub is told, and triages it once it is
+submitted (returning it once for more detail, which the agency revises by a fresh link); the
+agency's own leads write its response when asked for assurance, the response is signed off by
+link, and the action agreed is evidenced by link.
 """
 
 from __future__ import annotations
@@ -18,6 +13,7 @@ from tests.oscp_flow.journeys.steps import (
     add_action,
     close,
     evidence_by_link,
+    returns_by_link,
     share_and_monitor,
     sign_off,
 )
@@ -44,36 +40,46 @@ def test_an_exception_report_from_drafting_to_closed(northdale: Partnership) -> 
     northdale.send_mail()
     assert northdale.mail(at("hub1"), audit=exception, subject="Exception report")
 
-    # GAP: the agency cannot write its exception report: nothing it was sent has a link, and
-    # the tool's workbook is refused while the report is being drafted.
-    assert not northdale.links_for(LEAD, audit=exception)
-    book = str(northdale.folder / f"{exception}.xlsx")
-    northdale.oscp("return", "export", exception, "a02", "-o", book, as_=LEAD)
-    refused = northdale.oscp("return", "import", exception, "a02", book, as_=LEAD, code=1)
-    assert "returns are not open" in refused
+    # The lead is asked for the report at once, by link; the learning hub gets it only once
+    # it is written and submitted.
+    held = northdale.oscp("audit", "fire", exception, "submit_exception", as_=LEAD, code=1)
+    assert "all_returns_in" in held
+    returns_by_link(northdale, exception, "lead.a02")
     northdale.fire(exception, "submit_exception", as_=LEAD)
     assert northdale.state(exception) == "triage"
 
+    # Returned for more detail: a fresh link opens the report as submitted, to revise.
+    why = ("--reason", "Say how many children it affects, and since when")
+    northdale.oscp("audit", "fire", exception, "return_to_agency", *why, as_=CHAIR)
+    assert northdale.state(exception) == "exception_drafting"
+    northdale.send_mail()
+    again = northdale.link(LEAD, audit=exception, subject=RETURN_REQUESTED)
+    assert again != northdale.links_for(LEAD, audit=exception, subject=RETURN_REQUESTED)[0]
+    assert "agency&#39;s own records" in northdale.web.open(again)  # its words are kept
+    assert "Return submitted" in northdale.web.return_all(again, pick=1)
+    northdale.fire(exception, "submit_exception", as_=LEAD)
     northdale.fire(exception, "request_agency_assurance", as_=CHAIR)
     assert northdale.state(exception) == "assurance_requested"
-    # GAP: the agency is asked for its response by an e-mail without a link, and may not
-    # write it with the report commands.
-    northdale.send_mail()
-    asked = northdale.mail(LEAD, audit=exception, subject=RETURN_REQUESTED)
-    assert asked and "has no link" in text_of(asked[-1])
-    for agency_person in (LEAD, STRATEGIC_LEAD):
-        draft = ("report", "draft", exception, "--section", "working_well", "--text", "Ours.")
-        assert "only the chair or coordinator" in northdale.oscp(*draft, as_=agency_person, code=4)
 
-    # Meanwhile the chair records the response the agency gives; its strategic lead submits it.
-    for section in SECTIONS:
-        said = f"The agency's {section.replace('_', ' ')}, as its strategic lead gave it."
+    # Its leads are asked for the response, which they write themselves: no link takes it.
+    northdale.send_mail()
+    for agency_person in (LEAD, STRATEGIC_LEAD):
+        asked = northdale.mail(agency_person, audit=exception, subject=RETURN_REQUESTED)
+        said = text_of(asked[-1])
+        assert "response" in str(asked[-1]["Subject"]) and "oscp report draft" in said
+        assert "/act/" not in said
+    other = ("report", "draft", exception, "--section", "working_well", "--text", "Not ours.")
+    assert "raising agency lead" in northdale.oscp(*other, as_=at("lead.a03"), code=4)
+    for n, section in enumerate(SECTIONS):
+        said = f"The agency's {section.replace('_', ' ')}, in its own words."
+        writer = STRATEGIC_LEAD if n % 2 else LEAD
         northdale.oscp(
-            "report", "draft", exception, "--section", section, "--text", said, as_=CHAIR
+            "report", "draft", exception, "--section", section, "--text", said, as_=writer
         )
     northdale.fire(exception, "submit_for_sign_off", as_=STRATEGIC_LEAD)
     assert northdale.state(exception) == "awaiting_sign_off"
-    assert "Froze version 1" in northdale.oscp("report", "freeze", exception, as_=CHAIR)
+    frozen = northdale.oscp("report", "freeze", exception, as_=STRATEGIC_LEAD)
+    assert "Version 1" in frozen and "already frozen" in frozen
     sign_off(northdale, exception, "hub3")
     assert northdale.state(exception) == "actions_agreed"
 

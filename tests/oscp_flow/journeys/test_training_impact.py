@@ -66,7 +66,7 @@ def test_a_training_impact_audit_from_planning_to_closed(northdale: Partnership)
     northdale.fire(training, "complete_moderation", as_=CHAIR)
     assert northdale.state(training) == "report_drafting"
     write_report(northdale, training)
-    sign_off(northdale, training, "hub3", "lsp.a01")
+    sign_off(northdale, training, "hub3", "lsp.a01", "lsp.a02")
     assert northdale.state(training) == "dissemination"
 
     action = add_action(northdale, training, owner="a06")

@@ -38,6 +38,7 @@ from tests.oscp_flow.web.support import (
     audit_id,
     mint,
     person,
+    resubmitted_links,
     sign_off_links,
 )
 from tests.support.accessibility import AxeWalk
@@ -116,12 +117,15 @@ def walk(browser: Browser, partnership: Deps, tmp_path: Path) -> Iterator[Walk]:
 def test_sign_off_refused_and_every_refusal_page(
     partnership: Deps, clock: FakeClock, walk: Walk
 ) -> None:
-    """A refusal needs a comment; once refused the link is used (409) and the other members'
-    links are no longer needed (410); a forged link (404), a form sent without its cookie
-    (403), a form naming no step (400), an address that is no page (404), and an expired
-    link (410)."""
+    """The frozen report above the decision (and, after a resubmission, what changed since
+    the version refused); a refusal needs a comment; once refused the link is used (409) and
+    the other members' links are no longer needed (410); a forged link (404), a form sent
+    without its cookie (403), a form naming no step (400), an address that is no page (404),
+    and an expired link (410)."""
     _, links = sign_off_links(partnership)
     walk.visit(f"/act/{links['lhm']}", "sign-off page")
+    _, resubmitted = resubmitted_links(partnership)
+    walk.visit(f"/act/{resubmitted['lsp.health']}", "sign-off page showing what changed")
     walk.page.get_by_label("Refuse: I need further assurance first").check()
     walk.press("Send my decision", "sign-off refused without a comment", status=400)
     walk.page.get_by_label("Comment (needed if you refuse)").fill("Show the health findings.")

@@ -42,7 +42,7 @@ def test_the_page_shows_the_concern_behind_the_link_and_keeps_each_read(
     assert "SECRET-CONCERN-TEXT strategy discussion did not happen" in page.text
     assert '<label for="assurance">' in page.text
     client.get(f"/act/{token}")
-    ((escalation, who, via),) = {*_reads(partnership)}
+    ((_, who, via),) = {*_reads(partnership)}
     assert (who, via) == ("lsp.police@example.org", "link")
     assert len(_reads(partnership)) == 2, "every read is kept, not only the first"
 

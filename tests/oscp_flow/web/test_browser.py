@@ -1,5 +1,6 @@
 """In real headless Chromium: a sign-off e-mail is captured from a real SMTP server, its link
-opened and the decision submitted, and the audit moves on; a return form is refused with its
+opened and the decision submitted, and the audit moves on; a member reads the frozen report
+on the sign-off page, downloads its PDF and approves; a return form is refused with its
 errors, then completed and submitted. Every page reached is checked by axe-core
 (``tests/oscp_flow/web/test_accessibility.py`` walks the rest). Screenshots are kept in the
 test's temporary folder."""
@@ -15,13 +16,13 @@ from playwright.sync_api import Page
 
 from oscp_flow.rehearsal.walkthrough import rehearse
 from oscp_flow.settings import Settings
-from states.services import actions, queries, returns
+from states.services import actions, queries, report_store, returns
 from states.services.deps import Deps
 from states.services.letters import send_feedback_letters
 from tests.support.accessibility import assert_accessible
 from tests.support.browser import chromium, deliver, fill_everything, follow, serving
 from tests.support.ports import bound, port_of
-from tests.support.reporting import s175_with_letters
+from tests.support.reporting import pdf_text, s175_with_letters
 
 pytestmark = pytest.mark.slow
 
@@ -43,18 +44,72 @@ def test_sign_off_by_emailed_link(partnership: Deps, tmp_path: Path) -> None:
     settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
     with serving(deps, settings, web):
         sent = deliver(deps, settings)
-        assert {"lhm@example.org", "lsp.police@example.org"} <= set(sent)
+        members = {"lhm", "lsp.police", "lsp.council", "lsp.health"}
+        assert {f"{m}@example.org" for m in members} <= set(sent)
         with chromium() as browser:
             page = browser.new_page()
             approve(page, sent["lhm@example.org"], tmp_path / "sign-off-1.png")
             assert _state(deps, reference) == "awaiting_sign_off"
             approve(page, sent["lsp.police@example.org"], tmp_path / "sign-off-2.png")
+            assert _state(deps, reference) == "awaiting_sign_off"  # two statutory partners
+            approve(page, sent["lsp.council@example.org"], tmp_path / "sign-off-3.png")
             page.screenshot(path=str(tmp_path / "signed-off.png"))
-            # The same link again: already used, and nothing changes.
+            # The same link again: already used; it says what happened, and nothing changes.
             response = page.goto(sent["lhm@example.org"])
-            assert response is not None and response.status in (409, 410)
+            assert response is not None and response.status == 200
+            assert "You approved this on" in page.content()
             assert_accessible(page, "a used sign-off link")
+            response = page.goto(sent["lsp.health@example.org"])
+            assert response is not None and response.status == 410
+            assert "was signed off on" in page.content()
+            assert_accessible(page, "a sign-off link no longer needed")
     assert _state(deps, reference) == "actions_agreed"
+
+
+def test_a_member_reads_the_frozen_report_downloads_it_and_approves(
+    partnership: Deps, tmp_path: Path
+) -> None:
+    """The e-mailed link opens the report frozen when it was submitted, on the page above the
+    decision, with its fingerprint; its PDF downloads from the same link; then the member
+    approves."""
+    deps = partnership
+    reference = rehearse(deps, "mace", goal="awaiting_sign_off").reference
+    frozen = report_store.latest(deps, audit=reference)
+    assert frozen is not None and frozen.content_hash is not None
+    web = bound()
+    settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port_of(web)}")
+    with serving(deps, settings, web):
+        link = deliver(deps, settings)["lhm@example.org"]
+        with chromium() as browser:
+            page = browser.new_page(accept_downloads=True)
+            page.goto(link)
+            assert_accessible(page, "the sign-off page with the frozen report")
+            report = page.get_by_role("article", name="Summary report: Rehearsal, version 1")
+            assert report.is_visible()
+            assert report.get_by_role("heading", name="Recommendations about the most").count()
+            assert "Other children in the household" in report.inner_text()
+            assert page.locator("code.hash").inner_text() == frozen.content_hash
+            # The report comes before the decision, as the page is read.
+            above = page.evaluate(
+                "() => document.querySelector('article.frozen-report')"
+                ".compareDocumentPosition(document.querySelector('form')) & 4"
+            )
+            assert above
+            page.screenshot(path=str(tmp_path / "sign-off-report.png"), full_page=True)
+
+            with page.expect_download() as downloading:
+                page.get_by_role("link", name="Download the report as a PDF").click()
+            download = downloading.value
+            assert download.suggested_filename == f"{reference}-summary-report-v1.pdf"
+            pdf = Path(download.path()).read_bytes()
+            words = pdf_text(pdf, tmp_path)
+            assert "Other children in the household were not always considered." in words
+
+            page.get_by_label(re.compile("approve", re.I)).first.check()
+            follow(page, page.get_by_role("button", name="Send my decision"))
+            assert "Your approval is recorded" in page.content()
+            assert_accessible(page, "the approval recorded")
+    assert queries.history(deps, audit=reference)[-1].trigger == "record_approve"
 
 
 def _state(deps: Deps, reference: str) -> str:
@@ -157,7 +212,7 @@ def test_a_setting_reads_its_feedback_letter_by_emailed_link(
     port = port_of(web)
     settings = Settings(home=tmp_path, base_url=f"http://127.0.0.1:{port}")
     with serving(deps, settings, web):
-        sent = deliver(deps, settings, subject="Your Section 175 feedback letter")
+        sent = deliver(deps, settings, subject="Your feedback letter")
         lead = next(to for to in sent if to.startswith("lead."))
         with chromium() as browser:
             page = browser.new_page(accept_downloads=True)

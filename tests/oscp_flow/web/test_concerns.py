@@ -70,10 +70,10 @@ def test_the_chair_and_coordinators_read_both_on_the_audit_page_and_nobody_else(
         assert "Assurance from Northvale Police" in page
         assert f"Read by the agency through its link: {person_name('lsp.police')} on" in page
     sign_in(client, email("lhm"))
-    page = client.get(f"/audits/{reference}")
-    assert page.status_code == 200
-    assert SENTINEL not in page.text and ASSURANCE not in page.text
-    assert "shown only to the audit's chair and the coordinators" in page.text
+    other = client.get(f"/audits/{reference}")
+    assert other.status_code == 200
+    assert SENTINEL not in other.text and ASSURANCE not in other.text
+    assert "shown only to the audit's chair and the coordinators" in other.text
 
 
 def test_a_planted_concern_reaches_only_its_own_page_and_the_audit_page(

@@ -226,7 +226,8 @@ def test_the_audit_page_shows_its_parts_and_records_the_read(
         person_name("chair"),
     ):
         assert shown in page.text, shown
-    assert "SECRET-CONCERN-TEXT" not in page.text
+    # A coordinator reads the concern itself here (issue 16, item 7); the read is kept.
+    assert "SECRET-CONCERN-TEXT" in page.text
     coordinator = person(people, "coordinator")
     assert f"person {coordinator} read audit {reference}" in caplog.messages
 

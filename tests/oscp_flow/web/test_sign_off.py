@@ -80,12 +80,19 @@ def test_the_page_says_what_approving_means(partnership: Deps, client: TestClien
     assert '<label for="comment">' in page
 
 
-def test_two_members_sign_off_the_audit(partnership: Deps, client: TestClient) -> None:
+def test_both_bodies_sign_off_the_audit(partnership: Deps, client: TestClient) -> None:
     reference, minted = sign_off_links(partnership)
+    page = client.get(f"/act/{minted['lhm']}").text
+    assert (
+        "signed off once one member of the learning hub and two members of the statutory partners"
+    ) in " ".join(page.split())
     status, text = _decide(client, minted["lhm"], decision="approve")
     assert status == 200 and "Your approval is recorded" in text
-    assert state(partnership, reference) == "awaiting_sign_off"
+    # The learning hub has approved; one statutory partner is not two.
     status, text = _decide(client, minted["lsp.police"], decision="approve")
+    assert status == 200 and "Your approval is recorded" in text
+    assert state(partnership, reference) == "awaiting_sign_off"
+    status, text = _decide(client, minted["lsp.council"], decision="approve")
     assert status == 200 and "the audit is signed off" in text
     assert history(partnership, reference)[-1] == ("sign_off", "actions_agreed")
     assert used_at(partnership, minted["lhm"]) is not None
@@ -149,12 +156,43 @@ def test_an_expired_link_is_gone(partnership: Deps, client: TestClient, clock: F
     assert used_at(partnership, token) is None
 
 
-def test_a_link_moved_on_from_is_gone(partnership: Deps, client: TestClient) -> None:
+def test_a_link_moved_on_from_says_what_happened(partnership: Deps, client: TestClient) -> None:
+    _, minted = sign_off_links(partnership)
+    for member in ("lhm", "lsp.police", "lsp.council"):
+        _decide(client, minted[member], decision="approve")
+    late = client.get(f"/act/{minted['lsp.health']}")
+    assert late.status_code == 410 and "was signed off on" in late.text
+    assert "You approved" not in late.text
+    mine = client.get(f"/act/{minted['lhm']}")
+    assert mine.status_code == 200
+    assert "You approved this on" in mine.text and "was signed off on" in mine.text
+
+
+def test_a_link_sent_back_says_so(partnership: Deps, client: TestClient) -> None:
     _, minted = sign_off_links(partnership)
     _decide(client, minted["lhm"], decision="approve")
-    _decide(client, minted["lsp.police"], decision="approve")
-    late = client.get(f"/act/{minted['lsp.council']}")
-    assert late.status_code == 410 and "no longer needed" in late.text
+    _decide(client, minted["lsp.health"], decision="refuse", comment="Evidence the resourcing")
+    waiting = client.get(f"/act/{minted['lsp.police']}")
+    assert waiting.status_code == 410
+    assert "sent back to the chair for further assurance on" in waiting.text
+    refused = client.get(f"/act/{minted['lsp.health']}")
+    assert refused.status_code == 200 and "You refused this on" in refused.text
+    # Never anyone's comment, on any of these pages.
+    assert "Evidence the resourcing" not in waiting.text + refused.text
+
+
+def test_a_form_left_open_after_the_round_ended_is_not_told_to_reload(
+    partnership: Deps, client: TestClient
+) -> None:
+    _, minted = sign_off_links(partnership)
+    token = minted["lsp.health"]
+    form = {"csrf_token": csrf_of(client.get(f"/act/{token}").text), "purpose": "sign_off"}
+    for member in ("lhm", "lsp.police", "lsp.council"):
+        _decide(client, minted[member], decision="approve")
+    client.cookies.clear()  # the form's cookie is gone (or too old), as after a night away
+    late = client.post(f"/act/{token}", data={**form, "decision": "approve"})
+    assert late.status_code == 410 and "was signed off on" in late.text
+    assert "reload" not in late.text.lower()
 
 
 def test_opening_the_link_again_keeps_the_first_form_working(

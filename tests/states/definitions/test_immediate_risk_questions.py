@@ -8,8 +8,28 @@ import pytest
 
 from states.definitions.loader import load_tool_directory, load_tool_text
 from states.errors import DefinitionError
-from tests.states.definitions.test_tool_loader import TOOLS, minimal
+from tests.support.paths import ROOT
 
+TOOLS = ROOT / "definitions" / "tools"
+# A valid tool of one section, to which each test adds its immediate-risk question.
+MINIMAL = """\
+schema_version: 1
+tool: minimal
+title: Minimal tool
+description: The minimal valid tool, with one question added by each test.
+completed_per: case
+sections:
+  - id: practice
+    title: Practice
+    questions:
+      - id: practice_seen
+        text: Was the child seen?
+        type: yes_no_partly
+      - id: good_practice
+        text: What good practice did you find?
+        type: free_text
+        finding: strength
+"""
 RISK_QUESTION = """\
       - id: risk
         text: Is a child at immediate risk?
@@ -19,7 +39,7 @@ RISK_QUESTION = """\
 
 
 def _tool(question_type: str, extra: str = "        immediate_risk: true\n") -> str:
-    return minimal() + RISK_QUESTION.format(type=question_type, extra=extra)
+    return MINIMAL + RISK_QUESTION.format(type=question_type, extra=extra)
 
 
 def _problems(text: str) -> list[tuple[str, str]]:

@@ -201,6 +201,16 @@ EXPECTED: dict[str, tuple[str, str, int | None]] = {
         "'caseworker' is not a role of the partnership",
         8,
     ),
+    "participants_owe_work_where_nothing_is_collected.yaml": (
+        "states[0].deadline.owed_by",
+        "state 'planning' has work owed by the participants, so it must collect returns",
+        18,
+    ),
+    "reopens_returns_outside_collecting.yaml": (
+        "transitions[1].reopens_returns",
+        "'send_back' reopens returns, so it must lead into a state that collects returns",
+        29,
+    ),
     "sign_off_deadline_outside_signing_off.yaml": (
         "states[0].deadline.owed_by",
         "nothing there is owed by the sign-off members",

@@ -124,7 +124,13 @@ def test_someone_removed_leaves_every_body_and_cannot_join_one(partnership: Deps
     people.deactivate_person(deps, person=email("lsp.police"), actor=COORDINATOR, reason=WHY)
     assert directory.snapshot(deps, viewer=COORDINATOR).bodies["lsp"].members == frozenset()
     logged = directory.log(deps, viewer=COORDINATOR, person=email("lsp.police"))
-    assert sorted(row.change for row in logged) == ["deactivated", "member_added", "member_removed"]
+    # Removed from this body and from the partnership's own statutory partners body.
+    assert sorted(row.change for row in logged) == [
+        "deactivated",
+        "member_added",
+        "member_removed",
+        "member_removed",
+    ]
     with pytest.raises(InvalidInput, match="has been removed from the directory, so cannot join"):
         bodies.add_member(
             deps, body="lsp", person=email("lsp.police"), actor=COORDINATOR, reason=WHY

@@ -39,12 +39,13 @@ def test_the_chair_and_each_agency_lead_are_told_once_without_the_reason(
         deps, audit=reference, trigger="withdraw", actor=email("coordinator"), reason=REASON
     )
     with deps.uow(readonly=True) as uow:
-        told = uow.connection.execute(
-            select(t.person.c.email)
-            .join(t.outbox, t.outbox.c.recipient_id == t.person.c.id)
-            .where(t.outbox.c.kind == "audit_withdrawn")
-        ).scalars()
-        told = sorted(told)
+        told = sorted(
+            uow.connection.execute(
+                select(t.person.c.email)
+                .join(t.outbox, t.outbox.c.recipient_id == t.person.c.id)
+                .where(t.outbox.c.kind == "audit_withdrawn")
+            ).scalars()
+        )
     assert told == sorted(email(p) for p in ("chair", "lead.police", "lead.csc", "lead.health")), (
         "the chair and each taking-part agency's leads, once each"
     )

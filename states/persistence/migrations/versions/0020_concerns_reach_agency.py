@@ -15,7 +15,6 @@ a new table: nothing existing is rewritten.
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 revision = "0020"
@@ -27,9 +26,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("escalation", schema=None) as batch_op:
         batch_op.add_column(sa.Column("return_id", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("question_id", sqlmodel.sql.sqltypes.AutoString(length=63), nullable=True)
-        )
+        batch_op.add_column(sa.Column("question_id", sa.String(length=63), nullable=True))
         batch_op.create_foreign_key(
             "fk_escalation_return_id", "audit_return", ["return_id"], ["id"]
         )
@@ -42,7 +39,7 @@ def upgrade() -> None:
         sa.Column("escalation_id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("via", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("via", sa.String(length=20), nullable=False),
         sa.ForeignKeyConstraint(["escalation_id"], ["escalation.id"]),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
         sa.PrimaryKeyConstraint("id"),
