@@ -39,6 +39,7 @@ class RandomFacts:
     no_feedback: list[str]
     unfinished_actions: list[str]
     shared: set[str]
+    empty_sections: list[str]
 
     def participation_count(self) -> int:
         return self.participations
@@ -82,6 +83,9 @@ class RandomFacts:
     def shared_items(self) -> set[str]:
         return self.shared
 
+    def empty_report_sections(self) -> list[str]:
+        return self.empty_sections
+
 
 names = st.lists(st.sampled_from(["police", "health", "csc"]), max_size=2, unique=True)
 decision = st.builds(
@@ -114,6 +118,9 @@ facts = st.builds(
     no_feedback=names,
     unfinished_actions=names,
     shared=st.sets(st.sampled_from(["learning_hub", "website", "briefing"]), max_size=3),
+    empty_sections=st.lists(
+        st.sampled_from(["working_well", "emerging_concerns"]), max_size=2, unique=True
+    ),
 )
 step = st.tuples(
     st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
