@@ -230,7 +230,7 @@ def test_a_chair_samples_cases_and_escalates_from_the_command_line(tmp_path: Pat
         "Strategy discussion not held",
         actor=chair,
     )
-    assert raised.exit_code == 0 and "assurance is awaited" in raised.stdout
+    assert raised.exit_code == 0 and "assurance is due by" in raised.stdout
     number = raised.stdout.split()[1]
     shown = oscp(tmp_path, "audit", "show", reference, actor=chair)
     assert "awaiting assurance" in shown.stdout and "Strategy discussion" not in shown.stdout

@@ -15,6 +15,9 @@ from html.parser import HTMLParser
 
 TEXT = "Seen in the agency's own records (evidence reference EV-0042); no names are recorded."
 DATE = "2026-02-02"
+# A question asked only when there is something to say (an immediate risk found): a person
+# with nothing to report leaves it blank, as its hint tells them.
+NONE_TO_SAY = "Leave blank if there is none"
 _RANGE = re.compile(r"from (-?\d+)")
 
 
@@ -46,11 +49,13 @@ class Form:
         return answers | dict(given)
 
     def _typed(self, name: str, kind: str, notes: Mapping[str, str]) -> str:
+        hints = " ".join(notes.get(i, "") for i in self.described.get(name, "").split())
+        if NONE_TO_SAY in hints:  # nothing to report, as the page says to leave it so
+            return ""
         if kind == "date":
             return DATE
         if kind == "textarea":
             return TEXT
-        hints = " ".join(notes.get(i, "") for i in self.described.get(name, "").split())
         found = _RANGE.search(hints)
         return str(max(int(found[1]), 1)) if found else "1"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from states.definitions.bodies import BodyKind
 from states.definitions.programme import (
     ProgrammeDefinition,
     ProgrammeEntryDef,
@@ -264,6 +265,30 @@ BROKEN = {
         "quarterly work must start less than 3 months before it is due",
         5,
     ),
+    "report_to an unknown body": (
+        '    sign_off: ""\n    impact_monitoring: ""\n  - key',
+        '    sign_off: ""\n    impact_monitoring: ""\n    report_to: [{kind: board, quorum: 1}]\n'
+        "  - key",
+        "entries[0].report_to[0].kind",
+        "'board' is not one of the values allowed here",
+        15,
+    ),
+    "report_to a quorum never reached": (
+        '    sign_off: ""\n    impact_monitoring: ""\n  - key',
+        '    sign_off: ""\n    impact_monitoring: ""\n'
+        "    report_to: [{kind: statutory_partners, quorum: 4}]\n  - key",
+        "entries[0].report_to[0].quorum",
+        "a quorum of 4 can never be reached: statutory_partners has at most 3 members",
+        15,
+    ),
+    "report_to a body twice": (
+        '    sign_off: ""\n    impact_monitoring: ""\n  - key',
+        '    sign_off: ""\n    impact_monitoring: ""\n'
+        "    report_to: [{kind: subgroup, quorum: 1}, {kind: subgroup, quorum: 2}]\n  - key",
+        "entries[0]",
+        "subgroup is named twice; give each body one quorum",
+        5,
+    ),
     "repeated YAML key": (
         "    theme: Neglect\n",
         "    theme: Neglect\n    theme: Neglect again\n",
@@ -284,6 +309,17 @@ def test_a_broken_programme_is_refused_with_its_place(name: str) -> None:
     assert (problem.file, problem.path, problem.line) == ("programme.yaml", path, line)
     assert fragment in problem.message
     assert str(caught.value).startswith(f"programme.yaml, line {line}")
+
+
+def test_the_plan_sends_two_deep_dives_to_the_performance_group(
+    plan: ProgrammeDefinition,
+) -> None:
+    """ "Report to Performance group": the FGM and front-door deep dives report to it; every
+    other entry to its type's bodies."""
+    sent = {e.key: e.report_to for e in plan.entries if e.report_to is not None}
+    assert set(sent) == {"fgm-deep-dive", "front-door-ethnicity-deep-dive"}
+    for bodies in sent.values():
+        assert [(b.kind, b.quorum) for b in bodies] == [(BodyKind.PERFORMANCE_GROUP, 1)]
 
 
 def test_an_unreadable_file_names_itself(tmp_path: Path) -> None:

@@ -14,10 +14,10 @@ from sqlmodel import SQLModel
 
 from states.clock import LONDON
 from states.errors import AuditorConflicted, GateBlocked, InvalidInput, PermissionDenied
-from states.services import audits, findings, queries, work
+from states.services import audits, findings, queries, returns, work
 from states.services import partnership as people
 from states.services.deps import Deps
-from tests.support.driver import Driver
+from tests.support.driver import Driver, complete_answers
 from tests.support.partnership import email, person_name
 from tests.support.terms import record_terms
 
@@ -211,6 +211,15 @@ def test_agency_leads_and_auditors_act_only_in_their_own_audits(partnership: Dep
     ).reference
     with pytest.raises(GateBlocked, match="only agency_lead may do this"):
         audits.fire(deps, audit=other, trigger="submit_exception", actor=email("lead.police"))
+    tool = deps.catalogue.tool("single_agency_exception")
+    assert tool is not None
+    returns.submit(
+        deps,
+        audit=other,
+        actor=email("lead.schools"),
+        agency="schools",
+        answers=complete_answers(tool),
+    )  # the exception report itself, which only then goes to the learning hub
     audits.fire(deps, audit=other, trigger="submit_exception", actor=email("lead.schools"))
     work.invite_agencies(
         deps, audit=theirs, actor=email("coordinator"), agencies=["police", "acute"]
