@@ -118,8 +118,8 @@ def test_sign_off_refused_and_every_refusal_page(
     partnership: Deps, clock: FakeClock, walk: Walk
 ) -> None:
     """The frozen report above the decision (and, after a resubmission, what changed since
-    the version refused); a refusal needs a comment; once refused the link is used (409) and
-    the other members' links are no longer needed (410); a forged link (404), a form sent
+    the version refused); a refusal needs a comment; once refused the link says what was decided
+    and the other members' links are no longer needed (410); a forged link (404), a form sent
     without its cookie (403), a form naming no step (400), an address that is no page (404),
     and an expired link (410)."""
     _, links = sign_off_links(partnership)
@@ -131,8 +131,11 @@ def test_sign_off_refused_and_every_refusal_page(
     walk.page.get_by_label("Comment (needed if you refuse)").fill("Show the health findings.")
     walk.press("Send my decision", "sign-off refused: done")
     assert "Your refusal and comment are recorded" in walk.page.content()
-    walk.visit(f"/act/{links['lhm']}", "409 link already used", status=409)
-    walk.visit(f"/act/{links['lsp.council']}", "410 link no longer needed", status=410)
+    # The decided member's link says what they decided; the other members' links say the
+    # report went back to the chair: neither asks anyone to reload and try again.
+    walk.visit(f"/act/{resubmitted['lsp.health']}", "link already used: what was decided")
+    assert "You have already decided" in walk.page.content()
+    walk.visit(f"/act/{resubmitted['lsp.council']}", "410 link no longer needed", status=410)
     walk.visit(f"/act/{secrets.token_urlsafe(32)}", "404 forged link", status=404)
     walk.visit("/act/not/a/page", "404 no such page under a link", status=404)
 
