@@ -1,4 +1,4 @@
-"""``oscp report draft|render|freeze|products|disseminate|list``: an audit's summary report.
+"""``oscp report draft|show|render|freeze|products|disseminate|list``: an audit's summary report.
 
 The chair (or coordinator) writes the four sections of the framework's "Lessons and actions",
 renders the report to read it (submitting it for sign-off freezes it), makes the 7-minute
@@ -23,6 +23,7 @@ from oscp_flow.cli.common import AsPerson, acting_person, app, err, out, run_act
 if TYPE_CHECKING:
     from states.services.deps import Deps
     from states.services.report_store import StoredReport
+    from states.services.sign_off_views import SignOffView
 
 report_app = typer.Typer(
     no_args_is_help=True,
@@ -74,6 +75,39 @@ def _text(text: str | None, file: Path | None) -> str:
     except (OSError, UnicodeDecodeError) as exc:
         err.print(f"[bold red]Error:[/] cannot read {file} as UTF-8 text ({type(exc).__name__}).")
         raise typer.Exit(2) from None
+
+
+@report_app.command("show")
+def report_show(audit: str, as_person: AsPerson = None) -> None:
+    """AUDIT's summary report as it is being written, section by section, with the sign-off
+    members' refusals and their comments beside it, for the chair answering them."""
+    from states.rules.report_content import SECTIONS
+    from states.services import reports, sign_off_views
+
+    actor = acting_person(as_person)
+
+    def action(deps: Deps) -> None:
+        source = reports.summary_source(deps, audit=audit)
+        state = "being written" if source.editable else "frozen for sign-off or signed off"
+        out.print(f"{audit}'s summary report, version {source.version} ({state}).")
+        for section in SECTIONS:
+            out.rule(section.replace("_", " ").capitalize())
+            out.print(escape(source.narrative.get(section, "").strip()) or "[dim](no text yet)[/]")
+        _refusals(sign_off_views.sign_off_of(deps, audit=audit, viewer=actor))
+
+    run_action(action)
+
+
+def _refusals(view: SignOffView) -> None:
+    """The last round's refusals: what the chair's next version answers."""
+    refused = [d for d in view.decisions if d.decision == "refuse"]
+    if not refused:
+        return
+    last = max(d.round for d in refused)
+    out.rule(f"Refused in round {last}: what the next version answers")
+    for d in (d for d in refused if d.round == last):
+        said = escape(d.comment or "") if view.comments_shown else "(comment not shown to you)"
+        out.print(f"[bold]{escape(d.person)}[/]: {said}", soft_wrap=True)
 
 
 @report_app.command("render")

@@ -27,6 +27,7 @@ from states.services import (
     board,
     concern_reads,
     queries,
+    reports,
     returns_status,
     shared_items,
     sign_off_views,
@@ -35,6 +36,13 @@ from states.services.aggregation import Distribution
 from states.services.web_sessions import Viewer
 
 log = logging.getLogger("oscp_flow.web.coordinator")
+# The summary report's four sections (framework, "Lessons and actions"), as the page heads them.
+REPORT_SECTIONS = (
+    ("working_well", "What is working well"),
+    ("emerging_concerns", "Emerging concerns"),
+    ("recommendations", "Recommendations"),
+    ("reflection", "Reflection on the process of the audit"),
+)
 BAR_WIDTH = 192  # px, the width of svg.bar in site.css (12rem)
 
 
@@ -219,6 +227,9 @@ def audit_page(
         action_plan=plan,
         sharing=shared_items.sharing_of(deps, audit=status.reference),
         sign_off=sign_off_views.sign_off_of(deps, audit=status.reference, viewer=viewer.id),
+        # Beside the decisions, so the chair answering a refusal reads both together.
+        report=reports.narrative_of(deps, audit=status.reference),
+        report_sections=REPORT_SECTIONS,
         # Read (and each read kept) only by the chair and coordinators.
         concerns=concern_reads.on_audit_page(deps, audit=status.reference, as_person=viewer.id),
         state_titles={s.name: s.title for s in definition.states},

@@ -17,6 +17,7 @@ to an audit's data; events name the section, kind and hash, never the narrative'
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -131,6 +132,26 @@ def _closed_to_edits(row: AuditRow, stages: Stages, version: int) -> str:
         f"Version {version} of audit {row.reference}'s summary report is frozen, so it can "
         "no longer change."
     )
+
+
+@dataclass(frozen=True)
+class ReportWords:
+    """The words of the summary's current version, without its figures: what the audit page
+    shows beside the sign-off decisions."""
+
+    version: int
+    sections: Mapping[str, str]
+    editable: bool
+
+
+def narrative_of(deps: Deps, *, audit: AuditKey) -> ReportWords:
+    with deps.uow(readonly=True) as uow:
+        store = AuditStore(uow.connection)
+        row = store.load_audit(audit)
+        stages = stages_of(deps, store, row)
+        current = current_round(uow.connection, row, stages)
+    editable = stages.can_edit(row.state) and not current.frozen
+    return ReportWords(current.version, dict(current.narrative), editable)
 
 
 def summary_source(deps: Deps, *, audit: AuditKey) -> SummarySource:

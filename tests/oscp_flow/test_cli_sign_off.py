@@ -67,3 +67,19 @@ def test_programme_show_gives_the_day_an_entry_was_signed_off(cli: Deps) -> None
     assert shown.exit_code == 0, shown.stderr
     row = next(line for line in shown.stdout.splitlines() if "syv-mace" in line)
     assert f"signed off {plain_day(today)}" in row
+
+
+def test_report_show_puts_the_refusals_beside_the_report_for_the_chair(cli: Deps) -> None:
+    """The chair answering a refusal reads the report and the members' comments together."""
+    reference = drive(cli, "mace", "awaiting_sign_off").reference
+    work.record_sign_off_decision(
+        cli, audit=reference, actor=email("lsp.health"), decision="refuse", comment=COMMENT
+    )
+    chair = invoke("report", "show", reference, actor=email("chair"))
+    assert chair.exit_code == 0, chair.stderr
+    words = " ".join(chair.stdout.split())
+    assert "Working well" in words and "Reflection" in words
+    assert "Refused in round 1" in words
+    assert f"{person_name('lsp.health')}: {COMMENT}" in words
+    member = invoke("report", "show", reference, actor=email("lsp.police"))
+    assert COMMENT not in member.stdout and "comment not shown to you" in member.stdout

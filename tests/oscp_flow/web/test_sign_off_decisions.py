@@ -20,7 +20,7 @@ from states.services.deps import Deps
 from tests.conftest import ROOT
 from tests.support.accessibility import assert_accessible
 from tests.support.browser import chromium, deliver, follow, serving
-from tests.support.driver import Driver, drive
+from tests.support.driver import REPORT, Driver, drive
 from tests.support.partnership import email, give_passwords, person_name
 from tests.support.ports import bound, port_of
 from tests.support.web import PASSWORD, sign_in
@@ -124,5 +124,8 @@ def test_the_chair_reads_a_refusals_comment_on_the_audit_page(people: Deps, tmp_
         assert person_name("lsp.health") in refused.inner_text()
         assert refused.locator("blockquote.comment").inner_text() == COMMENT
         assert chair.get_by_role("heading", name="Sign-off decisions").is_visible()
+        # The report the comment is about, beside it on the same page.
+        assert chair.get_by_role("heading", name="Summary report").is_visible()
+        assert REPORT["working_well"] in chair.locator("#report ~ .report-text").first.inner_text()
         chair.screenshot(path=str(tmp_path / "refusal-comment.png"), full_page=True)
         assert_accessible(chair, "the audit page with a refusal's comment")
