@@ -25,8 +25,8 @@ from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
 from states.rules.case_list import CaseCandidate
 from states.rules.policy import Permission
-from states.services.audits import _invite
 from states.services.deps import Deps
+from states.services.starting import invite
 from states.services.work import check_case_reference, insert_cases, write_to_audit
 
 COURSE_LENGTH = 120
@@ -60,7 +60,7 @@ def register_attendees(
 
     def work(uow: UnitOfWork, row: AuditRow, _who: Actor, _now: datetime) -> list[str]:
         _check_tool(deps, AuditStore(uow.connection), row)
-        _invite(uow, row.id, [one.agency for one in new])
+        invite(uow, row.id, [one.agency for one in new])
         taken = uow.connection.execute(
             select(func.count()).select_from(t.case).where(t.case.c.audit_id == row.id)
         ).scalar_one()

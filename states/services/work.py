@@ -33,13 +33,13 @@ from states.rules.gates import Decision
 from states.rules.policy import Permission, either, require
 from states.services import sign_off
 from states.services.audits import (
-    _invite,
     compiled_for,
     fire_loaded,
     roles_allowed,
     roles_in_audit,
 )
 from states.services.deps import Deps
+from states.services.starting import invite
 from states.services.writes import Writing
 from states.services.writes import write_to_audit as writing_to_audit
 
@@ -92,7 +92,7 @@ def invite_agencies(
         actor,
         "invite_agencies",
         may=Permission.ORGANISE,
-        work=lambda uow, row, _who, _now: _invite(uow, row.id, codes),
+        work=lambda uow, row, _who, _now: invite(uow, row.id, codes),
     )
 
 
