@@ -17,7 +17,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 
@@ -27,7 +26,6 @@ from states.clock import FakeClock
 from states.errors import AlreadyDecided, TokenInvalid, TokenRevoked
 from states.persistence import tables as t
 from states.persistence import tokens
-from states.persistence.migrate import alembic_config
 from states.persistence.uow import UnitOfWorkFactory
 from states.persistence.vocabulary import LinkPurpose
 from states.rules.catalogue import Catalogue
@@ -44,6 +42,7 @@ from tests.oscp_flow.web.support import (
 )
 from tests.support.accessibility import axe_violations
 from tests.support.browser import chromium, follow, serving
+from tests.support.migrations import migrate_to
 from tests.support.partnership import email, seed_partnership
 from tests.support.ports import bound, port_of
 from tests.support.smtp import Recorder, mailer, smtp_server
@@ -278,7 +277,7 @@ def test_the_migration_folds_refusals_already_recorded(partnership: Deps, engine
     _, token = return_link(partnership, "section_11")
     with partnership.uow(readonly=True) as uow:
         token_id = tokens.find(uow.connection, token).id
-    _migrate(engine, "0013")
+    migrate_to(engine, "0013", down=True)
     rows: list[tuple[int | None, str, str]] = [
         (token_id, f"2026-03-0{day} 10:00:00+00:00", "expired") for day in (2, 3, 4)
     ]
@@ -289,7 +288,7 @@ def test_the_migration_folds_refusals_already_recorded(partnership: Deps, engine
                 text("INSERT INTO token_event (token_id, at, outcome) VALUES (:t, :at, :o)"),
                 {"t": row[0], "at": row[1], "o": row[2]},
             )
-    _migrate(engine, "head")
+    migrate_to(engine, "head")
     with engine.connect() as connection:
         found = connection.execute(
             select(
@@ -302,13 +301,3 @@ def test_the_migration_folds_refusals_already_recorded(partnership: Deps, engine
         ("unknown", 1),
     ]
     assert found[0].last_at.day == 4
-
-
-def _migrate(engine: Engine, revision: str) -> None:
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        if revision == "head":
-            command.upgrade(config, revision)
-        else:
-            command.downgrade(config, revision)

@@ -4,22 +4,16 @@ append-only guard kept, and back down again; on both stores."""
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import psycopg
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-from states.persistence.db import make_engine
-from states.persistence.migrate import alembic_config
+from tests.support.migrations import migrate_to
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 # (code, name, kind as 0014 kept it, kind 0015 makes of it)
@@ -36,32 +30,6 @@ AGENCIES = (
     ("odd", "Something else", "mystery", "other"),
     ("already", "Already a kind", "health_trust", "health_trust"),
 )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def bare(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database, not migrated at all."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        engine.dispose()
-        return
-    url: str = request.getfixturevalue("postgres_url")
-    schema = f"m_{secrets.token_hex(6)}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
-    yield engine
-    engine.dispose()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def _to(engine: Engine, revision: str, *, down: bool = False) -> None:
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def _fill(c: Connection) -> None:
@@ -90,10 +58,10 @@ def _refused(engine: Engine, statement: str) -> None:
 
 
 def test_upgrade_from_0014_keeps_the_partnership_and_its_log(bare: Engine) -> None:
-    _to(bare, "0014")
+    migrate_to(bare, "0014")
     with bare.begin() as c:
         _fill(c)
-    _to(bare, "head")
+    migrate_to(bare, "head")
     with bare.connect() as c:
         kinds = {row.code: row.kind for row in c.execute(text("SELECT code, kind FROM agency"))}
         assert kinds == {code: new for code, _, _, new in AGENCIES}
@@ -123,10 +91,10 @@ def test_upgrade_from_0014_keeps_the_partnership_and_its_log(bare: Engine) -> No
 
 
 def test_downgrade_to_0014_keeps_the_peoples_rows_and_the_guard(bare: Engine) -> None:
-    _to(bare, "0014")
+    migrate_to(bare, "0014")
     with bare.begin() as c:
         _fill(c)
-    _to(bare, "head")
+    migrate_to(bare, "head")
     with bare.begin() as c:
         c.execute(text("INSERT INTO body (code, name, kind) VALUES ('hub', 'Hub', 'learning_hub')"))
         c.execute(
@@ -136,10 +104,10 @@ def test_downgrade_to_0014_keeps_the_peoples_rows_and_the_guard(bare: Engine) ->
             ),
             {"at": AT},
         )
-    _to(bare, "0014", down=True)
+    migrate_to(bare, "0014", down=True)
     with bare.connect() as c:
         kept = c.execute(text("SELECT person_id, change FROM directory_change")).all()
         assert [tuple(row) for row in kept] == [(2, "role_removed")]
     _refused(bare, "DELETE FROM directory_change")
-    _to(bare, "head")
+    migrate_to(bare, "head")
     _refused(bare, "UPDATE directory_change SET reason = 'x'")

@@ -5,13 +5,7 @@ on both stores."""
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterator
-from pathlib import Path
-
-import psycopg
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
@@ -19,44 +13,17 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import SQLModel
 
 from states.clock import FakeClock
-from states.persistence.db import make_engine
-from states.persistence.migrate import alembic_config
 from states.persistence.uow import UnitOfWorkFactory
 from states.rules.catalogue import Catalogue
 from states.services import audits, report_store
 from states.services.deps import Deps
 from states.services.report_store import html_hash
 from tests.conftest import START
+from tests.support.migrations import migrate_to
 from tests.support.partnership import email, seed_partnership
 
 HTML = "<!DOCTYPE html><html><body><h1>Summary</h1></body></html>"
 FIGURES = '{"reference": "x"}'
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def bare(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database, not migrated at all."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        engine.dispose()
-        return
-    url: str = request.getfixturevalue("postgres_url")
-    schema = f"m_{secrets.token_hex(6)}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
-    yield engine
-    engine.dispose()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def _to(engine: Engine, revision: str, *, down: bool = False) -> None:
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def _audit(engine: Engine, catalogue: Catalogue) -> tuple[Deps, str]:
@@ -98,14 +65,14 @@ def _report(engine: Engine, reference: str, **columns: object) -> None:
 def test_reports_kept_and_a_summary_may_be_frozen_as_its_content(
     bare: Engine, catalogue: Catalogue
 ) -> None:
-    _to(bare, "0021")
+    migrate_to(bare, "0021")
     deps, reference = _audit(bare, catalogue)
     # What 0021 could hold: a summary frozen with its HTML, and a draft of the next version.
     _report(bare, reference, html=HTML, content_hash=html_hash(HTML))
     _report(bare, reference, version=2, status="draft", content_hash=None, frozen_at=None)
     with pytest.raises(IntegrityError):  # 0021 refuses a summary frozen as its content
         _report(bare, reference, kind="briefing", figures=FIGURES)
-    _to(bare, "head")
+    migrate_to(bare, "head")
 
     kept = report_store.list_reports(deps, audit=reference)
     assert [(r.version, r.status, r.html, r.intact) for r in kept] == [
@@ -127,7 +94,7 @@ def test_reports_kept_and_a_summary_may_be_frozen_as_its_content(
         c.execute(text("UPDATE report SET narrative = 'x' WHERE version = 3"))
 
     with pytest.raises(RuntimeError, match="stays at 0022"):
-        _to(bare, "0021", down=True)
+        migrate_to(bare, "0021", down=True)
     with bare.connect() as c:
         assert c.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0022"
 
@@ -135,11 +102,11 @@ def test_reports_kept_and_a_summary_may_be_frozen_as_its_content(
 def test_down_to_0021_and_up_again_without_such_a_summary(
     bare: Engine, catalogue: Catalogue
 ) -> None:
-    _to(bare, "head")
+    migrate_to(bare, "head")
     _, reference = _audit(bare, catalogue)
     _report(bare, reference, html=HTML, content_hash=html_hash(HTML))
-    _to(bare, "0021", down=True)
+    migrate_to(bare, "0021", down=True)
     with pytest.raises(IntegrityError):
         _report(bare, reference, version=2, figures=FIGURES)
-    _to(bare, "head")
+    migrate_to(bare, "head")
     _report(bare, reference, version=2, figures=FIGURES)
