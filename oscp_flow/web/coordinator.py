@@ -31,6 +31,7 @@ from oscp_flow.web import coordinator_views as views
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import COOKIE as FORM_COOKIE
 from oscp_flow.web.csrf import FormToken
+from oscp_flow.web.cycle.routes import add_cycle_routes
 from oscp_flow.web.directory_routes import DirectoryRoutes
 from oscp_flow.web.return_form import ErrorLink
 from oscp_flow.web.session import Sessions
@@ -49,7 +50,7 @@ WRONG_CURRENT = (
 REVIEW_FORM_BYTES = 20_000  # a reason of up to 4,000 characters, encoded
 # Where sign-in may send a person back to: only these pages, never another site.
 NEXT = re.compile(
-    r"/(board|themes|audits/[A-Za-z0-9_-]{1,40}|people(/[0-9]{1,9})?"
+    r"/(board|themes|work|audits/[A-Za-z0-9_-]{1,40}(/[a-z0-9-]{1,40}){0,3}|people(/[0-9]{1,9})?"
     r"|directory(/(agencies|settings|bodies|log|import))?)"
 )
 REFUSED = (
@@ -83,6 +84,7 @@ def build_coordinator_router(
     router.add_api_route("/signin", limit(pages.sign_in), methods=["POST"])
     router.add_api_route("/signout", pages.sign_out, methods=["POST"])
     router.add_api_route("/board", pages.board, methods=reading)
+    add_cycle_routes(router, ctx, pages.signed_in)
     router.add_api_route("/audits/{reference}", pages.audit, methods=reading)
     router.add_api_route(
         "/audits/{reference}/actions/{number}/review", pages.review, methods=["POST"]

@@ -50,7 +50,9 @@ class Permission(Enum):
     # Deciding on sign-off: in an audit, the members of the bodies its sign-off names (or,
     # for an audit whose rule still names roles, those roles).
     SIGN_OFF = "sign_off"
-    # Signing in to the web app with a password (everyone else works by e-mailed link).
+    # Signing in to the web app: those who run audits (coordinators, chairs), the auditors who
+    # complete and moderate case audits, and the learning hub; everyone else works by
+    # e-mailed link.
     SIGN_IN = "sign_in"
     # Reading an immediate-risk concern's words and the agency's assurance on the audit's
     # page; the agency reads its own behind its assurance link (need-to-know, every read kept).
@@ -81,7 +83,7 @@ ROLES: dict[Permission, frozenset[str]] = {
     Permission.MODERATE_FINDINGS: frozenset({"chair", "auditor"}),
     Permission.MODERATE_OWN_AGENCY_FINDINGS: frozenset({"chair", "auditor", "agency_lead"}),
     Permission.SIGN_OFF: frozenset({"learning_hub_member", "statutory_partner", "sign_off_member"}),
-    Permission.SIGN_IN: frozenset({"coordinator", "learning_hub_member"}),
+    Permission.SIGN_IN: frozenset({"coordinator", "chair", "auditor", "learning_hub_member"}),
     Permission.READ_CONCERNS: frozenset({"coordinator", "chair"}),
     Permission.HOLD_RETURN_LINK: frozenset({"agency_lead"}),
     # An agency lead only while the agency has no strategic lead (``link_rules``).
