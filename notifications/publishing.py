@@ -17,6 +17,7 @@ from markupsafe import Markup
 from notifications.reports import embedded_summary, render, to_pdf
 from states.definitions.disclosure import DisclosureRule
 from states.errors import InvalidInput
+from states.persistence.ids import PersonKey
 from states.services import report_store, reports
 from states.services.deps import Deps
 from states.services.report_data import Figures, Setting
@@ -76,7 +77,7 @@ def _frozen_content(report: StoredReport) -> tuple[Figures, datetime]:
     return report.figures, report.frozen_at
 
 
-def make_products(deps: Deps, *, audit: str, actor: str) -> list[StoredReport]:
+def make_products(deps: Deps, *, audit: str, actor: PersonKey) -> list[StoredReport]:
     """The 7-minute briefing and learning on a page from the frozen summary; a letter to
     each setting or agency written individual feedback (Section 175's deep-dive sample,
     Section 11's every agency), and for an audit with a deep dive the summary findings report
@@ -109,7 +110,7 @@ def make_products(deps: Deps, *, audit: str, actor: str) -> list[StoredReport]:
 def _product(
     deps: Deps,
     audit: str,
-    actor: str,
+    actor: PersonKey,
     *,
     summary: StoredReport,
     wanted: tuple[str, Setting | None],

@@ -1,17 +1,28 @@
-"""``oscp return ...``: one return as an Excel workbook, exported to fill in and imported back.
+"""``oscp return ...``: one return as an Excel workbook, exported to fill in and imported back;
+reopening a return and sending an agency its return link again. ``oscp audit extend`` moves
+the deadline of the round of returns (or any open deadline) on.
 
 A rejected workbook is listed one cell per line, so a person can work down the list in Excel.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from oscp_flow.cli.common import AsPerson, acting_person, app, err, out, run_action
+from oscp_flow.cli.common import (
+    AsPerson,
+    acting_person,
+    app,
+    audit_app,
+    err,
+    out,
+    run_action,
+)
 
 if TYPE_CHECKING:
     from oscp_flow.excel import SpreadsheetRejected
@@ -142,6 +153,59 @@ def return_reopen(
         out.print(
             f"{view.audit}: {which} is a draft again; a fresh link to it goes to the "
             "agency's leads by e-mail.",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    run_action(action)
+
+
+@returns_app.command("resend")
+def return_resend(audit: str, agency: str, *, as_person: AsPerson = None) -> None:
+    """E-mail AGENCY's audit leads a fresh link to their return on AUDIT while returns are
+    open (the chair or coordinator); the links they had stop working."""
+    from states.services.return_links import resend_return_link
+
+    actor = acting_person(as_person)
+
+    def action(deps: Deps) -> None:
+        sent = resend_return_link(deps, audit=audit, actor=actor, agency=agency)
+        people = "audit lead" if sent == 1 else f"{sent} audit leads"
+        out.print(
+            f"{escape(audit)}: a fresh link to the {escape(agency)} return goes to its "
+            f"{people} by e-mail; the links sent before no longer work.",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    run_action(action)
+
+
+@audit_app.command("extend")
+def audit_extend(
+    audit: str,
+    *,
+    until: Annotated[str, typer.Option(help="The new deadline's day, YYYY-MM-DD.")],
+    reason: Annotated[str, typer.Option(help="Why the deadline moves.")],
+    as_person: AsPerson = None,
+) -> None:
+    """Move AUDIT's open deadline to close of business on UNTIL (the coordinator); its
+    reminders still to come are worked out again from the new date."""
+    from states.rules.quarters import plain_day
+    from states.services import work
+
+    actor = acting_person(as_person)
+    try:
+        day = date.fromisoformat(until.strip())
+    except ValueError:
+        err.print("[bold red]Error:[/] dates are written YYYY-MM-DD, e.g. 2027-03-31.")
+        raise typer.Exit(2) from None
+
+    def action(deps: Deps) -> None:
+        work.extend_deadline(deps, audit=audit, actor=actor, until=day, reason=reason)
+        out.print(
+            f"{escape(audit)}: the deadline is now close of business on {plain_day(day)}; "
+            "its reminders are worked out again from that date.",
             highlight=False,
             soft_wrap=True,
         )

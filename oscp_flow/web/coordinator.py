@@ -31,6 +31,7 @@ from oscp_flow.web import coordinator_views as views
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import COOKIE as FORM_COOKIE
 from oscp_flow.web.csrf import FormToken
+from oscp_flow.web.cycle import work
 from oscp_flow.web.cycle.routes import add_cycle_routes
 from oscp_flow.web.directory_routes import DirectoryRoutes
 from oscp_flow.web.return_form import ErrorLink
@@ -50,7 +51,8 @@ WRONG_CURRENT = (
 REVIEW_FORM_BYTES = 20_000  # a reason of up to 4,000 characters, encoded
 # Where sign-in may send a person back to: only these pages, never another site.
 NEXT = re.compile(
-    r"/(board|themes|work|audits/[A-Za-z0-9_-]{1,40}(/[a-z0-9-]{1,40}){0,3}|people(/[0-9]{1,9})?"
+    r"/(board|themes|work|audits/[A-Za-z0-9_-]{1,40}(/(?!do/|actions/)[a-z-]{1,20}(/[A-Za-z0-9_-]{1,40})?)?"
+    r"|people(/[0-9]{1,9})?"
     r"|directory(/(agencies|settings|bodies|log|import))?)"
 )
 REFUSED = (
@@ -254,7 +256,11 @@ class CoordinatorPages:
             )
             return page if held is None else _held(page, held)
         log.info("person %d signed in", found.person_id)
-        target = f"{self.links.prefix}{next_page}" if next_page else self.links.board
+        target = (
+            f"{self.links.prefix}{next_page}"
+            if next_page
+            else await run_in_threadpool(work.landing, self.ctx, found.person_id)
+        )
         response = RedirectResponse(target, status_code=303)
         await run_in_threadpool(self.sessions.start, request, response, found.person_id)
         return response

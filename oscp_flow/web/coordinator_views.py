@@ -16,6 +16,7 @@ from urllib.parse import quote
 from starlette.responses import HTMLResponse
 
 from oscp_flow.web.context import WebContext
+from oscp_flow.web.cycle.links import CycleLinks
 from oscp_flow.web.diagram_svg import draw
 from oscp_flow.web.return_form import ErrorLink
 from states.rules.action_plan import REVIEWER_ROLES
@@ -31,6 +32,7 @@ from states.services import (
     returns_status,
     shared_items,
     sign_off_views,
+    tasks,
 )
 from states.services.aggregation import Distribution
 from states.services.web_sessions import Viewer
@@ -204,6 +206,7 @@ def audit_page(
     """One audit. ``done`` says what the viewer's last form did; ``problem`` is a form sent
     back refused, shown beside the form with what was typed."""
     deps = ctx.deps
+    queries.require_reader(deps, audit=reference, person=viewer.id)
     status = queries.audit_status(deps, audit=reference, as_person=viewer.id)
     # Attributable: who read which audit, by ids only (no names, no case details).
     log.info("person %d read audit %s", viewer.id, status.reference)
@@ -220,6 +223,9 @@ def audit_page(
         nav="audit",
         title=f"Audit {status.reference}",
         status=status,
+        # The audit's parts as a task list, each linking to its own page of the cycle.
+        tasks=tasks.tasks_of(deps, audit=status.reference),
+        cycle=CycleLinks(ctx.pages.paths.prefix),
         diagram=draw(definition, status.state, visited),
         returns=returns_status.returns_status(deps, audit=status.reference, as_person=viewer.id),
         history=history,

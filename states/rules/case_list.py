@@ -61,13 +61,18 @@ def read_rows(name: str, rows: Iterable[Row]) -> list[CaseCandidate]:
 
     Raises ``CaseListRejected`` naming every problem with its lines; blank rows are skipped.
     """
+    return [case for _, case in read_lines(name, rows)]
+
+
+def read_lines(name: str, rows: Iterable[Row]) -> list[tuple[int, CaseCandidate]]:
+    """As ``read_rows``, each case with the line it was read from (to show beside it)."""
     found = iter(rows)
     header = next(found, None)
     if header is None:
         raise CaseListRejected(name, [RowProblem(1, "the file is empty")])
     positions = _positions(name, header)
     width = len(header[1])
-    cases: list[CaseCandidate] = []
+    cases: list[tuple[int, CaseCandidate]] = []
     problems: list[RowProblem] = []
     first_seen: dict[str, int] = {}
     for line, cells in _not_blank(found):
@@ -78,7 +83,7 @@ def read_rows(name: str, rows: Iterable[Row]) -> list[CaseCandidate]:
         problems.extend(RowProblem(line, message) for message in wrong)
         if case is not None:
             first_seen[case.reference] = line
-            cases.append(case)
+            cases.append((line, case))
     if problems:
         raise CaseListRejected(name, problems)
     return cases
@@ -110,28 +115,44 @@ def _check_row(
         return None, [
             f"has more values than the {width} columns; put a value holding a comma in quotes"
         ]
-    problems: list[str] = []
-    reference = cells[positions["reference"]].strip()
+    case, problems = _check_cells(*(cells[positions[column]] for column in COLUMNS))
+    return case, list(dict.fromkeys(problems.values()))
+
+
+def typed_case(
+    reference: str, agencies: str, first: str, last: str
+) -> tuple[CaseCandidate | None, dict[str, str]]:
+    """One case typed into a form's fields rather than read from a file's row, by the same
+    rules: the case, or None and a sentence for each field at fault (by its column's name)."""
+    case, problems = _check_cells(reference, agencies, first, last)
+    return case, {column: f"{p[0].upper()}{p[1:]}." for column, p in problems.items()}
+
+
+def _check_cells(
+    reference: str, agencies: str, first: str, last: str
+) -> tuple[CaseCandidate | None, dict[str, str]]:
+    """The case in one row's cells, or None and each column's problem."""
+    problems: dict[str, str] = {}
+    reference = reference.strip()
     wrong = reference_problem(reference)
     if wrong is not None:
-        problems.append(wrong)
-    first = _date(cells[positions["first_intervention_on"]], problems)
-    last = _date(cells[positions["last_intervention_on"]], problems)
-    if first and last and first > last:
-        problems.append("the first intervention is after the last")
-    codes = cells[positions["agencies"]].split(";")
-    agencies = tuple(dict.fromkeys(code.strip() for code in codes if code.strip()))
+        problems["reference"] = wrong
+    first_on = _date(first, problems, "first_intervention_on")
+    last_on = _date(last, problems, "last_intervention_on")
+    if first_on and last_on and first_on > last_on:
+        problems["last_intervention_on"] = "the first intervention is after the last"
+    codes = tuple(dict.fromkeys(code.strip() for code in agencies.split(";") if code.strip()))
     if problems:
-        return None, list(dict.fromkeys(problems))
-    return CaseCandidate(reference, agencies, first, last), []
+        return None, problems
+    return CaseCandidate(reference, codes, first_on, last_on), {}
 
 
-def _date(text: str, problems: list[str]) -> date | None:
+def _date(text: str, problems: dict[str, str], column: str) -> date | None:
     text = text.strip()
     if not text:
         return None
     if ISO_DATE.fullmatch(text):
         with contextlib.suppress(ValueError):
             return date.fromisoformat(text)
-    problems.append("dates are written YYYY-MM-DD, such as 2026-01-31")
+    problems[column] = "dates are written YYYY-MM-DD, such as 2026-01-31"
     return None

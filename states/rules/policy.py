@@ -50,6 +50,10 @@ class Permission(Enum):
     # Deciding on sign-off: in an audit, the members of the bodies its sign-off names (or,
     # for an audit whose rule still names roles, those roles).
     SIGN_OFF = "sign_off"
+    # Reading an audit's own page (its returns, history, report and decisions): the
+    # partnership's oversight (coordinators, the learning hub) and, in one audit, its chair and
+    # the auditors assigned its cases. Signing in opens no other audit (need-to-know).
+    READ_AUDIT = "read_audit"
     # Signing in to the web app: those who run audits (coordinators, chairs), the auditors who
     # complete and moderate case audits, and the learning hub; everyone else works by
     # e-mailed link.
@@ -83,6 +87,7 @@ ROLES: dict[Permission, frozenset[str]] = {
     Permission.MODERATE_FINDINGS: frozenset({"chair", "auditor"}),
     Permission.MODERATE_OWN_AGENCY_FINDINGS: frozenset({"chair", "auditor", "agency_lead"}),
     Permission.SIGN_OFF: frozenset({"learning_hub_member", "statutory_partner", "sign_off_member"}),
+    Permission.READ_AUDIT: frozenset({"coordinator", "learning_hub_member", "chair", "auditor"}),
     Permission.SIGN_IN: frozenset({"coordinator", "chair", "auditor", "learning_hub_member"}),
     Permission.READ_CONCERNS: frozenset({"coordinator", "chair"}),
     Permission.HOLD_RETURN_LINK: frozenset({"agency_lead"}),

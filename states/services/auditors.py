@@ -23,7 +23,8 @@ from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
 from states.persistence.vocabulary import BARRING, Involvement
-from states.rules.policy import Permission
+from states.rules.policy import Permission, either, require
+from states.services.audits import roles_allowed, roles_in_audit
 from states.services.deps import Deps
 from states.services.work import assign_auditor, write_to_audit
 
@@ -150,11 +151,17 @@ def _assigned_case(
     return int(found), None if previous is None else Involvement(previous)
 
 
-def list_auditors(deps: Deps, *, audit: AuditKey) -> AuditorsView:
-    """The audit's cases, who is on each and what they declared, and the auditor pool."""
+def list_auditors(
+    deps: Deps, *, audit: AuditKey, as_person: PersonKey | None = None
+) -> AuditorsView:
+    """The audit's cases, who is on each and what they declared, and the auditor pool; with
+    ``as_person``, only for one who may assign them (the chair or a coordinator)."""
     with deps.uow(readonly=True) as uow:
         c = uow.connection
-        row = AuditStore(c).load_audit(audit)
+        store = AuditStore(c)
+        row = store.load_audit(audit)
+        if as_person is not None:
+            _may_assign(deps, store, row, store.load_actor(as_person))
         cases = list(
             c.execute(
                 select(t.case.c.reference)
@@ -163,6 +170,16 @@ def list_auditors(deps: Deps, *, audit: AuditKey) -> AuditorsView:
             ).scalars()
         )
         return AuditorsView(row.reference, cases, _on_cases(c, row), _pool(c))
+
+
+def _may_assign(deps: Deps, store: AuditStore, row: AuditRow, who: Actor) -> None:
+    allowed = roles_allowed(deps, store, row, Permission.ORGANISE)
+    require(
+        roles_in_audit(deps, store, who, row),
+        Permission.ORGANISE,
+        refusal=f"On audit {row.reference} only the {either(allowed)} may assign its "
+        f"auditors, and {who.name} is not.",
+    )
 
 
 _MEMBER = (t.person.c.name, t.person.c.email, t.agency.c.name)

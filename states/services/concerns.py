@@ -259,3 +259,20 @@ def _told(connection: Connection, row: AuditRow, plan: _Plan) -> tuple[Told, ...
             as_what = "told as the audit type declares"
         told.append(Told(names[person], as_what, False))
     return tuple(told)
+
+
+def told_of(deps: Deps, *, audit: AuditKey, escalation_id: int) -> tuple[Told, ...]:
+    """Who a concern raised on ``audit`` goes to, as the directory stands now: what the web
+    page that raised it says after its redirect, as ``oscp audit concern`` says at once."""
+    with deps.uow(readonly=True) as uow:
+        store = AuditStore(uow.connection)
+        row = store.load_audit(audit)
+        agency_id = uow.connection.execute(
+            select(t.escalation.c.agency_id).where(
+                t.escalation.c.id == escalation_id, t.escalation.c.audit_id == row.id
+            )
+        ).scalar_one_or_none()
+        if agency_id is None:
+            raise NotFound("concern", escalation_id)
+        plan = plan_for(uow.connection, rule_of(deps, store, row), row, int(agency_id))
+        return _told(uow.connection, row, plan)

@@ -12,7 +12,8 @@ from states.errors import GateFailure
 from states.persistence import tables as t
 from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import AuditStore
-from states.services.audits import compiled_for, gate_context, tool_is_per_case
+from states.rules.policy import Permission, require
+from states.services.audits import compiled_for, gate_context, roles_in_audit, tool_is_per_case
 from states.services.deps import Deps
 
 
@@ -69,6 +70,21 @@ class EventView:
     from_state: str
     to_state: str
     reason: str | None
+
+
+def require_reader(deps: Deps, *, audit: AuditKey, person: PersonKey) -> None:
+    """``PermissionDenied`` unless ``person`` may read the audit's page: a signed-in auditor
+    or chair reads only the audits they audit or chair (``AuditStore.roles_in``)."""
+    with deps.uow(readonly=True) as uow:
+        store = AuditStore(uow.connection)
+        row = store.load_audit(audit)
+        roles = roles_in_audit(deps, store, store.load_actor(person), row)
+    require(
+        roles,
+        Permission.READ_AUDIT,
+        refusal="Only coordinators, the learning hub, and the audit's own chair and auditors "
+        "may read an audit's page.",
+    )
 
 
 def audit_status(deps: Deps, *, audit: AuditKey, as_person: PersonKey) -> AuditStatus:

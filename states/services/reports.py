@@ -85,7 +85,17 @@ def save_narrative(
     deps: Deps, *, audit: AuditKey, actor: PersonKey, section: str, text: str
 ) -> int:
     """Save one section of the summary's draft narrative; returns the version written."""
-    text = checked_section(section, text)
+    return save_sections(deps, audit=audit, actor=actor, sections={section: text})
+
+
+def save_sections(
+    deps: Deps, *, audit: AuditKey, actor: PersonKey, sections: Mapping[str, str]
+) -> int:
+    """Save some or all sections of the summary's draft at once (the editor's one form), as
+    one change with one event; returns the version written."""
+    if not sections:
+        raise InvalidInput(f"Name a section to save: {', '.join(SECTIONS)}.")
+    words = {section: checked_section(section, text) for section, text in sections.items()}
 
     def work(uow: UnitOfWork, row: AuditRow, who: Actor, now: datetime) -> int:
         c = uow.connection
@@ -93,7 +103,7 @@ def save_narrative(
         current = current_round(c, row, stages)
         if not stages.can_edit(row.state) or current.frozen:
             raise InvalidInput(_closed_to_edits(row, stages, current.version))
-        narrative = json.dumps({**current.narrative, section: text})
+        narrative = json.dumps({**current.narrative, **words})
         written = {"narrative": narrative, "updated_at": now, "updated_by": who.id}
         if current.draft_id is None:
             c.execute(
@@ -104,6 +114,7 @@ def save_narrative(
             c.execute(update(t.report).where(t.report.c.id == current.draft_id).values(written))
         return current.version
 
+    named = "', '".join(words)
     return write_to_audit(
         deps,
         audit,
@@ -111,7 +122,7 @@ def save_narrative(
         "save_report_narrative",
         may=Permission.WRITE_REPORT,
         work=work,
-        reason=f"Summary report section '{section}' saved",
+        reason=f"Summary report section{'s' if len(words) > 1 else ''} '{named}' saved",
     )
 
 

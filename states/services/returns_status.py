@@ -86,7 +86,7 @@ def returns_status(deps: Deps, *, audit: AuditKey, as_person: PersonKey) -> Retu
         stages = compiled_for(deps, store, row).stages
         per_case = tool_is_per_case(deps, store, row)()
         reach = returns_reach(store.roles_in(who, row) | who.roles)
-        round_ = _round(uow.connection, row, stages)
+        round_ = returns_round(uow.connection, row, stages)
         found = _read(uow.connection, row.id, round_, per_case=per_case)
     shown = [
         p
@@ -132,8 +132,9 @@ def _agency(found: _Found, taking: _TakingPart, opened: bool, *, show_cases: boo
     )
 
 
-def _round(connection: Connection, row: AuditRow, stages: Stages) -> int | None:
-    """The version that entered the state collecting returns now, or the last that did."""
+def returns_round(connection: Connection, row: AuditRow, stages: Stages) -> int | None:
+    """The version that entered the state collecting returns now, or the last that did: the
+    round every view of the returns shows (None until returns first open)."""
     if row.state in stages.collecting:
         return row.state_round
     e = t.event

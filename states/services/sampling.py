@@ -43,6 +43,7 @@ __all__ = [
     "eligible",
     "record_draw",
     "remove_case",
+    "replace_case",
     "select_sample",
 ]
 
@@ -160,6 +161,41 @@ def remove_case(deps: Deps, *, audit: AuditKey, actor: PersonKey, case: str, rea
 
     write_to_audit(
         deps, audit, actor, "remove_case", may=Permission.COORDINATE, work=work, reason=reason
+    )
+
+
+def replace_case(
+    deps: Deps,
+    *,
+    audit: AuditKey,
+    actor: PersonKey,
+    case: str,
+    new: CaseCandidate,
+    reason: str,
+) -> None:
+    """The coordinator swaps one case of the sample for another before returns open, with a
+    reason: one change, so the sample is never left a case short. The case going takes its
+    agencies and auditors with it, as a removal does; the new case comes with its own."""
+    check_case_reference(new.reference)
+    if not reason.strip():
+        raise InvalidInput("Say why the case is being replaced.")
+
+    def work(uow: UnitOfWork, row: AuditRow, _who: Actor, _now: datetime) -> None:
+        found = _sampled_ids(uow.connection, row, case)
+        if not found:
+            raise NotFound("case", case)
+        _drop_cases(deps, uow, row, found)
+        _refuse_cases_already_sampled(uow.connection, row, [new])
+        insert_cases(uow.connection, row.id, [new])
+
+    write_to_audit(
+        deps,
+        audit,
+        actor,
+        "replace_case",
+        may=Permission.COORDINATE,
+        work=work,
+        reason=f"{case} replaced by {new.reference}: {reason.strip()}",
     )
 
 

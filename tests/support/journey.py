@@ -44,7 +44,6 @@ from tests.support.smtp import Recorder, smtp_server, text_of
 
 REFERENCE = re.compile(r"AUD-[0-9A-Z]{8}")
 STATE = re.compile(r"State: .* \((\w+)\), version \d+")
-LINK = re.compile(re.escape(northdale.BASE) + r"/act/[A-Za-z0-9_-]+")
 # Wide enough that no line a journey reads is wrapped.
 COLUMNS = "200"
 
@@ -108,14 +107,24 @@ def _pressed(form: Form, value: str | None) -> dict[str, str]:
 class Partnership:
     """Northdale, set up from nothing: its people type ``oscp`` and follow e-mailed links."""
 
-    def __init__(self, folder: Path, env: dict[str, str | None], recorder: Recorder) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        env: dict[str, str | None],
+        recorder: Recorder,
+        base_url: str = northdale.BASE,
+    ) -> None:
         self.folder = folder
         self.env = env
         self.recorder = recorder
+        self.base_url = base_url
         self.settings = _settings(folder / "home")
         self.deps = build(self.settings)
-        config = WebConfig(csrf_secret=SecretStr("not-for-production"), rate_limit_enabled=False)
-        web = TestClient(create_app(self.deps, self.settings, config), base_url=northdale.BASE)
+        self.web_config = WebConfig(
+            csrf_secret=SecretStr("not-for-production"), rate_limit_enabled=False
+        )
+        web = TestClient(create_app(self.deps, self.settings, self.web_config), base_url=base_url)
+        self._link = re.compile(re.escape(base_url) + r"/act/[A-Za-z0-9_-]+")
         self._open = ExitStack()
         self.web = Browser(self._open.enter_context(web))
 
@@ -123,12 +132,14 @@ class Partnership:
         self._open.close()
         self.deps.uow.engine.dispose()
 
-    def oscp(self, *args: str, as_: str | None = None, code: int = 0) -> str:
-        """The command as typed by ``as_``; its output (errors included), having checked
-        that it ended with ``code``."""
+    def oscp(
+        self, *args: str, as_: str | None = None, code: int = 0, answers: str | None = None
+    ) -> str:
+        """The command as typed by ``as_`` (``answers``: what is typed at its prompts); its
+        output (errors included), having checked that it ended with ``code``."""
         typed = [*args, "--as", as_] if as_ else list(args)
         with patch.object(common, "build_deps", lambda: self.deps):
-            ended, output = _run(typed, self.env)
+            ended, output = _run(typed, self.env, answers)
         assert ended == code, f"oscp {' '.join(typed)}: {output}"
         return output
 
@@ -183,7 +194,7 @@ class Partnership:
 
     def links_for(self, to: str, *, audit: str, subject: str = "") -> list[str]:
         """The links in those e-mails, oldest first."""
-        found = (LINK.search(text_of(m)) for m in self.mail(to, audit=audit, subject=subject))
+        found = (self._link.search(text_of(m)) for m in self.mail(to, audit=audit, subject=subject))
         return [link[0] for link in found if link is not None]
 
     def link(self, to: str, *, audit: str, subject: str) -> str:
@@ -210,12 +221,12 @@ def _command() -> TyperGroup:
     return command
 
 
-def _run(typed: list[str], env: dict[str, str | None]) -> tuple[int, str]:
+def _run(typed: list[str], env: dict[str, str | None], answers: str | None) -> tuple[int, str]:
     """``CliRunner.invoke`` on a command built once: Typer builds the command from the app
     on every ``invoke``, which took most of a journey command's time. The isolation and the
     exit are ``invoke``'s own (streams, environment, ``SystemExit``)."""
     ended: object = 0
-    with CliRunner().isolation(env=env) as (_out, _err, output):
+    with CliRunner().isolation(input=answers, env=env) as (_out, _err, output):
         try:
             _command().main(args=typed, prog_name="oscp")
         except SystemExit as exit_:
@@ -235,12 +246,12 @@ def _settings(home: Path) -> Settings:
         return Settings()
 
 
-def _init(env: dict[str, str | None], port: int, database_url: str | None) -> None:
+def _init(env: dict[str, str | None], port: int, database_url: str | None, base_url: str) -> None:
     options = {
         "--partnership": "Northdale Safeguarding Children Partnership",
         "--mail-from": f"Learning hub <hub@{northdale.DOMAIN}>",
         "--mail-domain": northdale.DOMAIN,
-        "--base-url": f"{northdale.BASE}/",
+        "--base-url": f"{base_url}/",
         "--smtp-host": "127.0.0.1",
         "--smtp-port": str(port),
         "--smtp-tls": "none",
@@ -255,17 +266,19 @@ def _init(env: dict[str, str | None], port: int, database_url: str | None) -> No
 
 
 @contextmanager
-def partnership(folder: Path, database_url: str | None) -> Iterator[Partnership]:
+def partnership(
+    folder: Path, database_url: str | None, base_url: str = northdale.BASE
+) -> Iterator[Partnership]:
     """Northdale set up in ``folder`` (its database: SQLite in the home, or
-    ``database_url``), with its directory imported and the programme loaded, its mail going to
-    an SMTP server that keeps what it receives."""
+    ``database_url``; its links under ``base_url``), with its directory imported and the
+    programme loaded, its mail going to an SMTP server that keeps what it receives."""
     recorder = Recorder()
     env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("OSCP_")}
     env |= {"OSCP_HOME": str(folder / "home"), "OSCP_INIT_PASSWORD": northdale.PASSWORD}
     env |= {"COLUMNS": COLUMNS}
     with smtp_server(recorder) as port:
-        _init(env, port, database_url)
-        northdale_ = Partnership(folder, env, recorder)
+        _init(env, port, database_url, base_url)
+        northdale_ = Partnership(folder, env, recorder, base_url)
         try:
             book = folder / "northdale.xlsx"
             book.write_bytes(directory_workbook(northdale.directory()))

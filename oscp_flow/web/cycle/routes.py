@@ -16,6 +16,24 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from oscp_flow.web.context import WebContext
+from oscp_flow.web.cycle import (
+    auditors,
+    case_audits,
+    concerns,
+    deep_dive,
+    feedback,
+    moderation,
+    products,
+    report,
+    returns,
+    sample,
+    sample_change,
+    sign_off_progress,
+    stages,
+    starting,
+    terms,
+    work,
+)
 from oscp_flow.web.cycle.common import FORM_BYTES
 from oscp_flow.web.cycle.links import CycleLinks
 from states.services.web_sessions import Viewer
@@ -48,7 +66,24 @@ class Area:
 
 
 # Each part of the cycle, in the order an audit meets them. A module adds its routes here.
-PARTS: tuple[Callable[[APIRouter, Area], None], ...] = ()
+PARTS: tuple[Callable[[APIRouter, Area], None], ...] = (
+    starting.add_routes,
+    terms.add_routes,
+    sample.add_routes,
+    sample_change.add_routes,
+    auditors.add_routes,
+    returns.add_routes,
+    case_audits.add_routes,
+    moderation.add_routes,
+    concerns.add_routes,
+    deep_dive.add_routes,
+    feedback.add_routes,
+    report.add_routes,
+    sign_off_progress.add_routes,
+    products.add_routes,
+    stages.add_routes,
+    work.add_routes,
+)
 
 
 def add_cycle_routes(router: APIRouter, ctx: WebContext, signed_in: SignedIn) -> None:

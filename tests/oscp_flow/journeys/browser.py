@@ -1,0 +1,72 @@
+"""A new partnership served by the real app on loopback, for the journeys its people take in
+Chromium through the pages alone.
+
+Northdale is set up as any new partnership is (``oscp init``, its directory imported, the
+programme loaded), its links under the address the app is served at, its mail going to a real
+SMTP server; the coordinator gives the chair and the auditors their passwords with ``oscp user
+password``. From then on everything is a page, a button or an e-mailed link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.support.browser import chromium, serving
+from tests.support.journey import Partnership, at, partnership
+from tests.support.northdale import COORDINATOR, PASSWORD, database
+from tests.support.ports import bound, port_of
+from tests.support.screens import Album, Screen
+
+# What the chair and the auditors are given to sign in with (the coordinator's is init's).
+THEIR_PASSWORD = "a long pass phrase the coordinator gave"
+
+
+@dataclass
+class Served:
+    northdale: Partnership
+    browser: Browser
+    album: Album
+    base_url: str
+
+    def screen(self, who: str, *, phone: bool = False) -> Screen:
+        return Screen(self.browser, self.album, who, base_url=self.base_url, phone=phone)
+
+    def signed_in(self, who: str, start: str = "/board") -> Screen:
+        """``who`` at their own screen, signed in with their password, at ``start``."""
+        screen = self.screen(who.split("@", maxsplit=1)[0])
+        password = PASSWORD if who == COORDINATOR else THEIR_PASSWORD
+        screen.sign_in(start, who, password)
+        return screen
+
+    def links(self, to: str, *, audit: str, subject: str) -> str:
+        """The newest link ``to`` was e-mailed about ``audit``, once the outbox is sent."""
+        self.northdale.send_mail()
+        return self.northdale.link(to, audit=audit, subject=subject)
+
+
+@contextmanager
+def served(
+    folder: Path, store: str, request: pytest.FixtureRequest, journey: str, *people: str
+) -> Iterator[Served]:
+    """Northdale on ``store``, served on a loopback port, and Chromium; ``people`` (local
+    parts) are given passwords by the coordinator."""
+    with bound() as sock:
+        base_url = f"http://127.0.0.1:{port_of(sock)}"
+        with (
+            database(store, request) as url,
+            partnership(folder, url, base_url) as northdale,
+        ):
+            for local in people:
+                typed = f"{THEIR_PASSWORD}\n{THEIR_PASSWORD}\n"
+                northdale.oscp("user", "password", at(local), answers=typed)
+            with (
+                serving(northdale.deps, northdale.settings, sock, northdale.web_config),
+                chromium() as browser,
+            ):
+                yield Served(northdale, browser, Album.for_journey(journey), base_url)
