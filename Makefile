@@ -57,6 +57,7 @@ bench: setup services
 	$(BIN)/python -m bench.cases_import
 	$(BIN)/python -m bench.directory
 	$(BIN)/python -m bench.moderation
+	$(BIN)/python -m bench.pages
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

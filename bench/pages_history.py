@@ -13,12 +13,14 @@ audits behind them, so the history is made as a partnership would make it, not b
   on the day its calendar says; and, outside the plan, each year's Section 175/157
   self-assessment, a dip sample and a single-agency feedback audit, and a Section 11
   self-assessment every other year. About fourteen audits a year, of every type.
-- Each audit's life: started on its day, then one step of its cycle every four to twelve
-  days (weekdays), each step what ``oscp_flow.rehearsal.walkthrough`` does before each
+- Each audit's life: started on its day, then one step of its cycle every one to three
+  weeks (weekdays), each step what ``oscp_flow.rehearsal.walkthrough`` does before each
   transition (cases, auditors, returns, moderation, report, sign-off, actions, sharing)
-  and the transition itself. Time runs for all audits at once, on the engine's one clock,
-  up to "now": older audits are closed, the latest are wherever their pace has brought
-  them, with their deadlines met, missed or still running.
+  and the transition itself; the chair confirms the findings all at once (the moderation
+  page's "confirm all", ``oscp findings confirm``), not one by one as the walkthrough does,
+  which would be most of the history's cost. Time runs for all audits at once, on the
+  engine's one clock, up to "now": older audits are closed, the latest are wherever their
+  pace has brought them, with their deadlines met, missed or still running.
 """
 
 from __future__ import annotations
@@ -41,8 +43,9 @@ from oscp_flow.settings import PROJECT_ROOT
 from states.clock import LONDON, FakeClock
 from states.persistence import tables as t
 from states.rules.recurrence import Recurrence
-from states.services import audits, programme
+from states.services import audits, findings, moderation, programme
 from states.services.deps import Deps
+from states.services.finding_views import FindingFilter
 
 PLAN = PROJECT_ROOT / "definitions" / "programme" / "oscp-2025-28.yaml"
 HISTORY_FROM = date(2016, 4, 1)
@@ -56,7 +59,7 @@ DIP_SAMPLES = (
     "Child protection conferences",
     "Private fostering",
 )
-Progress = Callable[[date], None]
+Tick = Callable[[date], None]  # told each day the history reaches
 
 
 @dataclass(frozen=True, order=True)
@@ -186,11 +189,28 @@ def start(deps: Deps, plan: Planned) -> str:
     ).reference
 
 
+class Confirming(Walker):
+    """The walkthrough, with the findings confirmed in one go by the chair."""
+
+    def _moderate_findings(self) -> None:
+        if not findings.list_findings(self.deps, audit=self.reference):
+            findings.record_finding(
+                self.deps,
+                audit=self.reference,
+                actor=email("chair"),
+                kind="strength",
+                summary="Timely information sharing at the front door",
+            )
+        moderation.confirm_findings(
+            self.deps, audit=self.reference, actor=email("chair"), shown=FindingFilter()
+        )
+
+
 def life(deps: Deps, plan: Planned) -> Iterator[None]:
     """Started, then one transition of the audit's own cycle per step, to its end."""
     reference = start(deps, plan)
     yield
-    walker = Walker(deps, reference, plan.on)
+    walker = Confirming(deps, reference, plan.on)
     for _ in walker.walk(deps.catalogue.current(plan.audit_type).definition):
         yield
 
@@ -202,9 +222,7 @@ def weekday_after(instant: datetime, days: int) -> datetime:
     return later
 
 
-def live(
-    deps: Deps, clock: FakeClock, plans: list[Planned], until: datetime, tick: Progress
-) -> Lived:
+def live(deps: Deps, clock: FakeClock, plans: list[Planned], until: datetime, tick: Tick) -> Lived:
     """Every audit's life, step by step in the order of the clock, up to ``until``."""
     rng = random.Random(2016)
     lived = Lived()

@@ -34,6 +34,7 @@ from states.services.deps import Deps
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 PROJECT = r"/(states|oscp_flow|notifications)/"
 START_SECONDS = 20
+AT_LEAST = 20  # requests a page, whatever the time: a p95 of fewer says little
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,12 @@ class Timing:
 
     def line(self) -> str:
         ms = {k: v * 1e3 for k, v in self.figures().items()}
-        said = "" if self.status == 200 else f" (HTTP {self.status}: the page is not there)"
+        said = {200: "", 404: " (HTTP 404: not there yet)"}.get(
+            self.status, f" (HTTP {self.status})"
+        )
         return (
-            f"  {self.page.name} ({self.page.path}{said}): {self.size:,} bytes; p95 page "
+            f"  {self.page.name} ({self.page.path}{said}): {self.size:,} bytes, "
+            f"{len(self.times)} requests; p95 page "
             f"{ms['page']:.1f} ms, static page {ms['static']:.1f} ms "
             f"(medians {ms['page median']:.1f} and {ms['static median']:.1f} ms)"
         )
@@ -141,10 +145,17 @@ def _timed(client: httpx.Client, path: str, status: int) -> float:
 
 
 def measure(
-    client: httpx.Client, page: Page, bodies: dict[str, bytes], requests: int, warm_up: int
+    client: httpx.Client,
+    page: Page,
+    bodies: dict[str, bytes],
+    *,
+    requests: int,
+    warm_up: int,
+    seconds: float,
 ) -> Timing:
     """The page's bytes become its static twin's; then warm-up, then page and static
-    alternating (each first in turn), so a burst of load elsewhere skews neither alone."""
+    alternating (each first in turn), so a burst of load elsewhere skews neither alone; up
+    to ``requests`` of each, stopping past ``seconds`` once ``AT_LEAST`` are in."""
     first = client.get(page.path)
     bodies[page.name] = first.content
     static = f"/bench-static/{page.name}"
@@ -153,7 +164,10 @@ def measure(
         _timed(client, static, 200)
     times: list[float] = []
     static_times: list[float] = []
+    began = time.perf_counter()
     for n in range(requests):
+        if n >= AT_LEAST and time.perf_counter() - began > seconds:
+            break
         order = [(page.path, first.status_code, times), (static, 200, static_times)]
         for path, status, into in order if n % 2 == 0 else order[::-1]:
             into.append(_timed(client, path, status))

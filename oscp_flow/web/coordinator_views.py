@@ -210,8 +210,8 @@ def audit_page(
     status = queries.audit_status(deps, audit=reference, as_person=viewer.id)
     # Attributable: who read which audit, by ids only (no names, no case details).
     log.info("person %d read audit %s", viewer.id, status.reference)
-    history = queries.history(deps, audit=status.reference)
-    visited = {e.from_state for e in history} | {e.to_state for e in history}
+    # The changes of stage and the latest steps; the whole history has its own pages.
+    history = queries.history_summary(deps, audit=status.reference)
     definition = board.definition_of(deps, audit=status.reference)
     plan = actions.list_actions(deps, audit=status.reference, as_person=viewer.id)
     awaiting = viewer.roles & REVIEWER_ROLES and any(a.status == "evidence_submitted" for a in plan)
@@ -226,10 +226,9 @@ def audit_page(
         # The audit's parts as a task list, each linking to its own page of the cycle.
         tasks=tasks.tasks_of(deps, audit=status.reference),
         cycle=CycleLinks(ctx.pages.paths.prefix),
-        diagram=draw(definition, status.state, visited),
+        diagram=draw(definition, status.state, set(history.visited)),
         returns=returns_status.returns_status(deps, audit=status.reference, as_person=viewer.id),
         history=history,
-        stage_changes=[e for e in history if e.from_state != e.to_state],
         action_plan=plan,
         sharing=shared_items.sharing_of(deps, audit=status.reference),
         sign_off=sign_off_views.sign_off_of(deps, audit=status.reference, viewer=viewer.id),
@@ -241,7 +240,10 @@ def audit_page(
         state_titles={s.name: s.title for s in definition.states},
         reviewer=bool(viewer.roles & REVIEWER_ROLES),
         can_add=can_add,
-        agencies=sorted(board.agency_names(deps).items(), key=lambda pair: pair[1]),
+        # For the form adding an action, shown only to those who may add one.
+        agencies=sorted(board.agency_names(deps).items(), key=lambda pair: pair[1])
+        if can_add
+        else [],
         done=done,
         problem=problem,
         status_code=400 if problem else 200,

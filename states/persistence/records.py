@@ -329,11 +329,14 @@ class Finding(SQLModel, table=True):
     its text, so free text stays in the return it was typed into.
     """
 
+    # The moderation page reads one section's findings (its questions) of an agency's
+    # returns; the return alone leads the index.
+    __table_args__ = (Index("ix_finding_return_question", "return_id", "question_id"),)
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
     kind: str = Field(max_length=20)
     summary: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    return_id: int | None = Field(default=None, foreign_key="audit_return.id", index=True)
+    return_id: int | None = Field(default=None, foreign_key="audit_return.id")
     question_id: str | None = Field(default=None, max_length=63)
     original_rating: str | None = Field(default=None, max_length=63)
     moderated_rating: str | None = Field(default=None, max_length=63)

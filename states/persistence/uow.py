@@ -20,9 +20,18 @@ from sqlalchemy.exc import DBAPIError
 from states.persistence.db import READONLY, store_error
 
 
+def reader(engine: Engine) -> Engine:
+    """The engine for read-only units: the same pool, beginning deferred (``READONLY``).
+    Each ``execution_options`` call makes a new engine object and registers its own "begin"
+    listener, so the factory makes one and keeps it."""
+    if engine.get_execution_options().get(READONLY, False):
+        return engine
+    return engine.execution_options(**{READONLY: True})
+
+
 class UnitOfWork:
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
-        self._engine = engine.execution_options(**{READONLY: True}) if readonly else engine
+        self._engine = reader(engine) if readonly else engine
         self._connection: Connection | None = None
 
     def __enter__(self) -> UnitOfWork:
@@ -87,6 +96,7 @@ class UnitOfWork:
 class UnitOfWorkFactory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._reader = reader(engine)
 
     def __call__(self, *, readonly: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.engine, readonly=readonly)
+        return UnitOfWork(self._reader if readonly else self.engine, readonly=readonly)

@@ -79,3 +79,14 @@ class Recurrence:
         if self.until is not None and occurrence.starts_on > self.until:
             return None
         return occurrence
+
+    def due_in(self, year: int, month: int) -> Occurrence | None:
+        """The occurrence due in this month, if one is: none before the first, in a month
+        between two, or once they would start after ``until`` (as ``current`` counts them)."""
+        since_first = _month_number(year, month) - _month_number(*self.first_due)
+        if since_first < 0 or since_first % self.every_months:
+            return None
+        occurrence = self.nth(since_first // self.every_months)
+        if self.until is not None and occurrence.starts_on > self.until:
+            return None
+        return occurrence

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 
 from states.clock import LONDON, as_utc
 from states.definitions.model import AuditTypeDefinition
@@ -21,6 +22,7 @@ from states.persistence.ids import AuditKey
 from states.persistence.store import AuditStore
 from states.persistence.vocabulary import ReturnStatus
 from states.rules.quarters import Quarter
+from states.rules.recurrence import Recurrence
 from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.programme import EntryView, list_entries
@@ -28,16 +30,21 @@ from states.services.programme import EntryView, list_entries
 
 def due_in(quarter: Quarter, entry: EntryView) -> bool:
     """Whether the plan puts the entry in this quarter. A quarterly entry is due every
-    quarter from its first one, an annual one in its month every year from its first;
-    an entry with a year but no month, or none at all, is never "due this quarter"."""
+    quarter from its first one, an annual one in its month every year from its first, each
+    until its programme ends (``recurs_until``: no time round starts after it); an entry
+    with a year but no month, or none at all, is never "due this quarter"."""
     if entry.due_year is None or entry.due_month is None:
         return False
-    first = (entry.due_year, entry.due_month)
-    if entry.due_recurring == "quarterly":
-        return first <= (quarter.year, quarter.first_month + 2)
-    if entry.due_recurring == "annual":
-        return entry.due_month in quarter.months and entry.due_year <= quarter.year
-    return entry.due_year == quarter.year and entry.due_month in quarter.months
+    if entry.due_recurring is None:
+        return entry.due_year == quarter.year and entry.due_month in quarter.months
+    recurrence = Recurrence.of(
+        year=entry.due_year,
+        month=entry.due_month,
+        recurring=entry.due_recurring,
+        starts_months_before_due=entry.starts_months_before_due,
+        until=entry.recurs_until,
+    )
+    return any(recurrence.due_in(quarter.year, month) for month in quarter.months)
 
 
 @dataclass(frozen=True)
@@ -97,12 +104,12 @@ def board(deps: Deps) -> Board:
     )
 
 
-def _audits(deps: Deps) -> list[BoardAudit]:
+def _every_audit() -> Select[Any]:
     a, p, o = t.audit, t.programme_entry, t.programme_occurrence
     # An audit belongs to an entry directly (started once) or by one of its times round
     # (recurring work: each quarter's report, each year's training-impact audit).
     by_time_round = p.alias("by_time_round")
-    statement = (
+    return (
         select(a.c.reference, a.c.audit_type, a.c.theme, a.c.state, a.c.started_on)
         .add_columns(a.c.closed_at, func.coalesce(p.c.key, by_time_round.c.key))
         .add_columns(a.c.definition_hash)
@@ -111,8 +118,15 @@ def _audits(deps: Deps) -> list[BoardAudit]:
         .outerjoin(by_time_round, by_time_round.c.id == o.c.entry_id)
         .order_by(a.c.started_at, a.c.id)
     )
+
+
+# Built once: aliasing a table costs more than the query itself.
+_EVERY_AUDIT = _every_audit()
+
+
+def _audits(deps: Deps) -> list[BoardAudit]:
     with deps.uow(readonly=True) as uow:
-        rows = uow.connection.execute(statement).all()
+        rows = uow.connection.execute(_EVERY_AUDIT).all()
         read_snapshot = AuditStore(uow.connection).read_snapshot
         # Each audit by the definition it started with (compiled once per version).
         stages = {h: deps.catalogue.by_hash(h, read_snapshot).stages for h in {r[-1] for r in rows}}

@@ -1,12 +1,14 @@
 """One page of an audit's findings for the person moderating them, and how far moderation got.
 
-A thousand-case MACE carries some seventy thousand findings, so the moderation page shows
-them fifty at a time, grouped by the tool's sections and then by agency and case, each with
-the answer it came from, who moderated it and why, and the grades a rating may be moderated
-to. A page costs the same few statements whatever the audit's size: its rows (one statement
-with LIMIT and OFFSET, the moderator's name joined in), how many the filters select, and the
-moderated and total counts per agency and question, from which the progress overall, per
-section and the agencies to filter by are summed. Reach is the engine's
+A thousand-case MACE carries some eighty-seven thousand findings, so the moderation page
+shows them fifty at a time, grouped by the tool's sections and then by agency and case, each
+with the answer it came from, who moderated it and why, and the grades a rating may be
+moderated to. A page's cost follows the page, not the audit: the moderated and total counts
+per agency and question (``finding_counts``, counted once per version of the audit) give the
+progress overall and per section, the agencies to filter by, how many findings the filters
+select and where the page falls among the groups of section and agency
+(``finding_groups``); then one statement reads the ids of the page's findings from those
+groups alone, and one their answers and moderators. Reach is the engine's
 (``findings.only_agency``): a moderator sees exactly the findings they may moderate, and
 anyone who moderates none is refused (``PermissionDenied``).
 """
@@ -17,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, case, func, select
+from sqlalchemy import Connection, case, func, select
 from sqlalchemy.orm import aliased
 
 from states.definitions.tool import ToolDefinition
@@ -26,6 +28,8 @@ from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import AuditRow, AuditStore
 from states.services.audits import compiled_for
 from states.services.deps import Deps
+from states.services.finding_counts import Count, finding_counts
+from states.services.finding_groups import Names, groups, joined, page_ids, window
 from states.services.finding_views import FindingFilter, FindingView, findings_statement, views
 from states.services.finding_views import narrowed as narrowed_to
 from states.services.findings import check_section, moderation_open, only_agency, pinned_tool
@@ -97,17 +101,17 @@ def findings_page(
     moderate, as ``shown`` narrows them; an unknown section is ``InvalidInput``."""
     chosen = shown or FindingFilter()
     with deps.uow(readonly=True) as uow:
-        store = AuditStore(uow.connection)
+        c = uow.connection
+        store = AuditStore(c)
         row = store.load_audit(audit)
         only = only_agency(store, row, store.load_actor(actor))
         tool = pinned_tool(deps, store, row)
         check_section(tool, chosen)
-        counts = _counts(uow.connection, row, only)
-        matching = int(uow.connection.execute(_count(row, tool, chosen, only)).scalar_one())
-        pages = max(1, -(-matching // per_page))
-        page = min(max(page, 1), pages)
-        rows = _rows(uow.connection, row, tool, chosen, only, page=page, per_page=per_page)
-        found = _moderating(rows, tool)
+        counts = [n for n in finding_counts(c, row) if only is None or n.agency_id == only]
+        names = _names(c, counts)
+        asked = Asked(chosen, only, page, per_page)
+        listed = _listed(c, row, tool, asked, counts=counts, names=names)
+        found = _moderating(_rows(c, row, tool, listed.ids), tool)
         sections = _by_section(counts, tool)
         return FindingsPage(
             reference=row.reference,
@@ -115,67 +119,92 @@ def findings_page(
             open=moderation_open(deps, store, row),
             shown=chosen,
             findings=found,
-            matching=matching,
-            page=page,
-            pages=pages,
+            matching=listed.matching,
+            page=listed.page,
+            pages=listed.pages,
             overall=_summed(None, "All findings", counts),
             by_section=sections,
             sections=tuple(Choice(p.key, p.title) for p in sections if p.key is not None),
-            agencies=_agencies(counts),
+            agencies=_agencies(counts, names),
             grade_labels=_grade_labels(tool),
         )
 
 
-# One row per (agency code, agency name, question): findings, moderated findings.
-Count = tuple[str | None, str | None, str | None, int, int]
+@dataclass(frozen=True)
+class Asked:
+    chosen: FindingFilter
+    only: int | None  # the one agency the moderator's reach is, if it is one
+    page: int
+    per_page: int
 
 
-def _joined(statement: Select[Any]) -> Select[Any]:
-    """``statement`` over findings with their returns, agencies and cases, as ``narrowed``
-    expects to filter."""
-    return (
-        statement.select_from(t.finding)
-        .outerjoin(t.audit_return, t.audit_return.c.id == t.finding.c.return_id)
-        .outerjoin(t.agency, t.agency.c.id == t.audit_return.c.agency_id)
-        .outerjoin(t.case, t.case.c.id == t.audit_return.c.case_id)
-    )
+@dataclass(frozen=True)
+class Listed:
+    ids: list[int]  # the page's findings, in the list's order
+    matching: int
+    page: int
+    pages: int
 
 
-def _counts(connection: Connection, row: AuditRow, only: int | None) -> list[Count]:
-    f = t.finding
-    keys = (t.agency.c.code, t.agency.c.name, f.c.question_id)
-    statement = _joined(select(*keys, func.count(f.c.id), func.count(f.c.moderated_at)))
-    statement = narrowed_to(statement.where(f.c.audit_id == row.id), None, FindingFilter(), only)
-    return [
-        (code, name, question, int(total), int(done))
-        for code, name, question, total, done in connection.execute(statement.group_by(*keys))
-    ]
-
-
-def _count(
-    row: AuditRow, tool: ToolDefinition | None, chosen: FindingFilter, only: int | None
-) -> Select[Any]:
-    statement = _joined(select(func.count(t.finding.c.id))).where(t.finding.c.audit_id == row.id)
-    return narrowed_to(statement, tool, chosen, only)
-
-
-def _rows(
+def _listed(
     connection: Connection,
     row: AuditRow,
     tool: ToolDefinition | None,
-    chosen: FindingFilter,
-    only: int | None,
+    asked: Asked,
     *,
-    page: int,
-    per_page: int,
+    counts: list[Count],
+    names: Names,
+) -> Listed:
+    """Which findings the page shows and how many the filters select: from the counts,
+    reading only the page's groups, unless a case is chosen (the counts do not know cases;
+    a case holds a few score findings) or the audit has no tool (only the panel's own)."""
+    chosen, only = asked.chosen, asked.only
+    if tool is None or chosen.case is not None:
+        return _listed_by_sorting(connection, row, tool, asked)
+    found = groups(counts, tool, names, chosen, only)
+    matching = sum(g.size for g in found)
+    pages, page = _paged(matching, asked)
+    start = (page - 1) * asked.per_page
+    spanned, skipped = window(found, start, asked.per_page)
+    if not spanned:
+        return Listed([], matching, page, pages)
+    statement = page_ids(row, tool, chosen, only, spanned, skipped=skipped, per_page=asked.per_page)
+    return Listed(list(connection.execute(statement).scalars()), matching, page, pages)
+
+
+def _listed_by_sorting(
+    connection: Connection, row: AuditRow, tool: ToolDefinition | None, asked: Asked
+) -> Listed:
+    f = t.finding
+    count = joined(select(func.count(f.c.id))).where(f.c.audit_id == row.id)
+    narrowed = narrowed_to(count, tool, asked.chosen, asked.only)
+    matching = int(connection.execute(narrowed).scalar_one())
+    pages, page = _paged(matching, asked)
+    chosen_ids = joined(select(f.c.id)).where(f.c.audit_id == row.id)
+    ordered = narrowed_to(chosen_ids, tool, asked.chosen, asked.only).order_by(*_grouped(tool))
+    statement = ordered.limit(asked.per_page).offset((page - 1) * asked.per_page)
+    return Listed(list(connection.execute(statement).scalars()), matching, page, pages)
+
+
+def _paged(matching: int, asked: Asked) -> tuple[int, int]:
+    """How many pages, and the page shown: past the last, the last."""
+    pages = max(1, -(-matching // asked.per_page))
+    return pages, min(max(asked.page, 1), pages)
+
+
+def _names(connection: Connection, counts: Iterable[Count]) -> Names:
+    ids = sorted({n.agency_id for n in counts if n.agency_id is not None})
+    a = t.agency
+    found = connection.execute(select(a.c.id, a.c.code, a.c.name).where(a.c.id.in_(ids)))
+    return {agency_id: (code, name) for agency_id, code, name in found}
+
+
+def _rows(
+    connection: Connection, row: AuditRow, tool: ToolDefinition | None, ids: list[int]
 ) -> list[Any]:
     """The page's findings (``findings_statement``'s columns, then the agency's name, the
-    moderator's name and the rationale), grouped by section, agency and case. The page's ids
-    are chosen first, over findings, returns, agencies and cases alone: the answers and the
-    moderators are read for those fifty, not for every finding the sort passes over."""
-    chosen_ids = _joined(select(t.finding.c.id)).where(t.finding.c.audit_id == row.id)
-    ordered = narrowed_to(chosen_ids, tool, chosen, only).order_by(*_grouped(tool))
-    ids = list(connection.execute(ordered.limit(per_page).offset((page - 1) * per_page)).scalars())
+    moderator's name and the rationale), in the order of ``ids``: the answers and the
+    moderators are read for those fifty, not for every finding the order passes over."""
     moderator = aliased(t.person)
     detailed = (
         findings_statement(row, tool, FindingFilter(), None)
@@ -237,7 +266,7 @@ def _grade_labels(tool: ToolDefinition | None) -> dict[str, str]:
 
 def _summed(key: str | None, title: str, counts: Iterable[Count]) -> Progress:
     listed = list(counts)
-    return Progress(key, title, sum(c[4] for c in listed), sum(c[3] for c in listed))
+    return Progress(key, title, sum(c.moderated for c in listed), sum(c.total for c in listed))
 
 
 def _by_section(counts: list[Count], tool: ToolDefinition | None) -> tuple[Progress, ...]:
@@ -245,12 +274,12 @@ def _by_section(counts: list[Count], tool: ToolDefinition | None) -> tuple[Progr
     section_of = {q.id: s.id for s, q in tool.questions()} if tool else {}
     sections = [(s.id, s.title) for s in tool.sections] if tool else []
     grouped = [
-        _summed(key, title, (c for c in counts if section_of.get(c[2] or "") == key))
+        _summed(key, title, (c for c in counts if section_of.get(c.question_id or "") == key))
         for key, title in [*sections, (None, PANEL_TITLE)]
     ]
     return tuple(p for p in grouped if p.total)
 
 
-def _agencies(counts: Iterable[Count]) -> tuple[Choice, ...]:
-    named = {code: name for code, name, *_ in counts if code is not None and name is not None}
+def _agencies(counts: Iterable[Count], names: Names) -> tuple[Choice, ...]:
+    named = dict(names[c.agency_id] for c in counts if c.agency_id is not None)
     return tuple(Choice(code, name) for code, name in sorted(named.items(), key=lambda p: p[1]))

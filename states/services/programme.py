@@ -84,6 +84,9 @@ class EntryView:
     audit_state: str | None
     # The day its audit (for recurring work, its latest time round's) was signed off.
     signed_off_on: date | None = None
+    # Recurring work: how early each time round starts, and the last day one may start.
+    starts_months_before_due: int | None = None
+    recurs_until: date | None = None
 
 
 def load_programme(deps: Deps, path: Path) -> LoadResult:
@@ -171,24 +174,27 @@ def _drop_missing(
     return removed, kept
 
 
+# Every entry with the audit started for it (for recurring work, its latest time round's),
+# built once: aliasing tables costs more than the board's whole query.
+_ROUND = t.programme_occurrence.alias("time_round")
+_ENTRIES = (
+    select(p, t.audit.c.reference, t.audit.c.state)
+    .add_columns(_ROUND.c.signed_off_on.label("round_signed_off_on"))
+    .select_from(
+        p.outerjoin(
+            t.audit, t.audit.c.id == func.coalesce(p.c.audit_id, latest_time_round())
+        ).outerjoin(_ROUND, _ROUND.c.audit_id == t.audit.c.id)
+    )
+    .order_by(p.c.due_year.is_(None), p.c.due_year, p.c.due_month.is_(None), p.c.due_month, p.c.id)
+)
+
+
 def list_entries(
     deps: Deps, *, year: int | None = None, programme: str | None = None
 ) -> list[EntryView]:
     """Entries in date order (undated ones last), each with the audit started for it (for
     recurring work, the audit of its latest time round)."""
-    round_ = t.programme_occurrence.alias("time_round")
-    statement = (
-        select(p, t.audit.c.reference, t.audit.c.state)
-        .add_columns(round_.c.signed_off_on.label("round_signed_off_on"))
-        .select_from(
-            p.outerjoin(
-                t.audit, t.audit.c.id == func.coalesce(p.c.audit_id, latest_time_round())
-            ).outerjoin(round_, round_.c.audit_id == t.audit.c.id)
-        )
-        .order_by(
-            p.c.due_year.is_(None), p.c.due_year, p.c.due_month.is_(None), p.c.due_month, p.c.id
-        )
-    )
+    statement = _ENTRIES
     if year is not None:
         statement = statement.where(p.c.due_year == year)
     if programme is not None:
@@ -215,6 +221,8 @@ def _view(row: RowMapping) -> EntryView:
         audit_reference=row["reference"],
         audit_state=row["state"],
         signed_off_on=row["signed_off_on"] or row["round_signed_off_on"],
+        starts_months_before_due=row["starts_months_before_due"],
+        recurs_until=row["recurs_until"],
     )
 
 

@@ -1,11 +1,17 @@
-"""Read-only views of audits for people: where an audit is, what could happen next, history."""
+"""Read-only views of audits for people: where an audit is, what could happen next, history.
+
+A decade-old partnership's busy audit records thousands of steps (each return submitted is
+one), so the audit page reads its history in parts: the changes of stage and the latest few
+steps (``history_summary``), and the whole of it a page at a time (``history_page``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, func, select
 
 from states.clock import as_utc, as_utc_or_none
 from states.errors import GateFailure
@@ -15,6 +21,10 @@ from states.persistence.store import AuditStore
 from states.rules.policy import Permission, require
 from states.services.audits import compiled_for, gate_context, roles_in_audit, tool_is_per_case
 from states.services.deps import Deps
+
+# Steps of its history the audit page shows, newest first; the history page has them all.
+RECENT_STEPS = 20
+HISTORY_PER_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -158,6 +168,97 @@ def history(deps: Deps, *, audit: AuditKey) -> list[EventView]:
             )
             for e in store.events(row.id)
         ]
+
+
+@dataclass(frozen=True)
+class HistorySummary:
+    """What the audit page shows of the history: every change of stage (oldest first), the
+    latest steps of any kind (newest first), and how many steps there are in all."""
+
+    reference: str
+    stage_changes: tuple[EventView, ...]
+    recent: tuple[EventView, ...]
+    total: int
+
+    @property
+    def visited(self) -> frozenset[str]:
+        """Every state the audit has been in (each was entered by a change of stage)."""
+        return frozenset(s for e in self.stage_changes for s in (e.from_state, e.to_state) if s)
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of the whole history, newest first."""
+
+    reference: str
+    events: tuple[EventView, ...]
+    total: int
+    page: int  # from 1
+    pages: int  # at least 1, for an audit's history is never empty
+    per_page: int
+
+
+def history_summary(deps: Deps, *, audit: AuditKey, recent: int | None = None) -> HistorySummary:
+    """The latest ``recent`` steps (``RECENT_STEPS`` unless said) and every change of stage."""
+    e = t.event
+    recent = recent or RECENT_STEPS
+    with deps.uow(readonly=True) as uow:
+        row = AuditStore(uow.connection).load_audit(audit)
+        steps = _steps(row.id)
+        changes = steps.where(e.c.from_state != e.c.to_state).order_by(e.c.version)
+        latest = steps.order_by(e.c.version.desc()).limit(recent)
+        return HistorySummary(
+            row.reference,
+            _views(uow.connection, changes),
+            _views(uow.connection, latest),
+            _count(uow.connection, row.id),
+        )
+
+
+def history_page(
+    deps: Deps, *, audit: AuditKey, page: int = 1, per_page: int | None = None
+) -> HistoryPage:
+    """The ``page``-th page (from 1; past the last, the last) of the audit's steps,
+    ``per_page`` of them (``HISTORY_PER_PAGE`` unless said)."""
+    per_page = per_page or HISTORY_PER_PAGE
+    with deps.uow(readonly=True) as uow:
+        row = AuditStore(uow.connection).load_audit(audit)
+        total = _count(uow.connection, row.id)
+        pages = max(1, -(-total // per_page))
+        page = min(max(page, 1), pages)
+        # Along the (audit, version) key's index: no sort, and no step read but the page's.
+        shown = (
+            _steps(row.id)
+            .order_by(t.event.c.version.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        events = _views(uow.connection, shown)
+    return HistoryPage(row.reference, events, total, page, pages, per_page)
+
+
+def _steps(audit_id: int) -> Select[Any]:
+    e = t.event
+    return (
+        select(e.c.version, e.c.at, t.person.c.name, e.c.trigger)
+        .add_columns(e.c.from_state, e.c.to_state, e.c.reason)
+        .join(t.person, t.person.c.id == e.c.actor_id)
+        .where(e.c.audit_id == audit_id)
+    )
+
+
+def _views(connection: Connection, statement: Select[Any]) -> tuple[EventView, ...]:
+    return tuple(
+        EventView(version, as_utc(at), actor, trigger, from_state, to_state, reason)
+        for version, at, actor, trigger, from_state, to_state, reason in connection.execute(
+            statement
+        )
+    )
+
+
+def _count(connection: Connection, audit_id: int) -> int:
+    statement = select(func.count()).select_from(t.event).where(t.event.c.audit_id == audit_id)
+    return int(connection.execute(statement).scalar_one())
 
 
 @dataclass(frozen=True)

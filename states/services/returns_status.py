@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Join, and_, false, func, or_, select
 
 from states.persistence import tables as t
 from states.persistence.ids import AuditKey, PersonKey
@@ -67,13 +67,23 @@ class _TakingPart:
 
 
 @dataclass(frozen=True)
+class _Tally:
+    """One agency's returns in the round, counted by the database."""
+
+    owed: int
+    started: int = 0
+    submitted: int = 0
+    reopened: int = 0
+
+
+@dataclass(frozen=True)
 class _Found:
     """What the view is made of, read in one transaction."""
 
     taking_part: list[_TakingPart]
     with_lead: set[int]
-    owed: dict[int, list[tuple[int, str]]]  # agency -> (case key, reference); 0 per agency
-    returns: dict[int, dict[int, tuple[str, bool]]]  # agency -> case key -> (status, reopened)
+    tallies: dict[int, _Tally]  # by agency; an agency owing nothing has none
+    still_owed: dict[int, list[str]]  # by agency: the references of cases not yet in
     asked: set[int]
     sampled: int
 
@@ -86,14 +96,14 @@ def returns_status(deps: Deps, *, audit: AuditKey, as_person: PersonKey) -> Retu
         stages = compiled_for(deps, store, row).stages
         per_case = tool_is_per_case(deps, store, row)()
         reach = returns_reach(store.roles_in(who, row) | who.roles)
+        cases = reach is not ReturnsReach.COUNTS_ONLY
         round_ = returns_round(uow.connection, row, stages)
-        found = _read(uow.connection, row.id, round_, per_case=per_case)
+        found = _read(uow.connection, row.id, round_, per_case=per_case, cases=cases)
     shown = [
         p
         for p in found.taking_part
         if reach is not ReturnsReach.OWN_AGENCY or p.agency_id == who.agency_id
     ]
-    cases = reach is not ReturnsReach.COUNTS_ONLY
     return ReturnsStatus(
         row.reference,
         per_case,
@@ -101,24 +111,20 @@ def returns_status(deps: Deps, *, audit: AuditKey, as_person: PersonKey) -> Retu
         round_,
         row.state in stages.collecting,
         cases,
-        tuple(_agency(found, p, round_ is not None, show_cases=cases) for p in shown),
+        tuple(_agency(found, p, round_ is not None) for p in shown),
     )
 
 
-def _agency(found: _Found, taking: _TakingPart, opened: bool, *, show_cases: bool) -> AgencyReturns:
-    owed = found.owed.get(taking.agency_id, [])
-    made = found.returns.get(taking.agency_id, {})
-    mine = {key: made[key] for key, _ in owed if key in made}
-    submitted = {key for key, (status, _) in mine.items() if status == ReturnStatus.SUBMITTED}
+def _agency(found: _Found, taking: _TakingPart, opened: bool) -> AgencyReturns:
+    tally = found.tallies.get(taking.agency_id, _Tally(owed=0))
     counts = RoundCounts(
         opened=opened,
         asked=taking.agency_id in found.asked,
-        owed=len(owed),
-        started=len(mine),
-        submitted=len(submitted),
-        reopened=sum(1 for _, reopened in mine.values() if reopened),
+        owed=tally.owed,
+        started=tally.started,
+        submitted=tally.submitted,
+        reopened=tally.reopened,
     )
-    still = tuple(ref for key, ref in owed if key not in submitted and ref) if show_cases else ()
     return AgencyReturns(
         taking.code,
         taking.name,
@@ -128,7 +134,7 @@ def _agency(found: _Found, taking: _TakingPart, opened: bool, *, show_cases: boo
         progress(counts),
         counts.owed,
         counts.submitted,
-        still,
+        tuple(found.still_owed.get(taking.agency_id, ())),
     )
 
 
@@ -148,16 +154,29 @@ def returns_round(connection: Connection, row: AuditRow, stages: Stages) -> int 
     return None if entered is None else int(entered)
 
 
-def _read(connection: Connection, audit_id: int, round_: int | None, *, per_case: bool) -> _Found:
+def _read(
+    connection: Connection, audit_id: int, round_: int | None, *, per_case: bool, cases: bool
+) -> _Found:
+    """``cases``: whether the references of the cases still owed are read (and shown)."""
     taking_part = _taking_part(connection, audit_id)
-    owed, sampled = _owed(connection, audit_id, per_case, taking_part)
+    if per_case:
+        tallies = _case_tallies(connection, audit_id, round_)
+        # Once every return is in (as through moderation), there is no case to list.
+        owing = any(tally.submitted < tally.owed for tally in tallies.values())
+        still_owed = _still_owed(connection, audit_id, round_) if cases and owing else {}
+        sampled = connection.execute(
+            select(func.count()).select_from(t.case).where(t.case.c.audit_id == audit_id)
+        ).scalar_one()
+    else:
+        tallies = _agency_tallies(connection, audit_id, round_, taking_part)
+        still_owed, sampled = {}, 0
     return _Found(
         taking_part,
         _with_lead(connection, audit_id),
-        owed,
-        {} if round_ is None else _returns(connection, audit_id, round_),
+        tallies,
+        still_owed,
         set() if round_ is None else _asked(connection, audit_id, round_),
-        sampled,
+        int(sampled),
     )
 
 
@@ -188,42 +207,79 @@ def _with_lead(connection: Connection, audit_id: int) -> set[int]:
     return {int(agency) for agency in connection.execute(statement).scalars()}
 
 
-def _owed(
-    connection: Connection, audit_id: int, per_case: bool, taking_part: list[_TakingPart]
-) -> tuple[dict[int, list[tuple[int, str]]], int]:
-    """Each agency's owed returns by case key, and how many cases are sampled."""
-    if not per_case:
-        return {p.agency_id: [(0, "")] for p in taking_part}, 0
-    c, ca = t.case, t.case_agency
-    rows = connection.execute(
-        select(ca.c.agency_id, c.c.id, c.c.reference)
-        .join(c, c.c.id == ca.c.case_id)
-        .where(c.c.audit_id == audit_id)
-        .order_by(c.c.reference)
-    ).all()
-    owed: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for agency_id, case_id, reference in rows:
-        owed[int(agency_id)].append((int(case_id), str(reference)))
-    sampled = connection.execute(
-        select(func.count()).select_from(c).where(c.c.audit_id == audit_id)
-    ).scalar_one()
-    return dict(owed), int(sampled)
+# A return counts for a case only when the case (still) names its agency: the sample's
+# case-agency rows are what is owed, each joined to its return in the round, if there is one.
+_SUBMITTED = t.audit_return.c.status == ReturnStatus.SUBMITTED
+# Reopening keeps ``submitted_by`` and clears the rest: a draft with a submitter was reopened.
+_REOPENED = and_(
+    t.audit_return.c.status == ReturnStatus.DRAFT, t.audit_return.c.submitted_by.is_not(None)
+)
 
 
-def _returns(
-    connection: Connection, audit_id: int, round_: int
-) -> dict[int, dict[int, tuple[str, bool]]]:
-    r = t.audit_return
-    rows = connection.execute(
-        select(r.c.agency_id, r.c.case_key, r.c.status, r.c.submitted_by).where(
-            r.c.audit_id == audit_id, r.c.round == round_
+def _owed_with_returns(audit_id: int, round_: int | None) -> Join:
+    c, ca, r = t.case, t.case_agency, t.audit_return
+    in_round = (
+        false()
+        if round_ is None
+        else and_(
+            r.c.audit_id == audit_id,
+            r.c.agency_id == ca.c.agency_id,
+            r.c.case_key == c.c.id,
+            r.c.round == round_,
         )
     )
-    made: dict[int, dict[int, tuple[str, bool]]] = defaultdict(dict)
-    for agency_id, key, status, submitter in rows:
-        reopened = status == ReturnStatus.DRAFT and submitter is not None
-        made[int(agency_id)][int(key)] = (str(status), reopened)
-    return dict(made)
+    return ca.join(c, c.c.id == ca.c.case_id).outerjoin(r, in_round)
+
+
+def _case_tallies(connection: Connection, audit_id: int, round_: int | None) -> dict[int, _Tally]:
+    """Counted in the database: a thousand-case audit owes thousands of returns."""
+    started = func.count(t.audit_return.c.id)
+    statement = (
+        select(t.case_agency.c.agency_id, func.count(), started)
+        .add_columns(started.filter(_SUBMITTED), started.filter(_REOPENED))
+        .select_from(_owed_with_returns(audit_id, round_))
+        .where(t.case.c.audit_id == audit_id)
+        .group_by(t.case_agency.c.agency_id)
+    )
+    return {
+        int(agency): _Tally(int(owed), int(begun), int(sent), int(back))
+        for agency, owed, begun, sent, back in connection.execute(statement)
+    }
+
+
+def _still_owed(connection: Connection, audit_id: int, round_: int | None) -> dict[int, list[str]]:
+    statement = (
+        select(t.case_agency.c.agency_id, t.case.c.reference)
+        .select_from(_owed_with_returns(audit_id, round_))
+        .where(
+            t.case.c.audit_id == audit_id,
+            or_(t.audit_return.c.id.is_(None), ~_SUBMITTED),
+        )
+        .order_by(t.case.c.reference)
+    )
+    owed: dict[int, list[str]] = defaultdict(list)
+    for agency_id, reference in connection.execute(statement):
+        owed[int(agency_id)].append(str(reference))
+    return dict(owed)
+
+
+def _agency_tallies(
+    connection: Connection, audit_id: int, round_: int | None, taking_part: list[_TakingPart]
+) -> dict[int, _Tally]:
+    """A tool completed per agency: one return owed by each agency taking part."""
+    tallies = {p.agency_id: _Tally(owed=1) for p in taking_part}
+    if round_ is None:
+        return tallies
+    r = t.audit_return
+    rows = connection.execute(
+        select(r.c.agency_id, _SUBMITTED, _REOPENED).where(
+            r.c.audit_id == audit_id, r.c.round == round_, r.c.case_key == 0
+        )
+    )
+    for agency_id, submitted, reopened in rows:
+        if int(agency_id) in tallies:
+            tallies[int(agency_id)] = _Tally(1, 1, int(bool(submitted)), int(bool(reopened)))
+    return tallies
 
 
 def _asked(connection: Connection, audit_id: int, round_: int) -> set[int]:

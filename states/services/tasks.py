@@ -29,10 +29,21 @@ def tasks_of(deps: Deps, *, audit: AuditKey) -> tuple[Task, ...]:
         store = AuditStore(uow.connection)
         row = store.load_audit(audit)
         compiled = compiled_for(deps, store, row)
-        # Each state entered, oldest first: the start's event enters the first.
-        entered = [e.to_state for e in store.events(row.id) if e.from_state != e.to_state]
+        entered = _entered(uow.connection, row.id)
         begun = _begun(uow.connection, row.id)
     return task_list(compiled.definition, compiled.stages, entered=entered, begun=begun)
+
+
+def _entered(c: Connection, audit_id: int) -> list[str]:
+    """Each state entered, oldest first (the start's event enters the first): the changes
+    of stage only, picked out by the database from what may be thousands of steps."""
+    e = t.event
+    statement = (
+        select(e.c.to_state)
+        .where(e.c.audit_id == audit_id, e.c.from_state != e.c.to_state)
+        .order_by(e.c.version)
+    )
+    return list(c.execute(statement).scalars())
 
 
 def _begun(c: Connection, audit_id: int) -> frozenset[Part]:

@@ -46,6 +46,7 @@ s = t.web_session
 class LiveSession:
     id: int
     person_id: int
+    last_seen_at: datetime
 
 
 @dataclass(frozen=True)
@@ -84,18 +85,22 @@ def start(deps: Deps, *, person_id: int, lifetime: timedelta) -> str:
 def find(connection: Connection, *, session_id: str, now: datetime) -> LiveSession | None:
     """The session this id opens, if it has neither ended nor expired."""
     row = connection.execute(
-        select(s.c.id, s.c.person_id, s.c.expires_at).where(
+        select(s.c.id, s.c.person_id, s.c.expires_at, s.c.last_seen_at).where(
             s.c.token_hash == digest(session_id), s.c.ended_at.is_(None)
         )
     ).first()
     if row is None or as_utc(row.expires_at) <= now:
         return None
-    return LiveSession(row.id, row.person_id)
+    return LiveSession(row.id, row.person_id, as_utc(row.last_seen_at))
 
 
 def seen(deps: Deps, session: LiveSession) -> None:
-    """Note that the session was used now, at most once per ``SEEN_EVERY``."""
+    """Note that the session was used now, at most once per ``SEEN_EVERY``. The write is
+    skipped while the session's own reading is fresh: a page view is then no write at all
+    (the update's condition still keeps two requests at once from writing twice)."""
     now = deps.clock.now()
+    if session.last_seen_at >= now - SEEN_EVERY:
+        return
     with deps.uow() as uow:
         uow.connection.execute(
             update(s)

@@ -89,12 +89,17 @@ class Screen:
         what: str | None = None,
         *,
         within: Locator | None = None,
+        refused: bool = False,
     ) -> Page:
         """Presses the button named ``button`` (in ``within``, else the first on the page) and
-        keeps the page it leads to."""
+        keeps the page it leads to, which shows a problem only when ``refused``."""
         place = within if within is not None else self.page
         follow(self.page, place.get_by_role("button", name=button, exact=True).first)
-        return self.seen(what)
+        self.seen(what)
+        problems = self.page.locator(".error-summary")
+        shown = problems.inner_text() if problems.count() else ""
+        assert bool(shown) == refused, f"{self.who} pressed {button!r}: {shown or 'no problem'}"
+        return self.page
 
     def buttons(self, name: str | re.Pattern[str]) -> int:
         return self.page.get_by_role("button", name=name, exact=True).count()

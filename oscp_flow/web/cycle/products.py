@@ -46,6 +46,7 @@ LETTER_KINDS = ("feedback_letter", "summary_to_all")
 SHARED_FIELDS = ("item", "channel", "shared_on")
 # What the page says it did, from the address the last form sent the browser back to.
 COUNTS = ("made", "letters", "to_all", "unreached")
+NO_CHANNEL = "Choose how it was shared."
 BAD_DAY = "Enter the day it was shared as a date, for example 2027-03-31."
 
 
@@ -189,7 +190,10 @@ def record(ctx: WebContext, viewer: Viewer, reference: str, form: FormData) -> R
     kept = typed(form, SHARED_FIELDS)
     item = kept["item"]
     on, refusal = _day(kept)
-    if on is not None:
+    if not kept["channel"]:
+        # The page's own check: the engine's sentence names channels by their codes.
+        refusal = Refusal(fields={f"channel-{item}": NO_CHANNEL}, typed=kept)
+    elif on is not None:
         recorded, refused = attempt(
             lambda: shared_items.record_shared(
                 ctx.deps,

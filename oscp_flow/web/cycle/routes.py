@@ -22,6 +22,7 @@ from oscp_flow.web.cycle import (
     concerns,
     deep_dive,
     feedback,
+    history,
     moderation,
     products,
     report,
@@ -83,6 +84,7 @@ PARTS: tuple[Callable[[APIRouter, Area], None], ...] = (
     products.add_routes,
     stages.add_routes,
     work.add_routes,
+    history.add_routes,
 )
 
 

@@ -85,3 +85,15 @@ def test_without_a_lead_time_or_an_end_it_starts_in_its_due_month_for_ever() -> 
     )
     assert review.current(date(2026, 3, 31)) is None
     assert review.current(date(2031, 4, 1)) == Occurrence(2031, 4, date(2031, 4, 1))
+
+
+def test_the_time_round_due_in_a_month_is_one_that_comes_round() -> None:
+    """``due_in`` (the board's "due this quarter") and ``current`` (the worker's calendar)
+    count the same times round: none between two, none starting after the period."""
+    months = [(year, month) for year in range(2024, 2031) for month in range(1, 13)]
+    for recurrence in (QUARTERLY, TRAINING):
+        due = [o for y, m in months if (o := recurrence.due_in(y, m)) is not None]
+        assert due == times_round(recurrence, date(2024, 1, 1), date(2030, 12, 31))
+    assert QUARTERLY.due_in(2028, 2) == Occurrence(2028, 2, date(2028, 1, 1))
+    assert QUARTERLY.due_in(2028, 5) is None  # it would start on 1 April 2028
+    assert QUARTERLY.due_in(2025, 9) is None and QUARTERLY.due_in(2025, 5) is None
