@@ -31,7 +31,11 @@ def create_app(deps: Deps, settings: Settings, config: WebConfig | None = None) 
         lifetime_seconds=config.form_lifetime_seconds,
     )
     context = WebContext(
-        deps=deps, pages=Pages(paths), guard=guard, config=config, home=settings.home
+        deps=deps,
+        pages=Pages(paths, settings.partnership_name),
+        guard=guard,
+        config=config,
+        home=settings.home,
     )
     limiter = Limiter(
         key_func=get_remote_address,

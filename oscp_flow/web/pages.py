@@ -69,13 +69,19 @@ def stylesheet() -> str:
 
 
 class Pages:
-    def __init__(self, paths: SitePaths) -> None:
+    def __init__(self, paths: SitePaths, partnership: str = "") -> None:
         self.paths = paths
+        # The partnership's own name (``oscp init --partnership``), at the head of every page.
+        self.partnership = partnership
 
     def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         html = self.text(name, **context)
         return HTMLResponse(html, status_code=status_code)
 
     def text(self, name: str, **context: Any) -> str:
-        values: Mapping[str, Any] = {"paths": self.paths, **context}
+        values: Mapping[str, Any] = {
+            "paths": self.paths,
+            "partnership": self.partnership,
+            **context,
+        }
         return _environment().get_template(name).render(values)

@@ -26,6 +26,7 @@ from pathlib import Path
 from unittest.mock import patch
 
 import httpx2
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from typer.core import TyperGroup
@@ -123,10 +124,14 @@ class Partnership:
         self.web_config = WebConfig(
             csrf_secret=SecretStr("not-for-production"), rate_limit_enabled=False
         )
-        web = TestClient(create_app(self.deps, self.settings, self.web_config), base_url=base_url)
+        web = TestClient(self.app(), base_url=base_url)
         self._link = re.compile(re.escape(base_url) + r"/act/[A-Za-z0-9_-]+")
         self._open = ExitStack()
         self.web = Browser(self._open.enter_context(web))
+
+    def app(self) -> FastAPI:
+        """The partnership's web app, as ``oscp web`` serves it (rate limit off)."""
+        return create_app(self.deps, self.settings, self.web_config)
 
     def close(self) -> None:
         self._open.close()

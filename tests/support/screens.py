@@ -16,7 +16,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize
 
 from tests.support.accessibility import AxeWalk
-from tests.support.browser import follow
+from tests.support.chromium import follow
 from tests.support.paths import ROOT
 
 ARTEFACTS = ROOT / "var" / "artefacts"

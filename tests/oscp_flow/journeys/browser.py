@@ -9,6 +9,7 @@ password``. From then on everything is a page, a button or an e-mailed link.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import chromium, serving
+from tests.support.chromium import chromium, serve
 from tests.support.journey import Partnership, at, partnership
 from tests.support.northdale import COORDINATOR, PASSWORD, database
 from tests.support.ports import bound, port_of
@@ -66,7 +67,27 @@ def served(
                 typed = f"{THEIR_PASSWORD}\n{THEIR_PASSWORD}\n"
                 northdale.oscp("user", "password", at(local), answers=typed)
             with (
-                serving(northdale.deps, northdale.settings, sock, northdale.web_config),
+                serve(northdale.app(), sock),
                 chromium() as browser,
             ):
                 yield Served(northdale, browser, Album.for_journey(journey), base_url)
+
+
+RECORD_SHARED = re.compile(r"^Record as shared")
+
+
+def step(screen: Screen, reference: str, title: str) -> None:
+    """Takes the stage's step named ``title`` from the audit's next steps page."""
+    screen.open(f"/audits/{reference}/stages")
+    screen.press(title)
+
+
+def share_everything(screen: Screen, reference: str) -> None:
+    """Records each item the audit must share as shared today, by its first channel."""
+    screen.open(f"/audits/{reference}/sharing")
+    for n in range(screen.page.locator("form.shared-form").count()):
+        form = screen.page.locator("form.shared-form").nth(n)
+        how = form.get_by_label(re.compile("^How it was shared"))
+        if not how.input_value():
+            how.select_option(index=1)
+        screen.press(RECORD_SHARED, within=form)

@@ -17,9 +17,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Locator
 
-from tests.oscp_flow.journeys.browser import Served, served
+from tests.oscp_flow.journeys.browser import Served, served, share_everything, step
 from tests.oscp_flow.journeys.steps import CASES_HEADER, SIGN_OFF_REQUESTED
+from tests.support.chromium import fill_everything
 from tests.support.journey import at
 from tests.support.northdale import CHAIR, COORDINATOR
 from tests.support.screens import Screen
@@ -44,7 +46,6 @@ TERMS = {
     "Sample rationale": "Cases known to every returning agency",
     "Timetable": "Returns within 20 working days; moderation within 10",
 }
-RECORD_SHARED = re.compile(r"^Record as shared")
 ASSURANCE = "The case was reviewed by a manager the same day; a plan is in place."
 RATIONALE = "The records show the strategy discussion was late, so this is lower."
 ACTION = "Share strategy meeting minutes with every agency invited."
@@ -67,14 +68,14 @@ def test_a_mace_from_start_to_closed_through_the_pages(
         chair = app.signed_in(CHAIR, f"/audits/{reference}")
         _terms_and_sample(app, chair, reference, tmp_path)
         _auditors(app, pat, reference)
-        _step(chair, reference, "Confirm auditor assignments")
-        _step(chair, reference, "Open case audits to agencies")
+        step(chair, reference, "Confirm auditor assignments")
+        step(chair, reference, "Open case audits to agencies")
         _case_audits_by_auditors(app, reference)
         _returns_by_link(app, reference)
         _assurance_by_link(app, reference)
-        _step(chair, reference, "Close case audits")
+        step(chair, reference, "Close case audits")
         _moderate(chair, reference)
-        _step(chair, reference, "Complete moderation")
+        step(chair, reference, "Complete moderation")
         _report(chair, reference)
         _sign_off(app, chair, reference)
         _actions_sharing_and_close(app, pat, chair, reference)
@@ -116,7 +117,7 @@ def _terms_and_sample(app: Served, chair: Screen, reference: str, folder: Path) 
     chair.page.get_by_label("The cases file (CSV)").set_input_files(str(sample))
     chair.press("Upload and check")
     chair.press("Confirm the sample")
-    _step(chair, reference, "Confirm the tool and the case sample")
+    step(chair, reference, "Confirm the tool and the case sample")
 
 
 def _auditors(app: Served, pat: Screen, reference: str) -> None:
@@ -148,10 +149,8 @@ def _case_audits_by_auditors(app: Served, reference: str) -> None:
         screen.close()
 
 
-def _answer_every_question(form: object) -> None:
-    from tests.support.browser import fill_everything
-
-    fill_everything(form)  # type: ignore[arg-type]
+def _answer_every_question(form: Locator) -> None:
+    fill_everything(form)
 
 
 def _returns_by_link(app: Served, reference: str) -> None:
@@ -260,16 +259,11 @@ def _actions_sharing_and_close(app: Served, pat: Screen, chair: Screen, referenc
     due = app.northdale.today() + timedelta(weeks=8)
     chair.page.get_by_label("Due by").fill(due.isoformat())
     chair.press("Add the action")
-    _step(chair, reference, "Start dissemination")
+    step(chair, reference, "Start dissemination")
     chair.open(f"/audits/{reference}/sharing")
     chair.press("Make the products")
-    for n in range(chair.page.locator("form.shared-form").count()):
-        form = chair.page.locator("form.shared-form").nth(n)
-        how = form.get_by_label(re.compile("^How it was shared"))
-        if not how.input_value():
-            how.select_option(index=1)
-        chair.press(RECORD_SHARED, within=form)
-    _step(pat, reference, "Record dissemination and start monitoring impact")
+    share_everything(chair, reference)
+    step(pat, reference, "Record dissemination and start monitoring impact")
 
     link = app.links(at("lead.a02"), audit=reference, subject="Action for")
     lead = app.screen("lead.a02")
@@ -285,12 +279,6 @@ def _actions_sharing_and_close(app: Served, pat: Screen, chair: Screen, referenc
     hub.page.get_by_label("Accept: the evidence shows the action's impact").check()
     hub.press("Record the review of action 1")
     hub.close()
-    _step(pat, reference, "Close the audit")
+    step(pat, reference, "Close the audit")
     pat.open(f"/audits/{reference}")
     pat.says("Closed")
-
-
-def _step(screen: Screen, reference: str, title: str) -> None:
-    """Takes the stage's step named ``title`` from the audit's next steps."""
-    screen.open(f"/audits/{reference}/stages")
-    screen.press(title)
