@@ -1,16 +1,18 @@
 """An audit's task list: the parts of its cycle in order (terms of reference, sample,
-auditors, returns, moderation, report, sign-off, sharing, actions, closing), which of them its
-type has, and where each stands, read from the type's definition and where the audit has been.
+auditors, returns, deep-dive sample, moderation, feedback, report, sign-off, sharing, actions,
+closing), which of them its type has, and where each stands, read from the type's definition
+and where the audit has been.
 
 Each part is the work done in some of the type's states, its span, found from what the
 states declare and what their ways out check: the terms of reference are agreed where a way
 out checks ``terms_recorded``, the sample is drawn where one checks ``cases_within_window``,
-auditors are assigned where one checks ``auditors_independent``; returns are collected (and
-waited between rounds) in the collecting stages; moderation covers the moderating and
-feedback stages; the report is written in the drafting stages; sign-off covers signing off
-and any further assurance; sharing is the disseminating stage; actions run from sign-off to
-closing; and the audit is closed from the states with their own step to a closed state. A
-type with no such states has no such part.
+auditors are assigned where one checks ``auditors_independent``, and a deep-dive sample is
+taken where one checks ``deep_dive_selected``; returns are collected (and waited between
+rounds) in the collecting stages; moderation covers the moderating stages, and feedback the
+stages giving each setting or agency its own; the report is written in the drafting stages;
+sign-off covers signing off and any further assurance; sharing is the disseminating stage;
+actions run from sign-off to closing; and the audit is closed from the states with their own
+step to a closed state. A type with no such states has no such part.
 
 Where a part stands is read along the audit's own path (the longest way from the first state
 to a closed one, as ``states.definitions.graph.main_path`` finds it): a part is being worked on
@@ -32,6 +34,7 @@ from states.definitions.gate_names import (
     ACTIONS_COMPLETE,
     AUDITORS_INDEPENDENT,
     CASES_WITHIN_WINDOW,
+    DEEP_DIVE_SELECTED,
     TERMS_RECORDED,
 )
 from states.definitions.graph import WILDCARD, edges, expand_sources, main_path
@@ -47,7 +50,9 @@ class Part(StrEnum):
     SAMPLE = "sample"
     AUDITORS = "auditors"
     RETURNS = "returns"
+    DEEP_DIVE = "deep-dive"
     MODERATION = "moderation"
+    FEEDBACK = "feedback"
     REPORT = "report"
     SIGN_OFF = "sign-off"
     SHARING = "sharing"
@@ -65,7 +70,9 @@ _TITLES = {
     Part.SAMPLE: "Sample",
     Part.AUDITORS: "Auditors",
     Part.RETURNS: "Returns",
+    Part.DEEP_DIVE: "Deep-dive sample",
     Part.MODERATION: "Moderation",
+    Part.FEEDBACK: "Feedback to each setting or agency",
     Part.REPORT: "Report",
     Part.SIGN_OFF: "Sign-off",
     Part.SHARING: "Sharing",
@@ -121,7 +128,9 @@ def spans(definition: AuditTypeDefinition, stages: Stages) -> dict[Part, frozens
         Part.SAMPLE: _gated_sources(definition, CASES_WITHIN_WINDOW),
         Part.AUDITORS: _gated_sources(definition, AUDITORS_INDEPENDENT),
         Part.RETURNS: at(Stage.COLLECTING_RETURNS, Stage.BETWEEN_ROUNDS),
-        Part.MODERATION: at(Stage.MODERATING, Stage.GIVING_FEEDBACK),
+        Part.DEEP_DIVE: _gated_sources(definition, DEEP_DIVE_SELECTED),
+        Part.MODERATION: at(Stage.MODERATING),
+        Part.FEEDBACK: at(Stage.GIVING_FEEDBACK),
         Part.REPORT: stages.drafting,
         Part.SIGN_OFF: stages.signing_off | at(Stage.FURTHER_ASSURANCE),
         Part.SHARING: at(Stage.DISSEMINATING),

@@ -17,17 +17,20 @@ S = TaskStatus
 ALL = frozenset(Part)
 # The parts each shipped type has (every other is "not needed for this type").
 PARTS: dict[str, frozenset[Part]] = {
-    "mace": ALL,
-    "dip_sample": ALL - {P.TERMS},
-    "scrutiny_audit": ALL - {P.SAMPLE, P.AUDITORS},
-    "section_11": ALL - {P.SAMPLE, P.AUDITORS},
+    "mace": ALL - {P.FEEDBACK, P.DEEP_DIVE},
+    "dip_sample": ALL - {P.TERMS, P.FEEDBACK, P.DEEP_DIVE},
+    "scrutiny_audit": ALL - {P.SAMPLE, P.AUDITORS, P.FEEDBACK, P.DEEP_DIVE},
+    "section_11": ALL - {P.SAMPLE, P.AUDITORS, P.DEEP_DIVE},
     "section_175": ALL - {P.TERMS, P.SAMPLE, P.AUDITORS},
-    "deep_dive": ALL - {P.TERMS, P.SAMPLE, P.AUDITORS},
-    "benchmarking": ALL - {P.TERMS, P.SAMPLE, P.AUDITORS},
-    "training_impact": ALL - {P.TERMS, P.SAMPLE, P.AUDITORS},
-    "effectiveness_report": ALL - {P.TERMS, P.SAMPLE, P.AUDITORS, P.MODERATION},
-    "programme_review": ALL - {P.TERMS, P.SAMPLE, P.AUDITORS, P.MODERATION},
-    "single_agency_exception": ALL - {P.TERMS, P.SAMPLE, P.AUDITORS, P.MODERATION},
+    "deep_dive": ALL - {P.TERMS, P.SAMPLE, P.AUDITORS, P.FEEDBACK, P.DEEP_DIVE},
+    "benchmarking": ALL - {P.TERMS, P.SAMPLE, P.AUDITORS, P.FEEDBACK, P.DEEP_DIVE},
+    "training_impact": ALL - {P.TERMS, P.SAMPLE, P.AUDITORS, P.FEEDBACK, P.DEEP_DIVE},
+    "effectiveness_report": ALL
+    - {P.TERMS, P.SAMPLE, P.AUDITORS, P.MODERATION, P.FEEDBACK, P.DEEP_DIVE},
+    "programme_review": ALL
+    - {P.TERMS, P.SAMPLE, P.AUDITORS, P.MODERATION, P.FEEDBACK, P.DEEP_DIVE},
+    "single_agency_exception": ALL
+    - {P.TERMS, P.SAMPLE, P.AUDITORS, P.MODERATION, P.FEEDBACK, P.DEEP_DIVE},
 }
 # Where a part may stand while the audit is before its states, in them, and past them.
 BEFORE = {S.CANNOT_START}

@@ -74,7 +74,9 @@ def test_the_task_list_follows_a_mace(
         "sample",
         "auditors",
         "returns",
+        "deep-dive",
         "moderation",
+        "feedback",
         "report",
         "sign-off",
         "sharing",
@@ -110,7 +112,8 @@ def test_the_task_list_follows_a_section_175(
     assert found["returns"][0] == "In progress"
     driver.advance("individual_feedback")
     found = tasks(client, driver.reference)
-    assert found["returns"][0] == "Completed" and found["moderation"][0] == "In progress"
+    assert found["returns"][0] == "Completed" and found["moderation"][0] == "Completed"
+    assert found["feedback"] == ("Not started", f"/audits/{driver.reference}/feedback")
     assert found["report"][0] == "Cannot start yet"
 
 
