@@ -7,7 +7,9 @@ Data, the same on both stores: a MACE audit of 1,000 sampled cases, each audited
 to five agencies involved with it (one case return per agency per case), and a Section 175
 audit with 120 school returns. Both audits are started and moved to returns_open through the
 services, every gate checked over the real sample; cases are added with ``work.insert_case``
-(what ``add_case`` runs, without its per-case audit event). The first case's returns and the
+(what ``add_case`` runs, without its per-case audit event), each with an auditor, and the
+MACE's chair records its terms of reference and its auditor declares no involvement in each
+case through the services, as its gates ask before returns open. The first case's returns and the
 first two schools' are submitted through ``returns.submit``; the rest are bulk inserted with
 Core executemany, as fast bulk inserts of the rows the services would write: ``audit_return``
 rows as submission leaves them, ``answer`` rows canonicalised by ``states.rules.answers.normalise``,
@@ -55,13 +57,21 @@ from states.persistence.store import AuditStore
 from states.persistence.uow import UnitOfWorkFactory
 from states.rules.answers import normalise
 from states.rules.catalogue import Catalogue
-from states.services import aggregation, audits, partnership, returns, work
+from states.services import aggregation, auditors, audits, partnership, returns, terms, work
 from states.services.deps import Deps
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 MACE_AGENCIES = ("police", "csc", "community_health", "acute", "camhs", "schools", "early_help")
 BY_SERVICES = 2  # Section 175 returns submitted through returns.submit (MACE: the first case)
+# What the chair records before the terms of reference can be agreed (as the walkthrough does).
+TERMS = {
+    "scope": "Children known to two or more agencies where domestic abuse is a feature",
+    "time_window": "Interventions in the 12 months before the audit started",
+    "methodology": "Multi-agency case file audit against the MACE tool, then moderation",
+    "sample_rationale": "A thousand cases open to two to five of the seven agencies",
+    "timetable": "Returns within 20 working days; moderation within 10",
+}
 
 
 @dataclass(frozen=True)
@@ -183,6 +193,15 @@ def add_cases(deps: Deps, audit_id: int, cases: int, rng: random.Random) -> list
     return targets
 
 
+def terms_and_declarations(deps: Deps, reference: str, targets: Sequence[Target]) -> None:
+    """What a MACE's gates ask before returns open, through the services: the chair's terms
+    of reference, and the assigned auditor's declaration of no involvement in each case."""
+    terms.record_terms(deps, audit=reference, actor=email("chair"), **TERMS)
+    auditor = email("auditor.two")
+    for case in dict.fromkeys(tg.case for tg in targets if tg.case is not None):
+        auditors.declare(deps, audit=reference, actor=auditor, case=case, involvement="none")
+
+
 def by_services(deps: Deps, reference: str, target: Target, answers: dict[str, object]) -> int:
     return returns.submit(
         deps,
@@ -301,6 +320,7 @@ def start(deps: Deps, audit_type: str, theme: str, agencies: Sequence[str]) -> t
 def build_mace(deps: Deps, cases: int) -> Built:
     reference, audit_id = start(deps, "mace", "Domestic abuse", MACE_AGENCIES)
     targets = add_cases(deps, audit_id, cases, random.Random(cases))
+    terms_and_declarations(deps, reference, targets)
     advance(deps, reference, "mace", "returns_open")
     first_case = sum(1 for tg in targets if tg.case == targets[0].case)
     submit_all(deps, (reference, audit_id, "mace"), targets, first_case)

@@ -329,9 +329,12 @@ class Finding(SQLModel, table=True):
     its text, so free text stays in the return it was typed into.
     """
 
-    # The moderation page reads one section's findings (its questions) of an agency's
-    # returns; the return alone leads the index.
-    __table_args__ = (Index("ix_finding_return_question", "return_id", "question_id"),)
+    # The moderation page reads one section's findings (its questions) of one agency's
+    # returns (migration 0023 says why both).
+    __table_args__ = (
+        Index("ix_finding_return_question", "return_id", "question_id"),
+        Index("ix_finding_question_audit", "question_id", "audit_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     audit_id: int = Field(foreign_key="audit_cycle.id", index=True)
     kind: str = Field(max_length=20)

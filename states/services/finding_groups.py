@@ -7,7 +7,7 @@ per-question counts (``finding_counts``) already hold, so a page's place in the 
 found in memory: the groups it spans and how far into the first of them it begins. Only
 those groups' findings are then read and sorted in the database (one agency's findings in
 one section: some fifteen hundred of a thousand-case MACE's eighty-seven thousand), found
-from the agency's returns through the index on findings by return and question.
+through the indexes on findings by return and question and by question and audit.
 """
 
 from __future__ import annotations
@@ -127,20 +127,19 @@ def page_ids(
 
 
 def _of_group(row: AuditRow, tool: ToolDefinition, group: Group) -> ColumnElement[bool]:
-    """The findings of ``group`` in ``row``'s audit. An agency's are found through the
-    audit's returns of that agency, whose findings are the audit's (``findings_from_return``
-    writes the return's audit): asking the findings' own audit as well would have SQLite,
-    with no statistics gathered, read every finding of the audit to find them. The page's
-    rows are read by id within the audit afterwards all the same."""
+    """The findings of ``group`` in ``row``'s audit. For an agency's, the returns' audit as
+    well (it is the findings' own) lets SQLite start from the agency's returns, and the
+    index on question and audit lets PostgreSQL read only the section's findings."""
     f, r = t.finding, t.audit_return
     if group.section is None:
         asked = [q.id for _, q in tool.questions()]
         question = or_(f.c.question_id.is_(None), f.c.question_id.not_in(asked))
     else:
         question = f.c.question_id.in_([q.id for s, q in tool.questions() if s.id == group.section])
+    ours = question & (f.c.audit_id == row.id)
     if not group.agency_ids:
-        return question & (f.c.audit_id == row.id) & f.c.return_id.is_(None)
-    return question & (r.c.audit_id == row.id) & r.c.agency_id.in_(sorted(group.agency_ids))
+        return ours & f.c.return_id.is_(None)
+    return ours & (r.c.audit_id == row.id) & r.c.agency_id.in_(sorted(group.agency_ids))
 
 
 def joined(statement: Select[Any]) -> Select[Any]:

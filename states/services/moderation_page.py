@@ -175,6 +175,8 @@ def _listed(
 def _listed_by_sorting(
     connection: Connection, row: AuditRow, tool: ToolDefinition | None, asked: Asked
 ) -> Listed:
+    """The page by counting and sorting every finding the filters select: for a case's few
+    findings, or an audit with no tool (order: ``_grouped``)."""
     f = t.finding
     count = joined(select(func.count(f.c.id))).where(f.c.audit_id == row.id)
     narrowed = narrowed_to(count, tool, asked.chosen, asked.only)
@@ -273,9 +275,11 @@ def _by_section(counts: list[Count], tool: ToolDefinition | None) -> tuple[Progr
     """Each section with findings, in the tool's order, then the panel's own."""
     section_of = {q.id: s.id for s, q in tool.questions()} if tool else {}
     sections = [(s.id, s.title) for s in tool.sections] if tool else []
+    within: dict[str | None, list[Count]] = {}
+    for c in counts:
+        within.setdefault(section_of.get(c.question_id or ""), []).append(c)
     grouped = [
-        _summed(key, title, (c for c in counts if section_of.get(c.question_id or "") == key))
-        for key, title in [*sections, (None, PANEL_TITLE)]
+        _summed(key, title, within.get(key, ())) for key, title in [*sections, (None, PANEL_TITLE)]
     ]
     return tuple(p for p in grouped if p.total)
 
