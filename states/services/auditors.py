@@ -23,8 +23,8 @@ from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
 from states.persistence.vocabulary import BARRING, Involvement
-from states.rules.policy import Permission, either, require
-from states.services.audits import roles_allowed, roles_in_audit
+from states.rules.policy import Permission
+from states.services.audit_access import require_in_audit
 from states.services.deps import Deps
 from states.services.work import assign_auditor, write_to_audit
 
@@ -173,13 +173,7 @@ def list_auditors(
 
 
 def _may_assign(deps: Deps, store: AuditStore, row: AuditRow, who: Actor) -> None:
-    allowed = roles_allowed(deps, store, row, Permission.ORGANISE)
-    require(
-        roles_in_audit(deps, store, who, row),
-        Permission.ORGANISE,
-        refusal=f"On audit {row.reference} only the {either(allowed)} may assign its "
-        f"auditors, and {who.name} is not.",
-    )
+    require_in_audit(deps, store, who, row, may=Permission.ORGANISE, doing="assign its auditors")
 
 
 _MEMBER = (t.person.c.name, t.person.c.email, t.agency.c.name)

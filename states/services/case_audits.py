@@ -20,8 +20,9 @@ from states.errors import NotFound
 from states.persistence import tables as t
 from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import AuditRow, AuditStore
-from states.rules.policy import Permission, either, require
-from states.services.audits import compiled_for, roles_allowed, roles_in_audit
+from states.rules.policy import Permission
+from states.services.audit_access import permitted
+from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.return_reads import Agency, collecting_state, in_round
 from states.services.returns import ReturnView, may_touch, tool_for
@@ -59,15 +60,15 @@ def case_audit(deps: Deps, *, audit: AuditKey, actor: PersonKey, case: str) -> C
     with deps.uow(readonly=True) as uow:
         c = uow.connection
         store = AuditStore(c)
-        row = store.load_audit(audit)
-        who = store.load_actor(actor)
-        require(
-            roles_in_audit(deps, store, who, row),
-            Permission.CONTRIBUTE_RETURNS,
-            refusal=f"On audit {row.reference} only the "
-            f"{either(roles_allowed(deps, store, row, Permission.CONTRIBUTE_RETURNS))} may "
-            f"complete case audits, and {who.name} is not one.",
+        allowed = permitted(
+            deps,
+            store,
+            audit,
+            actor,
+            may=Permission.CONTRIBUTE_RETURNS,
+            doing="complete case audits",
         )
+        row, who = allowed.row, allowed.who
         tool = tool_for(deps, store, row)
         case_id = _case_id(c, row, case) if tool.per_subject else None
         if case_id is None:

@@ -24,8 +24,8 @@ from states.persistence import tables as t
 from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import AuditRow, AuditStore
 from states.persistence.vocabulary import ReturnStatus
-from states.rules.policy import Permission, either, require
-from states.services.audits import compiled_for, roles_allowed, roles_in_audit
+from states.services.audit_access import organised_audit
+from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.returns import tool_for
 
@@ -73,23 +73,6 @@ class DeepDiveView:
         return next((g.label for g in self.grades if g.value == value), value or "")
 
 
-def organised_audit(
-    deps: Deps, store: AuditStore, audit: AuditKey, viewer: PersonKey, reading: str
-) -> AuditRow:
-    """The audit, if ``viewer`` organises it (its chair or a coordinator); else
-    ``PermissionDenied``, naming what they were reading."""
-    row = store.load_audit(audit)
-    who = store.load_actor(viewer)
-    require(
-        roles_in_audit(deps, store, who, row),
-        Permission.ORGANISE,
-        refusal=f"On audit {row.reference} only the "
-        f"{either(roles_allowed(deps, store, row, Permission.ORGANISE))} may read {reading}, "
-        f"and {who.name} is not.",
-    )
-    return row
-
-
 def at_stage(deps: Deps, store: AuditStore, row: AuditRow, stage: Stage) -> tuple[bool, str]:
     """Whether the audit is at a state of ``stage``, and its state's title."""
     state = compiled_for(deps, store, row).definition.state(row.state)
@@ -99,7 +82,7 @@ def at_stage(deps: Deps, store: AuditStore, row: AuditRow, stage: Stage) -> tupl
 def deep_dive_of(deps: Deps, *, audit: AuditKey, viewer: PersonKey) -> DeepDiveView:
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)
-        row = organised_audit(deps, store, audit, viewer, "its deep dive")
+        row = organised_audit(deps, store, audit, viewer, "read its deep dive")
         is_open, title = at_stage(deps, store, row, Stage.MODERATING)
         rule = compiled_for(deps, store, row).definition.deep_dive
         tool = tool_for(deps, store, row) if row.tool_hash is not None else None

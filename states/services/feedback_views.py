@@ -20,8 +20,9 @@ from states.persistence import tables as t
 from states.persistence.facts import feedback_owed
 from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import AuditStore
+from states.services.audit_access import organised_audit
 from states.services.deep_dive import FEEDBACK_LIMIT
-from states.services.deep_dive_views import at_stage, organised_audit
+from states.services.deep_dive_views import at_stage
 from states.services.deps import Deps
 
 
@@ -56,7 +57,7 @@ class FeedbackView:
 def feedback_of(deps: Deps, *, audit: AuditKey, viewer: PersonKey) -> FeedbackView:
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)
-        row = organised_audit(deps, store, audit, viewer, "its individual feedback")
+        row = organised_audit(deps, store, audit, viewer, "read its individual feedback")
         is_open, title = at_stage(deps, store, row, Stage.GIVING_FEEDBACK)
         sampled = _sampled(uow.connection, row.id)
         owed = _owed(uow.connection, row.id)

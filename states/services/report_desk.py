@@ -26,10 +26,11 @@ from states.persistence import tables as t
 from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import AuditRow, AuditStore
 from states.persistence.vocabulary import ReportStatus
-from states.rules.policy import Permission, either, require
+from states.rules.policy import Permission
 from states.rules.report_changes import SectionChanges, report_changes
 from states.rules.stages import Stages
-from states.services.audits import compiled_for, roles_allowed, roles_in_audit
+from states.services.audit_access import permitted
+from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.freezing import Round, current_round
 from states.services.report_data import Figures, figures_in
@@ -169,17 +170,8 @@ def product_of(
 def _require(
     deps: Deps, store: AuditStore, audit: AuditKey, viewer: PersonKey, permission: Permission
 ) -> AuditRow:
-    row = store.load_audit(audit)
-    who = store.load_actor(viewer)
     doing = "write the summary report" if permission == Permission.WRITE_REPORT else "share it"
-    require(
-        roles_in_audit(deps, store, who, row),
-        permission,
-        refusal=f"On audit {row.reference} only the "
-        f"{either(roles_allowed(deps, store, row, permission))} may {doing}, and "
-        f"{who.name} is not.",
-    )
-    return row
+    return permitted(deps, store, audit, viewer, may=permission, doing=doing).row
 
 
 def _stage(

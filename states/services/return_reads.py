@@ -19,8 +19,8 @@ from states.persistence import tables as t
 from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import AuditRow, AuditStore
 from states.persistence.vocabulary import ReturnStatus
-from states.rules.policy import Permission, either, require
-from states.services.audits import compiled_for, roles_allowed, roles_in_audit
+from states.services.audit_access import organised_audit
+from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.returns import ReturnView, tool_for
 from states.services.returns_status import returns_round
@@ -56,15 +56,7 @@ def agency_returns(
     with deps.uow(readonly=True) as uow:
         c = uow.connection
         store = AuditStore(c)
-        row = store.load_audit(audit)
-        who = store.load_actor(as_person)
-        require(
-            roles_in_audit(deps, store, who, row),
-            Permission.ORGANISE,
-            refusal=f"On audit {row.reference} only the "
-            f"{either(roles_allowed(deps, store, row, Permission.ORGANISE))} may read every "
-            f"agency's returns, and {who.name} is not one.",
-        )
+        row = organised_audit(deps, store, audit, as_person, "read every agency's returns")
         tool = tool_for(deps, store, row)
         compiled = compiled_for(deps, store, row)
         round_ = returns_round(c, row, compiled.stages)

@@ -20,8 +20,9 @@ from states.clock import as_utc, as_utc_or_none
 from states.persistence import tables as t
 from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import AuditStore
-from states.rules.policy import Permission, allows, either, require
-from states.services.audits import compiled_for, roles_allowed, roles_in_audit
+from states.rules.policy import Permission, allows
+from states.services.audit_access import permitted
+from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.returns_status import AgencyReturns, ReturnsStatus, returns_status
 
@@ -71,16 +72,10 @@ def tracker(deps: Deps, *, audit: AuditKey, as_person: PersonKey) -> Tracker:
     with deps.uow(readonly=True) as uow:
         c = uow.connection
         store = AuditStore(c)
-        row = store.load_audit(audit)
-        who = store.load_actor(as_person)
-        roles = roles_in_audit(deps, store, who, row)
-        require(
-            roles,
-            Permission.ORGANISE,
-            refusal=f"On audit {row.reference} only the "
-            f"{either(roles_allowed(deps, store, row, Permission.ORGANISE))} may follow its "
-            f"returns, and {who.name} is not one.",
+        allowed = permitted(
+            deps, store, audit, as_person, may=Permission.ORGANISE, doing="follow its returns"
         )
+        row, who, roles = allowed.row, allowed.who, allowed.roles
         state_title = compiled_for(deps, store, row).definition.state(row.state).title
     status = returns_status(deps, audit=row.id, as_person=who.id)
     now = deps.clock.now()

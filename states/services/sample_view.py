@@ -24,8 +24,9 @@ from states.persistence.store import AuditRow, AuditStore
 from states.rules.case_list import CaseCandidate
 from states.rules.directory_values import CODE
 from states.rules.gates import in_case_window, months_before
-from states.rules.policy import Permission, allows, either, require
-from states.services.audits import compiled_for, roles_allowed, roles_in_audit, tool_is_per_case
+from states.rules.policy import Permission, allows
+from states.services.audit_access import permitted
+from states.services.audits import compiled_for, tool_is_per_case
 from states.services.deps import Deps
 
 ALREADY_SAMPLED = "is already in the audit's sample"
@@ -129,16 +130,10 @@ def case_to_change(
 
 def _view(deps: Deps, c: Connection, audit: AuditKey, as_person: PersonKey) -> SampleView:
     store = AuditStore(c)
-    row = store.load_audit(audit)
-    who = store.load_actor(as_person)
-    roles = roles_in_audit(deps, store, who, row)
-    require(
-        roles,
-        Permission.ORGANISE,
-        refusal=f"On audit {row.reference} only the "
-        f"{either(roles_allowed(deps, store, row, Permission.ORGANISE))} may read and change "
-        f"its sample, and {who.name} is not.",
+    allowed = permitted(
+        deps, store, audit, as_person, may=Permission.ORGANISE, doing="read and change its sample"
     )
+    row, roles = allowed.row, allowed.roles
     definition = compiled_for(deps, store, row).definition
     state = definition.state(row.state)
     window = _window(row, definition.case_window_months)

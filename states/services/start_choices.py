@@ -19,9 +19,10 @@ from states.persistence import tables as t
 from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditStore
 from states.rules.directory import PersonEntry, Phase, SettingEntry
-from states.rules.policy import Permission, allows, either, require
+from states.rules.policy import Permission, allows, require
 from states.services import unasked
-from states.services.audits import compiled_for, roles_allowed, roles_in_audit
+from states.services.audit_access import organised_audit
+from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.directory_read import AnyAgency, Found, agencies, people
 from states.services.programme import EntryView, list_entries
@@ -149,15 +150,7 @@ def started(deps: Deps, *, audit: AuditKey, viewer: PersonKey) -> Started:
     """A newly started audit, for the chair or coordinator who started it."""
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)
-        row = store.load_audit(audit)
-        who = store.load_actor(viewer)
-        require(
-            roles_in_audit(deps, store, who, row),
-            Permission.ORGANISE,
-            refusal=f"On audit {row.reference} only the "
-            f"{either(roles_allowed(deps, store, row, Permission.ORGANISE))} may see how its "
-            f"start went, and {who.name} is not.",
-        )
+        row = organised_audit(deps, store, audit, viewer, "see how its start went")
         definition = compiled_for(deps, store, row).definition
         names = tuple(unasked.unasked(uow.connection, row.id))
     state = definition.state(row.state)

@@ -17,8 +17,8 @@ from states.definitions.stage_names import Stage
 from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import AuditRow, AuditStore
 from states.rules.compiler import CompiledType
-from states.rules.policy import Permission, either, require
-from states.services.audits import compiled_for, roles_allowed, roles_in_audit
+from states.services.audit_access import organised_audit
+from states.services.audits import compiled_for
 from states.services.deps import Deps
 from states.services.terms import PARTS, Recorded, terms_of
 
@@ -53,15 +53,7 @@ def terms_page(deps: Deps, *, audit: AuditKey, viewer: PersonKey) -> TermsPage:
     is refused, as recording them would refuse them."""
     with deps.uow(readonly=True) as uow:
         store = AuditStore(uow.connection)
-        row = store.load_audit(audit)
-        who = store.load_actor(viewer)
-        require(
-            roles_in_audit(deps, store, who, row),
-            Permission.ORGANISE,
-            refusal=f"On audit {row.reference} only the "
-            f"{either(roles_allowed(deps, store, row, Permission.ORGANISE))} may record or "
-            f"agree its terms of reference, and {who.name} is not.",
-        )
+        row = organised_audit(deps, store, audit, viewer, "record or agree its terms of reference")
         compiled = compiled_for(deps, store, row)
         recorded = terms_of(uow.connection, row.id)
         tool = _tool_title(deps, store, row)

@@ -8,8 +8,9 @@ import re
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from notifications.relay import relay
 from oscp_flow.settings import Settings
@@ -19,12 +20,14 @@ from states.services.deps import Deps
 from tests.support.accessibility import assert_accessible
 from tests.support.chromium import chromium, fill_everything, follow, serve
 from tests.support.partnership import email
+from tests.support.ports import bound, port_of
 from tests.support.smtp import Recorder, mailer, smtp_server
 from tests.support.web import PASSWORD
 
 # Re-exported: the browser tests' one place to import from (the journeys use
 # ``tests.support.chromium``, which knows nothing of the engine).
 __all__ = [
+    "browsing",
     "chromium",
     "deliver",
     "fill_everything",
@@ -43,6 +46,16 @@ def serving(
     says otherwise."""
     with serve(create_app(deps, settings, config or WebConfig(rate_limit_enabled=False)), sock):
         yield
+
+
+@contextmanager
+def browsing(deps: Deps, home: Path) -> Iterator[tuple[str, Browser]]:
+    """The real app served on a free loopback port (its settings' home ``home``) and headless
+    Chromium: the site's base address and the browser."""
+    web = bound()
+    base = f"http://127.0.0.1:{port_of(web)}"
+    with serving(deps, Settings(home=home, base_url=base), web), chromium() as browser:
+        yield base, browser
 
 
 def links_by_recipient(recorder: Recorder, base_url: str, subject: str = "") -> dict[str, str]:
@@ -67,12 +80,12 @@ def deliver(deps: Deps, settings: Settings, subject: str = "") -> dict[str, str]
     return links_by_recipient(recorder, settings.base_url, subject)
 
 
-def sign_in(page: Page, start: str) -> None:
-    """The coordinator signs in through the browser, having been sent to sign in from
-    ``start``."""
+def sign_in(page: Page, start: str, who: str = "coordinator") -> None:
+    """``who`` (the coordinator unless named) signs in through the browser, having been sent
+    to sign in from ``start``."""
     page.goto(start)
     assert "/signin" in page.url  # not signed in yet: sent to sign in first
     assert_accessible(page, "the sign-in page")
-    page.get_by_label("E-mail address").fill(email("coordinator"))
+    page.get_by_label("E-mail address").fill(email(who))
     page.get_by_label("Password").fill(PASSWORD)
     follow(page, page.get_by_role("button", name="Sign in"))

@@ -10,7 +10,7 @@ password``. From then on everything is a page, a button or an e-mailed link.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
+from tests.oscp_flow.journeys.steps import SIGN_OFF_REQUESTED
 from tests.support.chromium import chromium, serve
 from tests.support.journey import Partnership, at, partnership
 from tests.support.northdale import COORDINATOR, PASSWORD, database
@@ -91,3 +92,25 @@ def share_everything(screen: Screen, reference: str) -> None:
         if not how.input_value():
             how.select_option(index=1)
         screen.press(RECORD_SHARED, within=form)
+
+
+def draft_report(screen: Screen, reference: str, sections: Mapping[str, str]) -> None:
+    """Opens the audit's summary report, writes each section (by its label) and saves the
+    draft."""
+    screen.open(f"/audits/{reference}/report")
+    for label, text in sections.items():
+        screen.page.get_by_label(label, exact=True).fill(text)
+    screen.press("Save draft")
+
+
+def approve(app: Served, reference: str, members: Iterable[str]) -> None:
+    """Each of ``members`` (local parts) approves the report by the link they were e-mailed,
+    each at their own screen."""
+    for member in members:
+        link = app.links(at(member), audit=reference, subject=SIGN_OFF_REQUESTED)
+        screen = app.screen(member)
+        screen.open(link)
+        screen.page.get_by_label("Approve", exact=False).first.check()
+        screen.press("Send my decision")
+        screen.says("Decision recorded")
+        screen.close()

@@ -19,7 +19,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator
 
-from tests.oscp_flow.journeys.browser import Served, served, share_everything, step
+from tests.oscp_flow.journeys.browser import (
+    Served,
+    approve,
+    draft_report,
+    served,
+    share_everything,
+    step,
+)
 from tests.oscp_flow.journeys.steps import CASES_HEADER, SIGN_OFF_REQUESTED
 from tests.support.chromium import fill_everything
 from tests.support.journey import at
@@ -210,10 +217,7 @@ def _moderate(chair: Screen, reference: str) -> None:
 
 
 def _report(chair: Screen, reference: str) -> None:
-    chair.open(f"/audits/{reference}/report")
-    for label, text in REPORT.items():
-        chair.page.get_by_label(label, exact=True).fill(text)
-    chair.press("Save draft")
+    draft_report(chair, reference, REPORT)
     chair.click("Preview the report as it will print")
     chair.says(REPORT["Recommendations"])
     chair.open(f"/audits/{reference}/report")
@@ -239,14 +243,7 @@ def _sign_off(app: Served, chair: Screen, reference: str) -> None:
     chair.press("Save draft")
     chair.page.get_by_label("What this version answers").fill("Resourcing added")
     chair.press("Send for sign-off")
-    for member in ("hub1", "lsp.a01", "lsp.a02"):
-        link = app.links(at(member), audit=reference, subject=SIGN_OFF_REQUESTED)
-        screen = app.screen(member)
-        screen.open(link)
-        screen.page.get_by_label("Approve", exact=False).first.check()
-        screen.press("Send my decision")
-        screen.says("Decision recorded")
-        screen.close()
+    approve(app, reference, ("hub1", "lsp.a01", "lsp.a02"))
 
 
 def _actions_sharing_and_close(app: Served, pat: Screen, chair: Screen, reference: str) -> None:

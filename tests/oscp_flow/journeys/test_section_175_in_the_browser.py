@@ -16,8 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.oscp_flow.journeys.browser import Served, served, share_everything, step
-from tests.oscp_flow.journeys.steps import SIGN_OFF_REQUESTED
+from tests.oscp_flow.journeys.browser import (
+    Served,
+    approve,
+    draft_report,
+    served,
+    share_everything,
+    step,
+)
 from tests.support.chromium import fill_everything
 from tests.support.journey import at
 from tests.support.northdale import CHAIR, COORDINATOR
@@ -58,8 +64,9 @@ def test_a_section_175_from_start_to_closed_through_the_pages(
         step(chair, reference, "Complete the deep dive")
         _feedback(chair, reference)
         step(chair, reference, "Record that feedback has gone to every sampled setting")
-        _report(chair, reference)
-        _sign_off(app, reference)
+        draft_report(chair, reference, REPORT)
+        chair.press("Send for sign-off")
+        approve(app, reference, ("hub1", "lsp.a02", "lsp.a03"))
         _letters(app, chair, reference)
         step(pat, reference, "Record that every setting has the report and start monitoring impact")
         step(pat, reference, "Close the audit")
@@ -114,25 +121,6 @@ def _feedback(chair: Screen, reference: str) -> None:
         chair.page.get_by_label(f"Feedback to {SETTINGS[code]}").fill(FEEDBACK)
         chair.press(f"Record the feedback to {SETTINGS[code]}")
     chair.says("Recorded\n2 of 2")
-
-
-def _report(chair: Screen, reference: str) -> None:
-    chair.open(f"/audits/{reference}/report")
-    for label, text in REPORT.items():
-        chair.page.get_by_label(label, exact=True).fill(text)
-    chair.press("Save draft")
-    chair.press("Send for sign-off")
-
-
-def _sign_off(app: Served, reference: str) -> None:
-    for member in ("hub1", "lsp.a02", "lsp.a03"):
-        link = app.links(at(member), audit=reference, subject=SIGN_OFF_REQUESTED)
-        screen = app.screen(member)
-        screen.open(link)
-        screen.page.get_by_label("Approve", exact=False).first.check()
-        screen.press("Send my decision")
-        screen.says("Decision recorded")
-        screen.close()
 
 
 def _letters(app: Served, chair: Screen, reference: str) -> None:

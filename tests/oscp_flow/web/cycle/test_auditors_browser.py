@@ -9,24 +9,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from oscp_flow.settings import Settings
 from states.services import partnership as directory
 from states.services.deps import Deps
 from tests.support.accessibility import AxeWalk
-from tests.support.browser import chromium, follow, serving
+from tests.support.browser import browsing, follow, sign_in
 from tests.support.driver import drive
 from tests.support.partnership import email, give_passwords, person_name
-from tests.support.ports import bound, port_of
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
-
-
-def sign_in_as(page: Page, start: str, who: str) -> None:
-    page.goto(start)
-    page.get_by_label("E-mail address").fill(email(who))
-    page.get_by_label("Password").fill(PASSWORD)
-    follow(page, page.get_by_role("button", name="Sign in"))
 
 
 def _assign(page: Page, case: str, auditor: str) -> None:
@@ -43,12 +34,10 @@ def test_every_state_of_the_auditors_page(partnership: Deps, tmp_path: Path) -> 
         deps, person=email("auditor.one"), case_reference=c2, involvement="management"
     )
     one = person_name("auditor.one")
-    web = bound()
-    base = f"http://127.0.0.1:{port_of(web)}"
     axe = AxeWalk()
-    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
+    with browsing(deps, tmp_path) as (base, browser):
         page = browser.new_page()
-        sign_in_as(page, f"{base}/audits/{ref}/auditors", "chair")
+        sign_in(page, f"{base}/audits/{ref}/auditors", "chair")
         assert page.get_by_role("heading", name=f"Auditors for audit {ref}").is_visible()
         axe.check(page, "nobody assigned")
 

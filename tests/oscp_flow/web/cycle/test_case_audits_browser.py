@@ -10,26 +10,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page
 
-from oscp_flow.settings import Settings
 from states.services.deps import Deps
 from tests.support.accessibility import AxeWalk
-from tests.support.browser import chromium, fill_everything, follow, serving
+from tests.support.browser import browsing, fill_everything, follow, sign_in
 from tests.support.driver import Cast, drive
-from tests.support.partnership import email, give_passwords
-from tests.support.ports import bound, port_of
+from tests.support.partnership import give_passwords
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
 GOOD_PRACTICE = "What good practice did you find in understanding the child's daily life"
 RISK = "Is any child or vulnerable adult at immediate risk"
-
-
-def _sign_in_as_auditor(page: Page, start: str) -> None:
-    page.goto(start)
-    assert "/signin" in page.url
-    page.get_by_label("E-mail address").fill(email("auditor.one"))
-    page.get_by_label("Password").fill(PASSWORD)
-    follow(page, page.get_by_role("button", name="Sign in"))
 
 
 def _police(page: Page) -> Locator:
@@ -46,13 +36,11 @@ def test_every_state_of_a_case_audit(partnership: Deps, tmp_path: Path) -> None:
     driver = drive(deps, "mace", "returns_open", cast=police_only)
     reference, case = driver.reference, driver.cases[1]
     waiting = drive(deps, "mace", "auditors_assigned", cast=police_only)
-    web = bound()
-    base = f"http://127.0.0.1:{port_of(web)}"
-    address = f"{base}/audits/{reference}/cases/{case}"
     axe = AxeWalk()
-    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
+    with browsing(deps, tmp_path) as (base, browser):
+        address = f"{base}/audits/{reference}/cases/{case}"
         page = browser.new_page()
-        _sign_in_as_auditor(page, address)
+        sign_in(page, address, "auditor.one")
         page.goto(f"{base}/audits/{three.reference}/cases/{three.cases[1]}")
         assert page.get_by_role("heading", name=f"Case audit: case {three.cases[1]}").is_visible()
         assert page.get_by_role("region").count() == 3

@@ -9,13 +9,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from oscp_flow.settings import Settings
 from states.services.deps import Deps
 from tests.support.accessibility import AxeWalk
-from tests.support.browser import chromium, follow, serving, sign_in
+from tests.support.browser import browsing, follow, sign_in
 from tests.support.driver import Driver, drive
 from tests.support.partnership import agency_name, give_passwords
-from tests.support.ports import bound, port_of
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -35,10 +33,8 @@ def test_every_state_of_the_deep_dive_page(partnership: Deps, tmp_path: Path) ->
     give_passwords(deps, PASSWORD)
     reference = drive(deps, "section_175", "deep_dive").reference
     planned = Driver.start(deps, "section_175").reference
-    web = bound()
-    base = f"http://127.0.0.1:{port_of(web)}"
     axe = AxeWalk()
-    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
+    with browsing(deps, tmp_path) as (base, browser):
         page = browser.new_page()
         sign_in(page, f"{base}/audits/{reference}/deep-dive")
         assert page.get_by_role("heading", name=f"Deep dive on audit {reference}").is_visible()

@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from oscp_flow.settings import Settings
 from states.services import audits, deep_dive
 from states.services.deps import Deps
 from tests.support.accessibility import AxeWalk
-from tests.support.browser import chromium, follow, serving, sign_in
+from tests.support.browser import browsing, follow, sign_in
 from tests.support.driver import drive
 from tests.support.partnership import agency_name, email, give_passwords
-from tests.support.ports import bound, port_of
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -44,10 +42,8 @@ def test_every_state_of_the_feedback_page(partnership: Deps, tmp_path: Path) -> 
     reference = _sampled(deps, complete=True)
     early = _sampled(deps, complete=False)
     section_11 = drive(deps, "section_11", "feedback_to_agencies").reference
-    web = bound()
-    base = f"http://127.0.0.1:{port_of(web)}"
     axe = AxeWalk()
-    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
+    with browsing(deps, tmp_path) as (base, browser):
         page = browser.new_page()
         sign_in(page, f"{base}/audits/{reference}/feedback")
         assert page.get_by_role("heading", name=f"Feedback on audit {reference}").is_visible()

@@ -10,14 +10,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from oscp_flow.settings import Settings
 from states.services import findings
 from states.services.deps import Deps
 from states.services.finding_views import FindingFilter, FindingView
-from tests.support.browser import chromium, serving
+from tests.support.browser import browsing
 from tests.support.driver import drive
 from tests.support.partnership import email, give_passwords, person_name
-from tests.support.ports import bound, port_of
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -54,9 +52,7 @@ def test_an_auditor_moderates_by_keyboard_alone(partnership: Deps, tmp_path: Pat
     rating = next(f for f in shown if f.kind == "rating")
     strength = next(f for f in shown if f.kind == "strength")
     assert rating.original_rating == "outstanding"  # the police rated every case so
-    web = bound()
-    base = f"http://127.0.0.1:{port_of(web)}"
-    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
+    with browsing(deps, tmp_path) as (base, browser):
         page = browser.new_page()
         page.goto(f"{base}/audits/{reference}/moderation")
         tab_to(page, "#email")

@@ -12,14 +12,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from oscp_flow.settings import Settings
 from states.services import returns
 from states.services.deps import Deps
 from tests.oscp_flow.web.support import return_link
 from tests.support.accessibility import assert_accessible
-from tests.support.browser import chromium, serving
+from tests.support.browser import browsing
 from tests.support.partnership import email
-from tests.support.ports import bound, port_of
 
 pytestmark = pytest.mark.slow
 # Far more than the form's stops (a rating group is one stop): a focus trap fails, not hangs.
@@ -59,9 +57,7 @@ def test_the_return_is_completed_and_submitted_with_the_keyboard_alone(
 ) -> None:
     deps = partnership
     reference, token = return_link(deps, "section_11")
-    web = bound()
-    base = f"http://127.0.0.1:{port_of(web)}"
-    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
+    with browsing(deps, tmp_path) as (base, browser):
         page = browser.new_context(locale="en-GB").new_page()
         page.goto(f"{base}/act/{token}")
         assert_accessible(page, "the return link's page")

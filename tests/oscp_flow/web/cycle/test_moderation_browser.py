@@ -8,29 +8,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
 
-from oscp_flow.settings import Settings
 from states.services import concerns, moderation, work
 from states.services.deps import Deps
 from states.services.finding_views import FindingFilter
 from tests.support.accessibility import AxeWalk
-from tests.support.browser import chromium, follow, serving
+from tests.support.browser import browsing, follow, sign_in
 from tests.support.driver import drive
 from tests.support.partnership import agency_name, email, give_passwords
-from tests.support.ports import bound, port_of
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
 POLICE = agency_name("police")
 CONCERN = "Case C03: the child's bruising was not referred to children's social care."
-
-
-def _sign_in(page: Page, start: str, who: str) -> None:
-    page.goto(start)
-    page.get_by_label("E-mail address").fill(email(who))
-    page.get_by_label("Password").fill(PASSWORD)
-    follow(page, page.get_by_role("button", name="Sign in"))
 
 
 def test_every_state_of_the_moderation_and_concerns_pages(
@@ -39,13 +29,11 @@ def test_every_state_of_the_moderation_and_concerns_pages(
     deps = partnership
     give_passwords(deps, PASSWORD, people=("chair",))
     reference = drive(deps, "mace", "moderation").reference
-    web = bound()
-    base = f"http://127.0.0.1:{port_of(web)}"
-    moderating = f"{base}/audits/{reference}/moderation"
     axe = AxeWalk()
-    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
+    with browsing(deps, tmp_path) as (base, browser):
+        moderating = f"{base}/audits/{reference}/moderation"
         page = browser.new_page()
-        _sign_in(page, moderating, "chair")
+        sign_in(page, moderating, "chair")
         assert page.get_by_role("heading", name="Moderate the findings").is_visible()
         page.screenshot(path=str(tmp_path / "moderation.png"), full_page=True)
         axe.check(page, "moderation, fresh")

@@ -12,17 +12,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from oscp_flow.settings import Settings
 from states.clock import LONDON, FakeClock
 from states.services import returns
 from states.services.deps import Deps
 from states.services.return_tracker import tracker
 from states.services.sweep import sweep
 from tests.support.accessibility import AxeWalk
-from tests.support.browser import chromium, follow, serving, sign_in
+from tests.support.browser import browsing, follow, sign_in
 from tests.support.driver import complete_answers, drive
 from tests.support.partnership import email, give_passwords
-from tests.support.ports import bound, port_of
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -77,10 +75,8 @@ def test_every_state_of_the_returns_tracker(
     give_passwords(deps, PASSWORD, people=("coordinator",))
     reference, cases = _overdue(deps, clock)
     later = (clock.now().astimezone(LONDON) + timedelta(days=10)).date().isoformat()
-    web = bound()
-    base = f"http://127.0.0.1:{port_of(web)}"
     axe = AxeWalk()
-    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
+    with browsing(deps, tmp_path) as (base, browser):
         page = browser.new_page()
         sign_in(page, f"{base}/audits/{reference}/returns")
         page.goto(f"{base}/audits/{reference}/returns")

@@ -10,13 +10,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from oscp_flow.settings import Settings
 from states.services import audits
 from states.services.deps import Deps
 from tests.support.accessibility import AxeWalk
-from tests.support.browser import chromium, follow, serving, sign_in
+from tests.support.browser import browsing, follow, sign_in
 from tests.support.partnership import email, give_passwords
-from tests.support.ports import bound, port_of
 from tests.support.terms import record_terms
 from tests.support.web import PASSWORD
 
@@ -50,10 +48,8 @@ def test_every_state_of_the_sample_pages(partnership: Deps, tmp_path: Path) -> N
     reference = _planned(deps)
     for name, text in FILES.items():
         (tmp_path / name).write_text(text)
-    web = bound()
-    base = f"http://127.0.0.1:{port_of(web)}"
     axe = AxeWalk()
-    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
+    with browsing(deps, tmp_path) as (base, browser):
         page = browser.new_page()
         sign_in(page, f"{base}/audits/{reference}/sample")
         _upload_states(page, axe, tmp_path, reference)

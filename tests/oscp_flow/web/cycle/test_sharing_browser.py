@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from oscp_flow.settings import Settings
 from states.clock import LONDON
 from states.services.deps import Deps
 from tests.support.accessibility import AxeWalk
-from tests.support.browser import chromium, follow, serving, sign_in
+from tests.support.browser import browsing, follow, sign_in
 from tests.support.driver import drive
 from tests.support.partnership import give_passwords
-from tests.support.ports import bound, port_of
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -30,10 +28,8 @@ def test_every_state_of_the_sharing_page(partnership: Deps, tmp_path: Path) -> N
     reference = drive(deps, "mace", "actions_agreed").reference
     waiting = drive(deps, "mace", "awaiting_sign_off").reference
     tomorrow = (deps.clock.now().astimezone(LONDON) + timedelta(days=1)).date().isoformat()
-    web = bound()
-    base = f"http://127.0.0.1:{port_of(web)}"
     axe = AxeWalk()
-    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
+    with browsing(deps, tmp_path) as (base, browser):
         page = browser.new_page()
         sign_in(page, f"{base}/audits/{reference}/sharing")
         heading = f"Sharing the learning from audit {reference}"

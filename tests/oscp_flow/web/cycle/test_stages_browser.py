@@ -11,26 +11,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from oscp_flow.settings import Settings
 from states.services import queries, work
 from states.services.deps import Deps
 from tests.support.accessibility import AxeWalk
-from tests.support.browser import chromium, follow, serving
+from tests.support.browser import browsing, follow, sign_in
 from tests.support.driver import drive
 from tests.support.partnership import email, give_passwords, person_name
-from tests.support.ports import bound, port_of
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
 REASON = "Merged into the thematic review of neglect"
-
-
-def _sign_in(page: Page, start: str) -> None:
-    page.goto(start)
-    assert "/signin" in page.url
-    page.get_by_label("E-mail address").fill(email("coordinator"))
-    page.get_by_label("Password").fill(PASSWORD)
-    follow(page, page.get_by_role("button", name="Sign in"))
 
 
 def _status(page: Page, part: str) -> str:
@@ -43,12 +33,10 @@ def test_task_list_steps_withdrawal_and_sign_off(partnership: Deps, tmp_path: Pa
     running = drive(deps, "mace", "returns_open").reference
     signing = drive(deps, "mace", "awaiting_sign_off").reference
     work.record_sign_off_decision(deps, audit=signing, actor=email("lhm"), decision="approve")
-    web = bound()
-    base = f"http://127.0.0.1:{port_of(web)}"
     axe = AxeWalk()
-    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
+    with browsing(deps, tmp_path) as (base, browser):
         page = browser.new_page()
-        _sign_in(page, f"{base}/audits/{running}")
+        sign_in(page, f"{base}/audits/{running}", "coordinator")
         assert _status(page, "terms") == "Completed" and _status(page, "returns") == "In progress"
         assert _status(page, "moderation") == "Cannot start yet"
         axe.check(page, "the audit page, case audits open")

@@ -10,16 +10,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from oscp_flow.settings import Settings
 from states.rules.directory import AgencyKind, Phase
 from states.services import partnership as directory
 from states.services import programme
 from states.services.deps import Deps
 from tests.conftest import ROOT
 from tests.support.accessibility import AxeWalk
-from tests.support.browser import chromium, follow, serving, sign_in
+from tests.support.browser import browsing, follow, sign_in
 from tests.support.partnership import agency_name, give_passwords, person_name
-from tests.support.ports import bound, port_of
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -42,10 +40,8 @@ def test_every_state_of_starting_an_audit(partnership: Deps, tmp_path: Path) -> 
         urn="100001",
         phase=Phase.PRIMARY,
     )
-    web = bound()
-    base = f"http://127.0.0.1:{port_of(web)}"
     axe = AxeWalk()
-    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
+    with browsing(deps, tmp_path) as (base, browser):
         page = browser.new_page()
         sign_in(page, f"{base}/board")
         follow(page, page.get_by_role("link", name="Start an audit"))

@@ -10,28 +10,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from oscp_flow.settings import Settings
 from states.services import audits
 from states.services.deps import Deps
 from states.services.terms import PARTS
 from tests.support.accessibility import AxeWalk
-from tests.support.browser import chromium, follow, serving
+from tests.support.browser import browsing, follow, sign_in
 from tests.support.driver import drive
 from tests.support.partnership import email, give_passwords, person_name
-from tests.support.ports import bound, port_of
 from tests.support.terms import TERMS
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
 AGREE = "Agree the terms of reference"
-
-
-def _sign_in_as_chair(page: Page, start: str) -> None:
-    page.goto(start)
-    assert "/signin" in page.url
-    page.get_by_label("E-mail address").fill(email("chair"))
-    page.get_by_label("Password").fill(PASSWORD)
-    follow(page, page.get_by_role("button", name="Sign in"))
 
 
 def _press(page: Page, button: str) -> None:
@@ -45,12 +35,10 @@ def test_every_state_of_the_terms_of_reference(partnership: Deps, tmp_path: Path
         deps, audit_type="mace", theme="Neglect", lead=email("chair"), actor=email("coordinator")
     ).reference
     running = drive(deps, "mace", "returns_open").reference
-    web = bound()
-    base = f"http://127.0.0.1:{port_of(web)}"
     axe = AxeWalk()
-    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
+    with browsing(deps, tmp_path) as (base, browser):
         page = browser.new_page()
-        _sign_in_as_chair(page, f"{base}/audits/{reference}/terms")
+        sign_in(page, f"{base}/audits/{reference}/terms", "chair")
         assert page.get_by_role("heading", name="Record the terms").is_visible()
         axe.check(page, "the terms, nothing recorded")
 

@@ -7,27 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
 
-from oscp_flow.settings import Settings
 from states.services import auditors
 from states.services.deps import Deps
 from tests.support.accessibility import AxeWalk
-from tests.support.browser import chromium, follow, serving
+from tests.support.browser import browsing, follow, sign_in
 from tests.support.driver import drive
 from tests.support.partnership import email, give_passwords
-from tests.support.ports import bound, port_of
 from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.slow
 PEOPLE = ("coordinator", "chair", "auditor.one", "auditor.two")
-
-
-def sign_in_as(page: Page, start: str, who: str) -> None:
-    page.goto(start)
-    page.get_by_label("E-mail address").fill(email(who))
-    page.get_by_label("Password").fill(PASSWORD)
-    follow(page, page.get_by_role("button", name="Sign in"))
 
 
 def test_every_state_of_your_work(partnership: Deps, tmp_path: Path) -> None:
@@ -43,12 +33,10 @@ def test_every_state_of_your_work(partnership: Deps, tmp_path: Path) -> None:
         auditor=email("auditor.one"),
     )
     drive(deps, "mace", "moderation")  # the second auditor's case, now in moderation
-    web = bound()
-    base = f"http://127.0.0.1:{port_of(web)}"
     axe = AxeWalk()
-    with serving(deps, Settings(home=tmp_path, base_url=base), web), chromium() as browser:
+    with browsing(deps, tmp_path) as (base, browser):
         page = browser.new_context().new_page()
-        sign_in_as(page, f"{base}/signin", "auditor.one")
+        sign_in(page, f"{base}/signin", "auditor.one")
         assert page.url == f"{base}/work"
         axe.check(page, "a declaration awaited")
 
@@ -64,16 +52,16 @@ def test_every_state_of_your_work(partnership: Deps, tmp_path: Path) -> None:
         axe.check(page, "declared, with a case in moderation")
 
         page = browser.new_context().new_page()
-        sign_in_as(page, f"{base}/signin", "auditor.two")
+        sign_in(page, f"{base}/signin", "auditor.two")
         axe.check(page, "moderating")
 
         page = browser.new_context().new_page()
-        sign_in_as(page, f"{base}/signin", "chair")
+        sign_in(page, f"{base}/signin", "chair")
         assert page.url == f"{base}/work"
         axe.check(page, "a chair's audits")
 
         page = browser.new_context().new_page()
-        sign_in_as(page, f"{base}/work", "coordinator")
+        sign_in(page, f"{base}/work", "coordinator")
         assert page.locator("#nothing").is_visible()
         axe.check(page, "a coordinator with nothing to do")
     axe.assert_clean()
