@@ -1,6 +1,7 @@
-"""``oscp user password EMAIL``: give a coordinator or learning hub member a password; and
-``oscp user remove``, ``oscp user role remove`` and ``oscp user links revoke``: a coordinator
-removes a person who has left, a role they no longer hold, or their unused links.
+"""``oscp user password EMAIL``: give someone who signs in (a coordinator, chair, auditor or
+learning hub member) a password; and ``oscp user remove``, ``oscp user role remove`` and
+``oscp user links revoke``: a coordinator removes a person who has left, a role they no longer
+hold, or their unused links.
 
 The password is asked for twice and never echoed, never taken from an argument (it would
 stay in the shell's history and the process list). Setting it ends every session of the
@@ -26,7 +27,7 @@ app.add_typer(user_app, name="user")
 
 @user_app.command("password")
 def user_password(email: str) -> None:
-    """Set the password a coordinator or learning hub member signs in with."""
+    """Set the password a coordinator, chair, auditor or learning hub member signs in with."""
     from states.services import credentials
 
     password = typer.prompt("New password", hide_input=True)
