@@ -96,7 +96,10 @@ def test_the_tracker_for_the_coordinator(
     assert 'id="resend-police"' not in page.text
     assert "Resend the link to Northvale Children's Social Care" in text
     assert 'id="until"' in page.text and "Extend the deadline" in text
-    assert '<table class="data"' in page.text and '<div class="table-wrap">' in page.text
+    assert (
+        '<table class="data"' in page.text
+        and '<div class="table-wrap" tabindex="0" role="region"' in page.text
+    )
 
 
 def test_the_chair_may_resend_but_not_extend(
