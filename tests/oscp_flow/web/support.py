@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from datetime import timedelta
 
+import httpx2
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from oscp_flow.rehearsal.demo import email
@@ -170,3 +172,12 @@ def action_token(deps: Deps, reference: str, local: str, number: int = 1) -> str
             )
         ).scalar_one()
     return mint(deps, LinkPurpose.ACTION, reference, local, action_id=int(action_id))
+
+
+def post_from(
+    client: TestClient, page: str, action: str, form: Mapping[str, object]
+) -> httpx2.Response:
+    """A form posted as a browser posts it: ``page`` opened first for its form token (and
+    the cookie it sets), then ``form`` sent to ``action``, the answer not followed."""
+    token = csrf_of(client.get(page).text)
+    return client.post(action, data={"csrf_token": token, **form}, follow_redirects=False)

@@ -14,7 +14,7 @@ from httpx2 import Response
 
 from states.services import deep_dive
 from states.services.deps import Deps
-from tests.oscp_flow.web.support import csrf_of
+from tests.oscp_flow.web.support import csrf_of, post_from
 from tests.support.driver import Driver, drive
 from tests.support.partnership import email, give_passwords
 from tests.support.web import PASSWORD, sign_in
@@ -39,12 +39,8 @@ def _page(client: TestClient, reference: str) -> Response:
 
 
 def _post(client: TestClient, reference: str, verb: str, form: dict[str, object]) -> Response:
-    token = csrf_of(_page(client, reference).text)
-    return client.post(
-        f"/audits/{reference}/do/{verb}",
-        data={"csrf_token": token, **form},
-        follow_redirects=False,
-    )
+    audit = f"/audits/{reference}"
+    return post_from(client, f"{audit}/deep-dive", f"{audit}/do/{verb}", form)
 
 
 def _text(response: Response) -> str:

@@ -13,7 +13,7 @@ from httpx2 import Response
 
 from states.services import audits, deep_dive
 from states.services.deps import Deps
-from tests.oscp_flow.web.support import csrf_of
+from tests.oscp_flow.web.support import csrf_of, post_from
 from tests.support.driver import RETURNING, drive
 from tests.support.partnership import agency_name, email, give_passwords
 from tests.support.web import PASSWORD, sign_in
@@ -42,12 +42,9 @@ def _page(client: TestClient, reference: str) -> Response:
 
 
 def _post(client: TestClient, reference: str, setting: str, words: str) -> Response:
-    token = csrf_of(_page(client, reference).text)
-    return client.post(
-        f"/audits/{reference}/do/feedback",
-        data={"csrf_token": token, "setting": setting, "feedback": words},
-        follow_redirects=False,
-    )
+    audit = f"/audits/{reference}"
+    form = {"setting": setting, "feedback": words}
+    return post_from(client, f"{audit}/feedback", f"{audit}/do/feedback", form)
 
 
 def _text(response: Response) -> str:

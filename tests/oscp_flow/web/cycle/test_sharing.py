@@ -19,7 +19,7 @@ from states.clock import LONDON
 from states.persistence import tables as t
 from states.services import shared_items
 from states.services.deps import Deps
-from tests.oscp_flow.web.support import csrf_of
+from tests.oscp_flow.web.support import csrf_of, post_from
 from tests.support.driver import drive
 from tests.support.partnership import email, give_passwords
 from tests.support.reporting import s175_with_letters
@@ -38,12 +38,8 @@ def _page(client: TestClient, reference: str) -> Response:
 
 
 def _post(client: TestClient, reference: str, verb: str, form: dict[str, str]) -> Response:
-    token = csrf_of(_page(client, reference).text)
-    return client.post(
-        f"/audits/{reference}/do/{verb}",
-        data={"csrf_token": token, **form},
-        follow_redirects=False,
-    )
+    audit = f"/audits/{reference}"
+    return post_from(client, f"{audit}/sharing", f"{audit}/do/{verb}", form)
 
 
 def _text(response: Response) -> str:
