@@ -11,7 +11,8 @@ coordinator set for it), and every event it writes says "via Prefect" and which 
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -21,6 +22,12 @@ from notifications.relay import relay
 from states.errors import AuditEngineError
 from states.services.audits import fire
 from states.services.deps import Deps
+from states.services.due import (
+    NAMED_AUDITS,
+    TouchedAudit,
+    audits_with_due_messages,
+    audits_with_due_reminders,
+)
 from states.services.operator import OperationalTrigger, require_operational, require_operator
 from states.services.programme import start_from_programme
 from states.services.queries import audit_type_of
@@ -29,6 +36,14 @@ from states.services.sweep import sweep
 from workflows.parameters import AgencyCode, Email, ProgrammeEntry, Reference
 from workflows.runtime import current
 from workflows.steps import audit_labels, engine_call, label_run, refused, via_prefect
+
+# The tags of the runs the worker's tick makes, beside each audit's own, so the runs list
+# can show the periodic work apart, or one part of it, or hide it.
+PERIODIC = "periodic"
+REMINDERS = "reminders"
+OUTBOX = "outbox"
+CALENDAR = "calendar"
+HEARTBEAT = "heartbeat"
 
 
 @flow(
@@ -118,7 +133,12 @@ def advance_audit_flow(
 @flow(name="reminder-sweep", flow_run_name="reminder sweep", persist_result=False, log_prints=False)
 def reminder_sweep_flow() -> dict[str, int]:
     """Turn every reminder rung now due into messages, once each, however late this runs."""
-    result = engine_call(lambda: sweep(current().deps))
+    deps = current().deps
+    audits, result = engine_call(lambda: (audits_with_due_reminders(deps), sweep(deps)))
+    label_run(
+        f"reminder sweep: {result.messages} message(s){_for(audits)}",
+        *_periodic_labels(REMINDERS, audits),
+    )
     get_run_logger().info("%d rung(s) due, %d message(s) queued", result.rungs, result.messages)
     return {"rungs": result.rungs, "messages": result.messages}
 
@@ -127,11 +147,40 @@ def reminder_sweep_flow() -> dict[str, int]:
 def outbox_relay_flow() -> dict[str, int]:
     """Send the messages that are due; a mail server that is down defers them, not loses them."""
     runtime = current()
-    result = engine_call(lambda: relay(runtime.deps, runtime.mailer, config=runtime.relay_config))
+    deps = runtime.deps
+    audits, result = engine_call(
+        lambda: (
+            audits_with_due_messages(deps),
+            relay(deps, runtime.mailer, config=runtime.relay_config),
+        )
+    )
+    label_run(
+        f"outbox relay: {result.sent} sent, {result.deferred} deferred{_for(audits)}",
+        *_periodic_labels(OUTBOX, audits),
+    )
     get_run_logger().info(
         "%d sent, %d deferred, %d failed", result.sent, result.deferred, result.failed
     )
     return {"sent": result.sent, "deferred": result.deferred, "failed": result.failed}
+
+
+@flow(
+    name="periodic-heartbeat",
+    flow_run_name="nothing due at {hour:%H}:00",
+    persist_result=False,
+    log_prints=False,
+)
+def heartbeat_flow(*, hour: datetime) -> None:
+    """Say that the worker ticked in this hour and found nothing due: no reminder rung, no
+    message, no calendar work. The worker makes one such run in an hour at most (the first
+    quiet tick's), and none for the quiet ticks after it, so the runs list shows the work,
+    not the clock, and still shows the worker alive.
+
+    Args:
+        hour: The hour's start, in London time.
+    """
+    label_run(f"nothing due at {hour:%H}:00", PERIODIC, HEARTBEAT)
+    get_run_logger().info("the worker ticked at %s:00 and found nothing due", f"{hour:%H}")
 
 
 @flow(
@@ -159,7 +208,7 @@ def calendar_flow() -> dict[str, str] | State[Any]:
     started = {w.entry.key: ref for w in due if (ref := _start_one(deps, w, named)) is not None}
     types = {w.entry.key: w.entry.audit_type for w in due}
     labels = [label for k, ref in started.items() for label in audit_labels(ref, types[k])]
-    label_run(" ".join(("calendar", *started.values())), *labels)
+    label_run(" ".join(("calendar", *started.values())), PERIODIC, CALENDAR, *labels)
     return started
 
 
@@ -174,5 +223,24 @@ def _start_one(deps: Deps, work: CalendarWork, named: dict[str, str]) -> str | N
         return None
 
 
+def _periodic_labels(part: str, audits: Iterable[TouchedAudit] = ()) -> list[str]:
+    """A periodic run's tags: that it is periodic, which part, and the audits it touched."""
+    return [
+        PERIODIC,
+        part,
+        *(tag for a in audits for tag in audit_labels(a.reference, a.audit_type)),
+    ]
+
+
+def _for(audits: list[TouchedAudit]) -> str:
+    """The audits in a run's name, as many as a name can hold ("" for none)."""
+    if not audits:
+        return ""
+    if len(audits) >= NAMED_AUDITS:
+        return f" for {NAMED_AUDITS} or more audits"
+    return " for " + " ".join(a.reference for a in audits)
+
+
 PEOPLE_FLOWS = (start_audit_flow, advance_audit_flow)
+# Deployed, so a coordinator may run one now; the heartbeat is the worker's alone.
 PERIODIC_FLOWS = (reminder_sweep_flow, outbox_relay_flow, calendar_flow)

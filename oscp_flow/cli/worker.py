@@ -31,7 +31,8 @@ def mailer_and_tick(deps: Deps) -> Any:
 
 
 def _as_flows(deps: Deps, smtp: Any, settings: Settings) -> Any:
-    """With a Prefect server configured, each tick is two flow runs the UI shows."""
+    """With a Prefect server configured, each part of a tick that has something due is a
+    flow run the UI shows (and a quiet hour one heartbeat run)."""
     import os
 
     from oscp_flow.prefect_env import prefect_environment
