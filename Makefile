@@ -52,6 +52,7 @@ bench: setup services
 	$(BIN)/python -m bench.transitions
 	$(BIN)/python -m bench.aggregation
 	$(BIN)/python -m bench.sweep
+	$(BIN)/python -m bench.relay
 	$(BIN)/python -m bench.prefect_overhead
 	$(BIN)/python -m bench.report
 	$(BIN)/python -m bench.cases_import

@@ -35,7 +35,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import ColumnElement, Engine, Row, and_, select, update
 
 from notifications.render import render_message
-from notifications.smtp import DeliveryDeferred, DeliveryError, DeliveryRefused, Mailer
+from notifications.smtp import DeliveryDeferred, DeliveryError, DeliveryRefused, Mailer, sending
 from states.clock import as_utc
 from states.errors import AuditEngineError, InvalidInput, NotFound, StoreUnavailable
 from states.persistence import tables as t
@@ -126,15 +126,18 @@ def _said_for(deps: Deps) -> OncePerCause:
 def _round(deps: Deps, mailer: Mailer, config: RelayConfig, batch: int) -> RelayResult:
     rows = _due(deps, batch)
     tally: Counter[Outcome] = Counter()
-    for position, row in enumerate(rows):
-        outcome, down = _deliver(deps, mailer, config, row)
-        tally[outcome] += 1
-        if down is not None:
-            # No other message would get through either: a dead server costs one timeout
-            # per round, not one per message.
-            rest = _defer_all(deps, rows[position + 1 :], down)
-            tally.update(rest)
-            break
+    # The round's messages share the mailer's connections (a handshake, TLS and login per
+    # hundred messages, not per message), and none is left open once the round is over.
+    with sending(mailer) as sender:
+        for position, row in enumerate(rows):
+            outcome, down = _deliver(deps, sender, config, row)
+            tally[outcome] += 1
+            if down is not None:
+                # No other message would get through either: a dead server costs one timeout
+                # per round, not one per message.
+                rest = _defer_all(deps, rows[position + 1 :], down)
+                tally.update(rest)
+                break
     result = RelayResult(tally["sent"], tally["deferred"], tally["failed"])
     # A quiet round every minute is not news; a round that did something is.
     logger.log(

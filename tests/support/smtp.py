@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from functools import partial
 from typing import Any
 
 from aiosmtpd.smtp import SMTP
@@ -35,6 +37,10 @@ class Recorder:
         self.received: list[EmailMessage] = []
         self.envelopes: list[tuple[str, ...]] = []
         self.answers: dict[str, str] = {}
+        # Connections accepted, and those the client ended with QUIT: each is counted before
+        # the client hears back, so a test reads them as soon as its call returns.
+        self.connections = 0
+        self.quits = 0
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -50,19 +56,27 @@ class Recorder:
         self.received.append(BytesParser(policy=policy.default).parsebytes(raw))
         return "250 OK"
 
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        self.quits += 1
+        return "221 Bye"
+
 
 @contextmanager
-def smtp_server(handler: object, port: int = 0) -> Iterator[int]:
+def smtp_server(
+    handler: object, port: int = 0, *, ssl_context: ssl.SSLContext | None = None, **options: Any
+) -> Iterator[int]:
     """Serves ``handler`` on loopback for the ``with`` block and gives its port: ``port`` when a
     test needs the same one again (a server that was down comes back), else one the kernel
-    picks."""
+    picks. ``ssl_context`` serves TLS from the first byte; ``options`` go to aiosmtpd's
+    ``SMTP`` (``tls_context`` for STARTTLS, ``authenticator``, ``auth_require_tls``, ...)."""
     quiet_server_log()
     with listening(port) as sock:
         loop = asyncio.new_event_loop()
         ready = threading.Event()
         # The loop runs in a thread of its own: the caller's may already run one
         # (Playwright's sync API does).
-        thread = threading.Thread(target=_serve, args=(loop, handler, sock, ready), daemon=True)
+        serving = partial(_serve, loop, handler, sock, ready, ssl_context, options)
+        thread = threading.Thread(target=serving, daemon=True)
         thread.start()
         try:
             assert ready.wait(START_TIMEOUT), "the SMTP server did not start"
@@ -73,10 +87,17 @@ def smtp_server(handler: object, port: int = 0) -> Iterator[int]:
 
 
 def _serve(
-    loop: asyncio.AbstractEventLoop, handler: object, sock: socket.socket, ready: threading.Event
+    loop: asyncio.AbstractEventLoop,
+    handler: object,
+    sock: socket.socket,
+    ready: threading.Event,
+    ssl_context: ssl.SSLContext | None = None,
+    options: dict[str, Any] | None = None,
 ) -> None:
     asyncio.set_event_loop(loop)
-    serving = loop.create_server(lambda: _smtp(handler, loop), sock=sock)
+    serving = loop.create_server(
+        lambda: _smtp(handler, loop, **(options or {})), sock=sock, ssl=ssl_context
+    )
     server = loop.run_until_complete(serving)
     ready.set()
     loop.run_forever()
@@ -85,9 +106,11 @@ def _serve(
     loop.close()
 
 
-def _smtp(handler: object, loop: asyncio.AbstractEventLoop) -> SMTP:
+def _smtp(handler: object, loop: asyncio.AbstractEventLoop, **options: Any) -> SMTP:
+    if isinstance(handler, Recorder):
+        handler.connections += 1  # asyncio asks for a protocol once per connection accepted
     # As aiosmtpd's Controller makes it (UTF-8 addresses accepted), so tests see the same server.
-    return SMTP(handler, loop=loop, enable_SMTPUTF8=True)
+    return SMTP(handler, loop=loop, enable_SMTPUTF8=True, **options)
 
 
 def mailer(port: int) -> SmtpMailer:
