@@ -34,7 +34,7 @@ from notifications.capture import quiet_server_log
 LOOPBACK = "127.0.0.1"
 LINK = re.compile(r"/act/([A-Za-z0-9_-]{20,})")
 # How the simulation's case references look (``desk.case_reference``): never in an e-mail.
-CASE = re.compile(rb"-C\d{2}\b")
+CASE = re.compile(rb"AUD-[0-9A-Z]{8}-C\d{2}")
 CHASING = ("Reminder:", "Overdue:", "Escalation:")
 START_TIMEOUT = 30.0
 

@@ -36,7 +36,7 @@ from states.clock import LONDON, FakeClock
 from states.services.deps import Deps
 from states.services.due import outbox_due
 from workflows.runtime import Runtime
-from workflows.tick import tick, tick_as_flows
+from workflows.tick import RELAY_BATCH, RELAY_ROUNDS, tick, tick_as_flows
 
 TICK_HOURS = range(7, 20)
 
@@ -122,9 +122,8 @@ class Year:
         with self.phases.timing("worker: ticks"):
             # The worker ticks every minute; between two of the simulation's hourly ticks
             # nothing falls due, and a busy hour's mail is what its minutes would send.
-            self._one_tick()
-            while outbox_due(self.deps):
-                self._one_tick()
+            while self._one_tick():
+                pass
         self.ticks += 1
         with self.phases.timing("people: reading"):
             for letter in self.server.take():
@@ -136,11 +135,14 @@ class Year:
         following = now.date() if hour in TICK_HOURS else now.date() + timedelta(days=1)
         self.at(london(following, time(hour if hour in TICK_HOURS else TICK_HOURS[0])), self._tick)
 
-    def _one_tick(self) -> None:
+    def _one_tick(self) -> bool:
+        """One tick; True when its relay stopped at its limit with mail still due."""
         if self.through_prefect:
-            tick_as_flows(Runtime(self.deps, self.mailer, self.config))
-        else:
-            tick(self.deps, self.mailer, self.config)
+            ticked = tick_as_flows(Runtime(self.deps, self.mailer, self.config))
+            return outbox_due(self.deps) if ticked.relay.sent else False
+        ticked = tick(self.deps, self.mailer, self.config)
+        relayed = ticked.relay
+        return relayed.sent + relayed.deferred + relayed.failed >= RELAY_BATCH * RELAY_ROUNDS
 
     def _act(self, task: Task) -> None:
         with self.phases.timing(f"people: {task.errand}"):
