@@ -1,11 +1,11 @@
 """The nation's directory: many partnerships' agencies, settings and people in one engine.
 
 Each partnership brings what a real one has: fifteen agencies (its three statutory partners
-among them), about 147 schools, colleges and early years settings with their URNs, a lead for
-every agency and setting, strategic leads at the statutory partners, a coordinator, two chairs
-from its learning hub and four auditors. The sign-off bodies are the engine's own: one learning
-hub, one statutory partners body and one performance group, each of a usual size, so a
-sign-off request goes to as many people as it would in one partnership.
+among them), 147 schools, colleges and early years settings with their URNs, a lead for every
+agency and setting, strategic leads at the statutory partners, two chairs from its learning
+hub and four auditors. The engine has one team of six coordinators, and its own sign-off
+bodies: one learning hub, one statutory partners body and one performance group, each of a
+usual size, so a notice or a sign-off request goes to as many people as in one partnership.
 
 Everything goes in as ``oscp directory import`` applies a file (``plan_import`` then
 ``directory.apply_plan``: the coordinator's permission, every row checked, one log row per
@@ -59,6 +59,10 @@ SETTING_KINDS = (
     (AgencyKind.COLLEGE, Phase.POST_16),
 )
 AUDITORS_EACH = 4
+# One engine has one coordinating team, whoever's audits it runs: every coordinator is told
+# of every audit (the engine's notices to "the coordinator" go to each person in that role),
+# so a coordinator for each of 150 partnerships would multiply every notice by 150.
+COORDINATORS = 6
 OPERATOR = "operator@nation.example.org"
 
 
@@ -95,7 +99,7 @@ class Partnership:
 
     @property
     def coordinator(self) -> str:
-        return mail(f"coordinator.{self.prefix}")
+        return coordinators()[self.number % COORDINATORS]
 
     @property
     def chairs(self) -> tuple[str, str]:
@@ -104,6 +108,10 @@ class Partnership:
     @property
     def auditors(self) -> tuple[str, ...]:
         return tuple(mail(f"auditor{n}.{self.prefix}") for n in range(AUDITORS_EACH))
+
+
+def coordinators() -> tuple[str, ...]:
+    return tuple(mail(f"coordinator{n}") for n in range(COORDINATORS))
 
 
 def _agencies(p: Partnership) -> Iterator[AgencyEntry]:
@@ -129,7 +137,6 @@ def _people(p: Partnership) -> Iterator[PersonEntry]:
         yield person(p.strategic(code), f"Strategic lead of {code}", code, "strategic_lead")
     for code in p.settings:
         yield person(p.lead(code), f"Safeguarding lead of {code}", code, "agency_lead")
-    yield person(p.coordinator, f"Coordinator {p.number}", None, "coordinator")
     for n, chair in enumerate(p.chairs):
         yield person(chair, f"Chair {n} of {p.number}", None, "learning_hub_member")
     for n, auditor in enumerate(p.auditors):
@@ -177,6 +184,10 @@ def national(partnerships: int) -> Directory:
         found.agencies.update((a.code, a) for a in _agencies(p))
         found.settings.update((s.urn, s) for s in _settings(p))
         found.people.update((person.email, person) for person in _people(p))
+    for n, email in enumerate(coordinators()):
+        found.people[email] = PersonEntry(
+            email, f"Coordinator {n}", None, frozenset({"coordinator"})
+        )
     for body, members in bodies(Partnership(0)):
         found.bodies[body.code] = body
         found.people.update((m.email, m) for m in members)
