@@ -27,7 +27,7 @@ from states.persistence.vocabulary import ReturnStatus
 from states.services import action_links, links
 from states.services.deps import Deps
 
-AUDIT = re.compile(r"OSCP audit (\S+) \(")
+AUDIT = re.compile(r"OSCP audit (AUD-[0-9A-Z]+)")
 CONCERN_SHARE = 0.01  # of returns raising an immediate-risk concern
 REFUSING = 0.12  # of first sign-off rounds a statutory partner refuses
 ACTING_ON_REQUEST = 0.6  # of members who decide before any reminder
