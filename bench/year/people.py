@@ -16,11 +16,11 @@ import random
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from enum import StrEnum
 
 from bench.year.answers import answers_for
-from bench.year.mailbox import CHASING, Letter
+from bench.year.mailbox import Letter
 from states.clock import LONDON
 from states.errors import AuditEngineError
 from states.persistence.vocabulary import ReturnStatus
@@ -155,10 +155,3 @@ class People:
             )
             return
         links.decide_sign_off(self.deps, task.token, decision="approve", comment=None)
-
-
-def later(at: datetime, minutes: int) -> datetime:
-    return at + timedelta(minutes=minutes)
-
-
-__all__ = ["CHASING", "Errand", "People", "Task", "later"]
