@@ -59,6 +59,8 @@ bench: setup services
 	$(BIN)/python -m bench.directory
 	$(BIN)/python -m bench.moderation
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.approvals
+	$(BIN)/python -m bench.year --growth 2,15
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -16,9 +16,8 @@ from oscp_flow.web.return_form import ErrorLink
 from states.errors import NotFound
 from states.rules.answers import MAX_TEXT
 from states.rules.gates import Decision
-from states.services import links, lookup
-from states.services.links import LinkPage
-from states.services.sign_off_report import submitted_report
+from states.services.links import SignOffPage
+from states.services.sign_off_report import SubmittedReport, submitted_report
 
 DECISIONS = tuple(Decision)
 
@@ -31,25 +30,26 @@ def show(ctx: WebContext, token: str, form_token: FormToken) -> HTMLResponse:
 
 
 def act(ctx: WebContext, token: str, form: FormData) -> HTMLResponse:
-    page = signoff_finished.opened(ctx, token, posted=True)
-    if isinstance(page, HTMLResponse):
-        return page
-    again = FormToken.posted(form)
     decision = str(form.get("decision", ""))
     comment = str(form.get("comment", ""))
     problems = _problems(decision, comment)
     if problems:
+        page = signoff_finished.opened(ctx, token, posted=True)
+        if isinstance(page, HTMLResponse):
+            return page
         kept = {"decision": decision, "comment": comment}
+        again = FormToken.posted(form)
         return _render(ctx, token, page, again, kept=kept, errors=problems, status=400)
-    before = lookup.grant(ctx.deps, token).state
-    after = links.decide_sign_off(
-        ctx.deps, token, decision=decision, comment=comment.strip() or None
-    )
+    # One unit of work checks the link, reads what the page says and records the decision:
+    # the checks it would pass beforehand are made again under the audit's lock anyway.
+    done = signoff_finished.decided(ctx, token, decision=decision, comment=comment.strip() or None)
+    if isinstance(done, HTMLResponse):
+        return done
     return ctx.pages.render(
         "done.html",
         title="Decision recorded",
-        outcome=f"{decision}_{'moved' if after != before else 'waiting'}",
-        page=page,
+        outcome=f"{decision}_{'moved' if done.moved else 'waiting'}",
+        page=done.page,
     )
 
 
@@ -67,11 +67,10 @@ def pdf(ctx: WebContext, token: str) -> Response:
     )
 
 
-def _report(ctx: WebContext, token: str) -> dict[str, object]:
+def _report(ctx: WebContext, token: str, submitted: SubmittedReport | None) -> dict[str, object]:
     """What the page shows above the form: the report in the page, where to download it, and
     what changed since the version sent back."""
-    submitted = submitted_report(ctx.deps, token)
-    if submitted.report is None:
+    if submitted is None or submitted.report is None:
         return {"report": None}
     return {
         "report": submitted.report,
@@ -97,7 +96,7 @@ def _problems(decision: str, comment: str) -> dict[str, str]:
 def _render(
     ctx: WebContext,
     token: str,
-    page: LinkPage,
+    opened: SignOffPage,
     form_token: FormToken,
     *,
     kept: dict[str, str] | None = None,
@@ -109,10 +108,10 @@ def _render(
         token,
         form_token,
         status=status,
-        title=f"Sign off audit {page.audit}",
-        page=page,
+        title=f"Sign off audit {opened.page.audit}",
+        page=opened.page,
         kept=kept or {"decision": "", "comment": ""},
         errors=errors or {},
         summary=[ErrorLink(f"#{name}", text) for name, text in (errors or {}).items()],
-        **_report(ctx, token),
+        **_report(ctx, token, opened.report),
     )

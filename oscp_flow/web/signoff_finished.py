@@ -6,35 +6,45 @@ would not help, so the page says what happened instead (in dates and names, neve
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from starlette.responses import HTMLResponse
 
 from oscp_flow.web.context import WebContext
 from states.errors import AlreadyDecided, TokenAlreadyUsed, TokenExpired, TokenRevoked
-from states.persistence.vocabulary import LinkPurpose
 from states.services import links, sign_off_links
-from states.services.links import LinkPage
+from states.services.links import Decided, SignOffPage
 
+T = TypeVar("T")
 # Refusals after which the page says what happened, when something did.
 FINISHED = (TokenAlreadyUsed, TokenRevoked, TokenExpired, AlreadyDecided)
 
 
-def opened(ctx: WebContext, token: str, *, posted: bool) -> LinkPage | HTMLResponse:
-    """The link's page, or what happened once its holder decided or its round ended (the
-    refusal is still recorded against the link, as for any refused link)."""
+def opened(ctx: WebContext, token: str, *, posted: bool) -> SignOffPage | HTMLResponse:
+    """The link's page and the report it asks about, or what happened once its holder
+    decided or its round ended (the refusal is still recorded against the link, as for any
+    refused link)."""
+    return _or_finished(lambda: links.open_sign_off(ctx.deps, token), ctx, token, posted=posted)
+
+
+def decided(
+    ctx: WebContext, token: str, *, decision: str, comment: str | None
+) -> Decided | HTMLResponse:
+    """The decision recorded, or what happened if the link could no longer be used (decided
+    by another of the member's links a moment before, or the round just ended)."""
     return _or_finished(
-        lambda: links.open_link(ctx.deps, token, purpose=LinkPurpose.SIGN_OFF),
+        lambda: links.decide_by_link(ctx.deps, token, decision=decision, comment=comment),
         ctx,
         token,
-        posted=posted,
+        posted=True,
     )
 
 
 def _or_finished(
-    read: Callable[[], LinkPage], ctx: WebContext, token: str, *, posted: bool
-) -> LinkPage | HTMLResponse:
+    act: Callable[[], T], ctx: WebContext, token: str, *, posted: bool
+) -> T | HTMLResponse:
     try:
-        return read()
+        return act()
     except FINISHED:
         said = finished(ctx, token, posted=posted)
         if said is None:

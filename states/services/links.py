@@ -29,10 +29,11 @@ from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
 from states.persistence.vocabulary import LinkPurpose
 from states.rules.gates import Decision
-from states.services import returns, sign_off_links, work
+from states.services import returns, sign_off, sign_off_links, work
 from states.services.audits import compiled_for, tool_is_per_case
 from states.services.deps import Deps
 from states.services.link_rules import check_holder, recording_refusals
+from states.services.sign_off_report import SubmittedReport, submitted_for
 
 T = TypeVar("T")
 # Completing "this link is no longer needed: ...".
@@ -90,28 +91,63 @@ def _check_concern_open(
 def open_link(deps: Deps, token: str, *, purpose: LinkPurpose) -> LinkPage:
     """The page behind a link; reading it changes nothing. A member who has decided already
     (by another of their links) is told so rather than shown the form again."""
+    if purpose == LinkPurpose.SIGN_OFF:
+        return open_sign_off(deps, token, report=False).page
     with recording_refusals(deps, token), deps.uow(readonly=True) as uow:
         grant, row, who = _checked(deps, uow.connection, token, purpose, lock=False)
-        if purpose == LinkPurpose.SIGN_OFF and work.has_decided(uow.connection, row, who.id):
-            raise AlreadyDecided(audit=row.reference)
-        definition = compiled_for(deps, AuditStore(uow.connection), row).definition
-        page = LinkPage(
-            purpose,
-            row.reference,
-            row.theme,
-            definition.title,
-            definition.state(row.state).title,
-            who.name,
-            grant.expires_at,
-        )
-        if purpose == LinkPurpose.SIGN_OFF:
-            needed = sign_off_links.needed_for(deps, uow.connection, row)
-            return _with(page, extra={"needs": needed})
         agency = _agency(
             uow.connection, grant.agency_id or _escalation_agency(uow.connection, grant)
         )
-        return _with(page, agency=agency)
+        return _with(_page(deps, uow.connection, grant, row, who), agency=agency)
     raise AssertionError("unreachable: recording_refusals re-raises every refusal")
+
+
+@dataclass(frozen=True)
+class SignOffPage:
+    """A sign-off link's page: what every link's page says, and the report it asks about."""
+
+    page: LinkPage
+    report: SubmittedReport | None
+
+
+def open_sign_off(deps: Deps, token: str, *, report: bool = True) -> SignOffPage:
+    """A sign-off link's page and, with ``report``, the frozen report above its form: read
+    together, behind one check of the link, so they are there exactly as long as the
+    decision is."""
+    with (
+        recording_refusals(deps, token),
+        sign_off.remembered(),
+        deps.uow(readonly=True) as uow,
+    ):
+        c = uow.connection
+        grant, row, who = _checked(deps, c, token, LinkPurpose.SIGN_OFF, lock=False)
+        if work.has_decided(c, row, who.id):
+            raise AlreadyDecided(audit=row.reference)
+        page = _sign_off_page(deps, c, grant, row, who)
+        return SignOffPage(page, submitted_for(deps, c, row) if report else None)
+    raise AssertionError("unreachable: recording_refusals re-raises every refusal")
+
+
+def _page(
+    deps: Deps, connection: Connection, grant: tokens.Grant, row: AuditRow, who: Actor
+) -> LinkPage:
+    definition = compiled_for(deps, AuditStore(connection), row).definition
+    return LinkPage(
+        grant.purpose,
+        row.reference,
+        row.theme,
+        definition.title,
+        definition.state(row.state).title,
+        who.name,
+        grant.expires_at,
+    )
+
+
+def _sign_off_page(
+    deps: Deps, connection: Connection, grant: tokens.Grant, row: AuditRow, who: Actor
+) -> LinkPage:
+    needed = sign_off_links.needed_for(deps, connection, row)
+    return _with(_page(deps, connection, grant, row, who), extra={"needs": needed})
 
 
 def _with(page: LinkPage, **changes: object) -> LinkPage:
@@ -139,15 +175,32 @@ def _escalation_agency(connection: Connection, grant: tokens.Grant) -> int | Non
 # --- acting ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Decided:
+    """A member's decision, recorded: the page it was made on (as it stood before), and the
+    audit's state afterwards."""
+
+    page: LinkPage
+    state: str
+    moved: bool  # the decision finished the round: signed off, or sent back
+
+
 def decide_sign_off(deps: Deps, token: str, *, decision: str, comment: str | None) -> str:
     """Record a member's decision; the quorum signs the audit off, a refusal sends it back.
     Returns the audit's state afterwards."""
+    return decide_by_link(deps, token, decision=decision, comment=comment).state
+
+
+def decide_by_link(deps: Deps, token: str, *, decision: str, comment: str | None) -> Decided:
+    """``decide_sign_off``, with the page the decision was made on: one unit of work checks
+    the link, reads what its page says and records the decision."""
     try:
         chosen = Decision(decision)
     except ValueError:
         raise InvalidInput("Choose approve or refuse.") from None
-    with recording_refusals(deps, token), deps.uow() as uow:
+    with recording_refusals(deps, token), sign_off.remembered(), deps.uow() as uow:
         grant, row, who = _checked(deps, uow.connection, token, LinkPurpose.SIGN_OFF, lock=True)
+        page = _sign_off_page(deps, uow.connection, grant, row, who)
         now = deps.clock.now()
         # Under the audit's lock: the same link posted twice finds itself used; a member's
         # other link (a reminder's) finds their first decision and is refused as
@@ -160,7 +213,7 @@ def decide_sign_off(deps: Deps, token: str, *, decision: str, comment: str | Non
             deps, uow, row, who, decision=chosen, said=said
         )
         uow.commit()
-        return state
+        return Decided(page, state, moved=state != row.state)
     raise AssertionError("unreachable: recording_refusals re-raises every refusal")
 
 

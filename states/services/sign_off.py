@@ -11,9 +11,12 @@ whose snapshot still names roles decides as it always did, by those roles.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar, cast
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -26,7 +29,12 @@ from states.persistence import tables as t
 from states.persistence.store import Actor, AuditRow
 from states.rules.sign_off import Decision
 
+T = TypeVar("T")
 MEMBER_ROLE = "sign_off_member"
+# What ``remembered`` keeps while it is open: an audit's rule, a member's seats.
+_REMEMBERED: ContextVar[dict[tuple[object, ...], object] | None] = ContextVar(
+    "sign_off_remembered", default=None
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,27 @@ class BodySeat:
     kind: BodyKind
 
 
+@contextmanager
+def remembered() -> Iterator[None]:
+    """Within one unit of work that changes no body, membership or audit rule (a link opened,
+    a member's decision), each audit's rule and each member's seats are read once: the holder
+    check, the decision's rules and each gate's context all ask for them again."""
+    reset = _REMEMBERED.set({})
+    try:
+        yield
+    finally:
+        _REMEMBERED.reset(reset)
+
+
+def _remember(key: tuple[object, ...], read: Callable[[], T]) -> T:
+    kept = _REMEMBERED.get()
+    if kept is None:
+        return read()
+    if key not in kept:
+        kept[key] = read()
+    return cast(T, kept[key])
+
+
 def audit_rule(
     connection: Connection, definition: AuditTypeDefinition, audit_id: int
 ) -> SignOffDef | None:
@@ -45,12 +74,16 @@ def audit_rule(
     rule = definition.sign_off
     if rule is None:
         return None
-    own = connection.execute(
-        select(t.audit.c.report_to).where(t.audit.c.id == audit_id)
-    ).scalar_one_or_none()
+    own = _remember(("report_to", audit_id), lambda: _report_to(connection, audit_id))
     if own is None:
         return rule
     return rule.with_bodies([SignOffBody.model_validate(b) for b in json.loads(own)])
+
+
+def _report_to(connection: Connection, audit_id: int) -> str | None:
+    return connection.execute(
+        select(t.audit.c.report_to).where(t.audit.c.id == audit_id)
+    ).scalar_one_or_none()
 
 
 def bodies_json(bodies: Iterable[SignOffBody]) -> str:
@@ -62,6 +95,11 @@ def seats(connection: Connection, rule: SignOffDef, person_id: int) -> list[Body
     kinds = [body.kind.value for body in rule.bodies or ()]
     if not kinds:
         return []
+    found = _remember(("seats", person_id, *kinds), lambda: _seats(connection, kinds, person_id))
+    return list(found)
+
+
+def _seats(connection: Connection, kinds: list[str], person_id: int) -> tuple[BodySeat, ...]:
     b, m = t.body, t.body_member
     rows = connection.execute(
         select(b.c.id, b.c.name, b.c.kind)
@@ -69,7 +107,7 @@ def seats(connection: Connection, rule: SignOffDef, person_id: int) -> list[Body
         .where(m.c.person_id == person_id, b.c.active, b.c.kind.in_(kinds))
         .order_by(b.c.name, b.c.id)
     )
-    return [BodySeat(int(i), name, BodyKind(kind)) for i, name, kind in rows]
+    return tuple(BodySeat(int(i), name, BodyKind(kind)) for i, name, kind in rows)
 
 
 def may_decide(connection: Connection, rule: SignOffDef, person: Actor) -> bool:

@@ -9,7 +9,8 @@ dates and names of bodies only: never a comment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, select
@@ -20,9 +21,11 @@ from states.definitions.sign_off import SignOffDef
 from states.errors import TokenError
 from states.persistence import tables as t
 from states.persistence import tokens
+from states.persistence.facts import SqlAuditFacts
 from states.persistence.store import Actor, AuditRow, AuditStore
 from states.persistence.uow import UnitOfWork
 from states.persistence.vocabulary import LinkPurpose
+from states.rules.gates import SignOffDecision
 from states.rules.sign_off import Decision
 from states.rules.stages import Stages
 from states.services import sign_off
@@ -42,26 +45,43 @@ def advance_after_decision(
     compiled = compiled_for(deps, store, row)
     stages = compiled.stages
     at = deps.clock.now()
+    per_case = tool_is_per_case(deps, store, row)
+    decided = _DecisionsOnce(uow.connection, row.id, round_=row.state_round, per_case=per_case)
     # The signing-off state's own ways out, whatever the type names them: whichever one's
     # gates now pass (the outcome decides, so a refusal outvoted by a majority moves nothing).
     for trigger in (stages.approvals.get(row.state), stages.refusals.get(row.state)):
         if trigger is None:
             continue
         context = gate_context(
-            compiled,
-            store,
-            row,
-            who,
-            trigger=trigger,
-            reason=said,
-            per_case=tool_is_per_case(deps, store, row),
+            compiled, store, row, who, trigger=trigger, reason=said, per_case=per_case
         )
-        if not compiled.gate_failures(context):
+        if not compiled.gate_failures(replace(context, facts=decided)):
             fired = fire_loaded(deps, store, row, who, trigger=trigger, reason=said, now=at)
             return fired.to_state
     reason = deps.recorded_reason(said)
     store.touch(row, trigger=f"record_{decision}", actor_id=who.id, reason=reason, at=at)
     return row.state
+
+
+class _DecisionsOnce(SqlAuditFacts):
+    """The audit's facts, with each round's decisions read once: both ways out of sign-off
+    tally the same decisions, the one just recorded among them."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        audit_id: int,
+        *,
+        round_: int,
+        per_case: Callable[[], bool],
+    ) -> None:
+        super().__init__(connection, audit_id, round_=round_, per_case=per_case)
+        self._decisions: dict[int, list[SignOffDecision]] = {}
+
+    def sign_off_decisions(self, round_: int) -> list[SignOffDecision]:
+        if round_ not in self._decisions:
+            self._decisions[round_] = super().sign_off_decisions(round_)
+        return self._decisions[round_]
 
 
 def needs(rule: SignOffDef | None) -> str:

@@ -39,19 +39,24 @@ def submitted_report(deps: Deps, token: str) -> SubmittedReport:
     before it with the changes between them; reading changes nothing."""
     with recording_refusals(deps, token), deps.uow(readonly=True) as uow:
         row = _checked(deps, uow.connection, token)
-        newest = frozen_summaries(uow.connection, row.id, newest=2)
-        stages = stages_of(deps, AuditStore(uow.connection), row)
-        current = current_round(uow.connection, row, stages)
-        # Only the version this round froze is the one being signed off: an audit submitted
-        # before submitting froze its report may hold an older, refused one.
-        if not newest or not current.frozen or newest[0].version != current.version:
-            return SubmittedReport(row.reference, None)
-        report, previous = newest[0], (newest[1] if len(newest) > 1 else None)
-        if previous is None:
-            return SubmittedReport(row.reference, report)
-        changes = report_changes(previous.narrative, report.narrative)
-        return SubmittedReport(row.reference, report, previous, changes)
+        return submitted_for(deps, uow.connection, row)
     raise AssertionError("unreachable: recording_refusals re-raises every refusal")
+
+
+def submitted_for(deps: Deps, connection: Connection, row: AuditRow) -> SubmittedReport:
+    """``submitted_report`` for an audit whose link the caller has checked."""
+    newest = frozen_summaries(connection, row.id, newest=2)
+    stages = stages_of(deps, AuditStore(connection), row)
+    current = current_round(connection, row, stages)
+    # Only the version this round froze is the one being signed off: an audit submitted
+    # before submitting froze its report may hold an older, refused one.
+    if not newest or not current.frozen or newest[0].version != current.version:
+        return SubmittedReport(row.reference, None)
+    report, previous = newest[0], (newest[1] if len(newest) > 1 else None)
+    if previous is None:
+        return SubmittedReport(row.reference, report)
+    changes = report_changes(previous.narrative, report.narrative)
+    return SubmittedReport(row.reference, report, previous, changes)
 
 
 def _checked(deps: Deps, connection: Connection, token: str) -> AuditRow:
