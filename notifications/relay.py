@@ -1,7 +1,8 @@
 """The outbox relay: sends what transitions queued, over SMTP, exactly once in practice.
 
-Each message is claimed, sent, then marked sent, each database step in its own short
-transaction, so no transaction is ever open while the mail server is being talked to. A crash
+Each message is claimed, sent, then marked sent, in short transactions (a message's mark and
+the claim of the one after it share one), so no transaction is ever open while the mail server
+is being talked to, and only the message with the server is ever claimed and unsent. A crash
 between the server's "250 OK" and the mark leaves the row unsent: once its claim lapses it is
 sent again, carrying the same Message-ID (derived from the row), which lets mail clients drop
 the copy. So a crash costs at most one duplicate and never loses a message.
@@ -25,15 +26,25 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import parseaddr
 from hashlib import sha256
 from typing import Any, Literal, Protocol
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Engine, Row, and_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    and_,
+    bindparam,
+    select,
+    update,
+)
 
+from notifications.compose import Envelope, compose
 from notifications.render import render_message
 from notifications.smtp import DeliveryDeferred, DeliveryError, DeliveryRefused, Mailer, sending
 from states.clock import as_utc
@@ -60,6 +71,8 @@ DEFAULT_SENDER = "OSCP Learning Hub"
 NOT_MADE = "the link could not be made"
 
 Outcome = Literal["sent", "deferred", "failed", "skipped"]
+# What to write on a message's row, by column.
+Mark = dict[str, Any]
 o = t.outbox
 # The database causes said, per database, so the log says each once (see ``OncePerCause``).
 _said: WeakKeyDictionary[Engine, OncePerCause] = WeakKeyDictionary()
@@ -126,18 +139,27 @@ def _said_for(deps: Deps) -> OncePerCause:
 def _round(deps: Deps, mailer: Mailer, config: RelayConfig, batch: int) -> RelayResult:
     rows = _due(deps, batch)
     tally: Counter[Outcome] = Counter()
+    # Who may open an audit's own page, asked once per person a round rather than per message.
+    refusals: dict[int, str | None] = {}
     # The round's messages share the mailer's connections (a handshake, TLS and login per
     # hundred messages, not per message), and none is left open once the round is over.
     with sending(mailer) as sender:
+        claimed = bool(rows) and _claim(deps, rows[0].id)
         for position, row in enumerate(rows):
-            outcome, down = _deliver(deps, sender, config, row)
+            following = rows[position + 1].id if position + 1 < len(rows) else None
+            if not claimed:  # another relay has it
+                tally["skipped"] += 1
+                claimed = following is not None and _claim(deps, following)
+                continue
+            outcome, mark, down = _deliver(deps, sender, config, row, refusals)
             tally[outcome] += 1
             if down is not None:
                 # No other message would get through either: a dead server costs one timeout
                 # per round, not one per message.
-                rest = _defer_all(deps, rows[position + 1 :], down)
-                tally.update(rest)
+                _record(deps, row.id, mark)
+                tally.update(_defer_all(deps, rows[position + 1 :], down))
                 break
+            claimed = _record(deps, row.id, mark, claim=following)
     result = RelayResult(tally["sent"], tally["deferred"], tally["failed"])
     # A quiet round every minute is not news; a round that did something is.
     logger.log(
@@ -151,28 +173,27 @@ def _round(deps: Deps, mailer: Mailer, config: RelayConfig, batch: int) -> Relay
 
 
 def _deliver(
-    deps: Deps, mailer: Mailer, config: RelayConfig, row: Pending
-) -> tuple[Outcome, DeliveryDeferred | None]:
-    if not _claim(deps, row.id):
-        return "skipped", None
+    deps: Deps, mailer: Mailer, config: RelayConfig, row: Pending, refusals: dict[int, str | None]
+) -> tuple[Outcome, Mark, DeliveryDeferred | None]:
+    """Build and send one claimed message: its outcome, what to write on its row, and the
+    failure that says the server is down, if it is."""
     try:
-        link_path, no_link = _action_link(deps, row)
+        link_path, no_link = _action_link(deps, row, refusals)
     except AuditEngineError as outage:  # the store, or a clash: never the message's fault
-        return _postpone(deps, row, outage), None
+        return "deferred", _postpone(deps, row, outage), None
     try:
         message = build_message(row, config, deps.clock.now(), link_path=link_path, no_link=no_link)
     except Exception as exc:  # a template bug must not stop the round; it shows as failed
         logger.warning("Outbox message %d (%s) could not be rendered", row.id, row.kind)
-        _record(deps, row.id, {**_failure(deps.clock.now()), "last_error": _render_error(exc)})
-        return "failed", None
+        return "failed", {**_failure(deps.clock.now()), "last_error": _render_error(exc)}, None
     failure = _send(mailer, message)
     if isinstance(failure, DeliveryRefused):
-        return _refuse(deps, row, failure), None
+        return "failed", _refusal(deps, row, failure), None
     if isinstance(failure, DeliveryDeferred):
-        return _defer(deps, row, failure), (failure if failure.server_down else None)
-    _record(deps, row.id, {"sent_at": deps.clock.now(), "last_error": None})
+        outcome, mark = _deferred(deps, row, failure)
+        return outcome, mark, (failure if failure.server_down else None)
     logger.debug("Outbox message %d (%s) sent", row.id, row.kind)
-    return "sent", None
+    return "sent", {"sent_at": deps.clock.now(), "last_error": None}, None
 
 
 def _send(mailer: Mailer, message: EmailMessage) -> DeliveryError | None:
@@ -191,7 +212,7 @@ def _render_error(exc: Exception) -> str:
     return f"RenderError: {type(exc).__name__}"
 
 
-def _postpone(deps: Deps, row: Pending, outage: AuditEngineError) -> Outcome:
+def _postpone(deps: Deps, row: Pending, outage: AuditEngineError) -> Mark:
     """The message could not be built because the database failed under its link. Waiting
     may mend a lost connection: the message is deferred with backoff, its attempt counted
     but never its last (an outage is nobody's reason to give up on a message). A read-only
@@ -203,7 +224,6 @@ def _postpone(deps: Deps, row: Pending, outage: AuditEngineError) -> Outcome:
             _record(deps, row.id, {"next_attempt_at": now})
         raise outage
     cause = getattr(outage, "cause", type(outage).__name__)
-    _record(deps, row.id, _deferral(row, f"{type(outage).__name__}: {cause}", now, give_up=False))
     if _said_for(deps).first(cause):
         logger.warning(
             "Outbox relay: messages could not be built just now (%s); they are deferred and "
@@ -211,7 +231,7 @@ def _postpone(deps: Deps, row: Pending, outage: AuditEngineError) -> Outcome:
             cause,
         )
     logger.debug("Outbox message %d (%s) deferred: %s", row.id, row.kind, cause)
-    return "deferred"
+    return _deferral(row, f"{type(outage).__name__}: {cause}", now, give_up=False)
 
 
 def message_id(outbox_id: int, key: str, domain: str) -> str:
@@ -221,7 +241,9 @@ def message_id(outbox_id: int, key: str, domain: str) -> str:
     return f"<oscp.{outbox_id}.{sha256(key.encode()).hexdigest()[:16]}@{domain}>"
 
 
-def _action_link(deps: Deps, row: Pending) -> tuple[str | None, str | None]:
+def _action_link(
+    deps: Deps, row: Pending, refusals: dict[int, str | None]
+) -> tuple[str | None, str | None]:
     """Mint the recipient's own single-use link now, at sending: the token goes into this
     message and nowhere else (the database keeps only its hash). A resend after a crash mints
     another; each is bound to the same person and action, and the action happens once.
@@ -231,12 +253,15 @@ def _action_link(deps: Deps, row: Pending) -> tuple[str | None, str | None]:
     do, or the audit or person is gone): the message then says so instead of pointing at a
     page the reader cannot open. A message with no link of its own points at the audit's
     page, which only those who sign in can open: (None, None) for them, and for anyone else
-    (None, why not). A message about no audit keeps its own link: (None, None).
+    (None, why not). A message about no audit keeps its own link: (None, None). Who may
+    sign in is asked once per reader a round (``refusals``), not once per message.
     """
     if row.audit_id is None:
         return None, None
     if row.link_purpose is None:
-        return None, minting.audit_page_refusal(deps, row.recipient_id)
+        if row.recipient_id not in refusals:
+            refusals[row.recipient_id] = minting.audit_page_refusal(deps, row.recipient_id)
+        return None, refusals[row.recipient_id]
     purpose = LinkPurpose(row.link_purpose)
     try:
         minted = minting.mint_link(
@@ -279,18 +304,14 @@ def build_message(
         sender_name=sender or DEFAULT_SENDER,
         no_link=no_link,
     )
-    message = EmailMessage()
-    message["From"] = config.mail_from
-    message["To"] = Address(display_name=row.name, addr_spec=row.email)
-    message["Subject"] = rendered.subject
-    message["Date"] = format_datetime(at)
-    message["Message-ID"] = message_id(row.id, row.key, config.mail_domain)
-    # Out-of-office and other robots must not answer a robot (RFC 3834; Exchange's own header).
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Auto-Response-Suppress"] = "All"
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
-    return message
+    envelope = Envelope(
+        sender=config.mail_from,
+        name=row.name,
+        address=row.email,
+        date=at,
+        message_id=message_id(row.id, row.key, config.mail_domain),
+    )
+    return compose(envelope, subject=rendered.subject, text=rendered.text, html=rendered.html)
 
 
 def backoff(outbox_id: int, attempts: int) -> timedelta:
@@ -316,40 +337,63 @@ def _due(deps: Deps, batch: int) -> list[Pending]:
         return [Pending(*row) for row in uow.connection.execute(query)]
 
 
-def _waiting(now: datetime) -> ColumnElement[bool]:
+def _waiting(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     """Due and neither sent, failed nor claimed: the ``ix_outbox_pending`` index finds these."""
     return and_(o.c.sent_at.is_(None), o.c.next_attempt_at <= now, o.c.failed_at.is_(None))
 
 
+# The statements run for every message, built once: SQLAlchemy caches their compiled form, but
+# building a statement and its cache key anew for each message cost as much as running it.
+# A claim is a compare-and-set on the row, so two relays running at once never both send it.
+_CLAIM = (
+    update(o)
+    .where(o.c.id == bindparam("row"), _waiting(bindparam("now")))
+    .values(next_attempt_at=bindparam("until"))
+)
+# What is written comes as the parameters, named by column (SET follows their names).
+_MARK = update(o).where(o.c.id == bindparam("row"))
+
+
 def _claim(deps: Deps, outbox_id: int) -> bool:
-    """Compare-and-set on the row, so two relays running at once never both send it."""
-    now = deps.clock.now()
     with deps.uow() as uow:
-        claimed = uow.connection.execute(
-            update(o).where(o.c.id == outbox_id, _waiting(now)).values(next_attempt_at=now + CLAIM)
-        ).rowcount
+        claimed = _claimed(uow.connection, outbox_id, deps.clock.now())
         uow.commit()
-    return claimed == 1
+    return claimed
 
 
-def _refuse(deps: Deps, row: Pending, error: DeliveryRefused) -> Outcome:
+def _claimed(connection: Connection, outbox_id: int, now: datetime) -> bool:
+    claim = {"row": outbox_id, "now": now, "until": now + CLAIM}
+    return connection.execute(_CLAIM, claim).rowcount == 1
+
+
+def _record(deps: Deps, outbox_id: int, mark: Mark, *, claim: int | None = None) -> bool:
+    """Write a message's outcome, at once; with ``claim``, also claim the round's next message
+    in the same transaction (whether it was claimed is returned). The outcome is committed
+    before the next message is built, so one transaction a message does what two did, with
+    the same guarantees: a row is claimed before it is sent and marked as soon as it is."""
+    with deps.uow() as uow:
+        uow.connection.execute(_MARK, {"row": outbox_id, **mark})
+        claimed = claim is not None and _claimed(uow.connection, claim, deps.clock.now())
+        uow.commit()
+    return claimed
+
+
+def _refusal(deps: Deps, row: Pending, error: DeliveryRefused) -> Mark:
     logger.warning("Outbox message %d (%s) refused: %s", row.id, row.kind, error.summary)
-    values = {"attempts": row.attempts + 1, **_failure(deps.clock.now())}
-    _record(deps, row.id, {**values, "last_error": error.summary})
-    return "failed"
+    failure = _failure(deps.clock.now())
+    return {"attempts": row.attempts + 1, **failure, "last_error": error.summary}
 
 
-def _defer(deps: Deps, row: Pending, error: DeliveryError) -> Outcome:
-    values = _deferral(row, error.summary, deps.clock.now())
-    _record(deps, row.id, values)
-    outcome: Outcome = "failed" if "failed_at" in values else "deferred"
+def _deferred(deps: Deps, row: Pending, error: DeliveryError) -> tuple[Outcome, Mark]:
+    mark = _deferral(row, error.summary, deps.clock.now())
+    outcome: Outcome = "failed" if "failed_at" in mark else "deferred"
     logger.warning("Outbox message %d (%s) %s: %s", row.id, row.kind, outcome, error.summary)
-    return outcome
+    return outcome, mark
 
 
-def _deferral(row: Pending, why: str, now: datetime, *, give_up: bool = True) -> dict[str, Any]:
+def _deferral(row: Pending, why: str, now: datetime, *, give_up: bool = True) -> Mark:
     attempts = row.attempts + 1
-    values: dict[str, Any] = {"attempts": attempts, "last_error": why}
+    values: Mark = {"attempts": attempts, "last_error": why}
     if give_up and attempts >= MAX_ATTEMPTS:
         values.update(_failure(now))
     else:
@@ -357,7 +401,7 @@ def _deferral(row: Pending, why: str, now: datetime, *, give_up: bool = True) ->
     return values
 
 
-def _failure(now: datetime) -> dict[str, Any]:
+def _failure(now: datetime) -> Mark:
     """Failed rows leave the pending index's range (a NULL is never ``<= now``), so years of
     failures never slow the search for what is due; ``retry`` puts them back."""
     return {"failed_at": now, "next_attempt_at": None}
@@ -378,12 +422,6 @@ def _defer_all(deps: Deps, rows: Sequence[Pending], error: DeliveryError) -> Cou
                 tally["failed" if "failed_at" in values else "deferred"] += 1
         uow.commit()
     return tally
-
-
-def _record(deps: Deps, outbox_id: int, values: dict[str, Any]) -> None:
-    with deps.uow() as uow:
-        uow.connection.execute(update(o).where(o.c.id == outbox_id).values(**values))
-        uow.commit()
 
 
 @dataclass(frozen=True)
