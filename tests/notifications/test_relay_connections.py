@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from notifications.relay import RelayResult, relay
 from notifications.smtp import LoginNeedsTls, SmtpMailer, TlsMode
@@ -24,7 +23,7 @@ from states.services.deps import Deps
 from tests.support.partnership import email
 from tests.support.ports import LOOPBACK
 from tests.support.relay import CONFIG, expected_ids, outbox, raise_concern
-from tests.support.smtp import Recorder, mailer, smtp_server
+from tests.support.smtp import Logins, Recorder, mailer, smtp_server
 from tests.support.tls import self_signed
 
 USER, PASSWORD = "relay-user", "correct horse battery staple"
@@ -174,28 +173,10 @@ def test_a_login_over_a_plain_connection_is_refused_for_every_message() -> None:
     assert (server.connections, server.quits, server.received) == (2, 2, [])
 
 
-class Logins(Recorder):
-    """Keeps every login it is offered, with whether the connection was encrypted then."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.logins: list[tuple[str, bool]] = []
-
-    def authenticate(
-        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
-    ) -> AuthResult:
-        encrypted = server.transport.get_extra_info("ssl_object") is not None
-        login = data.login.decode() if isinstance(data, LoginPassword) else "?"
-        self.logins.append((login, encrypted))
-        return AuthResult(
-            success=isinstance(data, LoginPassword) and data.password == PASSWORD.encode()
-        )
-
-
 @pytest.mark.parametrize("tls", ["starttls", "implicit"])
 def test_encryption_and_the_login_happen_once_per_connection(tmp_path: Path, tls: TlsMode) -> None:
     certificate = self_signed(tmp_path)
-    server = Logins()
+    server = Logins(PASSWORD)
     context = certificate.server_context()
     served: dict[str, Any] = (
         {"tls_context": context, "require_starttls": True}

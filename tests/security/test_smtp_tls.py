@@ -8,24 +8,15 @@ the AUTH command: the server must never see one. STARTTLS and implicit TLS both 
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from notifications.capture import quiet_server_log
 from notifications.smtp import DeliveryDeferred, LoginNeedsTls, SmtpMailer, TlsMode
@@ -33,73 +24,24 @@ from oscp_flow.settings import Settings, SettingsInvalid, load
 from oscp_flow.wiring import mailer
 from tests.support.cli import oscp
 from tests.support.ports import LOOPBACK, retry_in_use
-from tests.support.smtp import Recorder
+from tests.support.smtp import Logins
+from tests.support.tls import Certificate, self_signed
 
 USER, PASSWORD = "relay-user", "correct horse battery staple"
 
 
-@dataclass(frozen=True)
-class Certificate:
-    cert: Path
-    key: Path
-
-    def server_context(self) -> ssl.SSLContext:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self.cert, self.key)
-        return context
-
-
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
-    """Self-signed, for 127.0.0.1 and localhost, valid for a day around now (the certificate
-    is checked against the machine's real time by OpenSSL, not against the engine's clock)."""
-    folder = tmp_path_factory.mktemp("tls")
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "oscp test relay")])
-    now = datetime.now(UTC)
-    names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    paths = Certificate(folder / "relay.pem", folder / "relay.key")
-    paths.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    paths.key.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return paths
+    return self_signed(tmp_path_factory.mktemp("tls"))
 
 
-class Relay(Recorder):
+class Relay(Logins):
     """Keeps the messages it accepts and every login it is offered, with whether the
     connection was encrypted at that moment."""
 
     def __init__(self, port: int) -> None:
-        super().__init__()
+        super().__init__(PASSWORD)
         self.port = port
-        self.logins: list[tuple[str, bool]] = []
-
-    def authenticate(
-        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
-    ) -> AuthResult:
-        encrypted = server.transport.get_extra_info("ssl_object") is not None
-        login = data.login.decode() if isinstance(data, LoginPassword) else "?"
-        self.logins.append((login, encrypted))
-        return AuthResult(
-            success=isinstance(data, LoginPassword) and data.password == PASSWORD.encode()
-        )
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from email.parser import BytesParser
 from functools import partial
 from typing import Any
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 from notifications.capture import quiet_server_log
 from notifications.smtp import SmtpMailer
@@ -59,6 +59,26 @@ class Recorder:
     async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
         self.quits += 1
         return "221 Bye"
+
+
+class Logins(Recorder):
+    """Also keeps every login it is offered, with whether the connection was encrypted at
+    that moment; only ``password`` is accepted."""
+
+    def __init__(self, password: str) -> None:
+        super().__init__()
+        self.password = password
+        self.logins: list[tuple[str, bool]] = []
+
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        encrypted = server.transport.get_extra_info("ssl_object") is not None
+        login = data.login.decode() if isinstance(data, LoginPassword) else "?"
+        self.logins.append((login, encrypted))
+        return AuthResult(
+            success=isinstance(data, LoginPassword) and data.password == self.password.encode()
+        )
 
 
 @contextmanager
