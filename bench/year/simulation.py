@@ -92,12 +92,13 @@ class Year:
     def at(self, when: datetime, what: Callable[[], None]) -> None:
         heapq.heappush(self._diary, (when, next(self._order), what))
 
-    def live(self, plans: list[Planned]) -> None:
+    def live(self, plans: list[Planned], *, last_day: date = YEAR_ENDS) -> None:
+        """Every day from the year's first to ``last_day`` (the year's last unless cut short)."""
         for plan in plans:
             self.at(london(plan.on, time(10)), partial(self._start, plan))
         self.at(london(YEAR_STARTS, time(TICK_HOURS[0])), self._tick)
-        end = london(YEAR_ENDS + timedelta(days=1), time(0))
-        days = (YEAR_ENDS - YEAR_STARTS).days + 1
+        end = london(last_day + timedelta(days=1), time(0))
+        days = (last_day - YEAR_STARTS).days + 1
         with Progress(transient=True) as progress:
             bar = progress.add_task("A year of audits", total=days)
             shown = YEAR_STARTS
