@@ -13,14 +13,17 @@ from pathlib import Path
 
 import pytest
 
+from notifications.relay import RelayResult
 from states.clock import FakeClock
 from states.rules.catalogue import Catalogue
 from states.services.board import board
 from states.services.deps import Deps
 from states.services.programme import list_entries, load_programme
+from states.services.sweep import SweepResult
 from tests.conftest import DEFINITIONS, ROOT
 from tests.notifications.relay_once import Config
 from tests.support.partnership import email
+from tests.support.statements import counted
 from workflows.runtime import CalendarPeople
 from workflows.tick import tick
 
@@ -85,3 +88,15 @@ def test_without_calendar_people_the_tick_starts_nothing(
     load_programme(partnership, PROGRAMME)
     assert tick(partnership, Outbox(), Config()).started == ()
     assert board(partnership).in_progress == ()
+
+
+def test_a_quiet_tick_only_asks_what_is_due(partnership: Deps) -> None:
+    """With nothing due the tick sends two statements in all: is a rung due, is a message
+    due, one indexed look each (``tests/states/services/test_due.py`` checks their plans), so
+    a quiet minute costs the same whatever the database holds."""
+    mail = Outbox()
+    tick(partnership, mail, Config())  # what the seeding queued goes now
+    with counted(partnership) as work:
+        quiet = tick(partnership, mail, Config())
+    assert (quiet.sweep, quiet.relay) == (SweepResult(0, 0), RelayResult())
+    assert work.statements == 2, work

@@ -6,48 +6,14 @@ work to open a link and 30 in 3 to decide."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
-
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from states.services.deps import Deps
 from tests.oscp_flow.web.support import csrf_of, sign_off_links, state
+from tests.support.statements import counted
 
 OPENING = (2, 10)  # units of work (which purpose the link is for; its page), statements
 DECIDING = (1, 13)  # an approval that leaves the audit waiting for the partners
-
-
-@dataclass
-class Work:
-    units: int = 0
-    statements: int = 0
-
-
-@contextmanager
-def counted(deps: Deps) -> Iterator[Work]:
-    """Units of work begun and statements sent while the block runs (BEGIN is not counted:
-    SQLite's deferred readers send it as a statement, writers and PostgreSQL do not)."""
-    engine = deps.uow.engine
-    work = Work()
-
-    def connected(*_: Any) -> None:
-        work.units += 1
-
-    def sent(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.strip().upper() != "BEGIN":
-            work.statements += 1
-
-    event.listen(engine, "engine_connect", connected)
-    event.listen(engine, "before_cursor_execute", sent)
-    try:
-        yield work
-    finally:
-        event.remove(engine, "before_cursor_execute", sent)
-        event.remove(engine, "engine_connect", connected)
 
 
 def test_opening_a_link_reads_its_page_and_report_behind_one_check(
