@@ -17,6 +17,7 @@ SMTPUTF8 asks) and refuses what it cannot, as it always did.
 from __future__ import annotations
 
 import quopri
+from base64 import encodebytes
 from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
@@ -26,11 +27,13 @@ from email.policy import compat32
 from email.utils import format_datetime, formataddr, parseaddr
 from functools import lru_cache
 
+from notifications.ical import CalendarPart
 from states.rules.directory_values import EMAIL
 
 UTF8 = "utf-8"
 # RFC 2047's limit on one encoded-word.
 ENCODED_WORD = 75
+CALENDAR_FILE = "invite.ics"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +55,18 @@ class OutgoingMessage(EmailMessage):
         return self.as_string()
 
 
-def compose(envelope: Envelope, *, subject: str, text: str, html: str) -> EmailMessage:
-    """The e-mail, with headers a robot's message should carry and both alternatives."""
+def compose(
+    envelope: Envelope,
+    *,
+    subject: str,
+    text: str,
+    html: str,
+    calendar: CalendarPart | None = None,
+) -> EmailMessage:
+    """The e-mail, with headers a robot's message should carry and both alternatives, and
+    the calendar entry when there is one (``_with_calendar``)."""
     if not (_plain(envelope.address) and _plain(_sender(envelope.sender)[1])):
-        return compose_modern(envelope, subject=subject, text=text, html=html)
+        return compose_modern(envelope, subject=subject, text=text, html=html, calendar=calendar)
     message = OutgoingMessage(policy=compat32)
     message["From"] = _sender(envelope.sender)[0]
     message["To"] = _mailbox(envelope.name, envelope.address)
@@ -64,13 +75,36 @@ def compose(envelope: Envelope, *, subject: str, text: str, html: str) -> EmailM
     message["Subject"] = _one_line(subject)
     _common_headers(message, envelope)
     message["MIME-Version"] = "1.0"
-    message["Content-Type"] = "multipart/alternative"
-    message.attach(_text_part(text, "plain"))
-    message.attach(_text_part(html, "html"))
+    if calendar is None:
+        message["Content-Type"] = "multipart/alternative"
+        _alternatives(message, text, html, None)
+        return message
+    message["Content-Type"] = "multipart/mixed"
+    alternatives = OutgoingMessage(policy=compat32)
+    alternatives["Content-Type"] = "multipart/alternative"
+    _alternatives(alternatives, text, html, calendar)
+    message.attach(alternatives)
+    message.attach(_calendar_file(calendar))
     return message
 
 
-def compose_modern(envelope: Envelope, *, subject: str, text: str, html: str) -> EmailMessage:
+def _alternatives(
+    message: EmailMessage, text: str, html: str, calendar: CalendarPart | None
+) -> None:
+    message.attach(_text_part(text, "plain"))
+    message.attach(_text_part(html, "html"))
+    if calendar is not None:
+        message.attach(_calendar_part(calendar))
+
+
+def compose_modern(
+    envelope: Envelope,
+    *,
+    subject: str,
+    text: str,
+    html: str,
+    calendar: CalendarPart | None = None,
+) -> EmailMessage:
     """The same message under ``policy.default``, which checks and encodes every header
     itself: for addresses beyond the directory's, and the reference the quick way is held to."""
     message = EmailMessage()
@@ -80,7 +114,38 @@ def compose_modern(envelope: Envelope, *, subject: str, text: str, html: str) ->
     _common_headers(message, envelope)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    if calendar is not None:
+        params = {"method": calendar.method.value, "charset": "UTF-8"}
+        message.add_alternative(calendar.data, maintype="text", subtype="calendar", params=params)
+        message.add_attachment(
+            calendar.data, maintype="application", subtype="ics", filename=CALENDAR_FILE
+        )
     return message
+
+
+def _calendar_part(calendar: CalendarPart) -> OutgoingMessage:
+    """The entry as the message's third alternative, ``text/calendar`` with its iTIP method:
+    what Outlook and Gmail read to offer "add to calendar" or to move or remove the entry
+    (the way Exchange and Google Calendar send invitations themselves)."""
+    part = OutgoingMessage(policy=compat32)
+    part["Content-Type"] = calendar.content_type
+    _base64(part, calendar.data)
+    return part
+
+
+def _calendar_file(calendar: CalendarPart) -> OutgoingMessage:
+    """The same entry as a file, for mail clients that show no calendar alternative."""
+    part = OutgoingMessage(policy=compat32)
+    part["Content-Type"] = f'application/ics; name="{CALENDAR_FILE}"'
+    part["Content-Disposition"] = f'attachment; filename="{CALENDAR_FILE}"'
+    _base64(part, calendar.data)
+    return part
+
+
+def _base64(part: OutgoingMessage, data: bytes) -> None:
+    # Calendar lines are folded at 75 octets with CRLF, which must arrive as they are.
+    part["Content-Transfer-Encoding"] = "base64"
+    part.set_payload(encodebytes(data).decode("ascii"))
 
 
 def _common_headers(message: EmailMessage, envelope: Envelope) -> None:

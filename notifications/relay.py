@@ -44,7 +44,9 @@ from sqlalchemy import (
     update,
 )
 
+from notifications.calendars import calendar_for
 from notifications.compose import Envelope, compose
+from notifications.ical import CalendarPart
 from notifications.render import render_message
 from notifications.smtp import DeliveryDeferred, DeliveryError, DeliveryRefused, Mailer, sending
 from states.clock import as_utc
@@ -179,10 +181,20 @@ def _deliver(
     failure that says the server is down, if it is."""
     try:
         link_path, no_link = _action_link(deps, row, refusals)
+        # Read at sending, like the link: an entry moved since the row was queued goes out
+        # as it is now.
+        calendar = calendar_for(deps, row, config, deps.clock.now())
     except AuditEngineError as outage:  # the store, or a clash: never the message's fault
         return "deferred", _postpone(deps, row, outage), None
     try:
-        message = build_message(row, config, deps.clock.now(), link_path=link_path, no_link=no_link)
+        message = build_message(
+            row,
+            config,
+            deps.clock.now(),
+            link_path=link_path,
+            no_link=no_link,
+            calendar=calendar,
+        )
     except Exception as exc:  # a template bug must not stop the round; it shows as failed
         logger.warning("Outbox message %d (%s) could not be rendered", row.id, row.kind)
         return "failed", {**_failure(deps.clock.now()), "last_error": _render_error(exc)}, None
@@ -291,6 +303,7 @@ def build_message(
     *,
     link_path: str | None = None,
     no_link: str | None = None,
+    calendar: CalendarPart | None = None,
 ) -> EmailMessage:
     sender, _address = parseaddr(config.mail_from)
     context = {str(k): str(v) for k, v in json.loads(row.context).items()}
@@ -311,7 +324,13 @@ def build_message(
         date=at,
         message_id=message_id(row.id, row.key, config.mail_domain),
     )
-    return compose(envelope, subject=rendered.subject, text=rendered.text, html=rendered.html)
+    return compose(
+        envelope,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        calendar=calendar,
+    )
 
 
 def backoff(outbox_id: int, attempts: int) -> timedelta:

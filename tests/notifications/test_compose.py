@@ -17,9 +17,11 @@ from email.parser import BytesParser, Parser
 from typing import Any
 
 import pytest
+from icalendar import Calendar
 from sqlalchemy import update
 
 from notifications.compose import Envelope, compose, compose_modern
+from notifications.ical import CalendarPart, Entry, Method, Person, calendar_file
 from notifications.relay import RelayResult, relay
 from notifications.render import render_message
 from states.persistence import tables as t
@@ -200,3 +202,43 @@ def test_the_relay_sends_a_name_and_theme_beyond_ascii_as_written(partnership: D
     assert str(message["Subject"]) == f"You are chairing OSCP audit {reference} ({theme})"
     assert NAME in text_of(message) and theme in text_of(message)
     assert message.defects == []
+
+
+def _entry_file(method: Method) -> CalendarPart:
+    entry = Entry(
+        uid="deadline-7@oscp.example.org",
+        sequence=2,
+        summary="Return due: MACE-2026-004",
+        start=datetime(2026, 10, 26, 16, 30, tzinfo=UTC),
+        end=datetime(2026, 10, 26, 17, 0, tzinfo=UTC),
+        stamp=ENVELOPE.date,
+        organizer=Person("OSCP Learning Hub", "learning-hub@oscp.example.org"),
+        attendees=[Person(NAME, ENVELOPE.address)],
+    )
+    return calendar_file(entry, method)
+
+
+@pytest.mark.parametrize("method", list(Method))
+@pytest.mark.parametrize("build", [compose, compose_modern])
+def test_a_calendar_entry_goes_as_an_alternative_and_as_a_file(build: Any, method: Method) -> None:
+    part = _entry_file(method)
+    message = build(replace(ENVELOPE, name=NAME), subject=SUBJECT, text="Due", html="<p>Due</p>")
+    with_entry = build(
+        replace(ENVELOPE, name=NAME), subject=SUBJECT, text="Due", html="<p>Due</p>", calendar=part
+    )
+    assert message.get_content_type() == "multipart/alternative"
+    back = received(with_entry)
+    assert back.get_content_type() == "multipart/mixed"
+    alternatives, attached = back.iter_parts()
+    kinds = [p.get_content_type() for p in alternatives.iter_parts()]
+    assert kinds == ["text/plain", "text/html", "text/calendar"]
+    invitation = list(alternatives.iter_parts())[2]
+    assert invitation.get_param("method") == method.value
+    assert attached.get_filename() == "invite.ics"
+    for carried in (invitation, attached):
+        data = carried.get_payload(decode=True)
+        assert data == part.data  # byte for byte: CRLF and folding intact
+        (event,) = Calendar.from_ical(data).walk("VEVENT")
+        assert str(event["UID"]) == "deadline-7@oscp.example.org"
+        assert int(event["SEQUENCE"]) == 2
+    assert back.defects == []
