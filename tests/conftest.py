@@ -16,12 +16,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from argon2 import profiles
 from sqlalchemy import Engine
 
 from states.clock import FakeClock
 from states.persistence.db import make_engine
 from states.persistence.migrate import upgrade
 from states.persistence.uow import UnitOfWorkFactory
+from states.rules import passwords
 from states.rules.catalogue import Catalogue
 from states.services.deps import Deps
 from tests.support.partnership import seed_partnership
@@ -50,6 +52,17 @@ START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Every password the tests hash or check in their own process costs microseconds
+    (argon2-cffi's profile for tests) instead of 64 MiB and half a second: hundreds of tests
+    sign in. The engine's own parameters are checked in tests/states/rules/test_passwords.py,
+    which hashes with them; commands run in a subprocess hash with them too."""
+    passwords.use_parameters(profiles.CHEAPEST)
+    yield
+    passwords.use_parameters(passwords.PARAMETERS)
 
 
 def _postgres_available() -> bool:

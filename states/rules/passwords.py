@@ -1,11 +1,17 @@
 """Passwords: what may be one, how it is hashed, and how a typed one is checked.
 
-Hashes are argon2id (argon2-cffi's RFC 9106 defaults). Checking a typed password always
-verifies one hash, a dummy one where the account has none, so the time it takes does not tell
-an address with an account from one without. Each hash takes 64 MiB, so hashing has a fixed
+Hashes are argon2id with RFC 9106's second recommended parameters (``PARAMETERS``, which are
+argon2-cffi's defaults). Checking a typed password always verifies one hash, a dummy one where
+the account has none, so the time it takes does not tell an address with an account from one
+without. Each hash takes 64 MiB, so hashing has a fixed
 number of slots (``HashingSlots``); when none frees up in a moment the try raises
 ``HashingBusy`` rather than queue without limit. Who may hold a password is the policy's
 ``Permission.SIGN_IN``; storing one is ``states.services.credentials``.
+
+The engine never chooses other parameters. ``use_parameters`` exists for the test suite alone,
+which hashes with argon2-cffi's ``profiles.CHEAPEST`` so that its thousands of sign-ins cost
+microseconds rather than 64 MiB and half a second each; a hash is verified with the parameters
+written into it, so a check works whichever parameters made the hash.
 """
 
 from __future__ import annotations
@@ -14,9 +20,8 @@ import hmac
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from states.errors import HashingBusy, WeakPassword
@@ -24,6 +29,9 @@ from states.errors import HashingBusy, WeakPassword
 MIN_LENGTH = 12
 # Long enough for any passphrase; a cap stops a megabyte "password" costing a hash each try.
 MAX_LENGTH = 256
+# argon2id, 3 passes over 64 MiB in 4 lanes: named rather than left to the library's defaults,
+# so that a change of those is never a silent change of ours.
+PARAMETERS = profiles.RFC_9106_LOW_MEMORY
 
 
 class HashingSlots:
@@ -82,15 +90,49 @@ def matches(password_hash: str | None, password: str, *, slots: HashingSlots = H
     return password_hash is not None and verified and len(password) <= MAX_LENGTH
 
 
-@cache
+def use_parameters(parameters: Parameters) -> None:
+    """Hash with ``parameters`` from now on in this process (see the module's note: only the
+    test suite calls this; the engine hashes with ``PARAMETERS``)."""
+    _IN_USE.hashing = _Hashing(parameters)
+
+
+def parameters_in_use() -> Parameters:
+    return _IN_USE.hashing.parameters
+
+
+class _Hashing:
+    """One parameter set, its hasher, and the dummy hash made with it (when first needed:
+    importing this module hashes nothing)."""
+
+    def __init__(self, parameters: Parameters) -> None:
+        self.parameters = parameters
+        self.hasher = PasswordHasher.from_parameters(parameters)
+        self._dummy: str | None = None
+
+    def dummy_hash(self) -> str:
+        """Verified against when there is no real hash, so that path costs the same."""
+        if self._dummy is None:
+            self._dummy = self.hasher.hash("no account has this password")
+        return self._dummy
+
+
+class _InUse:
+    """The hashing this process does, replaced whole, never changed in place: a hasher and
+    the dummy hash made with it always go together."""
+
+    def __init__(self) -> None:
+        self.hashing = _Hashing(PARAMETERS)
+
+
+_IN_USE = _InUse()
+
+
 def _hasher() -> PasswordHasher:
-    return PasswordHasher()
+    return _IN_USE.hashing.hasher
 
 
-@cache
 def _dummy_hash() -> str:
-    """Verified against when there is no real hash, so that path costs the same."""
-    return _hasher().hash("no account has this password")
+    return _IN_USE.hashing.dummy_hash()
 
 
 def _verify(password_hash: str, password: str) -> bool:

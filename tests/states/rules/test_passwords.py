@@ -1,20 +1,73 @@
-"""Password rules without a database: what may be a password, and how a typed one is checked."""
+"""Password rules without a database: what may be a password, how it is hashed, and how a
+typed one is checked.
+
+Every test here hashes with the engine's own parameters (the rest of the suite hashes with
+argon2-cffi's cheapest, see ``tests/conftest.py``).
+"""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
+
 import pytest
+from argon2 import extract_parameters, profiles
 
 from states.errors import WeakPassword
 from states.rules.passwords import (
     MAX_LENGTH,
     MIN_LENGTH,
+    PARAMETERS,
     check_change,
     check_password,
     hash_password,
     matches,
+    parameters_in_use,
+    use_parameters,
 )
+from tests.support.paths import ROOT
 
 PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def engine_parameters() -> Iterator[None]:
+    """The engine's parameters for this module's tests, and the suite's back after each."""
+    suites = parameters_in_use()
+    use_parameters(PARAMETERS)
+    yield
+    use_parameters(suites)
+
+
+def test_hashes_are_argon2id_with_rfc_9106_second_recommended_parameters() -> None:
+    assert PARAMETERS == profiles.RFC_9106_LOW_MEMORY
+    assert extract_parameters(hash_password(PASSPHRASE)) == profiles.RFC_9106_LOW_MEMORY
+    assert hash_password(PASSPHRASE).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_the_engine_hashes_with_its_own_parameters_unless_told_otherwise() -> None:
+    """A fresh process, as the CLI and the web app start, chooses no other parameters."""
+    code = (
+        "from argon2 import extract_parameters\n"
+        "from states.rules.passwords import PARAMETERS, hash_password, parameters_in_use\n"
+        "assert parameters_in_use() == PARAMETERS\n"
+        "print(extract_parameters(hash_password('correct horse battery staple')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == repr(profiles.RFC_9106_LOW_MEMORY)
+
+
+def test_a_hash_is_checked_with_the_parameters_that_made_it() -> None:
+    """What the suite's cheaper hashes rely on: the parameters are read from the hash."""
+    use_parameters(profiles.CHEAPEST)
+    cheap = hash_password(PASSPHRASE)
+    use_parameters(PARAMETERS)
+    assert extract_parameters(cheap) == profiles.CHEAPEST
+    assert matches(cheap, PASSPHRASE)
+    assert not matches(cheap, PASSPHRASE.upper())
 
 
 @pytest.mark.parametrize("length", [MIN_LENGTH - 1, MAX_LENGTH + 1])
