@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
+from defusedxml.ElementTree import iterparse
 from openpyxl import Workbook, load_workbook
 
 from oscp_flow.excel.shape import SpreadsheetRejected, file_problem
@@ -74,7 +75,7 @@ def too_many_sheets(limits: Limits) -> SpreadsheetRejected:
 def open_workbook(data: bytes, limits: Limits, *, formulas: bool = False) -> Workbook:
     """The workbook, read-only. With ``formulas`` a formula cell reads as its formula (to be
     refused), otherwise as the value Excel last worked out for it."""
-    check_container(data, limits)
+    _no_declarations(data, check_container(data, limits), limits)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=not formulas)
     except Exception:  # untrusted bytes: any parser failure means the same to a person
@@ -83,6 +84,22 @@ def open_workbook(data: bytes, limits: Limits, *, formulas: bool = False) -> Wor
         book.close()
         raise too_many_sheets(limits)
     return book
+
+
+def _no_declarations(data: bytes, names: frozenset[str], limits: Limits) -> None:
+    """Refuse a document type declaration in any XML part, whoever parses the part later.
+
+    openpyxl reads the package's own parts (the workbook, its relationships, its properties)
+    with lxml when lxml is installed, which leaves entities unexpanded rather than refusing
+    them, and only its sheets with defusedxml. So each part's prolog is read here with
+    defusedxml, up to its first element: a declaration anywhere gets the one refusal."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in sorted(n for n in names if n.endswith((".xml", ".rels"))):
+            with archive.open(name) as part:
+                try:
+                    next(iterparse(part, events=("start",), forbid_dtd=True), None)
+                except Exception:  # a declaration, or bytes that are not XML at all
+                    raise file_problem(limits.not_xlsx) from None
 
 
 def parsed(rows: Iterable[Row], limits: Limits) -> Iterator[Row]:
