@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from notifications import deadline_calendar, meeting_calendar
 from notifications.calendar_parts import CalendarBuilder, MessageRow, SenderConfig
 from notifications.ical import CalendarPart
 from states.services.deps import Deps
@@ -11,6 +12,8 @@ from states.services.deps import Deps
 # Filled by the kinds that carry an entry: deadlines (what an e-mail asks for by a date) and
 # the audit discussion meeting's invitations.
 BUILDERS: dict[str, CalendarBuilder] = {}
+BUILDERS.update(deadline_calendar.builders())
+BUILDERS.update(meeting_calendar.builders())
 
 
 def calendar_for(

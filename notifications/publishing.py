@@ -16,8 +16,9 @@ from markupsafe import Markup
 
 from notifications.reports import embedded_summary, render, to_pdf
 from states.definitions.disclosure import DisclosureRule
-from states.errors import InvalidInput
+from states.errors import InvalidInput, NotFound
 from states.persistence.ids import PersonKey
+from states.persistence.vocabulary import ReportStatus
 from states.services import report_store, reports
 from states.services.deps import Deps
 from states.services.report_data import Figures, Setting
@@ -138,3 +139,80 @@ def _product(
     return reports.freeze_product(
         deps, audit=audit, actor=actor, kind=kind, html=html, pdf=to_pdf(html), agency=code
     )
+
+
+@dataclass(frozen=True)
+class WordFile:
+    """A Word version of a report, with what its file name needs."""
+
+    docx: bytes
+    version: int
+    frozen: bool
+
+
+def current_summary_docx(deps: Deps, *, audit: str) -> WordFile:
+    """``current_summary`` as a Word document: the frozen version (its hash in the file's
+    properties) when the current version is frozen, else the draft as it stands, marked so."""
+    from notifications.word_summary import summary_docx  # python-docx: only when asked
+
+    source = reports.summary_source(deps, audit=audit)
+    frozen = report_store.latest(deps, audit=audit)
+    if frozen is not None and frozen.version == source.version:
+        return WordFile(frozen_docx(frozen), frozen.version, frozen=True)
+    made = summary_docx(
+        source.figures,
+        source.narrative,
+        version=source.version,
+        dated=deps.clock.now(),
+        content_hash=None,
+    )
+    return WordFile(made, source.version, frozen=False)
+
+
+def frozen_docx(report: StoredReport) -> bytes:
+    """A frozen summary as a Word document, made from its content, dated the day it was
+    frozen, carrying its content hash: the same whenever it is read."""
+    from notifications.word_summary import summary_docx
+
+    if report.figures is None:  # frozen as HTML, before reports were frozen as content
+        raise NotFound("Word version of the summary report of audit", report.reference)
+    figures, dated = _frozen_content(report)
+    return summary_docx(
+        figures,
+        report.narrative,
+        version=report.version,
+        dated=dated,
+        content_hash=report.content_hash,
+    )
+
+
+def product_docx(deps: Deps, product: StoredReport) -> bytes:
+    """A frozen briefing or learning on a page as a Word document: made from the signed-off
+    summary it was made from, under its disclosure rule, dated the day it was made, carrying
+    the product's own hash (its stored HTML's, as ``oscp report list`` shows it)."""
+    from notifications import word_products
+
+    what = f"the {product.kind.replace('_', ' ')} of audit"
+    if product.kind not in word_products.KINDS or product.frozen_at is None:
+        raise NotFound(f"Word version of {what}", product.reference)
+    figures, words = _made_from(deps, product)
+    if figures is None or product.content_hash is None:
+        raise NotFound(f"signed-off summary behind {what}", product.reference)
+    return word_products.product_docx(
+        product.kind,
+        figures,
+        words,
+        version=product.version,
+        dated=product.frozen_at,
+        rule=report_store.product_rules(deps, audit=product.reference)[product.kind],
+        content_hash=product.content_hash,
+    )
+
+
+def _made_from(deps: Deps, product: StoredReport) -> tuple[Figures | None, dict[str, str]]:
+    """The figures and words of the frozen summary a product was made from (its version)."""
+    for found in report_store.list_reports(deps, audit=product.reference):
+        frozen = found.status == ReportStatus.FROZEN and found.kind == SUMMARY
+        if frozen and found.version == product.version:
+            return found.figures, found.narrative
+    return None, {}

@@ -57,6 +57,13 @@ REQUIRED_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
         "returns_unasked": _ABOUT_AN_AUDIT | {"agencies"},
         "response_requested": _ABOUT_AN_AUDIT | {"deadline_at"},
         "audit_withdrawn": _ABOUT_AN_AUDIT | {"state_title"},
+        # The discussion meeting; place and online_link are shown when present (one at least).
+        "meeting_invitation": _ABOUT_AN_AUDIT | {"starts_at", "ends_at"},
+        "meeting_updated": _ABOUT_AN_AUDIT | {"starts_at", "ends_at"},
+        "meeting_cancelled": _ABOUT_AN_AUDIT | {"starts_at"},
+        # A deadline's calendar entry moved or taken back; agency and action where it has them.
+        "deadline_moved": _ABOUT_AN_AUDIT | {"deadline_at", "due", "calendar_entry"},
+        "deadline_cancelled": _ABOUT_AN_AUDIT | {"deadline_at", "due", "calendar_entry"},
         # About the reader's own account: no audit; the link is their password page.
         "sign_in_failures": frozenset({"failures", "addresses", "since", "link_path"}),
     }

@@ -223,3 +223,12 @@ def to_pdf(html: str) -> bytes:
     pdf = HTML(string=html, base_url=None, url_fetcher=refuse_every_url).write_pdf()
     assert isinstance(pdf, bytes)
     return pdf
+
+
+# The Word versions (notifications/word_*.py) print the same figures the same way.
+number, mean, delta, share = _number, _mean, _delta, _share
+
+
+def rating_totals(bars: Sequence[Bar]) -> list[Bar]:
+    """Every section's ratings added up, one bar per scale, as the summary's glance shows."""
+    return _totals(bars, "All sections")

@@ -6,9 +6,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import FilePath, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    FilePath,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
@@ -29,6 +37,34 @@ def home_settings_file() -> Path:
     """Where this run's home keeps its settings: the home is itself a setting, so it comes
     from the environment (or the default) before the file can be read."""
     return Path(os.environ.get("OSCP_HOME") or DEFAULT_HOME) / SETTINGS_FILE
+
+
+class IdentityProvider(BaseModel):
+    """An organisation's OpenID Connect provider that people may sign in with (one entry of
+    ``OSCP_OIDC_PROVIDERS``, a JSON list). The provider redirects back to
+    ``base_url`` + ``/signin/oidc/<name>/callback``, which its registration must name."""
+
+    model_config = {"extra": "forbid", "frozen": True}
+
+    # Short, for addresses: /signin/oidc/<name>.
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    # On the sign-in page's button: "Sign in with <label>".
+    label: str = Field(min_length=1, max_length=80)
+    # Exactly as the provider's discovery document states it, e.g.
+    # https://login.microsoftonline.com/<tenant id>/v2.0 or https://accounts.google.com.
+    issuer: str = Field(pattern=r"^(https://|http://(127\.0\.0\.1|localhost)[:/])")
+    client_id: str = Field(min_length=1)
+    client_secret: SecretStr
+    # The claim saying the provider confirmed the address: Google and most providers send
+    # email_verified; Microsoft Entra ID sends it only as the optional claim xms_edov.
+    verified_claim: str = "email_verified"
+
+
+def _distinct_names(providers: list[IdentityProvider]) -> list[IdentityProvider]:
+    names = [provider.name for provider in providers]
+    if len(set(names)) != len(names):
+        raise ValueError("each provider needs a name of its own")
+    return providers
 
 
 class Settings(BaseSettings):
@@ -89,6 +125,10 @@ class Settings(BaseSettings):
 
     # The partnership's own name, as letters and reports print it.
     partnership_name: str = "Oldham Safeguarding Children Partnership"
+
+    # Sign-in with the organisation's account (OpenID Connect), a JSON list of providers
+    # (``IdentityProvider``); none by default, when only passwords sign in.
+    oidc_providers: Annotated[list[IdentityProvider], AfterValidator(_distinct_names)] = []
 
     @classmethod
     def settings_customise_sources(

@@ -340,3 +340,60 @@ class HashingBusy(AuditEngineError):
 
     def __init__(self) -> None:
         super().__init__("Signing in is busy just now; try again in a minute.")
+
+
+class IdentitySignInRefused(AuditEngineError):
+    """Signing in through an organisation's identity provider did not go ahead; the sentence
+    says why and what to do instead (the password form stays on the sign-in page)."""
+
+
+class SignInAttemptInvalid(IdentitySignInRefused):
+    """The provider sent back a sign-in this browser did not start here, one already used or
+    one begun too long ago: all alike, so a replayed address learns nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This sign-in has already been used, was started in another browser or took too "
+            "long; start again from the sign-in page."
+        )
+
+
+class EmailNotVerified(IdentitySignInRefused):
+    def __init__(self) -> None:
+        super().__init__(
+            "Your organisation's account does not confirm its e-mail address, so it cannot be "
+            "matched to the partnership's directory; ask your IT team to confirm it, or sign in "
+            "with your password."
+        )
+
+
+class NotInDirectory(PermissionDenied):
+    """Unknown, removed or without a role that signs in: one sentence for all three, as the
+    password form gives one refusal whoever typed what."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your organisation's account is not one that can sign in here; ask the "
+            "partnership's coordinator to add you (agencies act by the links in their e-mails)."
+        )
+
+
+class IdentityNotProven(IdentitySignInRefused):
+    """The provider's answer did not prove who the person is (a token that failed a check,
+    or the provider refused or was cancelled)."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(
+            f"{label} did not confirm who you are, so you have not been signed in; try again, "
+            "or sign in with your password."
+        )
+
+
+class ProviderUnreachable(IdentitySignInRefused):
+    retryable = True
+
+    def __init__(self, label: str) -> None:
+        super().__init__(
+            f"{label} could not be reached; try again in a few minutes, or sign in with your "
+            "password."
+        )

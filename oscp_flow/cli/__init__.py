@@ -21,6 +21,7 @@ from oscp_flow.cli import (  # noqa: F401  (each registers its commands)
     flows,
     init,
     mail,
+    meetings,
     moderation,
     planning,
     programme,

@@ -8,7 +8,6 @@ where each was shared. Rendering (WeasyPrint) is imported only by the commands t
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -22,7 +21,6 @@ from oscp_flow.cli.common import AsPerson, acting_person, app, err, out, run_act
 
 if TYPE_CHECKING:
     from states.services.deps import Deps
-    from states.services.report_store import StoredReport
     from states.services.sign_off_views import SignOffView
 
 report_app = typer.Typer(
@@ -115,25 +113,35 @@ def report_render(
     audit: str,
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the PDF here.")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML here.")] = None,
+    docx: Annotated[Path | None, typer.Option("--docx", help="Write a Word version here.")] = None,
 ) -> None:
     """Render AUDIT's summary report: the frozen one, or the draft as it stands (marked so).
-    With neither --pdf nor --html, the HTML goes to standard output."""
-    from notifications.publishing import current_summary
+    With none of --pdf, --html and --docx, the HTML goes to standard output."""
+    from notifications.publishing import current_summary, current_summary_docx
 
     def action(deps: Deps) -> None:
+        if docx is not None:
+            word = current_summary_docx(deps, audit=audit)
+            docx.write_bytes(word.docx)
+            _wrote(docx, word.frozen, word.version)
+        if docx is not None and html is None and pdf is None:
+            return
         rendered = current_summary(deps, audit=audit, pdf=pdf is not None)
         if html is None and pdf is None:
             typer.echo(rendered.html)
             return
-        state = "frozen" if rendered.frozen else "draft"
         if html is not None:
             html.write_text(rendered.html, encoding="utf-8")
-            out.print(f"Wrote {html} ({state}, version {rendered.version}).")
+            _wrote(html, rendered.frozen, rendered.version)
         if pdf is not None and rendered.pdf is not None:
             pdf.write_bytes(rendered.pdf)
-            out.print(f"Wrote {pdf} ({state}, version {rendered.version}).")
+            _wrote(pdf, rendered.frozen, rendered.version)
 
     run_action(action)
+
+
+def _wrote(path: Path, frozen: bool, version: int) -> None:
+    out.print(f"Wrote {path} ({'frozen' if frozen else 'draft'}, version {version}).")
 
 
 @report_app.command("freeze")
@@ -162,12 +170,16 @@ def report_freeze(audit: str, as_person: AsPerson = None) -> None:
 @report_app.command("products")
 def report_products(
     audit: str,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the HTML and PDF files.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the HTML, PDF and Word files.")
+    ],
     as_person: AsPerson = None,
 ) -> None:
     """Make the 7-minute briefing, learning on a page and (Section 175) letters and summary
-    to all settings from AUDIT's signed-off report, and write them to --out."""
+    to all settings from AUDIT's signed-off report, and write them to --out (HTML and PDF;
+    the briefing and learning on a page also as Word documents)."""
     from notifications.publishing import make_products
+    from oscp_flow.cli.report_files import write_product
 
     actor = acting_person(as_person)
 
@@ -175,24 +187,10 @@ def report_products(
         made = make_products(deps, audit=audit, actor=actor)
         out_dir.mkdir(parents=True, exist_ok=True)
         for report in made:
-            for path in _write(out_dir, audit, report):
+            for path in write_product(deps, out_dir, audit, report):
                 out.print(f"Wrote {path}")
 
     run_action(action)
-
-
-def _write(folder: Path, audit: str, report: StoredReport) -> list[Path]:
-    # Agency codes become part of a file name: anything but letters, digits, - and _ goes.
-    whom = "" if report.agency is None else "-" + re.sub(r"[^A-Za-z0-9_-]", "-", report.agency)
-    stem = folder / f"{audit}-{report.kind.replace('_', '-')}{whom}-v{report.version}"
-    written = []
-    if report.html is not None:
-        written.append(stem.with_suffix(".html"))
-        written[-1].write_text(report.html, encoding="utf-8")
-    if report.pdf is not None:
-        written.append(stem.with_suffix(".pdf"))
-        written[-1].write_bytes(report.pdf)
-    return written
 
 
 @report_app.command("disseminate")

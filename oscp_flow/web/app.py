@@ -13,6 +13,7 @@ from oscp_flow.web.config import WebConfig
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.coordinator import build_coordinator_router
 from oscp_flow.web.csrf import FormGuard
+from oscp_flow.web.oidc import build_oidc_router, provider_links
 from oscp_flow.web.pages import Pages, SitePaths
 from oscp_flow.web.routes import build_router
 from oscp_flow.web.security import SecurityHeaders
@@ -53,8 +54,15 @@ def create_app(deps: Deps, settings: Settings, config: WebConfig | None = None) 
     app.include_router(build_router(context, limiter))
     secure = settings.base_url.startswith("https://")
     app.include_router(
-        build_coordinator_router(context, limiter, secure_cookies=secure, hashing=hashing)
+        build_coordinator_router(
+            context,
+            limiter,
+            secure_cookies=secure,
+            hashing=hashing,
+            providers=provider_links(settings, paths.prefix),
+        )
     )
+    app.include_router(build_oidc_router(context, limiter, settings, secure_cookies=secure))
     errors.install(app, context.pages, https=secure)
     app.add_middleware(SecurityHeaders, https=secure)
     if config.trusted_proxies:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from fastapi import APIRouter
 from slowapi import Limiter
@@ -40,6 +40,9 @@ from states.errors import HashingBusy, NotFound, TooSoon, WeakPassword
 from states.rules.passwords import HashingSlots
 from states.services import credentials, sign_ins, web_sessions
 from states.services.web_sessions import Viewer
+
+if TYPE_CHECKING:
+    from oscp_flow.web.oidc import ProviderLink
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[Response]])
 log = logging.getLogger("oscp_flow.web.coordinator")
@@ -74,8 +77,11 @@ def build_coordinator_router(
     *,
     secure_cookies: bool,
     hashing: HashingSlots,
+    providers: Sequence[ProviderLink] = (),
 ) -> APIRouter:
-    pages = CoordinatorPages(ctx, secure_cookies=secure_cookies, hashing=hashing)
+    pages = CoordinatorPages(
+        ctx, secure_cookies=secure_cookies, hashing=hashing, providers=providers
+    )
     limit = cast(
         Callable[[Endpoint], Endpoint],
         limiter.shared_limit(ctx.config.signin_rate_limit, scope="signin"),
@@ -102,10 +108,19 @@ def build_coordinator_router(
 
 
 class CoordinatorPages:
-    def __init__(self, ctx: WebContext, *, secure_cookies: bool, hashing: HashingSlots) -> None:
+    def __init__(
+        self,
+        ctx: WebContext,
+        *,
+        secure_cookies: bool,
+        hashing: HashingSlots,
+        providers: Sequence[ProviderLink] = (),
+    ) -> None:
         self.ctx = ctx
         self.links = views.Links(ctx.pages.paths.prefix)
         self.hashing = hashing
+        # Organisations' identity providers, shown above the password form (``oidc``).
+        self.providers = providers
         self.sessions = Sessions(
             ctx.config.session_secret.get_secret_value(),
             deps=ctx.deps,
@@ -222,6 +237,7 @@ class CoordinatorPages:
             form_token,
             _next(request.query_params.get("next")),
             signed_out=request.query_params.get("signed_out") == "1",
+            providers=self.providers,
         )
 
     async def sign_in(self, request: Request) -> Response:
@@ -253,6 +269,7 @@ class CoordinatorPages:
                 next_page,
                 email=email,
                 errors=errors or refusal,
+                providers=self.providers,
             )
             return page if held is None else _held(page, held)
         log.info("person %d signed in", found.person_id)
@@ -345,6 +362,7 @@ def _sign_in_form(
     email: str = "",
     errors: dict[str, str] | None = None,
     signed_out: bool = False,
+    providers: Sequence[ProviderLink] = (),
 ) -> HTMLResponse:
     response = ctx.pages.render(
         "signin.html",
@@ -357,6 +375,7 @@ def _sign_in_form(
         errors=errors or {},
         summary=[ErrorLink(f"#{name}", text) for name, text in (errors or {}).items()],
         signed_out=signed_out,
+        providers=providers,
     )
     if form_token.cookie is not None:
         ctx.guard.attach(response, form_token.cookie, links.signin)

@@ -19,10 +19,14 @@ _ACT_PATH = re.compile(r"/act/[^\s/?#\"'<>:;,)]+")
 _TOKEN_SHAPE = re.compile(
     rf"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{{{tokens.TOKEN_LENGTH}}}(?![A-Za-z0-9_-])"
 )
+# The way back from an organisation's sign-in carries the provider's code and the state in
+# its query: neither is ever written down.
+_OIDC_CALLBACK = re.compile(r"(/signin/oidc/[^\s/?#]+/callback)\?[^\s\"']*")
 HIDDEN = "…"
 
 
 def redact(text: str) -> str:
+    text = _OIDC_CALLBACK.sub(rf"\1?{HIDDEN}", text)
     return _TOKEN_SHAPE.sub(HIDDEN, _ACT_PATH.sub(f"/act/{HIDDEN}", text))
 
 

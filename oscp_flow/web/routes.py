@@ -60,6 +60,11 @@ def build_router(ctx: WebContext, limiter: Limiter) -> APIRouter:
     async def read_report(request: Request, token: str) -> Response:
         return await run_in_threadpool(signoff.pdf, ctx, token)
 
+    @router.api_route("/act/{token}/report.docx", methods=["GET", "HEAD"])
+    @limit
+    async def read_report_docx(request: Request, token: str) -> Response:
+        return await run_in_threadpool(signoff.docx, ctx, token)
+
     @router.post("/act/{token}")
     @limit
     async def act_on_link(request: Request, token: str) -> Response:

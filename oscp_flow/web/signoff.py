@@ -1,18 +1,20 @@
 """The sign-off link: a learning hub member or statutory partner reads the frozen summary
-report (on the page, or its PDF), then approves, or refuses and says what further assurance
-they need. After a refusal the page first shows what changed since the version sent back."""
+report (on the page, or as its PDF or Word version), then approves, or refuses and says what
+further assurance they need. After a refusal the page first shows what changed since the
+version sent back."""
 
 from __future__ import annotations
 
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, Response
 
-from notifications.publishing import frozen_in_page, frozen_pdf
+from notifications.publishing import frozen_docx, frozen_in_page, frozen_pdf
 from notifications.reports import SECTION_TITLES
 from oscp_flow.web import signoff_finished
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.csrf import FormToken
 from oscp_flow.web.return_form import ErrorLink
+from oscp_flow.web.word_download import word_download
 from states.errors import NotFound
 from states.rules.answers import MAX_TEXT
 from states.rules.gates import Decision
@@ -67,6 +69,16 @@ def pdf(ctx: WebContext, token: str) -> Response:
     )
 
 
+def docx(ctx: WebContext, token: str) -> Response:
+    """The frozen report as a Word document, behind the same checks as its PDF, carrying the
+    content hash the page shows in its properties."""
+    submitted = submitted_report(ctx.deps, token)
+    if submitted.report is None:
+        raise NotFound("frozen summary report of audit", submitted.audit)
+    name = f"{submitted.audit}-summary-report-v{submitted.report.version}.docx"
+    return word_download(frozen_docx(submitted.report), name)
+
+
 def _report(ctx: WebContext, token: str, submitted: SubmittedReport | None) -> dict[str, object]:
     """What the page shows above the form: the report in the page, where to download it, and
     what changed since the version sent back."""
@@ -76,6 +88,7 @@ def _report(ctx: WebContext, token: str, submitted: SubmittedReport | None) -> d
         "report": submitted.report,
         "report_html": frozen_in_page(submitted.report),
         "download": f"{ctx.pages.paths.act(token)}/report.pdf",
+        "download_docx": f"{ctx.pages.paths.act(token)}/report.docx",
         "previous": submitted.previous,
         "changes": submitted.changes,
         "section_titles": SECTION_TITLES,

@@ -37,6 +37,7 @@ ACTIONS_COMPLETE = "actions_complete"
 TERMS_RECORDED = "terms_recorded"
 DISSEMINATION_RECORDED = "dissemination_recorded"
 REPORT_WRITTEN = "report_written"
+DISCUSSION_HELD = "discussion_held"
 
 # Applied to every transition by the compiler; YAML never lists them.
 IMPLICIT_GATES = (ROLE_ALLOWED, REASON_GIVEN)
@@ -95,6 +96,11 @@ DECLARED: dict[str, GateName] = {
             "recommendations, reflection on the process of the audit) each have text. Every "
             "way into a signing-off state checks it, named in the YAML or not: submitting "
             "freezes the report.",
+        ),
+        GateName(
+            DISCUSSION_HELD,
+            "The multi-agency audit discussion was held (its start passed and who attended "
+            "is recorded) and no discussion is still scheduled to come.",
         ),
     )
 }

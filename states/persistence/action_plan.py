@@ -19,7 +19,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from states.clock import as_utc
 from states.definitions.model import AuditTypeDefinition, DeadlineDef
-from states.persistence import notices
+from states.persistence import calendar_entries, notices
 from states.persistence import tables as t
 from states.persistence.deadlines import insert_rungs
 from states.persistence.store import AuditRow
@@ -79,6 +79,8 @@ def move_deadline(
     """A new due date: the rungs still to come are worked out again from it."""
     due = close_of_business(due_on)
     connection.execute(update(t.deadline).where(t.deadline.c.id == deadline_id).values(due_at=due))
+    entry = calendar_entries.for_deadlines([deadline_id])
+    calendar_entries.move(connection, entry, due_at=due, at=at)
     _drop_rungs(connection, deadline_id, at, delete_them=True)
     _schedule(
         connection, calendar, schedule, deadline_id=deadline_id, due=due, at=at, audit_id=audit_id
@@ -94,6 +96,7 @@ def mark_deadline(connection: Connection, deadline_id: int, *, met_at: datetime 
 
 def finish_deadline(connection: Connection, deadline_id: int, *, at: datetime) -> None:
     """The action is finished: its deadline is met and its rungs leave the sweep's index."""
+    calendar_entries.end(connection, calendar_entries.for_deadlines([deadline_id]), at=at)
     connection.execute(
         update(t.deadline)
         .where(t.deadline.c.id == deadline_id, t.deadline.c.met_at.is_(None))

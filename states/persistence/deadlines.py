@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from states.definitions.model import AuditTypeDefinition, DeadlineDef
+from states.persistence import calendar_entries
 from states.persistence import tables as t
 from states.rules.calendar import WorkingCalendar
 from states.rules.reminders import Rung, ladder
@@ -40,7 +41,11 @@ def on_state_change(
             .where(t.reminder.c.deadline_id.in_(met), t.reminder.c.processed_at.is_(None))
             .values(processed_at=at)
         )
+        # Its calendar entry leaves the calendars of those still holding it.
+        calendar_entries.end(connection, calendar_entries.for_deadlines(met), at=at)
         connection.execute(update(t.deadline).where(t.deadline.c.id.in_(met)).values(met_at=at))
+    if entered in definition.final_states:  # closed or withdrawn: nothing more is asked
+        calendar_entries.end(connection, calendar_entries.of_audit(audit_id), at=at)
     open_for(
         connection, definition, calendar, audit_id=audit_id, state=entered, round_=new_round, at=at
     )

@@ -12,6 +12,7 @@ from states.persistence import tables as t
 from states.persistence.vocabulary import BARRING, ReturnStatus
 from states.rules.action_plan import OUTSTANDING
 from states.rules.gates import CaseWindow, Decision, SignOffDecision
+from states.rules.meetings import MeetingStatus
 from states.rules.report_content import empty_sections
 
 
@@ -234,6 +235,16 @@ class SqlAuditFacts:
         )
         stored = self._c.execute(statement).scalar_one_or_none()
         return empty_sections({} if stored is None else json.loads(stored))
+
+    def meeting_counts(self) -> tuple[int, int]:
+        """The audit's discussion meetings held, and those still scheduled."""
+        m = t.meeting
+        statement = select(
+            func.count().filter(m.c.status == MeetingStatus.HELD),
+            func.count().filter(m.c.status == MeetingStatus.SCHEDULED),
+        ).where(m.c.audit_id == self._audit_id)
+        held, scheduled = self._c.execute(statement).one()
+        return int(held), int(scheduled)
 
 
 def feedback_owed() -> ColumnElement[bool]:

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Select, insert, select
 
 from states.persistence import tables as t
+from states.persistence.calendar_holding import ENTRY_KEY, hold
 from states.persistence.vocabulary import LinkPurpose
 
 AUDIT_KINDS = (
@@ -47,6 +48,16 @@ AUDIT_KINDS = (
     # To the chair and the agencies' leads: the audit was withdrawn (never why: the reason
     # stays in its history; states.services.messages).
     "audit_withdrawn",
+    # The audit's discussion meeting (states.services.meetings), to those invited: each
+    # carries the calendar entry (notifications.meeting_calendar), REQUEST or CANCEL. A
+    # cancellation never says why: the reason stays in the audit's history.
+    "meeting_invitation",
+    "meeting_updated",
+    "meeting_cancelled",
+    # A deadline's calendar entry moved, or taken back (met, or withdrawn), to those holding
+    # it (states.persistence.calendar_entries); each carries the entry, REQUEST or CANCEL.
+    "deadline_moved",
+    "deadline_cancelled",
 )
 # Messages about a person's own account rather than an audit: they carry no audit.
 ACCOUNT_KINDS = ("sign_in_failures",)
@@ -70,6 +81,17 @@ CONTEXT_KEYS = frozenset(
         "failures",
         "addresses",
         "since",
+        # The discussion meeting: its start and end (ISO instants), its place (one short
+        # line the page asks to keep free of case details) and its https online link.
+        "starts_at",
+        "ends_at",
+        "place",
+        "online_link",
+        # A deadline's calendar entry, by id (states.persistence.calendar_holding), what it
+        # asks for (calendar_records.Due) and, for an action's, the action's number.
+        "calendar_entry",
+        "due",
+        "action",
     }
 )
 
@@ -144,6 +166,19 @@ def queue(
     if extra:
         raise ValueError(f"message context may not carry {sorted(extra)}")
     prefix = key_prefix or f"{kind}:{audit_id}:{subject_id}"
+    recipient_ids = list(recipient_ids)
+    # A message asking for something by a date carries its deadline's calendar entry.
+    entry = hold(
+        connection,
+        kind=kind,
+        audit_id=audit_id,
+        subject_id=subject_id,
+        key_prefix=prefix,
+        people=recipient_ids,
+        at=at,
+    )
+    if entry is not None:
+        context = {**(context or {}), ENTRY_KEY: str(entry)}
     rows = [
         {
             "key": f"{prefix}:{person}",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Table, inspect
 from sqlmodel import SQLModel
 
-from states.persistence import records
+from states.persistence import calendar_records, meeting_records, records, sign_in_attempts
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -60,3 +60,8 @@ shared_item = _table(records.SharedItem)
 credential = _table(records.Credential)
 web_session = _table(records.WebSession)
 sign_in_throttle = _table(records.SignInThrottle)
+sign_in_attempt = _table(sign_in_attempts.SignInAttempt)
+meeting = _table(meeting_records.AuditMeeting)
+meeting_attendee = _table(meeting_records.MeetingAttendee)
+deadline_entry = _table(calendar_records.DeadlineEntry)
+deadline_entry_holder = _table(calendar_records.DeadlineEntryHolder)

@@ -18,6 +18,7 @@ from states.definitions.model import AuditTypeDefinition, TransitionDef
 from states.definitions.sign_off import SignOffDef
 from states.errors import GateFailure
 from states.rules import sign_off
+from states.rules.meetings import discussion_refusal
 from states.rules.report_content import missing_sentence
 
 # Re-exported: decisions were declared here before sign-off had its own module.
@@ -50,6 +51,7 @@ class AuditFacts(Protocol):
     def open_actions(self) -> list[str]: ...
     def shared_items(self) -> set[str]: ...
     def empty_report_sections(self) -> list[str]: ...
+    def meeting_counts(self) -> tuple[int, int]: ...  # (held, still scheduled)
 
 
 @dataclass(frozen=True)
@@ -295,6 +297,11 @@ def _dissemination_recorded(ctx: GateContext) -> str | None:
 def _report_written(ctx: GateContext) -> str | None:
     empty = ctx.facts.empty_report_sections()
     return missing_sentence(empty) if empty else None
+
+
+@gate("discussion_held")
+def _discussion_held(ctx: GateContext) -> str | None:
+    return discussion_refusal(*ctx.facts.meeting_counts())
 
 
 # Every declared gate has its check: a name declared without one fails at import, not on the

@@ -66,6 +66,9 @@ class Permission(Enum):
     HOLD_ASSURANCE_LINK = "hold_assurance_link"
     HOLD_ACTION_LINK = "hold_action_link"
     HOLD_LETTER_LINK = "hold_letter_link"
+    # Scheduling, moving and cancelling the audit's discussion meeting and recording who
+    # attended: the audit's chair and the coordinators.
+    ARRANGE_MEETING = "arrange_meeting"
 
 
 _COORDINATOR = frozenset({"coordinator"})
@@ -95,6 +98,7 @@ ROLES: dict[Permission, frozenset[str]] = {
     Permission.HOLD_ASSURANCE_LINK: frozenset({"strategic_lead", "agency_lead"}),
     Permission.HOLD_ACTION_LINK: ACTION_OWNER_ROLES,
     Permission.HOLD_LETTER_LINK: ACTION_OWNER_ROLES,
+    Permission.ARRANGE_MEETING: frozenset({"chair", "coordinator"}),
 }
 
 

@@ -35,6 +35,7 @@ from states.definitions.gate_names import (
     AUDITORS_INDEPENDENT,
     CASES_WITHIN_WINDOW,
     DEEP_DIVE_SELECTED,
+    DISCUSSION_HELD,
     TERMS_RECORDED,
 )
 from states.definitions.graph import WILDCARD, edges, expand_sources, main_path
@@ -52,6 +53,9 @@ class Part(StrEnum):
     RETURNS = "returns"
     DEEP_DIVE = "deep-dive"
     MODERATION = "moderation"
+    # The multi-agency audit discussion of the case audits: in types whose moderation waits
+    # for it (gate ``discussion_held``), and offered in any type that audits a sample of cases.
+    MEETING = "meeting"
     FEEDBACK = "feedback"
     REPORT = "report"
     SIGN_OFF = "sign-off"
@@ -72,6 +76,7 @@ _TITLES = {
     Part.RETURNS: "Returns",
     Part.DEEP_DIVE: "Deep-dive sample",
     Part.MODERATION: "Moderation",
+    Part.MEETING: "Audit discussion",
     Part.FEEDBACK: "Feedback to each setting or agency",
     Part.REPORT: "Report",
     Part.SIGN_OFF: "Sign-off",
@@ -107,6 +112,9 @@ _LABELS = {
 # Parts a step opens for others to work in (agencies return, auditors moderate, members
 # decide): in progress from the moment the audit enters them.
 OPENED = frozenset({Part.RETURNS, Part.MODERATION, Part.SIGN_OFF})
+# Parts a type may offer without waiting for them: passed by, not completed, when the audit
+# moved on with no work recorded (a type that waits for the discussion cannot move on so).
+OPTIONAL = frozenset({Part.MEETING})
 _ENDED = frozenset({TaskStatus.COMPLETED, TaskStatus.NOT_NEEDED, TaskStatus.PASSED_BY})
 
 
@@ -130,6 +138,7 @@ def spans(definition: AuditTypeDefinition, stages: Stages) -> dict[Part, frozens
         Part.RETURNS: at(Stage.COLLECTING_RETURNS, Stage.BETWEEN_ROUNDS),
         Part.DEEP_DIVE: _gated_sources(definition, DEEP_DIVE_SELECTED),
         Part.MODERATION: at(Stage.MODERATING),
+        Part.MEETING: _meeting_span(definition, at(Stage.MODERATING)),
         Part.FEEDBACK: at(Stage.GIVING_FEEDBACK),
         Part.REPORT: stages.drafting,
         Part.SIGN_OFF: stages.signing_off | at(Stage.FURTHER_ASSURANCE),
@@ -147,6 +156,16 @@ def _gated_sources(definition: AuditTypeDefinition, gate: str) -> frozenset[str]
         if gate in t.gates and not t.internal and t.sources != (WILDCARD,)
         for source in expand_sources(definition, t.sources)
     )
+
+
+def _meeting_span(definition: AuditTypeDefinition, moderating: frozenset[str]) -> frozenset[str]:
+    """Where moderation waits for the discussion, the states before that wait; otherwise a
+    type that audits a sample of cases may hold one while it moderates, and one that does not
+    has nothing to discuss."""
+    waiting = _gated_sources(definition, DISCUSSION_HELD)
+    if waiting:
+        return waiting
+    return moderating if _gated_sources(definition, CASES_WITHIN_WINDOW) else frozenset()
 
 
 def _actions_span(
@@ -232,5 +251,7 @@ class _Path:
             return TaskStatus.IN_PROGRESS if opened else TaskStatus.NOT_STARTED
         along = [self.rank[s] for s in span if s in self.on_path] or [self.rank[s] for s in span]
         if self.rank[position] > max(along):
+            if part in OPTIONAL and part not in begun:  # moved on without it
+                return TaskStatus.PASSED_BY
             return TaskStatus.COMPLETED if span & visited else TaskStatus.PASSED_BY
         return TaskStatus.IN_PROGRESS if part in begun else TaskStatus.CANNOT_START

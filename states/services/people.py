@@ -22,8 +22,8 @@ from sqlalchemy import Connection, delete, select, update
 
 from states.definitions.roles import ROLES
 from states.errors import InvalidInput, NotFound
+from states.persistence import calendar_entries, tokens
 from states.persistence import tables as t
-from states.persistence import tokens
 from states.persistence.directory_log import Change
 from states.persistence.store import Actor, AuditStore
 from states.rules.directory_log import Logged, Subject
@@ -135,6 +135,7 @@ def deactivate(edit: Edit, person: Target) -> Removed:
     c, person_id = edit.c, person.actor.id
     before = open_duties(edit.deps, c, person.actor)
     c.execute(update(t.person).where(t.person.c.id == person_id).values(active=False))
+    calendar_entries.release_person(c, person_id, at=edit.now)
     revoked = tokens.revoke(c, t.token.c.person_id == person_id, at=edit.now, why=REMOVED)
     ended = end_sessions_in(c, person_id=person_id, why="deactivated", at=edit.now)
     bodies.leave_all(edit, person_id)

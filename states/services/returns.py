@@ -19,7 +19,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from states.clock import as_utc
 from states.definitions.tool import ToolDefinition
 from states.errors import InvalidInput, NotFound, ReturnIncomplete, ReturnLocked, ReturnsClosed
-from states.persistence import notices
+from states.persistence import calendar_entries, notices
 from states.persistence import tables as t
 from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
@@ -331,6 +331,8 @@ def _mark_participation(
             )
             .values(return_status=ReturnRequestStatus.SUBMITTED, submitted_at=now)
         )
+        # The agency's part is in: the deadline leaves its people's calendars.
+        calendar_entries.release_agency(connection, row.id, target.agency_id, at=now)
 
 
 def reopen(

@@ -4,7 +4,8 @@ and which parts have work recorded.
 
 What counts as work begun on a part that its own stage does not open: terms of reference
 recorded, a case sampled, an auditor assigned, any words in the summary report, an item
-recorded as shared, an action added. Nothing here is free text: only whether each exists.
+recorded as shared, an action added, the audit discussion arranged (and not cancelled).
+Nothing here is free text: only whether each exists.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from states.persistence import tables as t
 from states.persistence.facts import SqlAuditFacts
 from states.persistence.ids import AuditKey
 from states.persistence.store import AuditStore
+from states.rules.meetings import MeetingStatus
 from states.rules.report_content import SECTIONS
 from states.rules.tasks import Part, Task, task_list
 from states.services.audits import compiled_for
@@ -60,6 +62,13 @@ def _begun(c: Connection, audit_id: int) -> frozenset[Part]:
         Part.REPORT: len(facts.empty_report_sections()) < len(SECTIONS),
         Part.SHARING: bool(facts.shared_items()),
         Part.ACTIONS: _any(c, select(t.action.c.id).where(t.action.c.audit_id == audit_id)),
+        Part.MEETING: _any(
+            c,
+            select(t.meeting.c.id).where(
+                t.meeting.c.audit_id == audit_id,
+                t.meeting.c.status != MeetingStatus.CANCELLED,
+            ),
+        ),
     }
     return frozenset(part for part, yes in found.items() if yes)
 

@@ -21,7 +21,7 @@ from states.errors import (
     NotFound,
     PermissionDenied,
 )
-from states.persistence import deadlines, notices
+from states.persistence import calendar_entries, deadlines, notices
 from states.persistence import tables as t
 from states.persistence.ids import AuditKey, PersonKey
 from states.persistence.store import Actor, AuditRow, AuditStore
@@ -298,6 +298,8 @@ def insert_sign_off_decision(
     if has_decided(connection, row, who.id):
         raise AlreadyDecided(audit=row.reference)
     seats = sign_off.record(connection, row, who, rule, decision=chosen, comment=comment, now=now)
+    # Their part is done: the sign-off deadline leaves their calendar (not the others').
+    calendar_entries.release_person(connection, who.id, at=now, audit_id=row.id)
     return sign_off.decided_sentence(chosen, who, seats)
 
 
@@ -373,6 +375,7 @@ def record_assurance(
         )
         if done.rowcount != 1:
             raise NotFound("open escalation", escalation_id)
+        calendar_entries.end(uow.connection, calendar_entries.for_escalation(escalation_id), at=now)
         agency_id = uow.connection.execute(
             select(t.escalation.c.agency_id).where(t.escalation.c.id == escalation_id)
         ).scalar_one()
@@ -434,6 +437,9 @@ def extend_deadline(
             raise InvalidInput("A deadline can only be extended to a date still to come.")
         uow.connection.execute(
             update(t.deadline).where(t.deadline.c.id == deadline_id).values(due_at=due)
+        )
+        calendar_entries.move(
+            uow.connection, calendar_entries.for_deadlines([deadline_id]), due_at=due, at=now
         )
         uow.connection.execute(
             delete(t.reminder).where(

@@ -22,6 +22,7 @@ After every kill the database must hold:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import random
@@ -42,6 +43,7 @@ from sqlalchemy import Connection, Engine, Row, Select, select
 from states.clock import as_utc
 from states.definitions.model import AuditTypeDefinition, StateDef
 from states.persistence import tables as t
+from states.persistence.calendar_holding import ENTRY_KEY
 from states.rules.calendar import WorkingCalendar
 from states.rules.reminders import ladder
 from states.services import audits
@@ -51,6 +53,8 @@ from tests.faults.storm_driver import AUDIT_TYPE, THEME
 from tests.support.partnership import email
 
 KILLS = 50
+# Sent to whoever holds a deadline's calendar entry when it moves or is taken back.
+CALENDAR_FOLLOW_UPS = frozenset({"deadline_moved", "deadline_cancelled"})
 AUDITS = 12
 EVENT_TIMEOUT = 30.0  # seconds: a bound on waiting for the driver, never a pause
 
@@ -267,10 +271,27 @@ def check_outbox(
     expected = {("audit_started", 1)} | started_messages(definition)
     for event in history[1:]:
         expected |= declared_messages(definition, event)
-    groups = Counter((m.kind, m.subject_id) for m in messages)
+    declared = [m for m in messages if m.kind not in CALENDAR_FOLLOW_UPS]
+    check_calendar_follow_ups(audit, messages)
+    groups = Counter((m.kind, m.subject_id) for m in declared)
     assert set(groups) == expected, audit
     for kind in {k for k, _ in groups}:
         assert len({n for (k, _), n in groups.items() if k == kind}) == 1, (audit, kind)
+
+
+def check_calendar_follow_ups(audit: str, messages: list[Row[Any]]) -> None:
+    """A deadline's calendar entry moved or taken back goes to those the entry was sent, by
+    who holds it rather than by the definition: each follow-up's reader was asked for the
+    same entry by an earlier message, and is told of each change once."""
+    asked = {
+        (m.recipient_id, json.loads(m.context).get(ENTRY_KEY))
+        for m in messages
+        if m.kind not in CALENDAR_FOLLOW_UPS
+    }
+    follow_ups = [m for m in messages if m.kind in CALENDAR_FOLLOW_UPS]
+    for m in follow_ups:
+        assert (m.recipient_id, json.loads(m.context)[ENTRY_KEY]) in asked, (audit, m.kind)
+    assert len({m.key for m in follow_ups}) == len(follow_ups), audit
 
 
 def started_messages(definition: AuditTypeDefinition) -> set[tuple[str, int]]:

@@ -14,12 +14,13 @@ from states.clock import FakeClock
 from states.persistence import tables as t
 from states.persistence.notices import KINDS
 from states.rules.throttling import FREE_TRIES
-from states.services import actions, audits, sign_ins, work
+from states.services import actions, audits, meetings, sign_ins, work
 from states.services.deps import Deps
 from states.services.letters import send_feedback_letters
 from states.services.sweep import sweep
 from tests.oscp_flow.web.support import person
 from tests.support.driver import Driver, drive
+from tests.support.meetings import at_moderation, plan
 from tests.support.partnership import email, give_passwords, person_name
 from tests.support.reporting import s175_with_letters
 
@@ -45,10 +46,19 @@ def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> No
     send_feedback_letters(deps, audit=s175_with_letters(deps), actor=email("coordinator"))
     _nobody_to_ask(deps)
     withdrawn = drive(deps, "section_11", to="returns_open", theme="Withdrawn").reference
+    # Its returns' deadline moves before it is withdrawn: the calendar entry's update.
+    work.extend_deadline(
+        deps,
+        audit=withdrawn,
+        actor=email("coordinator"),
+        until=clock.now().date() + timedelta(days=60),
+        reason="Agreed",
+    )
     audits.fire(
         deps, audit=withdrawn, trigger="withdraw", actor=email("coordinator"), reason="Merged"
     )
     _wrong_passwords(deps)
+    _discussion_arranged_moved_and_cancelled(deps, clock)
     for _ in range(60):  # a sweep every day, so every rung of the ladders is sent in its turn
         clock.advance(timedelta(days=1))
         sweep(deps)
@@ -64,6 +74,15 @@ def test_every_queued_message_renders(partnership: Deps, clock: FakeClock) -> No
             base_url="https://oscp.example.org",
         )
         assert message.subject and message.text and message.html
+
+
+def _discussion_arranged_moved_and_cancelled(deps: Deps, clock: FakeClock) -> None:
+    reference = at_moderation(deps, theme="Discussed").reference
+    day = clock.now().date() + timedelta(days=14)
+    meetings.schedule(deps, audit=reference, actor=email("chair"), plan=plan(day))
+    later = plan(day, "13:00", "15:00", who=("chair", "lead.police"))
+    meetings.move(deps, audit=reference, actor=email("chair"), plan=later)
+    meetings.cancel(deps, audit=reference, actor=email("chair"), reason="Unwell")
 
 
 def _nobody_to_ask(deps: Deps) -> None:

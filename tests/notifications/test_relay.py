@@ -69,8 +69,16 @@ def test_messages_go_once_as_text_and_html(partnership: Deps, clock: FakeClock) 
     assert sorted(server.envelopes) == [(email("chair"),), (email("lsp.police"),)]
     for envelope, message in zip(server.envelopes, server.received, strict=True):
         assert [a.addr_spec for a in message["To"].addresses] == list(envelope)
-        assert message.get_content_type() == "multipart/alternative"
-        assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+        # The concern asks for assurance by a date: its calendar entry comes as a third
+        # alternative and as a file (tests/notifications/test_deadline_calendar.py).
+        assert message.get_content_type() == "multipart/mixed"
+        alternatives, attached = message.iter_parts()
+        assert [p.get_content_type() for p in alternatives.iter_parts()] == [
+            "text/plain",
+            "text/html",
+            "text/calendar",
+        ]
+        assert attached.get_content_type() == "application/ics"
         assert message["Subject"].startswith(
             f"Immediate-risk concern: assurance needed from {POLICE}"
         )

@@ -65,6 +65,15 @@ def full_context(kind: str) -> dict[str, str]:
         agency="Greater Manchester Police",
         agencies="Example Primary School; Example Early Years",
         decision="approve",
+        # A deadline's calendar entry (deadline_moved, deadline_cancelled): an action's.
+        calendar_entry="7",
+        due="action",
+        action="2",
+        # The audit discussion meeting (meeting_invitation, meeting_updated, meeting_cancelled).
+        starts_at="2025-12-12T10:00:00+00:00",
+        ends_at="2025-12-12T12:00:00+00:00",
+        place="Room 4, Civic Centre",
+        online_link="https://meet.example.org/audit-discussion",
     )
 
 
@@ -105,6 +114,13 @@ SNAPSHOT_EXTRAS = {
         "deadline_at": "2026-04-14T16:00:00+00:00",
     },
     "audit_withdrawn": {"state_title": "Withdrawn"},
+    **{
+        kind: {"place": "Room 4, Civic Centre", "online_link": "https://meet.example.org/x"}
+        for kind in ("meeting_invitation", "meeting_updated")
+    },
+    # An agency's return moved, and an action's taken back (its agency and number).
+    "deadline_moved": {"due": "return"},
+    "deadline_cancelled": {"due": "action", "agency": "Greater Manchester Police", "action": "2"},
     "exception_raised": {
         "agency": "Greater Manchester Police",
         "audit_title": "Single-agency audit exception report",

@@ -71,8 +71,10 @@ def test_draft_render_freeze_products_and_disseminate(cli: Deps, tmp_path: Path)
     made = invoke("report", "products", ref, "--out", str(tmp_path / "out"), *coordinator)
     assert made.exit_code == 0, made.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        f"{ref}-briefing-v1.docx",
         f"{ref}-briefing-v1.html",
         f"{ref}-briefing-v1.pdf",
+        f"{ref}-learning-on-a-page-v1.docx",
         f"{ref}-learning-on-a-page-v1.html",
         f"{ref}-learning-on-a-page-v1.pdf",
     ]

@@ -62,6 +62,9 @@ class NothingYet:
     def empty_report_sections(self) -> list[str]:
         return list(SECTIONS)
 
+    def meeting_counts(self) -> tuple[int, int]:
+        return (0, 0)
+
 
 def context(
     compiled: CompiledType, state: str, trigger: str, roles: set[str], reason: str | None = None

@@ -19,13 +19,15 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from notifications.publishing import make_products
+from notifications.publishing import make_products, product_docx
+from notifications.word_products import KINDS as WORD_KINDS  # edited and circulated
 from notifications.wording import counted
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.cycle.common import Refusal, attempt, back_to, cycle_page, typed
 from oscp_flow.web.cycle.links import CycleLinks
 from oscp_flow.web.letter import LETTER_POLICY
 from oscp_flow.web.return_form import ErrorLink
+from oscp_flow.web.word_download import word_download
 from states.errors import NotFound
 from states.services import letters, shared_items
 from states.services.report_desk import product_of, require_organiser, sharing_desk
@@ -118,6 +120,7 @@ def sharing_page(
         counted=counted,
         address=lambda kind: links.page(desk.reference, f"sharing/{kind.replace('_', '-')}"),
         letters=any(p.kind in LETTER_KINDS for p in desk.products),
+        word_kinds=WORD_KINDS,
         done=done or {},
         refused_by=refused_by,
         summary=_summary(refusal, refused_by),
@@ -136,19 +139,24 @@ def _summary(refusal: Refusal | None, refused_by: str) -> list[ErrorLink]:
 def product_file(
     ctx: WebContext, viewer: Viewer, reference: str, asked: str, setting: str | None
 ) -> Response:
-    """A product exactly as frozen: ``briefing`` (HTML) or ``briefing.pdf``; a letter names
-    its setting (``?setting=CODE``)."""
-    name, pdf = asked.removesuffix(".pdf"), asked.endswith(".pdf")
+    """A product exactly as frozen: ``briefing`` (HTML), ``briefing.pdf`` or, for the
+    briefing and learning on a page, ``briefing.docx``; a letter names its setting
+    (``?setting=CODE``)."""
+    name, dot, suffix = asked.partition(".")
     kind = name.replace("-", "_")
     found = product_of(ctx.deps, audit=reference, viewer=viewer.id, kind=kind, agency=setting)
     log.info("person %d read the %s of audit %s", viewer.id, kind, found.reference)
-    if not pdf:
+    whom = f"-{found.agency}" if found.agency else ""
+    filename = f"{found.reference}-{name}{whom}-v{found.version}.{suffix}"
+    if not dot:
         assert found.html is not None  # a product is frozen with its HTML
         return HTMLResponse(found.html, headers={"Content-Security-Policy": LETTER_POLICY})
-    if found.pdf is None:
-        raise NotFound(f"PDF of the {kind.replace('_', ' ')} of audit", found.reference)
-    whom = f"-{found.agency}" if found.agency else ""
-    filename = f"{found.reference}-{name}{whom}-v{found.version}.pdf"
+    if suffix == "docx" and kind in WORD_KINDS:
+        return word_download(product_docx(ctx.deps, found), filename)
+    if suffix != "pdf" or found.pdf is None:
+        raise NotFound(
+            f"{suffix[:8]} file of the {kind.replace('_', ' ')} of audit", found.reference
+        )
     return Response(
         found.pdf,
         media_type="application/pdf",

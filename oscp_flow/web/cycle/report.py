@@ -20,13 +20,14 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from notifications.publishing import current_summary
+from notifications.publishing import current_summary, current_summary_docx
 from oscp_flow.web.context import WebContext
 from oscp_flow.web.coordinator_views import REPORT_SECTIONS
 from oscp_flow.web.cycle.common import Refusal, attempt, back_to, cycle_page, typed
 from oscp_flow.web.cycle.links import CycleLinks
 from oscp_flow.web.letter import LETTER_POLICY
 from oscp_flow.web.return_form import ErrorLink
+from oscp_flow.web.word_download import word_download
 from states.definitions.gate_names import REASON_GIVEN
 from states.errors import AuditEngineError, GateBlocked, PermissionDenied
 from states.services import audits, reports, sign_off_views
@@ -69,6 +70,9 @@ def add_routes(router: APIRouter, area: Area) -> None:
     async def preview_pdf(request: Request, reference: str) -> Response:
         return await area.show(request, lambda v: preview_file(ctx, v, reference))
 
+    async def preview_docx(request: Request, reference: str) -> Response:
+        return await area.show(request, lambda v: preview_word(ctx, v, reference))
+
     async def save(request: Request, reference: str) -> Response:
         return await area.posted(
             request,
@@ -85,6 +89,7 @@ def add_routes(router: APIRouter, area: Area) -> None:
     router.add_api_route(page, editor, methods=reading)
     router.add_api_route(f"{page}/preview", preview, methods=reading)
     router.add_api_route(f"{page}/preview.pdf", preview_pdf, methods=reading)
+    router.add_api_route(f"{page}/preview.docx", preview_docx, methods=reading)
     router.add_api_route("/audits/{reference}/do/report-save", save, methods=["POST"])
     router.add_api_route("/audits/{reference}/do/report-submit", submit, methods=["POST"])
 
@@ -161,6 +166,16 @@ def preview_file(ctx: WebContext, viewer: Viewer, reference: str) -> Response:
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def preview_word(ctx: WebContext, viewer: Viewer, reference: str) -> Response:
+    """The report as a Word document, for the writers to edit and circulate: the frozen
+    version (its hash in the file's properties), or the draft as it stands (marked so)."""
+    require_writer(ctx.deps, audit=reference, viewer=viewer.id)
+    made = current_summary_docx(ctx.deps, audit=reference)
+    log.info("person %d downloaded the summary report of audit %s as Word", viewer.id, reference)
+    draft = "" if made.frozen else "-draft"
+    return word_download(made.docx, f"{reference}-summary-report-v{made.version}{draft}.docx")
 
 
 def _sections(form: FormData) -> dict[str, str]:

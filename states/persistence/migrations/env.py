@@ -9,7 +9,10 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
+import states.persistence.calendar_records  # (and the deadlines' calendar entries)
+import states.persistence.meeting_records  # (and the audit meetings' tables)
 import states.persistence.records  # noqa: F401  (registers the tables on SQLModel.metadata)
+from states.persistence import sign_in_attempts  # noqa: F401  (registers its table too)
 from states.persistence.db import make_engine
 
 config = context.config

@@ -40,6 +40,7 @@ class RandomFacts:
     unfinished_actions: list[str]
     shared: set[str]
     empty_sections: list[str]
+    meetings: tuple[int, int] = (0, 0)  # held, still scheduled
 
     def participation_count(self) -> int:
         return self.participations
@@ -85,6 +86,9 @@ class RandomFacts:
 
     def empty_report_sections(self) -> list[str]:
         return self.empty_sections
+
+    def meeting_counts(self) -> tuple[int, int]:
+        return self.meetings
 
 
 names = st.lists(st.sampled_from(["police", "health", "csc"]), max_size=2, unique=True)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pytest
 
 from states.definitions.graph import main_path
-from states.rules.tasks import Part, TaskStatus, task_list
+from states.rules.tasks import OPTIONAL, Part, TaskStatus, task_list
 from tests.support.rules import CATALOGUE
 
 P = Part
@@ -19,18 +19,18 @@ ALL = frozenset(Part)
 PARTS: dict[str, frozenset[Part]] = {
     "mace": ALL - {P.FEEDBACK, P.DEEP_DIVE},
     "dip_sample": ALL - {P.TERMS, P.FEEDBACK, P.DEEP_DIVE},
-    "scrutiny_audit": ALL - {P.SAMPLE, P.AUDITORS, P.FEEDBACK, P.DEEP_DIVE},
-    "section_11": ALL - {P.SAMPLE, P.AUDITORS, P.DEEP_DIVE},
-    "section_175": ALL - {P.TERMS, P.SAMPLE, P.AUDITORS},
-    "deep_dive": ALL - {P.TERMS, P.SAMPLE, P.AUDITORS, P.FEEDBACK, P.DEEP_DIVE},
-    "benchmarking": ALL - {P.TERMS, P.SAMPLE, P.AUDITORS, P.FEEDBACK, P.DEEP_DIVE},
-    "training_impact": ALL - {P.TERMS, P.SAMPLE, P.AUDITORS, P.FEEDBACK, P.DEEP_DIVE},
+    "scrutiny_audit": ALL - {P.MEETING, P.SAMPLE, P.AUDITORS, P.FEEDBACK, P.DEEP_DIVE},
+    "section_11": ALL - {P.MEETING, P.SAMPLE, P.AUDITORS, P.DEEP_DIVE},
+    "section_175": ALL - {P.MEETING, P.TERMS, P.SAMPLE, P.AUDITORS},
+    "deep_dive": ALL - {P.MEETING, P.TERMS, P.SAMPLE, P.AUDITORS, P.FEEDBACK, P.DEEP_DIVE},
+    "benchmarking": ALL - {P.MEETING, P.TERMS, P.SAMPLE, P.AUDITORS, P.FEEDBACK, P.DEEP_DIVE},
+    "training_impact": ALL - {P.MEETING, P.TERMS, P.SAMPLE, P.AUDITORS, P.FEEDBACK, P.DEEP_DIVE},
     "effectiveness_report": ALL
-    - {P.TERMS, P.SAMPLE, P.AUDITORS, P.MODERATION, P.FEEDBACK, P.DEEP_DIVE},
+    - {P.TERMS, P.SAMPLE, P.AUDITORS, P.MODERATION, P.MEETING, P.FEEDBACK, P.DEEP_DIVE},
     "programme_review": ALL
-    - {P.TERMS, P.SAMPLE, P.AUDITORS, P.MODERATION, P.FEEDBACK, P.DEEP_DIVE},
+    - {P.TERMS, P.SAMPLE, P.AUDITORS, P.MODERATION, P.MEETING, P.FEEDBACK, P.DEEP_DIVE},
     "single_agency_exception": ALL
-    - {P.TERMS, P.SAMPLE, P.AUDITORS, P.MODERATION, P.FEEDBACK, P.DEEP_DIVE},
+    - {P.TERMS, P.SAMPLE, P.AUDITORS, P.MODERATION, P.MEETING, P.FEEDBACK, P.DEEP_DIVE},
 }
 # Where a part may stand while the audit is before its states, in them, and past them.
 BEFORE = {S.CANNOT_START}
@@ -77,8 +77,10 @@ def test_along_its_own_path_each_part_waits_is_worked_on_then_is_done(audit_type
             went.append(found[part])
     for part, went in seen.items():
         phases = [0 if s in BEFORE else 1 if s in IN else 2 for s in went]
-        assert set(went) <= BEFORE | IN | PAST, (part, went)
-        assert went[-1] is S.COMPLETED, f"{audit_type} {part} once closed: {went[-1]}"
+        # A part the type offers without waiting for it, with nothing recorded, is passed by.
+        done = S.PASSED_BY if part in OPTIONAL else S.COMPLETED
+        assert set(went) <= BEFORE | IN | {done}, (part, went)
+        assert went[-1] is done, f"{audit_type} {part} once closed: {went[-1]}"
         if part is P.CLOSE:
             assert went[-2] is S.NOT_STARTED, "closing is the last step before closed"
             continue
@@ -99,6 +101,17 @@ def test_a_mace_part_by_part() -> None:
     assert closing[P.SHARING] is S.COMPLETED and closing[P.CLOSE] is S.NOT_STARTED
     assert closing[P.ACTIONS] is S.NOT_STARTED
     assert statuses("mace", path[:-1], frozenset({P.ACTIONS}))[P.ACTIONS] is S.IN_PROGRESS
+
+
+@pytest.mark.parametrize("audit_type", ["mace", "dip_sample"])
+def test_the_discussion_is_offered_while_moderating_and_done_once_arranged(audit_type: str) -> None:
+    path = own_path(audit_type)
+    moderating = path[: path.index("moderation") + 1]
+    assert statuses(audit_type, moderating)[P.MEETING] is S.NOT_STARTED
+    assert statuses(audit_type, moderating, frozenset({P.MEETING}))[P.MEETING] is S.IN_PROGRESS
+    past = path[: path.index("moderation") + 2]
+    assert statuses(audit_type, past)[P.MEETING] is S.PASSED_BY, "not needed: none was held"
+    assert statuses(audit_type, past, frozenset({P.MEETING}))[P.MEETING] is S.COMPLETED
 
 
 def test_work_begun_ahead_of_its_stage_is_in_progress() -> None:

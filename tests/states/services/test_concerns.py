@@ -35,7 +35,9 @@ def _told(deps: Deps, escalation: int) -> dict[str, str | None]:
         ).all()
     for _, _, context in rows:
         assert "strategy discussion" not in context, "an e-mail never carries the words"
-        assert set(json.loads(context)) <= {"audit", "theme", "link_path", "agency", "deadline_at"}
+        # The calendar entry is named by its number only (notifications/deadline_calendar.py).
+        allowed = {"audit", "theme", "link_path", "agency", "deadline_at", "calendar_entry"}
+        assert set(json.loads(context)) <= allowed
     return {address: purpose for address, purpose, _ in rows}
 
 

@@ -76,6 +76,7 @@ def test_the_task_list_follows_a_mace(
         "returns",
         "deep-dive",
         "moderation",
+        "meeting",
         "feedback",
         "report",
         "sign-off",
@@ -90,8 +91,11 @@ def test_the_task_list_follows_a_mace(
     assert found["auditors"] == ("Completed", f"/audits/{ref}/auditors")
     assert found["returns"] == ("In progress", f"/audits/{ref}/returns")
     assert found["report"] == ("Cannot start yet", None)
+    driver.advance("moderation")
+    assert tasks(client, ref)["meeting"] == ("Not started", f"/audits/{ref}/meeting")
     driver.advance("awaiting_sign_off")
     found = tasks(client, ref)
+    assert found["meeting"] == ("Not needed for this audit", None)
     assert found["report"] == ("Completed", f"/audits/{ref}/report")
     assert found["sign-off"] == ("In progress", f"/audits/{ref}/sign-off")
     driver.advance("impact_monitoring")
