@@ -7,6 +7,7 @@ audit leads. The place goes into e-mails and calendar files: never a case detail
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time
 from typing import TYPE_CHECKING, Annotated
 
@@ -34,7 +35,7 @@ Attendees = Annotated[
 
 
 def _plan(
-    *, day: str, start: str, end: str, place: str | None, link: str | None, who: list[str]
+    day: str, start: str, end: str, *, place: str | None, link: str | None, who: list[str]
 ) -> Plan:
     from states.errors import InvalidInput
     from states.services.meetings import Plan
@@ -66,15 +67,12 @@ def schedule(
     as_person: AsPerson = None,
 ) -> None:
     """Schedule AUDIT's discussion and e-mail each attendee the invitation."""
-    actor = acting_person(as_person)
-
-    def action(deps: Deps) -> None:
-        from states.services.meetings import schedule as schedule_meeting
-
-        plan = _plan(day=day, start=start, end=end, place=place, link=link, who=attendee)
-        _said("Scheduled", schedule_meeting(deps, audit=audit, actor=actor, plan=plan))
-
-    run_action(action)
+    _arrange(
+        audit,
+        as_person,
+        lambda: _plan(day, start, end, place=place, link=link, who=attendee),
+        moving=False,
+    )
 
 
 @meeting_app.command("move")
@@ -90,13 +88,24 @@ def move(
     as_person: AsPerson = None,
 ) -> None:
     """Change AUDIT's scheduled discussion: the whole new time, place and list."""
+    _arrange(
+        audit,
+        as_person,
+        lambda: _plan(day, start, end, place=place, link=link, who=attendee),
+        moving=True,
+    )
+
+
+def _arrange(audit: str, as_person: str | None, typed: Callable[[], Plan], *, moving: bool) -> None:
+    """Schedule (or, ``moving``, change) the discussion as typed (read inside the action, so
+    a date or time mistyped is the command's one-sentence refusal)."""
     actor = acting_person(as_person)
 
     def action(deps: Deps) -> None:
-        from states.services.meetings import move as move_meeting
+        from states.services import meetings
 
-        plan = _plan(day=day, start=start, end=end, place=place, link=link, who=attendee)
-        _said("Changed", move_meeting(deps, audit=audit, actor=actor, plan=plan))
+        service, said = (meetings.move, "Changed") if moving else (meetings.schedule, "Scheduled")
+        _said(said, service(deps, audit=audit, actor=actor, plan=typed()))
 
     run_action(action)
 

@@ -107,23 +107,24 @@ def chosen(people: Sequence[Offered], keys: Iterable[PersonKey], reference: str)
     return picked
 
 
+# What ``StoredMeeting`` is made of, in its order.
+_STORED = (
+    t.meeting.c.id,
+    t.meeting.c.uid_token,
+    t.meeting.c.sequence,
+    t.meeting.c.status,
+    t.meeting.c.starts_at,
+    t.meeting.c.ends_at,
+    t.meeting.c.place,
+    t.meeting.c.online_link,
+)
+
+
 def latest(c: Connection, audit_id: int) -> StoredMeeting | None:
     """The audit's newest meeting, whatever its status."""
     m = t.meeting
     found = c.execute(
-        select(
-            m.c.id,
-            m.c.uid_token,
-            m.c.sequence,
-            m.c.status,
-            m.c.starts_at,
-            m.c.ends_at,
-            m.c.place,
-            m.c.online_link,
-        )
-        .where(m.c.audit_id == audit_id)
-        .order_by(m.c.id.desc())
-        .limit(1)
+        select(*_STORED).where(m.c.audit_id == audit_id).order_by(m.c.id.desc()).limit(1)
     ).first()
     return None if found is None else _stored(found)
 
@@ -131,19 +132,7 @@ def latest(c: Connection, audit_id: int) -> StoredMeeting | None:
 def meeting_by_id(c: Connection, meeting_id: int) -> tuple[StoredMeeting, int] | None:
     """A meeting and its audit's id, or None."""
     m = t.meeting
-    found = c.execute(
-        select(
-            m.c.id,
-            m.c.uid_token,
-            m.c.sequence,
-            m.c.status,
-            m.c.starts_at,
-            m.c.ends_at,
-            m.c.place,
-            m.c.online_link,
-            m.c.audit_id,
-        ).where(m.c.id == meeting_id)
-    ).first()
+    found = c.execute(select(*_STORED, m.c.audit_id).where(m.c.id == meeting_id)).first()
     return None if found is None else (_stored(found), int(found[-1]))
 
 
