@@ -30,6 +30,7 @@ _WHAT = {
     Due.SIGN_OFF: "Sign-off due",
     Due.ASSURANCE: "Assurance due",
     Due.ACTION: "Action due",
+    Due.FURTHER_ASSURANCE: "Further assurance due",
     Due.WORK: "Due",
 }
 

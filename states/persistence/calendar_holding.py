@@ -7,7 +7,6 @@ then names the entry (``ENTRY_KEY``), which is how the relay's builder finds it 
 
 Overdue and escalation notices carry no entry: they are about a date already past, and
 whoever was asked holds the entry already (it leaves their calendar when the work is done).
-Further-assurance requests carry none either: they name no date.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ REQUESTING: dict[str, Due | None] = {
     "sign_off_requested": Due.SIGN_OFF,
     "reminder": None,
     "immediate_risk_raised": Due.ASSURANCE,
+    "further_assurance_requested": Due.FURTHER_ASSURANCE,
     "action_assigned": Due.ACTION,
     "action_returned": Due.ACTION,
 }

@@ -28,6 +28,8 @@ class Due(StrEnum):
     SIGN_OFF = "sign_off"
     ASSURANCE = "assurance"
     ACTION = "action"
+    # The report's author asked for further assurance before sign-off.
+    FURTHER_ASSURANCE = "further_assurance"
     # A deadline first put in a calendar by a reminder, which says only "your part".
     WORK = "work"
 

@@ -63,7 +63,12 @@ def after_transition(
             decision="approved",
         )
     if stages.refuses(row.state, transition.trigger):
-        send("further_assurance_requested", _people(connection, row, ["chair"]))
+        # By when, where the state it goes to has a deadline: the e-mail says so and carries
+        # it as a calendar entry.
+        by = {"deadline_at": _due_at(connection, row.id, new_round)}
+        if definition.state(new_state).deadline is None:
+            by = {}
+        send("further_assurance_requested", _people(connection, row, ["chair"]), **by)
     if stages.approves(row.state, transition.trigger) or stages.refuses(
         row.state, transition.trigger
     ):

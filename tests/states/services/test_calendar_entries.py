@@ -226,3 +226,19 @@ def test_an_actions_new_date_moves_its_entry_and_acceptance_ends_it(partnership:
     assert set(_to_about(partnership, "deadline_cancelled", entry.id)) == owners
     (entry,) = [e for e in _entries(partnership) if e.due == "action"]
     assert entry.ended_at is not None and entry.sequence == 2
+
+
+def test_further_assurance_asked_for_is_an_entry_until_the_report_goes_back(
+    partnership: Deps,
+) -> None:
+    driver = Driver.start(partnership, "section_11", theme="Further assurance entries")
+    driver.advance("further_assurance_requested")
+    (asked,) = _outbox(partnership, "further_assurance_requested")
+    context = json.loads(asked.context)
+    assert asked.email == email("chair") and "deadline_at" in context
+    (entry,) = [e for e in _entries(partnership) if e.due == "further_assurance"]
+    assert context["calendar_entry"] == str(entry.id)
+    assert _holding(partnership, entry.id) == {email("chair")}
+    driver.advance("awaiting_sign_off")
+    assert _to_about(partnership, "deadline_cancelled", entry.id) == [email("chair")]
+    assert _holding(partnership, entry.id) == set()
