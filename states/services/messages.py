@@ -65,10 +65,12 @@ def after_transition(
     if stages.refuses(row.state, transition.trigger):
         # By when, where the state it goes to has a deadline: the e-mail says so and carries
         # it as a calendar entry.
-        by = {"deadline_at": _due_at(connection, row.id, new_round)}
+        chair = _people(connection, row, ["chair"])
         if definition.state(new_state).deadline is None:
-            by = {}
-        send("further_assurance_requested", _people(connection, row, ["chair"]), **by)
+            send("further_assurance_requested", chair)
+        else:
+            due = _due_at(connection, row.id, new_round)
+            send("further_assurance_requested", chair, deadline_at=due)
     if stages.approves(row.state, transition.trigger) or stages.refuses(
         row.state, transition.trigger
     ):
