@@ -55,6 +55,7 @@ bench: setup services
 	$(BIN)/python -m bench.relay
 	$(BIN)/python -m bench.prefect_overhead
 	$(BIN)/python -m bench.report
+	$(BIN)/python -m bench.report_word
 	$(BIN)/python -m bench.cases_import
 	$(BIN)/python -m bench.directory
 	$(BIN)/python -m bench.moderation

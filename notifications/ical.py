@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from states.clock import as_utc
 
@@ -70,19 +71,34 @@ class CalendarPart:
 
 
 def calendar_file(entry: Entry, method: Method) -> CalendarPart:
+    head, tail = _frame(method, as_utc(entry.start).year)
+    return CalendarPart(method=method, data=head + _event(entry, method).to_ical() + tail)
+
+
+@lru_cache(maxsize=16)
+def _frame(method: Method, year: int) -> tuple[bytes, bytes]:
+    """The calendar around the event, written once per method and year: its properties and
+    the VTIMEZONE of the TZID the times use (first: readers meet the definition before its
+    use), then its end. Writing the VTIMEZONE out cost as much as the rest of the file, and
+    it is the same in every file of the year."""
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method.value)
-    calendar.add_component(_event(entry, method))
-    # The VTIMEZONE for every TZID used above, built from the zone's own rules over the years
-    # around the entry (the whole range the library knows would be 90 lines of dates).
-    start = as_utc(entry.start).date()
-    calendar.add_missing_timezones(
-        first_date=date(start.year - 1, 1, 1), last_date=date(start.year + 2, 1, 1)
+    calendar.add_component(_london(year))
+    whole = calendar.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert whole.endswith(end)  # RFC 5545: the calendar's last line
+    return whole[: -len(end)], end
+
+
+def _london(year: int) -> Timezone:
+    """Europe/London over the years around ``year``, from the zone's own rules (the whole
+    range the library knows would be 90 lines of dates)."""
+    return Timezone.from_tzinfo(
+        LONDON, tzid=str(LONDON), first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1)
     )
-    return CalendarPart(method=method, data=calendar.to_ical())
 
 
 def _event(entry: Entry, method: Method) -> Event:

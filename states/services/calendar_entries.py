@@ -53,6 +53,8 @@ def held_entry(deps: Deps, *, entry_id: int, person_id: int) -> HeldEntry | None
         if found is None:
             return None
         agency, action = _owner(uow.connection, found.deadline_id, found.escalation_id)
+        # In the same read: a message pays for one transaction here, not two.
+        page_refused = minting.audit_page_refusal_in(uow.connection, person_id)
     return HeldEntry(
         uid_token=found.uid_token,
         sequence=int(found.sequence),
@@ -60,7 +62,7 @@ def held_entry(deps: Deps, *, entry_id: int, person_id: int) -> HeldEntry | None
         due_at=as_utc(found.due_at),
         reference=found.reference,
         holding=found.released_at is None,
-        reads_audit_page=minting.audit_page_refusal(deps, person_id) is None,
+        reads_audit_page=page_refused is None,
         agency=agency,
         action=action,
     )

@@ -198,9 +198,14 @@ def audit_page_refusal(deps: Deps, person_id: int) -> str | None:
     """Why a message's link to the audit's own page would be a locked door for this reader
     (agencies, settings and auditors work by their own links and never sign in), or None
     when they may sign in and read it. The message then says so rather than carry it."""
+    with deps.uow(readonly=True) as uow:
+        return audit_page_refusal_in(uow.connection, person_id)
+
+
+def audit_page_refusal_in(connection: Connection, person_id: int) -> str | None:
+    """``audit_page_refusal`` inside a unit of work already open."""
     try:
-        with deps.uow(readonly=True) as uow:
-            person = AuditStore(uow.connection).load_actor(person_id)
+        person = AuditStore(connection).load_actor(person_id)
     except NotFound:
         return NO_PAGES
     return None if person.active and allows(person.roles, Permission.SIGN_IN) else NO_PAGES
