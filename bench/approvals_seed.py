@@ -18,6 +18,7 @@ and the token it returns is the one the member's client opens.
 from __future__ import annotations
 
 import functools
+import json
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from sqlmodel import SQLModel
 from oscp_flow.rehearsal.demo import email, load_demo_partnership
 from oscp_flow.rehearsal.walkthrough import rehearse
 from states.persistence import tables as t
+from states.persistence.calendar_holding import ENTRY_KEY
 from states.persistence.store import AuditStore
 from states.persistence.vocabulary import LinkPurpose
 from states.services import minting, work
@@ -45,6 +47,8 @@ NOT_COPIED = frozenset({"action_token", "token_event", "programme_entry", "progr
 # Messages whose subject is the audit's round (or nothing), not another row's id: keyed
 # "kind:audit:round:recipient", the audit's id is all a copy changes.
 ROUND_SUBJECTS = frozenset({"audit_started", "return_requested", "sign_off_requested"})
+# Messages about a deadline's calendar entry: keyed and subjected by the entry, not the round.
+ENTRY_SUBJECTS = frozenset({"deadline_cancelled", "deadline_moved"})
 
 
 class Outcome(StrEnum):
@@ -194,8 +198,10 @@ def _check_copyable(template: Template, audit_id: int) -> None:
     rows = {part.table.name: part.rows for part in template.parts}
     assert rows[t.audit.name][0]["request_key"] is None, "a rehearsed audit has no request key"
     for message in rows[t.outbox.name]:
-        assert message["kind"] in ROUND_SUBJECTS, f"cannot copy a {message['kind']} message"
-        assert message["key"].startswith(f"{message['kind']}:{audit_id}:"), message["key"]
+        kind = message["kind"]
+        assert kind in ROUND_SUBJECTS | ENTRY_SUBJECTS, f"cannot copy a {kind} message"
+        subject = message["subject_id"] if kind in ENTRY_SUBJECTS else audit_id
+        assert message["key"].startswith(f"{kind}:{subject}:"), message["key"]
 
 
 class Copier:
@@ -215,9 +221,11 @@ class Copier:
     def copy(self, template: Template) -> int:
         """One copy of the template; returns the new audit's id."""
         names = Names(template.reference, new_reference())
+        # Every new id first: a message names its calendar entry, in whatever order they come.
         for part in template.parts:
             if "id" in part.table.c:
                 names.ids[part.table.name] = {r["id"]: self._new_id(part.table) for r in part.rows}
+        for part in template.parts:
             self.pending[part.table.name] += [_rewritten(part, r, names) for r in part.rows]
         if sum(len(rows) for rows in self.pending.values()) >= CHUNK:
             self.flush()
@@ -270,12 +278,28 @@ def _rewritten(part: Part, row: dict[str, Any], names: Names) -> dict[str, Any]:
     if "id" in row:
         out["id"] = names.ids[part.table.name][row["id"]]
     if part.table is t.outbox:
-        old_prefix = f"{row['kind']}:{row['audit_id']}:"
-        out["key"] = f"{row['kind']}:{names.audit_id}:{row['key'][len(old_prefix) :]}"
+        _message_rewritten(row, out, names)
     elif part.table is t.report and row["content_hash"] is not None and row["kind"] == SUMMARY:
         words = parse_narrative(row["narrative"])
         out["content_hash"] = summary_hash(names.new, row["version"], words, out["figures"])
     return out
+
+
+def _message_rewritten(row: dict[str, Any], out: dict[str, Any], names: Names) -> None:
+    """A message's key, subject and calendar entry as the services would have written them
+    for the copy: a round's under the copy's audit id, an entry's under the copy's entry."""
+    entries = names.ids.get(t.deadline_entry.name, {})
+    kind = row["kind"]
+    by_entry = kind in ENTRY_SUBJECTS
+    old = row["subject_id"] if by_entry else row["audit_id"]
+    new = entries[old] if by_entry else names.audit_id
+    if by_entry:
+        out["subject_id"] = new
+    out["key"] = f"{kind}:{new}:{row['key'][len(f'{kind}:{old}:') :]}"
+    context = json.loads(out["context"])
+    if ENTRY_KEY in context:
+        context[ENTRY_KEY] = str(entries[int(context[ENTRY_KEY])])
+        out["context"] = json.dumps(context, sort_keys=True)
 
 
 def check_hash(template: Template) -> None:
