@@ -30,7 +30,8 @@ import argparse
 import re
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from jinja2 import Environment, Template
@@ -130,50 +131,55 @@ def build(deps: Deps, cases: int) -> str:
     return built.reference
 
 
-def run(args: argparse.Namespace) -> None:
+@contextmanager
+def built(cases: int) -> Iterator[tuple[Deps, str]]:
+    """The engine on a temporary SQLite file holding the MACE of ``cases`` cases, and its
+    reference; the file is gone afterwards."""
     with tempfile.TemporaryDirectory(prefix="oscp-bench-") as folder:
         deps = new_deps(f"sqlite:///{Path(folder) / 'report.db'}")
-        print(
-            f"Summary report (SQLite, temporary file); HTML best of {args.rounds}, "
-            f"PDF best of {args.pdf_rounds}"
-        )
         try:
-            reference = build(deps, args.cases)
-            html = report_html(deps, reference)
-            # No variables at all, so nothing to escape: the template is the blank document.
-            blank: Template = Environment(autoescape=False).from_string(
-                "{% raw %}" + blank_of(html) + "{% endraw %}"
-            )
-            blank_html = blank.render()
-            print(f"  HTML: {len(html):,} characters, blank {len(blank_html):,}")
-            engine, plain = best(args.rounds, lambda: report_html(deps, reference), blank.render)
-            print(f"  HTML: report {engine * 1e3:.1f} ms, blank template {plain * 1e3:.3f} ms")
-            source = reports.summary_source(deps, audit=reference)
-            gathered, rendered = best(
-                args.rounds,
-                lambda: reports.summary_source(deps, audit=reference),
-                lambda: render_source(deps, source),
-            )
-            print(
-                f"  HTML, of which: figures from the database {gathered * 1e3:.1f} ms, "
-                f"templates and charts {rendered * 1e3:.1f} ms"
-            )
-            print("output: html")
-            print(f"ratio: {plain / engine:.3g}")
-            pages = (page_count(html), page_count(blank_html))
-            engine, plain = best(
-                args.pdf_rounds,
-                lambda: to_pdf(report_html(deps, reference)),
-                lambda: to_pdf(blank.render()),
-            )
-            print(f"  PDF: {pages[0]} pages, blank {pages[1]} pages")
-            print(
-                f"  PDF: report {engine * 1e3:.0f} ms, blank of the same size {plain * 1e3:.0f} ms"
-            )
-            print("output: pdf")
-            print(f"ratio: {plain / engine:.2f}")
+            yield deps, build(deps, cases)
         finally:
             deps.uow.engine.dispose()
+
+
+def run(args: argparse.Namespace) -> None:
+    print(
+        f"Summary report (SQLite, temporary file); HTML best of {args.rounds}, "
+        f"PDF best of {args.pdf_rounds}"
+    )
+    with built(args.cases) as (deps, reference):
+        html = report_html(deps, reference)
+        # No variables at all, so nothing to escape: the template is the blank document.
+        blank: Template = Environment(autoescape=False).from_string(
+            "{% raw %}" + blank_of(html) + "{% endraw %}"
+        )
+        blank_html = blank.render()
+        print(f"  HTML: {len(html):,} characters, blank {len(blank_html):,}")
+        engine, plain = best(args.rounds, lambda: report_html(deps, reference), blank.render)
+        print(f"  HTML: report {engine * 1e3:.1f} ms, blank template {plain * 1e3:.3f} ms")
+        source = reports.summary_source(deps, audit=reference)
+        gathered, rendered = best(
+            args.rounds,
+            lambda: reports.summary_source(deps, audit=reference),
+            lambda: render_source(deps, source),
+        )
+        print(
+            f"  HTML, of which: figures from the database {gathered * 1e3:.1f} ms, "
+            f"templates and charts {rendered * 1e3:.1f} ms"
+        )
+        print("output: html")
+        print(f"ratio: {plain / engine:.3g}")
+        pages = (page_count(html), page_count(blank_html))
+        engine, plain = best(
+            args.pdf_rounds,
+            lambda: to_pdf(report_html(deps, reference)),
+            lambda: to_pdf(blank.render()),
+        )
+        print(f"  PDF: {pages[0]} pages, blank {pages[1]} pages")
+        print(f"  PDF: report {engine * 1e3:.0f} ms, blank of the same size {plain * 1e3:.0f} ms")
+        print("output: pdf")
+        print(f"ratio: {plain / engine:.2f}")
 
 
 def arguments() -> argparse.Namespace:

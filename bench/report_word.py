@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -35,8 +33,7 @@ from docx.shared import Inches
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from bench.aggregation import new_deps
-from bench.report import best, build
+from bench.report import best, built
 from notifications.word_summary import summary_docx
 from states.services import reports
 
@@ -95,34 +92,26 @@ def build_blank(blocks: list[object]) -> bytes:
 
 
 def run(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory(prefix="oscp-bench-") as folder:
-        deps = new_deps(f"sqlite:///{Path(folder) / 'report.db'}")
-        print(f"Summary report as Word (SQLite, temporary file); best of {args.rounds}")
-        try:
-            reference = build(deps, args.cases)
-            source = reports.summary_source(deps, audit=reference)
+    print(f"Summary report as Word (SQLite, temporary file); best of {args.rounds}")
+    with built(args.cases) as (deps, reference):
+        source = reports.summary_source(deps, audit=reference)
 
-            def report() -> bytes:
-                return summary_docx(
-                    source.figures,
-                    source.narrative,
-                    version=source.version,
-                    dated=deps.clock.now(),
-                    content_hash=None,
-                )
-
-            made = report()
-            blocks, counts = blank_builder(made)
-            print(f"  Word: {len(made):,} bytes; {counts}")
-            engine, plain = best(args.rounds, report, lambda: build_blank(blocks))
-            print(
-                f"  Word: report {engine * 1e3:.0f} ms, "
-                f"blank of the same shape {plain * 1e3:.0f} ms"
+        def report() -> bytes:
+            return summary_docx(
+                source.figures,
+                source.narrative,
+                version=source.version,
+                dated=deps.clock.now(),
+                content_hash=None,
             )
-            print("output: docx")
-            print(f"ratio: {plain / engine:.2f}")
-        finally:
-            deps.uow.engine.dispose()
+
+        made = report()
+        blocks, counts = blank_builder(made)
+        print(f"  Word: {len(made):,} bytes; {counts}")
+        engine, plain = best(args.rounds, report, lambda: build_blank(blocks))
+        print(f"  Word: report {engine * 1e3:.0f} ms, blank of the same shape {plain * 1e3:.0f} ms")
+        print("output: docx")
+        print(f"ratio: {plain / engine:.2f}")
 
 
 def arguments() -> argparse.Namespace:
